@@ -1,0 +1,104 @@
+//! Command-line interface.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::ColorMode;
+use crate::demo::Scenario;
+
+/// Flightdeck: release validation control room. Exit codes: 0 GO, 1 NO-GO,
+/// 2 usage or config error, 3 inconclusive, 4 internal error.
+#[derive(Parser, Debug)]
+#[command(name = "flightdeck", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Commands,
+}
+
+/// Subcommands.
+#[derive(Subcommand, Debug)]
+pub enum Commands {
+    /// Run the whole plan against the embedded demo environment (no external service).
+    Demo {
+        /// Demo scenario.
+        #[arg(long, value_enum, default_value = "healthy")]
+        scenario: Scenario,
+        /// Shared run options.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Run the plan from a config file.
+    Run {
+        /// Shared run options.
+        #[command(flatten)]
+        run: RunArgs,
+    },
+    /// Validate a config file and print every problem at once.
+    CheckConfig {
+        /// Config file.
+        #[arg(short, long, default_value = "config/flightdeck.toml")]
+        config: PathBuf,
+    },
+    /// Show a finished run from its journal (TUI, or reports with --headless).
+    Replay {
+        /// Path to `journal.jsonl`.
+        journal: PathBuf,
+        /// Write reports instead of opening the TUI.
+        #[arg(long)]
+        headless: bool,
+        /// Where replayed reports go (default: `<journal dir>/replay`).
+        #[arg(long)]
+        report_dir: Option<PathBuf>,
+        /// UI options.
+        #[command(flatten)]
+        ui: UiArgs,
+    },
+}
+
+/// Options shared by `run` and `demo`.
+#[derive(Args, Debug, Clone)]
+pub struct RunArgs {
+    /// Config file (default: config/flightdeck.toml; the demo falls back to its built-in copy).
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// No terminal UI: progress on stderr, reports in the run directory. Automatic when stdout is not a terminal.
+    #[arg(long)]
+    pub headless: bool,
+    /// Also copy the reports to this directory.
+    #[arg(long)]
+    pub report_dir: Option<PathBuf>,
+    /// State directory (runs, journals); overrides `state_dir`.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Refuse actions that change things.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Operator name (default: $USER).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// UI options.
+    #[command(flatten)]
+    pub ui: UiArgs,
+}
+
+/// Terminal UI options.
+#[derive(Args, Debug, Clone, Default)]
+pub struct UiArgs {
+    /// Theme: default, light, mono, high-contrast, or a file name in themes_dir.
+    #[arg(long)]
+    pub theme: Option<String>,
+    /// Colour mode.
+    #[arg(long, value_enum)]
+    pub color: Option<ColorMode>,
+    /// ASCII borders and chart markers.
+    #[arg(long)]
+    pub ascii: bool,
+    /// Most frames per second.
+    #[arg(long)]
+    pub fps: Option<u32>,
+    /// Capture the mouse.
+    #[arg(long)]
+    pub mouse: bool,
+}

@@ -1,0 +1,227 @@
+//! The demo target service: two real HTTP listeners on 127.0.0.1 random
+//! ports, a baseline and a canary. The canary can be told to misbehave
+//! (latency, errors, failing health) from a given moment on.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderName, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use tokio::net::TcpListener;
+use tokio::task::JoinHandle;
+
+/// Version the demo baseline reports (what production runs).
+pub const BASELINE_VERSION: &str = "2.13.4";
+/// Version the demo canary reports (the release under validation).
+pub const CANARY_VERSION: &str = "2.14.0-rc3";
+
+/// How a variant behaves; can change while it runs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Behaviour {
+    /// Added to every API response.
+    pub extra_latency_ms: u64,
+    /// Share of API requests answered 500, 0..=1.
+    pub error_rate: f64,
+    /// Status of `/healthz`.
+    pub health_status: u16,
+    /// The behaviour applies only after this long since start.
+    pub after: Duration,
+}
+
+impl Default for Behaviour {
+    fn default() -> Self {
+        Behaviour {
+            extra_latency_ms: 0,
+            error_rate: 0.0,
+            health_status: 200,
+            after: Duration::ZERO,
+        }
+    }
+}
+
+/// Demo scenarios.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scenario {
+    /// A healthy release: GO.
+    Healthy,
+    /// The canary degrades: slow, erroring, failing health. NO-GO.
+    Degraded,
+}
+
+impl Scenario {
+    /// The canary's behaviour in this scenario.
+    pub fn canary_behaviour(self) -> Behaviour {
+        match self {
+            Scenario::Healthy => Behaviour::default(),
+            Scenario::Degraded => Behaviour {
+                extra_latency_ms: 250,
+                error_rate: 0.2,
+                health_status: 503,
+                after: Duration::ZERO,
+            },
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Variant {
+    name: &'static str,
+    version: &'static str,
+    behaviour: Arc<RwLock<Behaviour>>,
+    started: Instant,
+    counter: Arc<std::sync::atomic::AtomicU64>,
+}
+
+impl Variant {
+    fn active(&self) -> Behaviour {
+        let b = self.behaviour.read().map(|b| b.clone()).unwrap_or_default();
+        if self.started.elapsed() >= b.after {
+            b
+        } else {
+            Behaviour::default()
+        }
+    }
+
+    fn tag(&self, mut r: Response) -> Response {
+        r.headers_mut().insert(
+            HeaderName::from_static("x-variant"),
+            HeaderValue::from_static(self.name),
+        );
+        r
+    }
+}
+
+async fn healthz(State(v): State<Variant>) -> Response {
+    let b = v.active();
+    let status = StatusCode::from_u16(b.health_status).unwrap_or(StatusCode::OK);
+    let body = if status.is_success() {
+        "ok"
+    } else {
+        "degraded: dependency timeout"
+    };
+    v.tag((status, body).into_response())
+}
+
+async fn version(State(v): State<Variant>) -> Response {
+    let body = serde_json::json!({ "version": v.version, "variant": v.name });
+    v.tag(axum::Json(body).into_response())
+}
+
+async fn api(State(v): State<Variant>, base_ms: u64, body: serde_json::Value) -> Response {
+    let b = v.active();
+    tokio::time::sleep(Duration::from_millis(base_ms + b.extra_latency_ms)).await;
+    let n = v.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    // Deterministic error spread: every k-th request fails at rate 1/k.
+    let fail = b.error_rate > 0.0 && (n as f64 * b.error_rate).fract() + b.error_rate >= 1.0;
+    if fail {
+        return v.tag((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
+    }
+    v.tag(axum::Json(body).into_response())
+}
+
+fn router(v: Variant) -> Router {
+    Router::new()
+        .route("/healthz", get(healthz))
+        .route("/version", get(version))
+        .route(
+            "/api/products",
+            get(|s| {
+                api(
+                    s,
+                    8,
+                    serde_json::json!({"products": ["lamp", "desk", "chair"]}),
+                )
+            }),
+        )
+        .route(
+            "/api/cart",
+            get(|s| api(s, 4, serde_json::json!({"items": 2}))),
+        )
+        .route(
+            "/api/checkout",
+            get(|s| api(s, 25, serde_json::json!({"order": "ok"})))
+                .post(|s| api(s, 25, serde_json::json!({"order": "ok"}))),
+        )
+        .with_state(v)
+}
+
+/// The running demo targets.
+pub struct DemoTargets {
+    /// Baseline listener address.
+    pub baseline: SocketAddr,
+    /// Canary listener address.
+    pub canary: SocketAddr,
+    /// Change the canary's behaviour live.
+    pub canary_behaviour: Arc<RwLock<Behaviour>>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl DemoTargets {
+    /// Start both variants on 127.0.0.1 random ports.
+    pub async fn start(scenario: Scenario) -> Result<DemoTargets> {
+        let canary_behaviour = Arc::new(RwLock::new(scenario.canary_behaviour()));
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        let mut addrs = Vec::new();
+        for (name, version, behaviour) in [
+            (
+                "baseline",
+                BASELINE_VERSION,
+                Arc::new(RwLock::new(Behaviour::default())),
+            ),
+            ("canary", CANARY_VERSION, canary_behaviour.clone()),
+        ] {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .with_context(|| format!("demo {name}: cannot listen on 127.0.0.1"))?;
+            addrs.push(listener.local_addr().context("demo: local address")?);
+            let app = router(Variant {
+                name,
+                version,
+                behaviour,
+                started,
+                counter: Arc::default(),
+            });
+            tasks.push(tokio::spawn(async move {
+                if let Err(e) = axum::serve(listener, app).await {
+                    tracing::error!(target: "flightdeck::demo", "demo {name} stopped: {e}");
+                }
+            }));
+        }
+        Ok(DemoTargets {
+            baseline: addrs[0],
+            canary: addrs[1],
+            canary_behaviour,
+            tasks,
+        })
+    }
+
+    /// `http://127.0.0.1:PORT` of the baseline.
+    pub fn baseline_url(&self) -> String {
+        format!("http://{}", self.baseline)
+    }
+
+    /// `http://127.0.0.1:PORT` of the canary.
+    pub fn canary_url(&self) -> String {
+        format!("http://{}", self.canary)
+    }
+
+    /// Replace demo placeholders in a URL.
+    pub fn fill(&self, url: &str) -> String {
+        url.replace("{demo.baseline}", &self.baseline_url())
+            .replace("{demo.canary}", &self.canary_url())
+    }
+}
+
+impl Drop for DemoTargets {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}

@@ -1,0 +1,378 @@
+//! Starting runs: config layering, run directory and journal, tracing, the
+//! engine, and the consumer (TUI or headless), with exit codes.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use anyhow::Context;
+use chrono::Utc;
+use tokio::sync::mpsc::unbounded_channel;
+
+use crate::cli::{RunArgs, UiArgs};
+use crate::config::{self, ColorMode, Config, OverrideValue, Sources};
+use crate::demo::{DemoTargets, Scenario};
+use crate::run::command::Command;
+use crate::run::engine::{self, AfterDecision, RunIdentity};
+use crate::run::event::Outcome;
+use crate::run::journal::{self, JOURNAL_FILE, Journal};
+use crate::run::recorder::{Recorder, trace_log};
+use crate::run::state::RunState;
+use crate::{headless, report, ui};
+
+/// Exit code for usage and configuration errors.
+pub const EXIT_USAGE: i32 = 2;
+/// Exit code for internal errors.
+pub const EXIT_INTERNAL: i32 = 4;
+
+/// The default config file.
+pub const DEFAULT_CONFIG: &str = "config/flightdeck.toml";
+/// The demo's config, built in so the demo runs from any directory.
+const BUILTIN_CONFIG: &str = include_str!("../config/flightdeck.toml");
+
+/// A failure that ends the command, with its exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// Exit code.
+    pub code: i32,
+    /// One-line (or one-per-problem) message.
+    pub message: String,
+}
+
+impl Failure {
+    fn usage(message: impl Into<String>) -> Failure {
+        Failure {
+            code: EXIT_USAGE,
+            message: message.into(),
+        }
+    }
+    fn internal(e: anyhow::Error) -> Failure {
+        Failure {
+            code: EXIT_INTERNAL,
+            message: format!("{e:#}"),
+        }
+    }
+}
+
+fn color_name(c: ColorMode) -> &'static str {
+    match c {
+        ColorMode::Auto => "auto",
+        ColorMode::Never => "never",
+        ColorMode::Ansi16 => "16",
+        ColorMode::Ansi256 => "256",
+        ColorMode::Truecolor => "truecolor",
+    }
+}
+
+fn apply_ui_args(s: &mut Sources, ui: &UiArgs) {
+    if let Some(t) = &ui.theme {
+        s.set("ui.theme", OverrideValue::Str(t.clone()));
+    }
+    if let Some(c) = ui.color {
+        s.set("ui.color", OverrideValue::Str(color_name(c).into()));
+    }
+    if ui.ascii {
+        s.set("ui.ascii", OverrideValue::Bool(true));
+    }
+    if let Some(f) = ui.fps {
+        s.set("ui.fps", OverrideValue::Int(i64::from(f)));
+    }
+    if ui.mouse {
+        s.set("ui.mouse", OverrideValue::Bool(true));
+    }
+}
+
+fn sources_for(args: &RunArgs, demo: bool) -> Sources {
+    let file = args.config.clone().or_else(|| {
+        let p = PathBuf::from(DEFAULT_CONFIG);
+        (!demo || p.is_file()).then_some(p)
+    });
+    let mut s = Sources::from_process(file.clone());
+    if file.is_none() {
+        s.text = Some(("built-in demo config".into(), BUILTIN_CONFIG.into()));
+    }
+    if let Some(d) = &args.state_dir {
+        s.set("state_dir", OverrideValue::Str(d.display().to_string()));
+    }
+    if args.read_only {
+        s.set("run.read_only", OverrideValue::Bool(true));
+    }
+    if let Some(o) = &args.operator {
+        s.set("run.operator", OverrideValue::Str(o.clone()));
+    }
+    apply_ui_args(&mut s, &args.ui);
+    s
+}
+
+fn load_config(sources: &Sources) -> Result<Config, Failure> {
+    config::load(sources).map_err(|problems| {
+        let mut msg: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
+        msg.push(format!(
+            "{} problem{} in the configuration; nothing was run",
+            problems.len(),
+            if problems.len() == 1 { "" } else { "s" }
+        ));
+        Failure::usage(msg.join("\n"))
+    })
+}
+
+/// `flightdeck check-config`.
+pub fn check_config(path: &Path) -> Result<String, Failure> {
+    let cfg = load_config(&Sources::from_process(Some(path.to_path_buf())))?;
+    let ids: Vec<&str> = cfg.stages.iter().map(|s| s.id.as_str()).collect();
+    let mut out = format!(
+        "{}: ok ({} stage{}: {})",
+        path.display(),
+        ids.len(),
+        if ids.len() == 1 { "" } else { "s" },
+        ids.join(", ")
+    );
+    if config::uses_demo_placeholders(&cfg) {
+        out.push_str(
+            "\nnote: endpoints use {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs",
+        );
+    }
+    Ok(out)
+}
+
+fn operator(cfg: &Config) -> String {
+    if !cfg.run.operator.trim().is_empty() {
+        return cfg.run.operator.clone();
+    }
+    std::env::var("USER")
+        .ok()
+        .filter(|u| !u.is_empty())
+        .unwrap_or_else(|| "unknown".into())
+}
+
+fn new_run_id() -> String {
+    let rand = uuid::Uuid::new_v4().simple().to_string();
+    format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &rand[..4])
+}
+
+/// Create `state_dir/runs/<id>` and its journal.
+fn prepare_run_dir(cfg: &Config, run_id: &str) -> Result<(PathBuf, Journal), Failure> {
+    let dir = cfg.state_dir.join("runs").join(run_id);
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        Failure::usage(format!(
+            "error: state directory {} is not writable ({e}); set state_dir, FLIGHTDECK__STATE_DIR or --state-dir to a writable directory",
+            cfg.state_dir.display()
+        ))
+    })?;
+    let journal = Journal::create(&dir.join(JOURNAL_FILE)).map_err(|e| {
+        Failure::usage(format!(
+            "error: {e:#}; set state_dir, FLIGHTDECK__STATE_DIR or --state-dir to a writable directory"
+        ))
+    })?;
+    Ok((dir, journal))
+}
+
+fn ui_options(cfg: &Config, replay: bool) -> ui::UiOptions {
+    ui::UiOptions {
+        theme: cfg.ui.theme.clone(),
+        themes_dir: cfg.ui.themes_dir.clone(),
+        keymap: cfg.ui.keymap.clone(),
+        fps: cfg.ui.fps,
+        ascii: cfg.ui.ascii,
+        color: cfg.ui.color,
+        mouse: cfg.ui.mouse,
+        read_only: cfg.run.read_only,
+        replay,
+    }
+}
+
+/// Send tracing to the log file, and to tui-logger when the TUI runs.
+fn init_tracing(log_file: Option<&Path>, tui: bool) {
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::{EnvFilter, Layer};
+
+    let filter = || EnvFilter::try_from_env("FLIGHTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let file_layer = log_file.and_then(|p| std::fs::File::create(p).ok()).map(|f| {
+        tracing_subscriber::fmt::layer()
+            .with_ansi(false)
+            .with_writer(std::sync::Mutex::new(f))
+            .with_filter(filter())
+    });
+    let tui_layer = tui.then(|| {
+        let _ = tui_logger::init_logger(tui_logger::LevelFilter::Debug);
+        tui_logger::set_default_level(tui_logger::LevelFilter::Info);
+        tui_logger::TuiTracingSubscriberLayer.with_filter(filter())
+    });
+    let _ = tracing_subscriber::registry()
+        .with(file_layer)
+        .with(tui_layer)
+        .try_init();
+}
+
+/// Forward SIGTERM, SIGHUP and SIGINT to the engine as an abort (headless).
+fn forward_signals(tx: tokio::sync::mpsc::UnboundedSender<Command>) {
+    use tokio::signal::unix::{SignalKind, signal};
+    tokio::spawn(async move {
+        let (Ok(mut term), Ok(mut hup), Ok(mut int)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+            signal(SignalKind::interrupt()),
+        ) else {
+            return;
+        };
+        let name = tokio::select! {
+            _ = term.recv() => "SIGTERM",
+            _ = hup.recv() => "SIGHUP",
+            _ = int.recv() => "SIGINT",
+        };
+        let _ = tx.send(Command::Abort {
+            reason: name.to_string(),
+        });
+    });
+}
+
+/// What a finished run leaves behind.
+#[derive(Debug)]
+pub struct Finished {
+    /// Process exit code.
+    pub code: i32,
+    /// Summary printed after the run (stdout after the TUI, stderr headless).
+    pub summary: String,
+}
+
+fn summarise(state: &RunState, run_dir: &Path) -> String {
+    let outcome = state.outcome.map(|o| o.badge()).unwrap_or("UNFINISHED");
+    let score = state
+        .decision
+        .as_ref()
+        .map(|d| format!(" score {} ({})", crate::gate::trim_num(d.score), d.rationale))
+        .unwrap_or_default();
+    format!("{outcome}{score}\nreports and journal: {}", run_dir.display())
+}
+
+/// `flightdeck run` and `flightdeck demo`.
+pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Failure> {
+    let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
+    let targets = match demo {
+        Some(scenario) => {
+            let t = DemoTargets::start(scenario).await.map_err(Failure::internal)?;
+            for ep in &mut cfg.environment.endpoints {
+                ep.url = t.fill(&ep.url);
+                ep.version_url = ep.version_url.as_deref().map(|u| t.fill(u));
+            }
+            Some(t)
+        }
+        None => {
+            if config::uses_demo_placeholders(&cfg) {
+                return Err(Failure::usage(
+                    "error: environment.endpoints use {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs in your config, or run `flightdeck demo`)",
+                ));
+            }
+            None
+        }
+    };
+    let headless = args.headless || !std::io::stdout().is_terminal();
+    let opts = ui_options(&cfg, false);
+    if !headless {
+        ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
+    }
+    let run_id = new_run_id();
+    let (run_dir, journal) = prepare_run_dir(&cfg, &run_id)?;
+    init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
+    let id = RunIdentity {
+        run_id,
+        operator: operator(&cfg),
+    };
+    let rec = Recorder::new(Some(journal));
+    let (state0, rx) = rec.subscribe();
+    let (cmd_tx, cmd_rx) = unbounded_channel();
+    let after = if headless {
+        AfterDecision::Return
+    } else {
+        AfterDecision::ServeCommands
+    };
+    let engine = {
+        let (cfg, rec) = (cfg.clone(), rec.clone());
+        tokio::spawn(async move {
+            let outcome = engine::run(&cfg, &id, &rec, cmd_rx, after).await;
+            rec.close();
+            outcome
+        })
+    };
+    let state = if headless {
+        forward_signals(cmd_tx.clone());
+        headless::follow(state0, rx).await
+    } else {
+        let exit = ui::run_tui(opts, state0, rx, Some(cmd_tx.clone())).await;
+        if let Ok(ui::UiExit::Signal(name)) = &exit {
+            let _ = cmd_tx.send(Command::Abort {
+                reason: name.clone(),
+            });
+        }
+        drop(cmd_tx);
+        let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
+        exit.map_err(Failure::internal)?;
+        rec.state()
+    };
+    drop(targets);
+    report::write_all(&state, &run_dir).map_err(Failure::internal)?;
+    if let Some(dir) = &args.report_dir {
+        report::write_all(&state, dir).map_err(Failure::internal)?;
+    }
+    let mut code = state.outcome.unwrap_or(Outcome::Inconclusive).exit_code();
+    let mut summary = summarise(&state, &run_dir);
+    if let Some(e) = rec.journal_error() {
+        code = EXIT_INTERNAL;
+        summary.push_str(&format!("\nerror: the journal is incomplete: {e}"));
+    }
+    Ok(Finished { code, summary })
+}
+
+/// `flightdeck replay`.
+pub async fn replay(
+    path: &Path,
+    headless: bool,
+    report_dir: Option<PathBuf>,
+    ui_args: &UiArgs,
+) -> Result<Finished, Failure> {
+    let back = journal::read(path)
+        .map_err(|e| Failure::usage(format!("error: {e:#} (hint: pass the path of a journal.jsonl)")))?;
+    for p in &back.problems {
+        eprintln!("warning: {}: {p}", path.display());
+    }
+    if back.envelopes.is_empty() {
+        return Err(Failure::usage(format!(
+            "error: {}: no events could be read (hint: is this a Flightdeck journal.jsonl?)",
+            path.display()
+        )));
+    }
+    let state = RunState::from_envelopes(&back.envelopes);
+    let headless = headless || !std::io::stdout().is_terminal();
+    let code = state.outcome.unwrap_or(Outcome::Inconclusive).exit_code();
+    if headless {
+        let dir = report_dir.unwrap_or_else(|| {
+            path.parent()
+                .unwrap_or_else(|| Path::new("."))
+                .join("replay")
+        });
+        report::write_all(&state, &dir).map_err(Failure::internal)?;
+        return Ok(Finished {
+            code,
+            summary: summarise(&state, &dir),
+        });
+    }
+    let mut sources = Sources::from_process(None);
+    apply_ui_args(&mut sources, ui_args);
+    let cfg = load_config(&sources)?;
+    let opts = ui_options(&cfg, true);
+    ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
+    init_tracing(None, true);
+    for env in &back.envelopes {
+        trace_log(&env.event);
+    }
+    let (_tx, rx) = unbounded_channel();
+    ui::run_tui(opts, state.clone(), rx, None)
+        .await
+        .context("replay")
+        .map_err(Failure::internal)?;
+    Ok(Finished {
+        code,
+        summary: summarise(&state, path.parent().unwrap_or(Path::new("."))),
+    })
+}

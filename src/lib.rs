@@ -1,0 +1,14 @@
+//! Flightdeck: a terminal control room for pre-production release validation.
+//!
+//! The spine: stages emit [`run::event::Event`]s; the run state is a fold of
+//! events ([`run::state::RunState`]); the TUI, the headless reporter, the
+//! journal and replay all consume the same events.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod environment;
+pub mod gate;
+pub mod headless;
+pub mod report;
+pub mod run;

@@ -1,0 +1,163 @@
+//! Reports for humans and CI, derived only from the folded run state, so a
+//! replayed journal gives the same reports as the original run.
+
+mod junit;
+mod markdown;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::gate::PointsLost;
+use crate::run::event::{EnvRisk, HealthCheck, Outcome, StageKind};
+use crate::run::state::{ActionRecord, RunState};
+use crate::run::verdict::{Evidence, Verdict};
+
+pub use junit::junit;
+pub use markdown::markdown;
+
+/// Schema name of `report.json`.
+pub const REPORT_SCHEMA: &str = "flightdeck.report/v1";
+
+/// The run report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Report {
+    /// Schema name and version.
+    pub schema: &'static str,
+    /// Run id.
+    pub run_id: String,
+    /// Service.
+    pub service: String,
+    /// Release.
+    pub release: String,
+    /// Environment name.
+    pub environment: String,
+    /// Environment risk.
+    pub risk: Option<EnvRisk>,
+    /// Operator.
+    pub operator: String,
+    /// Read-only run.
+    pub read_only: bool,
+    /// Start time.
+    pub started_at: Option<DateTime<Utc>>,
+    /// End time.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Duration in seconds.
+    pub duration_s: Option<f64>,
+    /// Final outcome (`None` if the run never finished).
+    pub outcome: Option<Outcome>,
+    /// Exit code for this outcome.
+    pub exit_code: i32,
+    /// Why the run ended early.
+    pub end_reason: Option<String>,
+    /// Readiness score.
+    pub score: Option<f64>,
+    /// Score band.
+    pub band: Option<Verdict>,
+    /// The rule that decided.
+    pub rationale: Option<String>,
+    /// Every point lost.
+    pub points_lost: Vec<PointsLost>,
+    /// Stages.
+    pub stages: Vec<StageReport>,
+    /// Health checks (last attempt per endpoint).
+    pub health: Vec<HealthCheck>,
+    /// Operator actions.
+    pub operator_actions: Vec<ActionRecord>,
+    /// Anomalies found while folding the journal.
+    pub anomalies: Vec<String>,
+}
+
+/// One stage in the report.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StageReport {
+    /// Stage id.
+    pub id: String,
+    /// Kind.
+    pub kind: StageKind,
+    /// Weight.
+    pub weight: f64,
+    /// Hard gate.
+    pub hard: bool,
+    /// Verdict (`None`: never finished).
+    pub verdict: Option<Verdict>,
+    /// Summary.
+    pub summary: String,
+    /// Duration in seconds.
+    pub duration_s: Option<f64>,
+    /// Evidence.
+    pub evidence: Vec<Evidence>,
+}
+
+fn secs(a: Option<DateTime<Utc>>, b: Option<DateTime<Utc>>) -> Option<f64> {
+    let (a, b) = (a?, b?);
+    Some(((b - a).num_milliseconds() as f64 / 1000.0 * 1000.0).round() / 1000.0)
+}
+
+impl Report {
+    /// Build the report from the run state.
+    pub fn from_state(s: &RunState) -> Report {
+        let info = s.info.as_ref();
+        let d = s.decision.as_ref();
+        Report {
+            schema: REPORT_SCHEMA,
+            run_id: info.map(|i| i.run_id.clone()).unwrap_or_default(),
+            service: info.map(|i| i.service.clone()).unwrap_or_default(),
+            release: info.map(|i| i.release.clone()).unwrap_or_default(),
+            environment: info.map(|i| i.environment.clone()).unwrap_or_default(),
+            risk: info.map(|i| i.risk),
+            operator: info.map(|i| i.operator.clone()).unwrap_or_default(),
+            read_only: info.is_some_and(|i| i.read_only),
+            started_at: s.started_at,
+            finished_at: s.finished_at,
+            duration_s: secs(s.started_at, s.finished_at),
+            outcome: s.outcome,
+            exit_code: s.outcome.unwrap_or(Outcome::Inconclusive).exit_code(),
+            end_reason: s.end_reason.clone(),
+            score: d.map(|d| d.score),
+            band: d.map(|d| d.band),
+            rationale: d.map(|d| d.rationale.clone()),
+            points_lost: d.map(|d| d.lost.clone()).unwrap_or_default(),
+            stages: s
+                .stages
+                .iter()
+                .map(|st| StageReport {
+                    id: st.plan.id.clone(),
+                    kind: st.plan.kind,
+                    weight: st.plan.weight,
+                    hard: st.plan.hard,
+                    verdict: st.verdict,
+                    summary: st.summary.clone(),
+                    duration_s: secs(st.started_at, st.finished_at),
+                    evidence: st.evidence.clone(),
+                })
+                .collect(),
+            health: s.health.clone(),
+            operator_actions: s.actions.clone(),
+            anomalies: s.anomalies.clone(),
+        }
+    }
+}
+
+/// File names written into a report directory.
+pub const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "junit.xml"];
+
+/// Write `report.json`, `report.md` and `junit.xml` into `dir`.
+pub fn write_all(s: &RunState, dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create report directory {}", dir.display()))?;
+    let r = Report::from_state(s);
+    let mut json = serde_json::to_string_pretty(&r).context("cannot encode report")?;
+    json.push('\n');
+    for (name, body) in [
+        (REPORT_FILES[0], json),
+        (REPORT_FILES[1], markdown(&r)),
+        (REPORT_FILES[2], junit(&r)),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, body).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    Ok(())
+}

@@ -1,0 +1,18 @@
+//! Commands from the operator (TUI keys, palette, CLI) to the run engine.
+//! They go through one channel; the engine journals an `OperatorAction`
+//! before acting.
+
+/// Something the operator asks the engine to do.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Command {
+    /// Run one stage again, then decide again.
+    RerunStage {
+        /// Stage id.
+        stage: String,
+    },
+    /// Stop the run now; it ends inconclusive.
+    Abort {
+        /// Why (e.g. `operator quit`, `SIGTERM`).
+        reason: String,
+    },
+}

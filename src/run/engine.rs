@@ -1,0 +1,243 @@
+//! The run engine: runs the plan's stages in order, lets the gate decide,
+//! and serves operator commands (abort, rerun) through one channel.
+
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::config::Config;
+use crate::gate::{PointsLost, trim_num};
+use crate::run::command::Command;
+use crate::run::event::{Event, LogLevel, Outcome, StageKind, StagePlan};
+use crate::run::recorder::Recorder;
+use crate::run::verdict::{Evidence, Verdict};
+
+/// Identity of a run.
+#[derive(Clone, Debug)]
+pub struct RunIdentity {
+    /// Run id.
+    pub run_id: String,
+    /// Operator name.
+    pub operator: String,
+}
+
+/// The plan as stage entries, with defaults applied.
+pub fn plan(cfg: &Config) -> Vec<StagePlan> {
+    cfg.stages
+        .iter()
+        .map(|s| StagePlan {
+            id: s.id.clone(),
+            kind: s.kind,
+            weight: if s.kind == StageKind::Gate {
+                0.0
+            } else {
+                s.weight
+            },
+            hard: s.hard,
+        })
+        .collect()
+}
+
+/// Whether the engine should keep serving commands after the decision.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AfterDecision {
+    /// Return at once (headless).
+    Return,
+    /// Keep serving commands (rerun) until the channel closes (TUI).
+    ServeCommands,
+}
+
+enum Interrupted {
+    Abort(String),
+    ChannelClosed,
+}
+
+/// Run the whole plan. Returns the final outcome.
+pub async fn run(
+    cfg: &Config,
+    id: &RunIdentity,
+    rec: &Recorder,
+    mut commands: UnboundedReceiver<Command>,
+    after: AfterDecision,
+) -> Outcome {
+    rec.emit(Event::RunStarted {
+        run_id: id.run_id.clone(),
+        service: cfg.run.service.clone(),
+        release: cfg.run.release.clone(),
+        environment: cfg.environment.name.clone(),
+        risk: cfg.environment.risk,
+        operator: id.operator.clone(),
+        read_only: cfg.run.read_only,
+        stages: plan(cfg),
+        pass_score: cfg.gate.pass_score,
+        warn_score: cfg.gate.warn_score,
+    });
+    let mut commands_open = true;
+    for st in &cfg.stages {
+        if st.kind == StageKind::Gate {
+            continue;
+        }
+        let stage = run_stage(cfg, &st.id, rec);
+        tokio::pin!(stage);
+        loop {
+            tokio::select! {
+                _ = &mut stage => break,
+                cmd = commands.recv(), if commands_open => match interpret(cmd, id, rec) {
+                    Some(Interrupted::Abort(reason)) => return finish_aborted(rec, &reason),
+                    Some(Interrupted::ChannelClosed) => commands_open = false,
+                    None => {}
+                },
+            }
+        }
+    }
+    let mut outcome = decide(cfg, rec);
+    if after == AfterDecision::Return {
+        return outcome;
+    }
+    while let Some(cmd) = commands.recv().await {
+        match cmd {
+            Command::Abort { .. } => break,
+            Command::RerunStage { stage } => {
+                if cfg.run.read_only {
+                    rec.log(
+                        LogLevel::Warn,
+                        None,
+                        format!("rerun of `{stage}` refused: the run is read-only"),
+                    );
+                    continue;
+                }
+                if !cfg.stages.iter().any(|s| s.id == stage) {
+                    rec.log(
+                        LogLevel::Warn,
+                        None,
+                        format!("rerun: no stage `{stage}` in this plan"),
+                    );
+                    continue;
+                }
+                rec.emit(Event::OperatorAction {
+                    actor: id.operator.clone(),
+                    action: "rerun_stage".into(),
+                    target: Some(stage.clone()),
+                    reason: None,
+                });
+                run_stage(cfg, &stage, rec).await;
+                outcome = decide(cfg, rec);
+            }
+        }
+    }
+    outcome
+}
+
+fn interpret(cmd: Option<Command>, id: &RunIdentity, rec: &Recorder) -> Option<Interrupted> {
+    match cmd {
+        None => Some(Interrupted::ChannelClosed),
+        Some(Command::Abort { reason }) => {
+            rec.emit(Event::OperatorAction {
+                actor: id.operator.clone(),
+                action: "abort".into(),
+                target: None,
+                reason: Some(reason.clone()),
+            });
+            Some(Interrupted::Abort(reason))
+        }
+        Some(Command::RerunStage { stage }) => {
+            rec.log(
+                LogLevel::Warn,
+                None,
+                format!("rerun of `{stage}` ignored: wait until the run has decided"),
+            );
+            None
+        }
+    }
+}
+
+fn finish_aborted(rec: &Recorder, reason: &str) -> Outcome {
+    rec.emit(Event::RunFinished {
+        outcome: Outcome::Inconclusive,
+        reason: Some(format!("aborted: {reason}")),
+    });
+    Outcome::Inconclusive
+}
+
+/// Run one (non-gate) stage to its verdict.
+async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder) {
+    let Some(st) = cfg.stages.iter().find(|s| s.id == stage_id) else {
+        return;
+    };
+    if !st.enabled {
+        rec.emit(Event::StageFinished {
+            stage: st.id.clone(),
+            verdict: Verdict::Skipped,
+            summary: "disabled in config".into(),
+            evidence: Vec::new(),
+        });
+        return;
+    }
+    match st.kind {
+        StageKind::Environment => {
+            crate::environment::run_stage(&cfg.environment, &st.id, rec).await;
+        }
+        StageKind::Gate => {}
+        other => {
+            // check-config refuses these; keep the run honest if one slips through.
+            rec.emit(Event::StageStarted {
+                stage: st.id.clone(),
+            });
+            rec.emit(Event::StageFinished {
+                stage: st.id.clone(),
+                verdict: Verdict::Inconclusive,
+                summary: format!(
+                    "stage kind `{}` is not available in this build",
+                    other.as_str()
+                ),
+                evidence: Vec::new(),
+            });
+        }
+    }
+}
+
+fn lost_evidence(l: &PointsLost) -> Evidence {
+    Evidence {
+        label: format!("-{} points", trim_num(l.points)),
+        value: l.reason.clone(),
+        threshold: None,
+        verdict: Verdict::Warn,
+    }
+}
+
+/// Let the gate decide from the verdicts so far, and finish the run.
+fn decide(cfg: &Config, rec: &Recorder) -> Outcome {
+    let gate_stage = cfg.stages.iter().find(|s| s.kind == StageKind::Gate);
+    if let Some(g) = gate_stage {
+        rec.emit(Event::StageStarted {
+            stage: g.id.clone(),
+        });
+    }
+    let state = rec.state();
+    let Some(decision) = state.provisional() else {
+        return finish_aborted(rec, "the run never started");
+    };
+    rec.emit(Event::GateDecision(decision.clone()));
+    if let Some(g) = gate_stage {
+        let verdict = match decision.outcome {
+            Outcome::Go if decision.band == Verdict::Pass => Verdict::Pass,
+            Outcome::Go => Verdict::Warn,
+            Outcome::NoGo => Verdict::Fail,
+            Outcome::Inconclusive => Verdict::Inconclusive,
+        };
+        rec.emit(Event::StageFinished {
+            stage: g.id.clone(),
+            verdict,
+            summary: format!(
+                "{} score {}: {}",
+                decision.outcome.badge(),
+                trim_num(decision.score),
+                decision.rationale
+            ),
+            evidence: decision.lost.iter().map(lost_evidence).collect(),
+        });
+    }
+    rec.emit(Event::RunFinished {
+        outcome: decision.outcome,
+        reason: None,
+    });
+    decision.outcome
+}

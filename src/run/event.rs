@@ -1,0 +1,268 @@
+//! Run events: the single vocabulary every stage speaks and every consumer
+//! (TUI, headless reporter, journal, replay) reads.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::gate::Decision;
+use crate::run::verdict::{Evidence, Verdict};
+
+/// The event schema version this build writes and fully understands.
+pub const EVENT_VERSION: u32 = 1;
+
+/// One journal line: an event with its version, sequence number and time.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    /// Schema version of the event.
+    pub v: u32,
+    /// Position in the run, starting at 1.
+    pub seq: u64,
+    /// When the event was recorded (UTC).
+    pub ts: DateTime<Utc>,
+    /// The event itself.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What kind of work a stage does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
+#[serde(rename_all = "snake_case")]
+pub enum StageKind {
+    /// Environment checks: health and version of endpoints (IaC later).
+    Environment,
+    /// HTTP load test.
+    Load,
+    /// Security and compliance findings.
+    Scan,
+    /// Policy-as-code.
+    Policy,
+    /// Operational runbook drills.
+    Drill,
+    /// Flag-driven canary rollout.
+    Canary,
+    /// The readiness gate that combines all verdicts.
+    Gate,
+}
+
+impl StageKind {
+    /// Name as written in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StageKind::Environment => "environment",
+            StageKind::Load => "load",
+            StageKind::Scan => "scan",
+            StageKind::Policy => "policy",
+            StageKind::Drill => "drill",
+            StageKind::Canary => "canary",
+            StageKind::Gate => "gate",
+        }
+    }
+}
+
+/// A stage as planned at run start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StagePlan {
+    /// Unique id within the run, e.g. `env`.
+    pub id: String,
+    /// What the stage does.
+    pub kind: StageKind,
+    /// Weight in the readiness score.
+    pub weight: f64,
+    /// A failed hard gate is NO-GO whatever the score.
+    pub hard: bool,
+}
+
+/// How risky the environment is; shown as a header badge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnvRisk {
+    /// Development.
+    Dev,
+    /// Staging.
+    Staging,
+    /// Pre-production.
+    Preprod,
+    /// Production: handle with care.
+    Prod,
+}
+
+/// Log level of a `Log` event.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
+#[serde(rename_all = "snake_case")]
+pub enum LogLevel {
+    /// Fine-grained detail.
+    Debug,
+    /// Normal progress.
+    Info,
+    /// Something deserves attention.
+    Warn,
+    /// Something failed.
+    Error,
+}
+
+/// The result of one HTTP health-check attempt.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HealthCheck {
+    /// The stage that ran the check.
+    pub stage: String,
+    /// Endpoint name from the config.
+    pub endpoint: String,
+    /// URL that was requested.
+    pub url: String,
+    /// Attempt number, starting at 1.
+    pub attempt: u32,
+    /// Whether this attempt is the last one for this endpoint.
+    pub last: bool,
+    /// HTTP status, if a response arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// Time to the full response in milliseconds, if one arrived.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latency_ms: Option<f64>,
+    /// The version the endpoint reported, if asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Verdict of this attempt.
+    pub verdict: Verdict,
+    /// Why the attempt is not a pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Final outcome of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Release may go to production.
+    Go,
+    /// Release must not go.
+    NoGo,
+    /// Not enough evidence to decide.
+    Inconclusive,
+}
+
+impl Outcome {
+    /// Text badge: GO, NO-GO, INCONCLUSIVE.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Outcome::Go => "GO",
+            Outcome::NoGo => "NO-GO",
+            Outcome::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+
+    /// Process exit code for this outcome (0 GO, 1 NO-GO, 3 inconclusive).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Go => 0,
+            Outcome::NoGo => 1,
+            Outcome::Inconclusive => 3,
+        }
+    }
+}
+
+/// Everything that can happen in a run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// The run began with this plan.
+    RunStarted {
+        /// Run id (also the run directory name).
+        run_id: String,
+        /// Service under validation.
+        service: String,
+        /// Release version under validation.
+        release: String,
+        /// Environment name, e.g. `preprod-eu`.
+        environment: String,
+        /// Environment risk class.
+        risk: EnvRisk,
+        /// Who runs it.
+        operator: String,
+        /// Read-only runs refuse operator actions that change things.
+        read_only: bool,
+        /// Stages in order.
+        stages: Vec<StagePlan>,
+        /// Gate thresholds, so a replay can explain the score.
+        pass_score: f64,
+        /// Below this score the run is NO-GO.
+        warn_score: f64,
+    },
+    /// A stage began.
+    StageStarted {
+        /// Stage id.
+        stage: String,
+    },
+    /// A stage reports progress.
+    StageProgress {
+        /// Stage id.
+        stage: String,
+        /// Human-readable progress.
+        message: String,
+        /// Completed fraction 0..=1, if known.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        fraction: Option<f64>,
+    },
+    /// A log line produced by a stage or the engine.
+    Log {
+        /// Severity.
+        level: LogLevel,
+        /// Stage id, if the line belongs to a stage.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        stage: Option<String>,
+        /// The message (never contains secrets).
+        message: String,
+    },
+    /// One health-check attempt.
+    HealthCheck(HealthCheck),
+    /// A stage ended with a verdict and its evidence.
+    StageFinished {
+        /// Stage id.
+        stage: String,
+        /// The verdict.
+        verdict: Verdict,
+        /// One-line summary.
+        summary: String,
+        /// Evidence behind the verdict.
+        evidence: Vec<Evidence>,
+    },
+    /// The gate decided.
+    GateDecision(Decision),
+    /// A person (or trigger) acted on the run.
+    OperatorAction {
+        /// Who acted.
+        actor: String,
+        /// What they did, e.g. `rerun_stage`, `abort`.
+        action: String,
+        /// Target of the action (stage id, flag...), if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        target: Option<String>,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// The run ended.
+    RunFinished {
+        /// Final outcome.
+        outcome: Outcome,
+        /// Why, when the run ended early.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// An event type this build does not know (from a newer writer).
+    #[serde(other)]
+    Unknown,
+}
+
+impl Event {
+    /// Events that must survive a crash: the journal fsyncs after these.
+    pub fn is_durable(&self) -> bool {
+        matches!(
+            self,
+            Event::StageFinished { .. }
+                | Event::GateDecision(_)
+                | Event::OperatorAction { .. }
+                | Event::RunFinished { .. }
+        )
+    }
+}

@@ -1,0 +1,9 @@
+//! The run: events, their fold into state, the journal and the engine.
+
+pub mod command;
+pub mod engine;
+pub mod event;
+pub mod journal;
+pub mod recorder;
+pub mod state;
+pub mod verdict;

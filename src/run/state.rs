@@ -1,0 +1,410 @@
+//! `RunState`: the run as a pure fold of events. The single place where
+//! events are given meaning; every consumer reads this and keeps no copy of
+//! the truth of its own.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use crate::gate::{self, Decision, Thresholds};
+use crate::run::event::{
+    EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
+};
+use crate::run::verdict::{Evidence, Verdict};
+
+/// Most log lines kept in memory; the journal keeps them all.
+pub const MAX_LOG_LINES: usize = 5_000;
+
+/// Where a stage is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StageStatus {
+    /// Not started yet.
+    Pending,
+    /// Running now.
+    Running,
+    /// Finished with a verdict.
+    Finished,
+}
+
+/// One stage as the run has seen it so far.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StageState {
+    /// The plan entry.
+    pub plan: StagePlan,
+    /// Life-cycle status.
+    pub status: StageStatus,
+    /// When it (last) started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When it (last) finished.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Latest progress message.
+    pub progress: Option<String>,
+    /// Latest completed fraction.
+    pub fraction: Option<f64>,
+    /// Verdict, once finished.
+    pub verdict: Option<Verdict>,
+    /// One-line summary, once finished.
+    pub summary: String,
+    /// Evidence, once finished.
+    pub evidence: Vec<Evidence>,
+    /// How many times the stage has started (reruns count).
+    pub runs: u32,
+}
+
+/// Static facts about the run, from `RunStarted`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct RunInfo {
+    /// Run id.
+    pub run_id: String,
+    /// Service under validation.
+    pub service: String,
+    /// Release version.
+    pub release: String,
+    /// Environment name.
+    pub environment: String,
+    /// Environment risk.
+    pub risk: EnvRisk,
+    /// Operator.
+    pub operator: String,
+    /// Read-only run.
+    pub read_only: bool,
+    /// Gate thresholds.
+    pub pass_score: f64,
+    /// Gate warn threshold.
+    pub warn_score: f64,
+}
+
+/// A log line kept for display.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LogLine {
+    /// When.
+    pub ts: DateTime<Utc>,
+    /// Severity.
+    pub level: LogLevel,
+    /// Stage, if any.
+    pub stage: Option<String>,
+    /// Text.
+    pub message: String,
+}
+
+/// An operator action as recorded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ActionRecord {
+    /// When.
+    pub ts: DateTime<Utc>,
+    /// Who.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// On what.
+    pub target: Option<String>,
+    /// Why.
+    pub reason: Option<String>,
+}
+
+/// The whole run, folded from its events.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RunState {
+    /// Facts from `RunStarted`, once seen.
+    pub info: Option<RunInfo>,
+    /// Stages in plan order (plus any unplanned stage that sent events).
+    pub stages: Vec<StageState>,
+    /// Latest health-check attempt per (stage, endpoint), in first-seen order.
+    pub health: Vec<HealthCheck>,
+    /// Recent log lines (at most [`MAX_LOG_LINES`]).
+    pub logs: Vec<LogLine>,
+    /// Log lines dropped from memory because of the cap.
+    pub logs_dropped: u64,
+    /// The latest gate decision.
+    pub decision: Option<Decision>,
+    /// True when the decision predates a rerun and is no longer current.
+    pub decision_stale: bool,
+    /// Operator actions in order.
+    pub actions: Vec<ActionRecord>,
+    /// When the run started.
+    pub started_at: Option<DateTime<Utc>>,
+    /// When the run finished, if it has.
+    pub finished_at: Option<DateTime<Utc>>,
+    /// Final outcome, if finished.
+    pub outcome: Option<Outcome>,
+    /// Why the run ended early, if it did.
+    pub end_reason: Option<String>,
+    /// Time of the newest event applied.
+    pub last_ts: Option<DateTime<Utc>>,
+    /// Number of events applied.
+    pub events_applied: u64,
+    /// Things that did not fit: unknown versions or types, out-of-order events.
+    pub anomalies: Vec<String>,
+}
+
+impl RunState {
+    /// Fold a whole sequence of envelopes.
+    pub fn from_envelopes<'a>(envs: impl IntoIterator<Item = &'a Envelope>) -> RunState {
+        let mut s = RunState::default();
+        for e in envs {
+            s.apply(e);
+        }
+        s
+    }
+
+    /// Whether the run is still in progress.
+    pub fn in_progress(&self) -> bool {
+        self.started_at.is_some() && self.finished_at.is_none()
+    }
+
+    /// Look up a stage by id.
+    pub fn stage(&self, id: &str) -> Option<&StageState> {
+        self.stages.iter().find(|s| s.plan.id == id)
+    }
+
+    /// Whether any stage of this kind is planned.
+    pub fn has_stage_kind(&self, kind: StageKind) -> bool {
+        self.stages.iter().any(|s| s.plan.kind == kind)
+    }
+
+    /// The score the gate would give now, from the verdicts so far.
+    pub fn provisional(&self) -> Option<Decision> {
+        let info = self.info.as_ref()?;
+        let inputs: Vec<gate::StageInput<'_>> = self
+            .stages
+            .iter()
+            .map(|s| gate::StageInput {
+                plan: &s.plan,
+                verdict: s.verdict,
+                summary: &s.summary,
+            })
+            .collect();
+        Some(gate::decide(
+            &inputs,
+            Thresholds {
+                pass_score: info.pass_score,
+                warn_score: info.warn_score,
+            },
+        ))
+    }
+
+    fn stage_mut(&mut self, id: &str, ts: DateTime<Utc>) -> &mut StageState {
+        if let Some(i) = self.stages.iter().position(|s| s.plan.id == id) {
+            return &mut self.stages[i];
+        }
+        self.anomalies.push(format!(
+            "{ts}: event for stage `{id}` that is not in the plan"
+        ));
+        self.stages.push(StageState {
+            plan: StagePlan {
+                id: id.to_string(),
+                kind: StageKind::Environment,
+                weight: 0.0,
+                hard: false,
+            },
+            status: StageStatus::Pending,
+            started_at: None,
+            finished_at: None,
+            progress: None,
+            fraction: None,
+            verdict: None,
+            summary: String::new(),
+            evidence: Vec::new(),
+            runs: 0,
+        });
+        let last = self.stages.len() - 1;
+        &mut self.stages[last]
+    }
+
+    /// Apply one event. Never panics; what does not fit is recorded in
+    /// `anomalies` and otherwise ignored.
+    pub fn apply(&mut self, env: &Envelope) {
+        let ts = env.ts;
+        if env.v > EVENT_VERSION {
+            self.anomalies.push(format!(
+                "event #{} has version {} (this build understands up to {EVENT_VERSION}); skipped",
+                env.seq, env.v
+            ));
+            return;
+        }
+        if let Some(last) = self.last_ts
+            && ts < last
+        {
+            self.anomalies.push(format!(
+                "event #{} is older than the one before it ({ts} < {last}); applied anyway",
+                env.seq
+            ));
+        }
+        self.events_applied += 1;
+        self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+
+        match &env.event {
+            Event::RunStarted {
+                run_id,
+                service,
+                release,
+                environment,
+                risk,
+                operator,
+                read_only,
+                stages,
+                pass_score,
+                warn_score,
+            } => {
+                if self.info.is_some() {
+                    self.anomalies
+                        .push(format!("event #{}: a second run_started; ignored", env.seq));
+                    return;
+                }
+                self.info = Some(RunInfo {
+                    run_id: run_id.clone(),
+                    service: service.clone(),
+                    release: release.clone(),
+                    environment: environment.clone(),
+                    risk: *risk,
+                    operator: operator.clone(),
+                    read_only: *read_only,
+                    pass_score: *pass_score,
+                    warn_score: *warn_score,
+                });
+                self.started_at = Some(ts);
+                // Keep stages that arrived before the plan (out of order), in plan order.
+                let early = std::mem::take(&mut self.stages);
+                for p in stages {
+                    let existing = early.iter().find(|s| s.plan.id == p.id).cloned();
+                    let mut st = existing.unwrap_or_else(|| StageState {
+                        plan: p.clone(),
+                        status: StageStatus::Pending,
+                        started_at: None,
+                        finished_at: None,
+                        progress: None,
+                        fraction: None,
+                        verdict: None,
+                        summary: String::new(),
+                        evidence: Vec::new(),
+                        runs: 0,
+                    });
+                    st.plan = p.clone();
+                    self.stages.push(st);
+                }
+                for s in early {
+                    if !stages.iter().any(|p| p.id == s.plan.id) {
+                        self.stages.push(s);
+                    }
+                }
+            }
+            Event::StageStarted { stage } => {
+                let st = self.stage_mut(stage, ts);
+                st.status = StageStatus::Running;
+                st.started_at = Some(ts);
+                st.finished_at = None;
+                st.verdict = None;
+                st.summary.clear();
+                st.evidence.clear();
+                st.progress = None;
+                st.fraction = None;
+                st.runs += 1;
+                let stage = stage.clone();
+                self.health.retain(|h| h.stage != stage);
+            }
+            Event::StageProgress {
+                stage,
+                message,
+                fraction,
+            } => {
+                let st = self.stage_mut(stage, ts);
+                st.progress = Some(message.clone());
+                if fraction.is_some() {
+                    st.fraction = *fraction;
+                }
+            }
+            Event::Log {
+                level,
+                stage,
+                message,
+            } => {
+                self.logs.push(LogLine {
+                    ts,
+                    level: *level,
+                    stage: stage.clone(),
+                    message: message.clone(),
+                });
+                if self.logs.len() > MAX_LOG_LINES {
+                    let extra = self.logs.len() - MAX_LOG_LINES;
+                    self.logs.drain(..extra);
+                    self.logs_dropped += extra as u64;
+                }
+            }
+            Event::HealthCheck(h) => {
+                match self
+                    .health
+                    .iter_mut()
+                    .find(|x| x.stage == h.stage && x.endpoint == h.endpoint)
+                {
+                    Some(slot) => *slot = h.clone(),
+                    None => self.health.push(h.clone()),
+                }
+            }
+            Event::StageFinished {
+                stage,
+                verdict,
+                summary,
+                evidence,
+            } => {
+                let st = self.stage_mut(stage, ts);
+                if st.status == StageStatus::Pending {
+                    st.runs += 1;
+                }
+                st.status = StageStatus::Finished;
+                st.finished_at = Some(ts);
+                st.verdict = Some(*verdict);
+                st.summary = summary.clone();
+                st.evidence = evidence.clone();
+                st.fraction = Some(1.0);
+            }
+            Event::GateDecision(d) => {
+                self.decision = Some(d.clone());
+                self.decision_stale = false;
+            }
+            Event::OperatorAction {
+                actor,
+                action,
+                target,
+                reason,
+            } => {
+                self.actions.push(ActionRecord {
+                    ts,
+                    actor: actor.clone(),
+                    action: action.clone(),
+                    target: target.clone(),
+                    reason: reason.clone(),
+                });
+                if action == "rerun_stage" {
+                    // The run reopens: the old decision no longer reflects the stages.
+                    self.finished_at = None;
+                    self.outcome = None;
+                    self.end_reason = None;
+                    self.decision_stale = self.decision.is_some();
+                }
+            }
+            Event::RunFinished { outcome, reason } => {
+                self.finished_at = Some(ts);
+                self.outcome = Some(*outcome);
+                self.end_reason = reason.clone();
+                for st in &mut self.stages {
+                    if st.status == StageStatus::Running {
+                        st.status = StageStatus::Finished;
+                        st.verdict = Some(Verdict::Inconclusive);
+                        st.summary = "interrupted before it finished".to_string();
+                        st.finished_at = Some(ts);
+                    }
+                }
+            }
+            Event::Unknown => {
+                self.anomalies.push(format!(
+                    "event #{} has a type this build does not know; skipped",
+                    env.seq
+                ));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+#[path = "state_tests.rs"]
+mod tests;

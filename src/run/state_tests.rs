@@ -1,0 +1,353 @@
+use super::*;
+use crate::gate::Decision;
+use crate::run::event::{EVENT_VERSION, Envelope, Event, HealthCheck, LogLevel, Outcome};
+use crate::run::verdict::{Evidence, Verdict};
+use chrono::TimeZone;
+
+fn at(seq: u64, secs: i64, event: Event) -> Envelope {
+    Envelope {
+        v: EVENT_VERSION,
+        seq,
+        ts: Utc
+            .timestamp_opt(1_790_000_000 + secs, 0)
+            .single()
+            .unwrap_or_default(),
+        event,
+    }
+}
+
+fn started() -> Event {
+    Event::RunStarted {
+        run_id: "r1".into(),
+        service: "shop-api".into(),
+        release: "2.0".into(),
+        environment: "preprod-eu".into(),
+        risk: EnvRisk::Preprod,
+        operator: "sam".into(),
+        read_only: false,
+        stages: vec![
+            StagePlan {
+                id: "env".into(),
+                kind: StageKind::Environment,
+                weight: 1.0,
+                hard: true,
+            },
+            StagePlan {
+                id: "gate".into(),
+                kind: StageKind::Gate,
+                weight: 0.0,
+                hard: false,
+            },
+        ],
+        pass_score: 90.0,
+        warn_score: 70.0,
+    }
+}
+
+fn finished(stage: &str, verdict: Verdict) -> Event {
+    Event::StageFinished {
+        stage: stage.into(),
+        verdict,
+        summary: format!("{stage} done"),
+        evidence: vec![Evidence {
+            label: "x".into(),
+            value: "y".into(),
+            threshold: None,
+            verdict,
+        }],
+    }
+}
+
+fn health(endpoint: &str, attempt: u32, verdict: Verdict) -> Event {
+    Event::HealthCheck(HealthCheck {
+        stage: "env".into(),
+        endpoint: endpoint.into(),
+        url: "http://127.0.0.1:1/healthz".into(),
+        attempt,
+        last: verdict != Verdict::Fail,
+        status: Some(200),
+        latency_ms: Some(3.0),
+        version: None,
+        verdict,
+        reason: None,
+    })
+}
+
+#[test]
+fn run_started_sets_info_and_plan_in_order() {
+    let s = RunState::from_envelopes(&[at(1, 0, started())]);
+    let info = s.info.as_ref().expect("info");
+    assert_eq!(info.run_id, "r1");
+    assert_eq!(info.operator, "sam");
+    assert_eq!(
+        s.stages
+            .iter()
+            .map(|s| s.plan.id.as_str())
+            .collect::<Vec<_>>(),
+        ["env", "gate"]
+    );
+    assert!(s.stages.iter().all(|s| s.status == StageStatus::Pending));
+    assert!(s.in_progress());
+}
+
+#[test]
+fn second_run_started_is_an_anomaly_and_ignored() {
+    let s = RunState::from_envelopes(&[at(1, 0, started()), at(2, 1, started())]);
+    assert_eq!(s.anomalies.len(), 1);
+    assert_eq!(s.stages.len(), 2);
+}
+
+#[test]
+fn stage_lifecycle_progress_and_finish() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
+        at(
+            3,
+            2,
+            Event::StageProgress {
+                stage: "env".into(),
+                message: "checking".into(),
+                fraction: Some(0.5),
+            },
+        ),
+    ]);
+    let env = s.stage("env").expect("env");
+    assert_eq!(env.status, StageStatus::Running);
+    assert_eq!(env.progress.as_deref(), Some("checking"));
+    assert_eq!(env.fraction, Some(0.5));
+    assert_eq!(env.runs, 1);
+    let mut s = s;
+    s.apply(&at(4, 3, finished("env", Verdict::Pass)));
+    let env = s.stage("env").expect("env");
+    assert_eq!(env.status, StageStatus::Finished);
+    assert_eq!(env.verdict, Some(Verdict::Pass));
+    assert_eq!(env.summary, "env done");
+    assert_eq!(env.evidence.len(), 1);
+    assert!(env.finished_at > env.started_at);
+}
+
+#[test]
+fn health_checks_keep_the_latest_attempt_per_endpoint() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
+        at(3, 1, health("api", 1, Verdict::Fail)),
+        at(4, 1, health("db", 1, Verdict::Pass)),
+        at(5, 2, health("api", 2, Verdict::Pass)),
+    ]);
+    assert_eq!(s.health.len(), 2);
+    assert_eq!(s.health[0].endpoint, "api");
+    assert_eq!(s.health[0].attempt, 2);
+    assert_eq!(s.health[0].verdict, Verdict::Pass);
+}
+
+#[test]
+fn restarting_a_stage_clears_its_old_results() {
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
+        at(3, 1, health("api", 1, Verdict::Pass)),
+        at(4, 2, finished("env", Verdict::Pass)),
+        at(5, 3, Event::GateDecision(decision(Outcome::Go))),
+        at(
+            6,
+            3,
+            Event::RunFinished {
+                outcome: Outcome::Go,
+                reason: None,
+            },
+        ),
+    ]);
+    assert!(!s.in_progress());
+    s.apply(&at(
+        7,
+        4,
+        Event::OperatorAction {
+            actor: "sam".into(),
+            action: "rerun_stage".into(),
+            target: Some("env".into()),
+            reason: None,
+        },
+    ));
+    assert!(s.in_progress(), "a rerun reopens the run");
+    assert!(s.decision_stale);
+    s.apply(&at(
+        8,
+        4,
+        Event::StageStarted {
+            stage: "env".into(),
+        },
+    ));
+    let env = s.stage("env").expect("env");
+    assert_eq!(env.verdict, None);
+    assert_eq!(env.runs, 2);
+    assert!(s.health.is_empty());
+    assert_eq!(s.actions.len(), 1);
+}
+
+fn decision(outcome: Outcome) -> Decision {
+    Decision {
+        score: 100.0,
+        band: Verdict::Pass,
+        outcome,
+        lost: vec![],
+        rationale: "r".into(),
+    }
+}
+
+#[test]
+fn gate_decision_and_run_finished() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(2, 5, Event::GateDecision(decision(Outcome::NoGo))),
+        at(
+            3,
+            6,
+            Event::RunFinished {
+                outcome: Outcome::NoGo,
+                reason: None,
+            },
+        ),
+    ]);
+    assert_eq!(s.decision.as_ref().map(|d| d.outcome), Some(Outcome::NoGo));
+    assert_eq!(s.outcome, Some(Outcome::NoGo));
+    assert!(!s.in_progress());
+}
+
+#[test]
+fn run_finished_marks_running_stages_inconclusive() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
+        at(
+            3,
+            2,
+            Event::RunFinished {
+                outcome: Outcome::Inconclusive,
+                reason: Some("aborted: SIGTERM".into()),
+            },
+        ),
+    ]);
+    let env = s.stage("env").expect("env");
+    assert_eq!(env.verdict, Some(Verdict::Inconclusive));
+    assert_eq!(s.end_reason.as_deref(), Some("aborted: SIGTERM"));
+}
+
+#[test]
+fn log_lines_are_kept_and_capped() {
+    let mut s = RunState::default();
+    for i in 0..(MAX_LOG_LINES as u64 + 10) {
+        s.apply(&at(
+            i + 1,
+            0,
+            Event::Log {
+                level: LogLevel::Info,
+                stage: None,
+                message: format!("line {i}"),
+            },
+        ));
+    }
+    assert_eq!(s.logs.len(), MAX_LOG_LINES);
+    assert_eq!(s.logs_dropped, 10);
+    assert_eq!(s.logs[0].message, "line 10");
+}
+
+#[test]
+fn operator_actions_are_recorded() {
+    let s = RunState::from_envelopes(&[at(
+        1,
+        0,
+        Event::OperatorAction {
+            actor: "sam".into(),
+            action: "abort".into(),
+            target: None,
+            reason: Some("operator quit".into()),
+        },
+    )]);
+    assert_eq!(s.actions[0].action, "abort");
+    assert_eq!(s.actions[0].reason.as_deref(), Some("operator quit"));
+}
+
+#[test]
+fn out_of_order_stage_events_before_the_plan_are_kept() {
+    let s = RunState::from_envelopes(&[
+        at(1, 1, finished("env", Verdict::Warn)),
+        at(2, 0, started()),
+    ]);
+    assert_eq!(s.stages.len(), 2);
+    let env = s.stage("env").expect("env");
+    assert_eq!(env.verdict, Some(Verdict::Warn));
+    assert!(env.plan.hard, "the plan entry replaces the placeholder");
+    assert!(s.anomalies.iter().any(|a| a.contains("not in the plan")));
+    assert!(s.anomalies.iter().any(|a| a.contains("older than")));
+}
+
+#[test]
+fn events_for_unplanned_stages_are_kept_with_an_anomaly() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "ghost".into(),
+            },
+        ),
+    ]);
+    assert_eq!(s.stages.len(), 3);
+    assert_eq!(s.stage("ghost").map(|g| g.plan.weight), Some(0.0));
+    assert!(s.anomalies.iter().any(|a| a.contains("ghost")));
+}
+
+#[test]
+fn newer_versions_and_unknown_types_are_skipped_with_an_anomaly() {
+    let mut newer = at(
+        2,
+        1,
+        Event::StageStarted {
+            stage: "env".into(),
+        },
+    );
+    newer.v = EVENT_VERSION + 1;
+    let s = RunState::from_envelopes(&[at(1, 0, started()), newer, at(3, 2, Event::Unknown)]);
+    assert_eq!(s.stage("env").map(|e| e.status), Some(StageStatus::Pending));
+    assert_eq!(s.anomalies.len(), 2);
+    assert!(s.anomalies[0].contains("version 2"));
+    assert!(s.anomalies[1].contains("does not know"));
+}
+
+#[test]
+fn provisional_score_follows_the_verdicts() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(2, 1, finished("env", Verdict::Fail)),
+    ]);
+    let d = s.provisional().expect("decision");
+    assert_eq!(d.outcome, Outcome::NoGo);
+    assert_eq!(d.score, 0.0);
+}

@@ -1,0 +1,71 @@
+//! The config corpus: every file under tests/valid_configs loads; every file
+//! under tests/invalid_configs fails with exactly the messages in its
+//! `.expected` file (FILE stands for the file's path). Set
+//! `FLIGHTDECK_BLESS=1` to rewrite the expectations after reviewing a change.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use flightdeck::config::{self, Sources};
+
+fn files(dir: &str) -> Vec<PathBuf> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir);
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
+        .expect("corpus dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    v.sort();
+    assert!(!v.is_empty(), "no files in {}", root.display());
+    v
+}
+
+fn sources(path: &Path) -> Sources {
+    Sources {
+        file: Some(path.to_path_buf()),
+        text: None,
+        env: HashMap::new(),
+        overrides: Vec::new(),
+    }
+}
+
+#[test]
+fn valid_configs_load() {
+    for f in files("valid_configs") {
+        if let Err(problems) = config::load(&sources(&f)) {
+            panic!("{} should be valid: {problems:#?}", f.display());
+        }
+    }
+}
+
+#[test]
+fn the_shipped_example_config_loads() {
+    let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/flightdeck.toml");
+    let cfg = config::load(&sources(&f)).expect("config/flightdeck.toml is valid");
+    assert!(config::uses_demo_placeholders(&cfg));
+    assert_eq!(cfg.stages.last().map(|s| s.id.as_str()), Some("gate"));
+}
+
+#[test]
+fn invalid_configs_fail_with_every_problem_named() {
+    let bless = std::env::var_os("FLIGHTDECK_BLESS").is_some();
+    for f in files("invalid_configs") {
+        let problems = match config::load(&sources(&f)) {
+            Ok(_) => panic!("{} should be invalid", f.display()),
+            Err(p) => p,
+        };
+        let label = f.display().to_string();
+        let got: String = problems
+            .iter()
+            .map(|p| format!("{}\n", p.to_string().replace(&label, "FILE")))
+            .collect();
+        let expected_path = f.with_extension("expected");
+        if bless {
+            std::fs::write(&expected_path, &got).expect("write expectation");
+            continue;
+        }
+        let want = std::fs::read_to_string(&expected_path)
+            .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
+        assert_eq!(got, want, "messages for {}", f.display());
+    }
+}
