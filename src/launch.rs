@@ -16,7 +16,7 @@ use crate::run::command::Command;
 use crate::run::engine::{self, AfterDecision, RunIdentity};
 use crate::run::event::Outcome;
 use crate::run::journal::{self, JOURNAL_FILE, Journal};
-use crate::run::recorder::{Recorder, trace_log};
+use crate::run::recorder::Recorder;
 use crate::run::state::RunState;
 use crate::{headless, report, ui};
 
@@ -139,9 +139,9 @@ fn operator(cfg: &Config) -> String {
     if !cfg.run.operator.trim().is_empty() {
         return cfg.run.operator.clone();
     }
-    std::env::var("USER")
-        .ok()
-        .filter(|u| !u.is_empty())
+    ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|u| !u.trim().is_empty()))
         .unwrap_or_else(|| "unknown".into())
 }
 
@@ -187,13 +187,16 @@ fn init_tracing(log_file: Option<&Path>, tui: bool) {
     use tracing_subscriber::util::SubscriberInitExt;
     use tracing_subscriber::{EnvFilter, Layer};
 
-    let filter = || EnvFilter::try_from_env("FLIGHTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
-    let file_layer = log_file.and_then(|p| std::fs::File::create(p).ok()).map(|f| {
-        tracing_subscriber::fmt::layer()
-            .with_ansi(false)
-            .with_writer(std::sync::Mutex::new(f))
-            .with_filter(filter())
-    });
+    let filter =
+        || EnvFilter::try_from_env("FLIGHTDECK_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let file_layer = log_file
+        .and_then(|p| std::fs::File::create(p).ok())
+        .map(|f| {
+            tracing_subscriber::fmt::layer()
+                .with_ansi(false)
+                .with_writer(std::sync::Mutex::new(f))
+                .with_filter(filter())
+        });
     let tui_layer = tui.then(|| {
         let _ = tui_logger::init_logger(tui_logger::LevelFilter::Debug);
         tui_logger::set_default_level(tui_logger::LevelFilter::Info);
@@ -241,9 +244,18 @@ fn summarise(state: &RunState, run_dir: &Path) -> String {
     let score = state
         .decision
         .as_ref()
-        .map(|d| format!(" score {} ({})", crate::gate::trim_num(d.score), d.rationale))
+        .map(|d| {
+            format!(
+                " score {} ({})",
+                crate::gate::trim_num(d.score),
+                d.rationale
+            )
+        })
         .unwrap_or_default();
-    format!("{outcome}{score}\nreports and journal: {}", run_dir.display())
+    format!(
+        "{outcome}{score}\nreports and journal: {}",
+        run_dir.display()
+    )
 }
 
 /// `flightdeck run` and `flightdeck demo`.
@@ -251,7 +263,9 @@ pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Fail
     let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
     let targets = match demo {
         Some(scenario) => {
-            let t = DemoTargets::start(scenario).await.map_err(Failure::internal)?;
+            let t = DemoTargets::start(scenario)
+                .await
+                .map_err(Failure::internal)?;
             for ep in &mut cfg.environment.endpoints {
                 ep.url = t.fill(&ep.url);
                 ep.version_url = ep.version_url.as_deref().map(|u| t.fill(u));
@@ -331,8 +345,11 @@ pub async fn replay(
     report_dir: Option<PathBuf>,
     ui_args: &UiArgs,
 ) -> Result<Finished, Failure> {
-    let back = journal::read(path)
-        .map_err(|e| Failure::usage(format!("error: {e:#} (hint: pass the path of a journal.jsonl)")))?;
+    let back = journal::read(path).map_err(|e| {
+        Failure::usage(format!(
+            "error: {e:#} (hint: pass the path of a journal.jsonl)"
+        ))
+    })?;
     for p in &back.problems {
         eprintln!("warning: {}: {p}", path.display());
     }
@@ -363,9 +380,6 @@ pub async fn replay(
     let opts = ui_options(&cfg, true);
     ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
     init_tracing(None, true);
-    for env in &back.envelopes {
-        trace_log(&env.event);
-    }
     let (_tx, rx) = unbounded_channel();
     ui::run_tui(opts, state.clone(), rx, None)
         .await

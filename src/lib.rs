@@ -10,5 +10,7 @@ pub mod demo;
 pub mod environment;
 pub mod gate;
 pub mod headless;
+pub mod launch;
 pub mod report;
 pub mod run;
+pub mod ui;

@@ -1,1 +1,56 @@
-fn main() {}
+use clap::Parser;
+
+use flightdeck::cli::{Cli, Commands};
+use flightdeck::launch::{self, EXIT_INTERNAL};
+
+fn main() {
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            std::process::exit(EXIT_INTERNAL);
+        }
+    };
+    let code = rt.block_on(async {
+        match cli.command {
+            Commands::CheckConfig { config } => match launch::check_config(&config) {
+                Ok(msg) => {
+                    println!("{msg}");
+                    0
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
+            Commands::Demo { scenario, run } => finish(launch::run(run, Some(scenario)).await),
+            Commands::Run { run } => finish(launch::run(run, None).await),
+            Commands::Replay {
+                journal,
+                headless,
+                report_dir,
+                ui,
+            } => finish(launch::replay(&journal, headless, report_dir, &ui).await),
+        }
+    });
+    // Background tasks (demo servers, stdin readers) must not keep us alive.
+    rt.shutdown_timeout(std::time::Duration::from_millis(200));
+    std::process::exit(code);
+}
+
+fn finish(r: Result<launch::Finished, launch::Failure>) -> i32 {
+    match r {
+        Ok(f) => {
+            eprintln!("{}", f.summary);
+            f.code
+        }
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}

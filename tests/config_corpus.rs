@@ -9,7 +9,9 @@ use std::path::{Path, PathBuf};
 use flightdeck::config::{self, Sources};
 
 fn files(dir: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(dir);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(dir);
     let mut v: Vec<PathBuf> = std::fs::read_dir(&root)
         .expect("corpus dir")
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -15,8 +15,14 @@ use flightdeck::run::verdict::Verdict;
 async fn server() -> String {
     let app = Router::new()
         .route("/ok", get(|| async { "ok" }))
-        .route("/v", get(|| async { axum::Json(serde_json::json!({"version": "1.2.3"})) }))
-        .route("/garbage", get(|| async { "<html>\u{1}\u{2} not a version at all</html>" }))
+        .route(
+            "/v",
+            get(|| async { axum::Json(serde_json::json!({"version": "1.2.3"})) }),
+        )
+        .route(
+            "/garbage",
+            get(|| async { "<html>\u{1}\u{2} not a version at all</html>" }),
+        )
         .route(
             "/slow",
             get(|| async {
@@ -31,8 +37,13 @@ async fn server() -> String {
                 "late"
             }),
         )
-        .route("/fail", get(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down") }));
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        .route(
+            "/fail",
+            get(|| async { (axum::http::StatusCode::SERVICE_UNAVAILABLE, "down") }),
+        );
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = l.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(l, app).await;
@@ -62,7 +73,12 @@ fn ep(name: &str, url: String) -> EndpointConfig {
 }
 
 fn settings() -> HealthSettings {
-    HealthSettings { timeout_ms: 1000, retries: 1, retry_delay_ms: 10, max_latency_ms: 200 }
+    HealthSettings {
+        timeout_ms: 1000,
+        retries: 1,
+        retry_delay_ms: 10,
+        max_latency_ms: 200,
+    }
 }
 
 #[tokio::test]
@@ -81,16 +97,31 @@ async fn healthy_endpoint_with_expected_version_passes() {
 #[tokio::test]
 async fn failure_reasons_are_clear() {
     let base = server().await;
-    let s = HealthSettings { timeout_ms: 300, ..settings() };
+    let s = HealthSettings {
+        timeout_ms: 300,
+        ..settings()
+    };
     let c = client(&s).expect("client");
 
     let down = attempt(&c, &ep("down", format!("{}/ok", closed_port().await)), &s).await;
     assert_eq!(down.verdict, Verdict::Fail);
-    assert!(down.reason.as_deref().unwrap_or("").contains("cannot connect"), "{down:?}");
+    assert!(
+        down.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("cannot connect"),
+        "{down:?}"
+    );
 
     let hang = attempt(&c, &ep("hang", format!("{base}/hang")), &s).await;
     assert_eq!(hang.verdict, Verdict::Fail);
-    assert!(hang.reason.as_deref().unwrap_or("").contains("no answer within 300 ms"), "{hang:?}");
+    assert!(
+        hang.reason
+            .as_deref()
+            .unwrap_or("")
+            .contains("no answer within 300 ms"),
+        "{hang:?}"
+    );
 
     let status = attempt(&c, &ep("fail", format!("{base}/fail")), &s).await;
     assert_eq!(status.reason.as_deref(), Some("HTTP 503 (expected 200)"));
@@ -99,7 +130,10 @@ async fn failure_reasons_are_clear() {
     garbage.version_url = Some(format!("{base}/garbage"));
     let g = attempt(&c, &garbage, &s).await;
     assert_eq!(g.verdict, Verdict::Fail);
-    assert!(g.reason.as_deref().unwrap_or("").contains("not a version"), "{g:?}");
+    assert!(
+        g.reason.as_deref().unwrap_or("").contains("not a version"),
+        "{g:?}"
+    );
 
     let mut wrong = ep("wrong", format!("{base}/ok"));
     wrong.version_url = Some(format!("{base}/v"));
@@ -123,7 +157,14 @@ async fn retries_emit_one_event_per_attempt() {
     let rec = Recorder::new(None);
     let (_, mut rx) = rec.subscribe();
     let c = client(&settings()).expect("client");
-    let a = check_endpoint(&c, &ep("fail", format!("{base}/fail")), &settings(), "env", &rec).await;
+    let a = check_endpoint(
+        &c,
+        &ep("fail", format!("{base}/fail")),
+        &settings(),
+        "env",
+        &rec,
+    )
+    .await;
     assert_eq!(a.verdict, Verdict::Fail);
     let mut attempts = Vec::new();
     while let Ok(env) = rx.try_recv() {
@@ -150,7 +191,12 @@ async fn stage_verdicts_follow_criticality() {
     let st = rec.state();
     let s = st.stage("env").expect("stage recorded");
     assert_eq!(s.verdict, Some(Verdict::Warn), "{}", s.summary);
-    assert!(s.summary.starts_with("1/2 endpoints healthy; optional: cannot connect"), "{}", s.summary);
+    assert!(
+        s.summary
+            .starts_with("1/2 endpoints healthy; optional: cannot connect"),
+        "{}",
+        s.summary
+    );
     assert_eq!(s.evidence.len(), 2);
 
     let env = EnvironmentSection {
@@ -160,11 +206,18 @@ async fn stage_verdicts_follow_criticality() {
     };
     let rec = Recorder::new(None);
     run_stage(&env, "env", &rec).await;
-    assert_eq!(rec.state().stage("env").and_then(|s| s.verdict), Some(Verdict::Fail));
+    assert_eq!(
+        rec.state().stage("env").and_then(|s| s.verdict),
+        Some(Verdict::Fail)
+    );
 
     let rec = Recorder::new(None);
     run_stage(&EnvironmentSection::default(), "env", &rec).await;
     let st = rec.state();
     let s = st.stage("env").expect("stage");
-    assert_eq!(s.verdict, Some(Verdict::Inconclusive), "no data is never a pass");
+    assert_eq!(
+        s.verdict,
+        Some(Verdict::Inconclusive),
+        "no data is never a pass"
+    );
 }

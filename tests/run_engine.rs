@@ -33,13 +33,18 @@ fn demo_config(t: &DemoTargets) -> Config {
 }
 
 fn id() -> RunIdentity {
-    RunIdentity { run_id: "test-run".into(), operator: "tester".into() }
+    RunIdentity {
+        run_id: "test-run".into(),
+        operator: "tester".into(),
+    }
 }
 
 async fn run_demo(scenario: Scenario, dir: &Path) -> (Outcome, Recorder) {
     let t = DemoTargets::start(scenario).await.expect("demo targets");
     let cfg = demo_config(&t);
-    let rec = Recorder::new(Some(Journal::create(&dir.join("journal.jsonl")).expect("journal")));
+    let rec = Recorder::new(Some(
+        Journal::create(&dir.join("journal.jsonl")).expect("journal"),
+    ));
     let (_tx, rx) = tokio::sync::mpsc::unbounded_channel::<Command>();
     let outcome = engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await;
     (outcome, rec)
@@ -51,8 +56,14 @@ async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
     let (outcome, rec) = run_demo(Scenario::Healthy, dir.path()).await;
     let state = rec.state();
     assert_eq!(outcome, Outcome::Go, "{:#?}", state.stages);
-    assert_eq!(state.stage("env").and_then(|s| s.verdict), Some(Verdict::Pass));
-    assert_eq!(state.stage("gate").and_then(|s| s.verdict), Some(Verdict::Pass));
+    assert_eq!(
+        state.stage("env").and_then(|s| s.verdict),
+        Some(Verdict::Pass)
+    );
+    assert_eq!(
+        state.stage("gate").and_then(|s| s.verdict),
+        Some(Verdict::Pass)
+    );
     assert_eq!(state.decision.as_ref().map(|d| d.score), Some(100.0));
 
     let live = dir.path().join("live");
@@ -69,7 +80,8 @@ async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
         assert_eq!(a, b, "{name} differs after replay");
     }
     let json: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(live.join("report.json")).expect("json")).expect("valid json");
+        serde_json::from_str(&std::fs::read_to_string(live.join("report.json")).expect("json"))
+            .expect("valid json");
     assert_eq!(json["outcome"], "go");
     assert_eq!(json["exit_code"], 0);
     let junit = std::fs::read_to_string(live.join("junit.xml")).expect("junit");
@@ -84,9 +96,17 @@ async fn degraded_canary_fails_the_hard_gate() {
     assert_eq!(outcome, Outcome::NoGo);
     let env = state.stage("env").expect("env");
     assert_eq!(env.verdict, Some(Verdict::Fail));
-    assert!(env.summary.contains("api: HTTP 503 (expected 200)"), "{}", env.summary);
+    assert!(
+        env.summary.contains("api: HTTP 503 (expected 200)"),
+        "{}",
+        env.summary
+    );
     let d = state.decision.as_ref().expect("decision");
-    assert!(d.rationale.contains("hard gate failed: env"), "{}", d.rationale);
+    assert!(
+        d.rationale.contains("hard gate failed: env"),
+        "{}",
+        d.rationale
+    );
     assert_eq!(d.lost.len(), 1);
     // Three attempts (retries = 2) were journalled for the failing endpoint.
     let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
@@ -101,21 +121,30 @@ async fn degraded_canary_fails_the_hard_gate() {
 #[tokio::test]
 async fn abort_ends_the_run_inconclusive_and_journals_who() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = DemoTargets::start(Scenario::Healthy).await.expect("demo targets");
+    let t = DemoTargets::start(Scenario::Healthy)
+        .await
+        .expect("demo targets");
     let mut cfg = demo_config(&t);
     // An endpoint that never answers keeps the stage busy until the abort.
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let addr = l.local_addr().expect("addr");
     cfg.environment.endpoints[0].url = format!("http://{addr}/healthz");
     cfg.environment.health.timeout_ms = 10_000;
-    let rec = Recorder::new(Some(Journal::create(&dir.path().join("journal.jsonl")).expect("journal")));
+    let rec = Recorder::new(Some(
+        Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
+    ));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let run = {
         let rec = rec.clone();
         tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await })
     };
     tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    tx.send(Command::Abort { reason: "SIGTERM".into() }).expect("send");
+    tx.send(Command::Abort {
+        reason: "SIGTERM".into(),
+    })
+    .expect("send");
     let outcome = run.await.expect("engine task");
     drop(l);
     assert_eq!(outcome, Outcome::Inconclusive);
@@ -123,19 +152,28 @@ async fn abort_ends_the_run_inconclusive_and_journals_who() {
     let state = RunState::from_envelopes(&back.envelopes);
     assert_eq!(state.actions[0].action, "abort");
     assert_eq!(state.end_reason.as_deref(), Some("aborted: SIGTERM"));
-    assert_eq!(state.stage("env").and_then(|s| s.verdict), Some(Verdict::Inconclusive));
+    assert_eq!(
+        state.stage("env").and_then(|s| s.verdict),
+        Some(Verdict::Inconclusive)
+    );
 }
 
 #[tokio::test]
 async fn rerun_reopens_and_decides_again() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = DemoTargets::start(Scenario::Degraded).await.expect("demo targets");
+    let t = DemoTargets::start(Scenario::Degraded)
+        .await
+        .expect("demo targets");
     let cfg = demo_config(&t);
-    let rec = Recorder::new(Some(Journal::create(&dir.path().join("journal.jsonl")).expect("journal")));
+    let rec = Recorder::new(Some(
+        Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
+    ));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let run = {
         let (rec, cfg) = (rec.clone(), cfg.clone());
-        tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::ServeCommands).await })
+        tokio::spawn(async move {
+            engine::run(&cfg, &id(), &rec, rx, AfterDecision::ServeCommands).await
+        })
     };
     // Wait for the first decision, then heal the canary and rerun.
     for _ in 0..200 {
@@ -148,7 +186,10 @@ async fn rerun_reopens_and_decides_again() {
     if let Ok(mut b) = t.canary_behaviour.write() {
         *b = Default::default();
     }
-    tx.send(Command::RerunStage { stage: "env".into() }).expect("send");
+    tx.send(Command::RerunStage {
+        stage: "env".into(),
+    })
+    .expect("send");
     drop(tx);
     let outcome = run.await.expect("engine task");
     assert_eq!(outcome, Outcome::Go);

@@ -200,9 +200,7 @@ pub(crate) fn check_structure(
     let mut cfg = Config::default();
     let known = serde_json::to_value(Config::default()).unwrap_or_default();
     let root = origins.root;
-    let Some(top) = table(root) else {
-        return None;
-    };
+    let top = table(root)?;
     for k in top.keys() {
         if !TOP_LEVEL.contains(&k.as_str()) {
             problems.push(Problem {
@@ -214,35 +212,33 @@ pub(crate) fn check_structure(
         }
     }
     let get = |k: &str| built.get::<config::Value>(k).ok();
-    if let Some(v) = get("state_dir") {
-        if let Some(s) = section(v, "state_dir", &known, origins, problems) {
-            cfg.state_dir = s;
-        }
+    let known_at = |k: &str| known.get(k).cloned().unwrap_or_default();
+    if let Some(v) = get("state_dir")
+        && let Some(s) = section(v, "state_dir", &known, origins, problems)
+    {
+        cfg.state_dir = s;
     }
-    if let Some(v) = get("run") {
-        let k = known.get("run").cloned().unwrap_or_default();
-        if let Some(s) = section(v, "run", &k, origins, problems) {
-            cfg.run = s;
-        }
+    if let Some(v) = get("run")
+        && let Some(s) = section(v, "run", &known_at("run"), origins, problems)
+    {
+        cfg.run = s;
     }
-    if let Some(v) = get("gate") {
-        let k = known.get("gate").cloned().unwrap_or_default();
-        if let Some(s) = section(v, "gate", &k, origins, problems) {
-            cfg.gate = s;
-        }
+    if let Some(v) = get("gate")
+        && let Some(s) = section(v, "gate", &known_at("gate"), origins, problems)
+    {
+        cfg.gate = s;
     }
-    if let Some(v) = get("ui") {
-        let k = known.get("ui").cloned().unwrap_or_default();
-        if let Some(s) = section(v, "ui", &k, origins, problems) {
-            cfg.ui = s;
-        }
+    if let Some(v) = get("ui")
+        && let Some(s) = section(v, "ui", &known_at("ui"), origins, problems)
+    {
+        cfg.ui = s;
     }
     if let Some(mut v) = get("environment") {
         let (endpoints, health) = match &mut v.kind {
             config::ValueKind::Table(t) => (t.remove("endpoints"), t.remove("health")),
             _ => (None, None),
         };
-        let k = known.get("environment").cloned().unwrap_or_default();
+        let k = known_at("environment");
         if let Some(s) = section::<EnvironmentSection>(v, "environment", &k, origins, problems) {
             cfg.environment = s;
         }

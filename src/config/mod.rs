@@ -183,7 +183,9 @@ fn one_line(m: &str) -> String {
     let parts: Vec<&str> = m
         .lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty() && !l.starts_with('|') && !l.contains(" | ") && !l.starts_with("in "))
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with('|') && !l.contains(" | ") && !l.starts_with("in ")
+        })
         .filter(|l| !l.chars().next().is_some_and(|c| c.is_ascii_digit()) || !l.contains('|'))
         .collect();
     parts.join(": ")

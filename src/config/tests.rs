@@ -19,7 +19,10 @@ fn sources(file: PathBuf, env: &[(&str, &str)]) -> Sources {
     Sources {
         file: Some(file),
         text: None,
-        env: env.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         overrides: Vec::new(),
     }
 }
@@ -68,7 +71,10 @@ fn an_unknown_env_key_is_reported_too() {
     let env = [("FLIGHTDECK__RUN__SERVISE", "x")];
     let problems = load(&sources(f, &env)).expect_err("invalid");
     assert_eq!(problems[0].key, "run.servise");
-    assert_eq!(problems[0].source, "environment variable FLIGHTDECK__RUN__SERVISE");
+    assert_eq!(
+        problems[0].source,
+        "environment variable FLIGHTDECK__RUN__SERVISE"
+    );
     assert_eq!(problems[0].hint, "did you mean `service`?");
 }
 
@@ -89,5 +95,8 @@ fn inline_text_is_used_when_there_is_no_file() {
         env: HashMap::new(),
         overrides: Vec::new(),
     };
-    assert_eq!(load(&s).expect("valid").state_dir, PathBuf::from("/from/file"));
+    assert_eq!(
+        load(&s).expect("valid").state_dir,
+        PathBuf::from("/from/file")
+    );
 }

@@ -226,12 +226,7 @@ fn decide(cfg: &Config, rec: &Recorder) -> Outcome {
         rec.emit(Event::StageFinished {
             stage: g.id.clone(),
             verdict,
-            summary: format!(
-                "{} score {}: {}",
-                decision.outcome.badge(),
-                trim_num(decision.score),
-                decision.rationale
-            ),
+            summary: decision.rationale.clone(),
             evidence: decision.lost.iter().map(lost_evidence).collect(),
         });
     }

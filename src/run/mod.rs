@@ -4,6 +4,7 @@ pub mod command;
 pub mod engine;
 pub mod event;
 pub mod journal;
+pub mod narrative;
 pub mod recorder;
 pub mod state;
 pub mod verdict;

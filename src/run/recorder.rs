@@ -44,7 +44,7 @@ impl Recorder {
 
     /// Record one event and return its envelope.
     pub fn emit(&self, event: Event) -> Envelope {
-        trace_log(&event);
+        crate::run::narrative::trace(&event);
         let mut inner = self.lock();
         inner.seq += 1;
         let env = Envelope {
@@ -96,23 +96,5 @@ impl Recorder {
     /// The first journal write error, if any.
     pub fn journal_error(&self) -> Option<String> {
         self.lock().journal_error.clone()
-    }
-}
-
-/// Mirror `Log` events into `tracing`, so they reach the log pane and the log file.
-pub fn trace_log(event: &Event) {
-    if let Event::Log {
-        level,
-        stage,
-        message,
-    } = event
-    {
-        let stage = stage.as_deref().unwrap_or("run");
-        match level {
-            LogLevel::Debug => tracing::debug!(target: "flightdeck", "{stage}: {message}"),
-            LogLevel::Info => tracing::info!(target: "flightdeck", "{stage}: {message}"),
-            LogLevel::Warn => tracing::warn!(target: "flightdeck", "{stage}: {message}"),
-            LogLevel::Error => tracing::error!(target: "flightdeck", "{stage}: {message}"),
-        }
     }
 }

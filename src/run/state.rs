@@ -111,7 +111,7 @@ pub struct RunState {
     pub stages: Vec<StageState>,
     /// Latest health-check attempt per (stage, endpoint), in first-seen order.
     pub health: Vec<HealthCheck>,
-    /// Recent log lines (at most [`MAX_LOG_LINES`]).
+    /// The run's narrative: one line per meaningful event (at most [`MAX_LOG_LINES`]).
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
     pub logs_dropped: u64,
@@ -162,12 +162,14 @@ impl RunState {
         self.stages.iter().any(|s| s.plan.kind == kind)
     }
 
-    /// The score the gate would give now, from the verdicts so far.
+    /// The score the gate would give now, from the stages finished so far
+    /// (stages still pending or running are left out, not counted as lost).
     pub fn provisional(&self) -> Option<Decision> {
         let info = self.info.as_ref()?;
         let inputs: Vec<gate::StageInput<'_>> = self
             .stages
             .iter()
+            .filter(|s| s.verdict.is_some())
             .map(|s| gate::StageInput {
                 plan: &s.plan,
                 verdict: s.verdict,
@@ -181,6 +183,24 @@ impl RunState {
                 warn_score: info.warn_score,
             },
         ))
+    }
+
+    /// Keep the event's narrative line (bounded).
+    fn narrate(&mut self, env: &Envelope) {
+        let Some(line) = crate::run::narrative::line(&env.event) else {
+            return;
+        };
+        self.logs.push(LogLine {
+            ts: env.ts,
+            level: line.level,
+            stage: line.stage,
+            message: line.text,
+        });
+        if self.logs.len() > MAX_LOG_LINES {
+            let extra = self.logs.len() - MAX_LOG_LINES;
+            self.logs.drain(..extra);
+            self.logs_dropped += extra as u64;
+        }
     }
 
     fn stage_mut(&mut self, id: &str, ts: DateTime<Utc>) -> &mut StageState {
@@ -232,6 +252,7 @@ impl RunState {
         }
         self.events_applied += 1;
         self.last_ts = Some(self.last_ts.map_or(ts, |l| l.max(ts)));
+        self.narrate(env);
 
         match &env.event {
             Event::RunStarted {
@@ -313,23 +334,7 @@ impl RunState {
                     st.fraction = *fraction;
                 }
             }
-            Event::Log {
-                level,
-                stage,
-                message,
-            } => {
-                self.logs.push(LogLine {
-                    ts,
-                    level: *level,
-                    stage: stage.clone(),
-                    message: message.clone(),
-                });
-                if self.logs.len() > MAX_LOG_LINES {
-                    let extra = self.logs.len() - MAX_LOG_LINES;
-                    self.logs.drain(..extra);
-                    self.logs_dropped += extra as u64;
-                }
-            }
+            Event::Log { .. } => {}
             Event::HealthCheck(h) => {
                 match self
                     .health

@@ -1,0 +1,141 @@
+//! The run's story in words: one line per meaningful event. The same lines
+//! feed the headless progress output, the log pane (through `tracing`), and
+//! the log kept in the run state, so live, headless and replay read alike.
+
+use crate::gate::trim_num;
+use crate::run::event::{Event, LogLevel, Outcome};
+use crate::run::verdict::Verdict;
+
+/// One narrative line: level, stage (if any) and text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    /// Severity.
+    pub level: LogLevel,
+    /// Stage the line belongs to.
+    pub stage: Option<String>,
+    /// Text, without the stage.
+    pub text: String,
+}
+
+fn verdict_level(v: Verdict) -> LogLevel {
+    match v {
+        Verdict::Pass | Verdict::Skipped => LogLevel::Info,
+        Verdict::Warn | Verdict::Inconclusive => LogLevel::Warn,
+        Verdict::Fail => LogLevel::Error,
+    }
+}
+
+/// The narrative line for an event, if it deserves one.
+pub fn line(event: &Event) -> Option<Line> {
+    let (level, stage, text) = match event {
+        Event::RunStarted {
+            run_id,
+            service,
+            release,
+            environment,
+            operator,
+            ..
+        } => (
+            LogLevel::Info,
+            None,
+            format!("run {run_id}: {service} {release} on {environment} by {operator}"),
+        ),
+        Event::StageStarted { stage } => (LogLevel::Info, Some(stage), "started".to_string()),
+        Event::StageProgress { stage, message, .. } => {
+            (LogLevel::Debug, Some(stage), message.clone())
+        }
+        Event::Log {
+            level,
+            stage,
+            message,
+        } => (*level, stage.as_ref(), message.clone()),
+        Event::HealthCheck(h) if h.last => {
+            let mut s = format!("{} {}", h.endpoint, h.verdict.badge());
+            if let (Some(st), Some(l)) = (h.status, h.latency_ms) {
+                s.push_str(&format!(" HTTP {st} {} ms", trim_num(l)));
+            }
+            if let Some(v) = &h.version {
+                s.push_str(&format!(" version {v}"));
+            }
+            if let Some(r) = &h.reason {
+                s.push_str(&format!(": {r}"));
+            }
+            (verdict_level(h.verdict), Some(&h.stage), s)
+        }
+        Event::StageFinished {
+            stage,
+            verdict,
+            summary,
+            ..
+        } => (
+            verdict_level(*verdict),
+            Some(stage),
+            format!("{} {summary}", verdict.badge()),
+        ),
+        Event::GateDecision(d) => (
+            match d.outcome {
+                Outcome::Go => LogLevel::Info,
+                Outcome::NoGo => LogLevel::Error,
+                Outcome::Inconclusive => LogLevel::Warn,
+            },
+            None,
+            format!(
+                "decision {} score {} ({})",
+                d.outcome.badge(),
+                trim_num(d.score),
+                d.rationale
+            ),
+        ),
+        Event::OperatorAction {
+            actor,
+            action,
+            target,
+            reason,
+        } => (
+            LogLevel::Warn,
+            None,
+            format!(
+                "operator {actor}: {action}{}{}",
+                target
+                    .as_deref()
+                    .map(|t| format!(" {t}"))
+                    .unwrap_or_default(),
+                reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Event::RunFinished { outcome, reason } => (
+            LogLevel::Info,
+            None,
+            format!(
+                "finished: {}{}",
+                outcome.badge(),
+                reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        _ => return None,
+    };
+    Some(Line {
+        level,
+        stage: stage.cloned(),
+        text,
+    })
+}
+
+/// Mirror an event's narrative into `tracing`, so it reaches the log pane and the log file.
+pub fn trace(event: &Event) {
+    let Some(l) = line(event) else { return };
+    let stage = l.stage.as_deref().unwrap_or("run");
+    let text = &l.text;
+    match l.level {
+        LogLevel::Debug => tracing::debug!(target: "flightdeck", "{stage}: {text}"),
+        LogLevel::Info => tracing::info!(target: "flightdeck", "{stage}: {text}"),
+        LogLevel::Warn => tracing::warn!(target: "flightdeck", "{stage}: {text}"),
+        LogLevel::Error => tracing::error!(target: "flightdeck", "{stage}: {text}"),
+    }
+}

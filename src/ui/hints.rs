@@ -1,0 +1,147 @@
+//! The bottom line: a prompt, a status message, or key hints generated from
+//! the live keymap (the most important actions that fit).
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::ui::app::{App, Prompt};
+use crate::ui::keymap::{Action, Keymap};
+use crate::ui::theme::Item;
+
+/// Actions worth a hint, most important first, with their short labels.
+const HINTS: [(Action, &str); 11] = [
+    (Action::Quit, "quit"),
+    (Action::Help, "help"),
+    (Action::FocusNext, "focus"),
+    (Action::Pane1, "pane"),
+    (Action::Zoom, "zoom"),
+    (Action::Command, "command"),
+    (Action::Filter, "filter"),
+    (Action::Rollback, "rollback"),
+    (Action::Freeze, "freeze"),
+    (Action::Promote, "promote"),
+    (Action::Rerun, "rerun"),
+];
+
+/// Display order of the hints on the line.
+const ORDER: [Action; 11] = [
+    Action::FocusNext,
+    Action::Pane1,
+    Action::Zoom,
+    Action::Freeze,
+    Action::Filter,
+    Action::Command,
+    Action::Rollback,
+    Action::Promote,
+    Action::Rerun,
+    Action::Help,
+    Action::Quit,
+];
+
+const PANES: [Action; 6] = [
+    Action::Pane1,
+    Action::Pane2,
+    Action::Pane3,
+    Action::Pane4,
+    Action::Pane5,
+    Action::Pane6,
+];
+
+/// The key text for a hint: the shortest key bound, or `1-6` for the panes.
+fn key_text(keymap: &Keymap, action: Action, read_only: bool) -> Option<String> {
+    if action == Action::Pane1 {
+        let keys: Option<Vec<String>> = PANES
+            .iter()
+            .map(|a| {
+                keymap
+                    .keys_for(*a, read_only)
+                    .first()
+                    .map(|k| k.to_string())
+            })
+            .collect();
+        let keys = keys?;
+        return Some(match (keys.first(), keys.last()) {
+            (Some(a), Some(b)) if keys.iter().all(|k| k.chars().count() == 1) => format!("{a}-{b}"),
+            _ => keys.join(","),
+        });
+    }
+    keymap
+        .keys_for(action, read_only)
+        .first()
+        .map(|k| k.to_string())
+}
+
+/// The hints that fit in `width` columns, as (key, label) pairs in display order.
+pub fn hints(
+    keymap: &Keymap,
+    read_only: bool,
+    frozen: bool,
+    width: usize,
+) -> Vec<(String, String)> {
+    let mut chosen: Vec<(Action, String, String)> = Vec::new();
+    let mut used = 1;
+    for (action, label) in HINTS {
+        let Some(key) = key_text(keymap, action, read_only) else {
+            continue;
+        };
+        let label = if action == Action::Freeze && frozen {
+            "unfreeze"
+        } else {
+            label
+        };
+        let w = key.chars().count() + 1 + label.len() + 2;
+        if used + w > width {
+            continue;
+        }
+        used += w;
+        chosen.push((action, key, label.to_string()));
+    }
+    chosen.sort_by_key(|(a, _, _)| ORDER.iter().position(|x| x == a));
+    chosen.into_iter().map(|(_, k, l)| (k, l)).collect()
+}
+
+/// Draw the bottom line.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = app.theme();
+    let line = match (app.prompt(), app.status()) {
+        (Some(Prompt::Filter(pane)), _) => Line::from(vec![
+            Span::styled(
+                format!(" filter {}: /", pane.title()),
+                theme.style(Item::HintKey),
+            ),
+            Span::styled(format!("{}_", app.filter(pane)), theme.style(Item::Text)),
+            Span::styled("   enter keep  esc clear", theme.style(Item::Muted)),
+        ]),
+        (Some(Prompt::Command), _) => Line::from(vec![
+            Span::styled(" :", theme.style(Item::HintKey)),
+            Span::styled(format!("{}_", app.command_input()), theme.style(Item::Text)),
+            Span::styled(
+                "   quit | theme NAME | rerun STAGE | help   esc cancel",
+                theme.style(Item::Muted),
+            ),
+        ]),
+        (None, Some(status)) if status.error => Line::from(Span::styled(
+            format!(" error: {}", status.text),
+            theme.style(Item::StatusError),
+        )),
+        (None, Some(status)) => Line::from(Span::styled(
+            format!(" {}", status.text),
+            theme.style(Item::StatusInfo),
+        )),
+        (None, None) => {
+            let mut spans = vec![Span::raw(" ")];
+            let ro = app.changes_disabled();
+            for (key, label) in hints(app.keymap(), ro, app.is_frozen(), area.width as usize) {
+                spans.push(Span::styled(key, theme.style(Item::HintKey)));
+                spans.push(Span::styled(
+                    format!(" {label}  "),
+                    theme.style(Item::Muted),
+                ));
+            }
+            Line::from(spans)
+        }
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

@@ -1,0 +1,244 @@
+//! Key handling: what each key does in each mode (confirmation, prompt,
+//! overlay, normal), turned into view changes and [`Effect`]s.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+
+use crate::run::command::Command;
+use crate::ui::app::{App, Effect, Overlay, Pane, Prompt};
+use crate::ui::keymap::{Action, Key, Lookup};
+
+impl App {
+    /// Handle one key press and say what the event loop must do.
+    pub fn handle_key(&mut self, ev: KeyEvent) -> Vec<Effect> {
+        if !matches!(ev.kind, KeyEventKind::Press | KeyEventKind::Repeat) {
+            return Vec::new();
+        }
+        if let Some(Overlay::ConfirmQuit { yes_focused }) = self.overlay {
+            return self.confirm_quit_key(ev, yes_focused);
+        }
+        if let Some(prompt) = self.prompt {
+            return self.prompt_key(prompt, ev);
+        }
+        self.status = None;
+        match self
+            .keymap
+            .lookup(Key::from_event(&ev), self.changes_disabled())
+        {
+            Lookup::Bound(action) => self.act(action),
+            Lookup::Disabled(action) => {
+                let why = if self.replay {
+                    format!(
+                        "replay: {} is unavailable (viewing a finished journal, no engine)",
+                        action.name()
+                    )
+                } else {
+                    format!(
+                        "read-only: {} is disabled (this run is read-only)",
+                        action.name()
+                    )
+                };
+                self.error(why);
+                Vec::new()
+            }
+            Lookup::Unbound => Vec::new(),
+        }
+    }
+
+    fn act(&mut self, action: Action) -> Vec<Effect> {
+        match self.overlay {
+            Some(Overlay::Help { scroll }) => {
+                match action {
+                    Action::Quit => return self.request_quit(),
+                    Action::Up => {
+                        self.overlay = Some(Overlay::Help {
+                            scroll: scroll.saturating_sub(1),
+                        })
+                    }
+                    Action::Down => self.overlay = Some(Overlay::Help { scroll: scroll + 1 }),
+                    Action::Help | Action::Back | Action::Select => self.overlay = None,
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            Some(Overlay::StageDetail { .. }) => {
+                match action {
+                    Action::Quit => return self.request_quit(),
+                    Action::Help => self.open_help(),
+                    Action::Back | Action::Select => self.overlay = None,
+                    _ => {}
+                }
+                return Vec::new();
+            }
+            _ => {}
+        }
+        match action {
+            Action::Quit => return self.request_quit(),
+            Action::Help => self.open_help(),
+            Action::FocusNext => self.focus = self.focus.offset(1),
+            Action::FocusPrev => self.focus = self.focus.offset(-1),
+            Action::Pane1 => self.focus = Pane::Stages,
+            Action::Pane2 => self.focus = Pane::Environment,
+            Action::Pane3 => self.focus = Pane::Load,
+            Action::Pane4 => self.focus = Pane::Canary,
+            Action::Pane5 => self.focus = Pane::Findings,
+            Action::Pane6 => self.focus = Pane::Log,
+            Action::Zoom => self.zoomed = !self.zoomed,
+            Action::Freeze => {
+                if self.frozen.take().is_some() {
+                    self.info("view is live again");
+                } else {
+                    self.frozen = Some(self.state.clone());
+                    self.info("view frozen; events keep arriving (press freeze again to resume)");
+                }
+            }
+            Action::Filter => {
+                if self.focus.is_list() {
+                    self.prompt = Some(Prompt::Filter(self.focus));
+                } else {
+                    self.error("filter works in the Stages and Environment panes (1 or 2)");
+                }
+            }
+            Action::Command => {
+                self.command_input.clear();
+                self.prompt = Some(Prompt::Command);
+            }
+            Action::Rollback => self.info("no active canary to roll back"),
+            Action::Promote => self.info("no active canary to promote"),
+            Action::Rerun => match (self.focus, self.selected_stage_id()) {
+                (Pane::Stages, Some(id)) => return self.rerun(&id),
+                _ => self.error("focus the Stages pane and select a stage to rerun"),
+            },
+            Action::Back => {
+                let focus = self.focus;
+                match self.filter_mut(focus) {
+                    Some(f) if !f.is_empty() => f.clear(),
+                    _ => self.zoomed = false,
+                }
+            }
+            Action::Up => self.move_selection(false),
+            Action::Down => self.move_selection(true),
+            Action::Select => {
+                if self.focus == Pane::Stages
+                    && let Some(stage) = self.selected_stage_id()
+                {
+                    self.overlay = Some(Overlay::StageDetail { stage });
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Quit, asking first while the run is in progress.
+    pub(crate) fn request_quit(&mut self) -> Vec<Effect> {
+        if self.clock_running() {
+            self.overlay = Some(Overlay::ConfirmQuit { yes_focused: false });
+            Vec::new()
+        } else {
+            vec![Effect::Quit]
+        }
+    }
+
+    fn confirm_quit_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+        let yes = match ev.code {
+            KeyCode::Char('y' | 'Y') => true,
+            KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
+            KeyCode::Enter => yes_focused,
+            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+                self.overlay = Some(Overlay::ConfirmQuit {
+                    yes_focused: !yes_focused,
+                });
+                return Vec::new();
+            }
+            _ => return Vec::new(),
+        };
+        self.overlay = None;
+        if !yes {
+            self.info("quit cancelled; the run goes on");
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if self.state.in_progress() && self.has_engine {
+            effects.push(Effect::Send(Command::Abort {
+                reason: "operator quit".into(),
+            }));
+        }
+        effects.push(Effect::Quit);
+        effects
+    }
+
+    fn prompt_key(&mut self, prompt: Prompt, ev: KeyEvent) -> Vec<Effect> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        match (prompt, ev.code) {
+            (Prompt::Filter(pane), KeyCode::Esc) => {
+                if let Some(f) = self.filter_mut(pane) {
+                    f.clear();
+                }
+                self.prompt = None;
+            }
+            (Prompt::Command, KeyCode::Esc) => self.prompt = None,
+            (_, KeyCode::Char('c')) if ctrl => self.prompt = None,
+            (Prompt::Filter(_), KeyCode::Enter) => self.prompt = None,
+            (Prompt::Command, KeyCode::Enter) => {
+                self.prompt = None;
+                let line = std::mem::take(&mut self.command_input);
+                return self.run_command(&line);
+            }
+            (Prompt::Filter(pane), KeyCode::Backspace) => {
+                if let Some(f) = self.filter_mut(pane) {
+                    f.pop();
+                }
+            }
+            (Prompt::Command, KeyCode::Backspace) if self.command_input.is_empty() => {
+                self.prompt = None;
+            }
+            (Prompt::Command, KeyCode::Backspace) => {
+                self.command_input.pop();
+            }
+            (Prompt::Filter(pane), KeyCode::Char(c)) if !ctrl => {
+                if let Some(f) = self.filter_mut(pane) {
+                    f.push(c);
+                }
+            }
+            (Prompt::Command, KeyCode::Char(c)) if !ctrl => self.command_input.push(c),
+            _ => {}
+        }
+        Vec::new()
+    }
+
+    /// Ask the engine to rerun a stage, if that is allowed and possible.
+    pub(crate) fn rerun(&mut self, stage: &str) -> Vec<Effect> {
+        if self.replay {
+            self.error("replay: rerun is unavailable (viewing a finished journal, no engine)");
+            return Vec::new();
+        }
+        if self.read_only() {
+            self.error("read-only: rerun is disabled (this run is read-only)");
+            return Vec::new();
+        }
+        if self.state.stage(stage).is_none() {
+            let ids: Vec<&str> = self
+                .state
+                .stages
+                .iter()
+                .map(|s| s.plan.id.as_str())
+                .collect();
+            self.error(format!(
+                "unknown stage `{stage}` (stages: {})",
+                if ids.is_empty() {
+                    "none yet".to_string()
+                } else {
+                    ids.join(", ")
+                }
+            ));
+            return Vec::new();
+        }
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot rerun `{stage}`"));
+            return Vec::new();
+        }
+        self.info(format!("rerun of stage `{stage}` requested"));
+        vec![Effect::Send(Command::RerunStage {
+            stage: stage.to_string(),
+        })]
+    }
+}

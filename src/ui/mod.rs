@@ -1,0 +1,112 @@
+//! The terminal control room: one consumer of the run's events among others.
+//!
+//! The UI holds a [`RunState`] and changes it only
+//! through `RunState::apply`; everything else here is view state ([`App`]).
+//! [`draw`] renders an `App` and is what snapshot tests call on a
+//! `TestBackend`; [`run_tui`] wires it to the terminal, the engine's event
+//! channel, the command channel and signals.
+
+pub mod app;
+pub mod detail;
+pub mod dialog;
+pub mod event_loop;
+pub mod header;
+pub mod help;
+pub mod hints;
+pub mod input;
+pub mod keymap;
+pub mod layout;
+pub mod palette;
+pub mod panes;
+pub mod terminal;
+pub mod theme;
+
+use std::path::PathBuf;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+
+use crate::config::ColorMode;
+use crate::run::command::Command;
+use crate::run::event::Envelope;
+use crate::run::state::RunState;
+
+pub use app::{App, Effect, Overlay, Pane, Prompt, Status};
+pub use keymap::{Action, Key, Keymap};
+pub use layout::draw;
+pub use theme::Theme;
+
+/// How the control room looks and behaves.
+#[derive(Clone, Debug, PartialEq)]
+pub struct UiOptions {
+    /// Theme name: default, light, mono, high-contrast, or a file in `themes_dir`.
+    pub theme: String,
+    /// Directory with extra or overriding themes (`NAME.toml`).
+    pub themes_dir: Option<PathBuf>,
+    /// User keymap merged over the built-in `config/keymap.toml`.
+    pub keymap: Option<PathBuf>,
+    /// Most frames per second for data updates (default 10).
+    pub fps: u32,
+    /// ASCII borders and chart markers.
+    pub ascii: bool,
+    /// Colour mode; with `auto`, a non-empty `NO_COLOR` gives the mono look.
+    pub color: ColorMode,
+    /// Capture the mouse (off by default).
+    pub mouse: bool,
+    /// Remove rollback, promote and rerun, and say so.
+    pub read_only: bool,
+    /// Viewing a finished journal: no engine, nothing to rerun.
+    pub replay: bool,
+}
+
+impl Default for UiOptions {
+    fn default() -> Self {
+        UiOptions {
+            theme: "default".into(),
+            themes_dir: None,
+            keymap: None,
+            fps: 10,
+            ascii: false,
+            color: ColorMode::Auto,
+            mouse: false,
+            read_only: false,
+            replay: false,
+        }
+    }
+}
+
+/// Why the control room ended.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UiExit {
+    /// The operator quit.
+    Quit,
+    /// A signal arrived: `SIGTERM` or `SIGHUP`.
+    Signal(String),
+}
+
+/// Check theme and keymap before the terminal is touched. Errors are one-liners
+/// naming the file and key.
+pub fn validate_options(opts: &UiOptions) -> anyhow::Result<()> {
+    if opts.fps == 0 {
+        anyhow::bail!("ui.fps: must be at least 1 (default 10)");
+    }
+    Theme::resolve(&opts.theme, opts.themes_dir.as_deref(), opts.color, false)?;
+    Keymap::load(opts.keymap.as_deref())?;
+    Ok(())
+}
+
+/// Runs the control room until the operator quits or a signal arrives. Always
+/// restores the terminal (also on error and on panic, via a panic hook that
+/// restores first, then calls the previous hook).
+pub async fn run_tui(
+    opts: UiOptions,
+    initial: RunState,
+    events: UnboundedReceiver<Envelope>,
+    commands: Option<UnboundedSender<Command>>,
+) -> anyhow::Result<UiExit> {
+    validate_options(&opts)?;
+    let app = App::new(&opts, initial, commands.is_some())?;
+    let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
+    let result = event_loop::run(&mut guard, app, events, commands, opts.fps).await;
+    drop(guard);
+    result
+}

@@ -1,0 +1,232 @@
+//! End to end: the real binary in a real terminal (tmux). The demo starts,
+//! every pane title is visible, `?` opens help, `q` quits and the terminal is
+//! left sane; a SIGTERM restores the terminal and finishes the journal.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use flightdeck::run::journal;
+use flightdeck::run::state::RunState;
+
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    /// Start `script` (a shell command) in a detached tmux session of the given size.
+    fn start(size: (u16, u16), script: &str) -> Tmux {
+        let socket = format!("fd-e2e-{}-{}", std::process::id(), uuid_like());
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+            ])
+            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
+            .arg("-e")
+            .arg("TERM=xterm-256color")
+            .arg(script)
+            .status()
+            .expect("tmux must be installed (.ci/run installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        let t = Tmux { socket };
+        t.cmd(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn cmd(&self, args: &[&str]) -> String {
+        let o = Command::new("tmux")
+            .arg("-L")
+            .arg(&self.socket)
+            .args(args)
+            .output()
+            .expect("tmux");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    }
+
+    fn screen(&self) -> String {
+        self.cmd(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        let mut args = vec!["send-keys", "-t", "t"];
+        args.extend_from_slice(keys);
+        self.cmd(&args);
+    }
+
+    /// Wait until `pred` holds for the screen; panic with the screen after `secs`.
+    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let s = self.screen();
+            if pred(&s) {
+                return s;
+            }
+            if start.elapsed() > Duration::from_secs(secs) {
+                panic!("timed out waiting for {what}; screen:\n{s}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn pane_pid(&self) -> u32 {
+        self.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"])
+            .trim()
+            .parse()
+            .expect("pane pid")
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn uuid_like() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.subsec_nanos() as u64)
+        .unwrap_or(0)
+}
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_flightdeck")
+}
+
+fn read_to_string(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_default()
+}
+
+fn wait_file(p: &Path, secs: u64) -> String {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(secs) {
+        let s = read_to_string(p);
+        if !s.is_empty() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("{} never appeared", p.display());
+}
+
+fn only_journal(state: &Path) -> PathBuf {
+    let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))
+        .expect("runs dir")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    runs[0].join("journal.jsonl")
+}
+
+/// A shell line that runs the demo, then records its exit code and the terminal modes.
+fn script(dir: &Path, args: &str) -> String {
+    let d = dir.display();
+    format!(
+        "{bin} demo --state-dir {d}/state {args}; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
+        bin = bin()
+    )
+}
+
+#[test]
+fn demo_shows_every_pane_help_and_quits_cleanly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start((120, 40), &script(dir.path(), ""));
+    let screen = t.wait_for("the run to decide", 20, |s| {
+        s.contains("GO") && s.contains("Stages")
+    });
+    for title in ["Stages", "Environment", "Load", "Canary", "Findings", "Log"] {
+        assert!(screen.contains(title), "pane {title} missing:\n{screen}");
+    }
+    assert!(screen.contains("shop-api"), "{screen}");
+    t.keys(&["?"]);
+    let help = t.wait_for("the help overlay", 5, |s| {
+        s.contains("rollback") && s.contains("zoom") && s.contains("quit")
+    });
+    assert!(help.to_lowercase().contains("help"), "{help}");
+    t.keys(&["Escape"]);
+    t.keys(&["q"]);
+    let code = wait_file(&dir.path().join("exit"), 10);
+    assert_eq!(code.trim(), "0", "exit code");
+    let stty = wait_file(&dir.path().join("stty"), 5);
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "terminal left in raw mode: {stty}"
+    );
+    let after = t.screen();
+    assert!(
+        after.contains("GO"),
+        "the summary stays in the scrollback: {after}"
+    );
+    assert_eq!(
+        t.cmd(&["display-message", "-p", "-t", "t", "#{alternate_on}"])
+            .trim(),
+        "0"
+    );
+}
+
+#[test]
+fn compact_layout_at_80x24_zooms_one_pane_chosen_with_digits() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start((80, 24), &script(dir.path(), "--theme mono"));
+    t.wait_for("the compact layout", 20, |s| {
+        s.contains("Stages") && s.contains("GO")
+    });
+    t.keys(&["2"]);
+    t.wait_for("the Environment pane", 5, |s| {
+        s.contains("Environment") && s.contains("api")
+    });
+    t.keys(&["6"]);
+    t.wait_for("the Log pane", 5, |s| s.contains("Log"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "0");
+}
+
+#[test]
+fn too_small_terminal_says_what_it_needs() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start((60, 20), &script(dir.path(), ""));
+    t.wait_for("the too-small message", 20, |s| s.contains("80x24"));
+    t.keys(&["q"]);
+    wait_file(&dir.path().join("exit"), 10);
+}
+
+#[test]
+fn sigterm_restores_the_terminal_and_finishes_the_journal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let t = Tmux::start((120, 40), &script(dir.path(), ""));
+    t.wait_for("the control room", 20, |s| s.contains("Stages"));
+    let shell = t.pane_pid();
+    let children = read_to_string(Path::new(&format!("/proc/{shell}/task/{shell}/children")));
+    let pid: u32 = children
+        .split_whitespace()
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("flightdeck pid");
+    let ok = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .expect("kill");
+    assert!(ok.success());
+    let code = wait_file(&dir.path().join("exit"), 10);
+    assert_ne!(code.trim(), "", "exit code recorded");
+    let stty = wait_file(&dir.path().join("stty"), 5);
+    assert!(
+        stty.contains(" icanon") && stty.contains(" echo"),
+        "terminal left in raw mode: {stty}"
+    );
+    let back = journal::read(&only_journal(&dir.path().join("state"))).expect("journal");
+    let state = RunState::from_envelopes(&back.envelopes);
+    assert!(
+        state.outcome.is_some(),
+        "the journal ends with run_finished"
+    );
+}

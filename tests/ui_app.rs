@@ -1,0 +1,426 @@
+//! Behaviour of the control room's pure core, driven through `App::handle_key`.
+
+mod ui_support;
+
+use flightdeck::run::command::Command;
+use flightdeck::run::event::Event;
+use flightdeck::ui::help::help_rows;
+use flightdeck::ui::{Effect, Keymap, Overlay, Pane, UiOptions};
+use ui_support::*;
+
+#[test]
+fn tab_and_shift_tab_cycle_focus() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    assert_eq!(app.focus(), Pane::Stages);
+    let mut seen = Vec::new();
+    for _ in 0..6 {
+        press(&mut app, "tab");
+        seen.push(app.focus());
+    }
+    assert_eq!(
+        seen,
+        [
+            Pane::Environment,
+            Pane::Load,
+            Pane::Canary,
+            Pane::Findings,
+            Pane::Log,
+            Pane::Stages
+        ]
+    );
+    press(&mut app, "shift-tab");
+    assert_eq!(app.focus(), Pane::Log);
+}
+
+#[test]
+fn digits_jump_to_panes() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    for (key, pane) in [
+        ("4", Pane::Canary),
+        ("6", Pane::Log),
+        ("1", Pane::Stages),
+        ("2", Pane::Environment),
+    ] {
+        press(&mut app, key);
+        assert_eq!(app.focus(), pane);
+    }
+}
+
+#[test]
+fn zoom_toggles_and_shows_only_the_focused_pane() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "2");
+    press(&mut app, "z");
+    assert!(app.zoomed());
+    let screen = text(&render(&app, 120, 32));
+    assert!(
+        screen.contains("[2 Environment]") && !screen.contains("1 Stages"),
+        "{screen}"
+    );
+    press(&mut app, "z");
+    assert!(!app.zoomed());
+    press(&mut app, "z");
+    press(&mut app, "esc");
+    assert!(!app.zoomed(), "esc leaves zoom");
+}
+
+#[test]
+fn freeze_keeps_rendering_the_snapshot_while_events_apply() {
+    let envs = run_envelopes();
+    let mut app = app_with(&envs[..6], &opts());
+    press(&mut app, "f");
+    assert!(app.is_frozen());
+    for e in &envs[6..] {
+        app.apply(e);
+    }
+    assert_eq!(
+        app.state().outcome,
+        Some(flightdeck::run::event::Outcome::Go),
+        "live state moves on"
+    );
+    let screen = text(&render(&app, 120, 32));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("FROZEN"), "{header}");
+    assert!(
+        header.contains("RUNNING") && !header.contains("| GO |"),
+        "{header}"
+    );
+    assert!(
+        !screen.contains("cache"),
+        "frozen view must not show later health checks:\n{screen}"
+    );
+    press(&mut app, "f");
+    let screen = text(&render(&app, 120, 32));
+    assert!(screen.contains("cache") && screen.lines().next().unwrap_or_default().contains("GO"));
+}
+
+#[test]
+fn filter_narrows_stage_rows_and_esc_clears() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    assert_eq!(app.visible_stages().len(), 2);
+    press(&mut app, "/");
+    for c in "GAT".chars() {
+        press(&mut app, &c.to_string());
+    }
+    let ids: Vec<&str> = app
+        .visible_stages()
+        .iter()
+        .map(|s| s.plan.id.as_str())
+        .collect();
+    assert_eq!(ids, ["gate"]);
+    press(&mut app, "enter");
+    assert_eq!(app.visible_stages().len(), 1, "enter keeps the filter");
+    let screen = text(&render(&app, 120, 32));
+    assert!(screen.contains("/GAT"), "title shows the filter:\n{screen}");
+    press(&mut app, "esc");
+    assert_eq!(app.visible_stages().len(), 2, "esc clears the filter");
+}
+
+#[test]
+fn filter_narrows_environment_rows() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "2");
+    press(&mut app, "/");
+    press(&mut app, "d");
+    press(&mut app, "b");
+    let names: Vec<&str> = app
+        .visible_health()
+        .iter()
+        .map(|h| h.endpoint.as_str())
+        .collect();
+    assert_eq!(names, ["db"]);
+    press(&mut app, "esc");
+    assert_eq!(app.visible_health().len(), 3);
+}
+
+#[test]
+fn theme_command_switches_live_and_unknown_theme_lists_known() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, ":");
+    type_line(&mut app, "theme mono");
+    assert_eq!(app.theme().name, "mono");
+    press(&mut app, ":");
+    type_line(&mut app, "theme neon");
+    let status = app.status().expect("status");
+    assert!(status.error);
+    assert!(
+        status
+            .text
+            .contains("known: default, light, mono, high-contrast"),
+        "{}",
+        status.text
+    );
+    assert_eq!(app.theme().name, "mono");
+}
+
+#[test]
+fn rerun_command_emits_rerun_stage() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, ":");
+    let effects = type_line(&mut app, "rerun env");
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::RerunStage {
+            stage: "env".into()
+        })]
+    );
+}
+
+#[test]
+fn rerun_unknown_stage_lists_stage_ids() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, ":");
+    let effects = type_line(&mut app, "rerun nope");
+    assert!(effects.is_empty());
+    let status = app.status().expect("status");
+    assert!(
+        status.error
+            && status
+                .text
+                .contains("unknown stage `nope` (stages: env, gate)"),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn rerun_is_refused_in_read_only_and_replay() {
+    for o in [
+        UiOptions {
+            read_only: true,
+            ..opts()
+        },
+        UiOptions {
+            replay: true,
+            ..opts()
+        },
+    ] {
+        let mut app = app_with(&run_envelopes(), &o);
+        press(&mut app, ":");
+        assert!(type_line(&mut app, "rerun env").is_empty());
+        assert!(app.status().is_some_and(|s| s.error), "{o:?}");
+        assert!(press(&mut app, "r").is_empty());
+    }
+}
+
+#[test]
+fn rerun_key_reruns_the_selected_stage() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "down");
+    let effects = press(&mut app, "r");
+    assert_eq!(
+        effects,
+        [Effect::Send(Command::RerunStage {
+            stage: "gate".into()
+        })]
+    );
+}
+
+#[test]
+fn quit_during_a_run_asks_and_n_cancels() {
+    let mut app = app_with(&in_progress_envelopes(), &opts());
+    assert!(press(&mut app, "q").is_empty());
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::ConfirmQuit { yes_focused: false })
+    );
+    assert!(press(&mut app, "n").is_empty());
+    assert_eq!(app.overlay(), None);
+    press(&mut app, "q");
+    assert!(
+        press(&mut app, "enter").is_empty(),
+        "enter picks the focused No"
+    );
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn quit_during_a_run_with_yes_aborts_then_quits() {
+    let mut app = app_with(&in_progress_envelopes(), &opts());
+    press(&mut app, "q");
+    let effects = press(&mut app, "y");
+    assert_eq!(
+        effects,
+        [
+            Effect::Send(Command::Abort {
+                reason: "operator quit".into()
+            }),
+            Effect::Quit
+        ]
+    );
+}
+
+#[test]
+fn quit_when_finished_quits_at_once() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    assert_eq!(press(&mut app, "q"), [Effect::Quit]);
+    let mut app = app_with(&run_envelopes(), &opts());
+    assert_eq!(press(&mut app, "ctrl-c"), [Effect::Quit]);
+    let mut app = app_with(
+        &in_progress_envelopes(),
+        &UiOptions {
+            replay: true,
+            ..opts()
+        },
+    );
+    assert_eq!(
+        press(&mut app, "q"),
+        [Effect::Quit],
+        "a replay has nothing to abort"
+    );
+}
+
+#[test]
+fn rollback_and_promote_say_there_is_no_canary() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "R");
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("no active canary to roll back")
+    );
+    press(&mut app, "P");
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("no active canary to promote")
+    );
+}
+
+#[test]
+fn rollback_in_read_only_says_why_it_is_disabled() {
+    let mut app = app_with(
+        &run_envelopes(),
+        &UiOptions {
+            read_only: true,
+            ..opts()
+        },
+    );
+    assert!(press(&mut app, "R").is_empty());
+    let status = app.status().expect("status");
+    assert!(
+        status.error && status.text.contains("read-only: rollback is disabled"),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn run_level_read_only_counts_too() {
+    let mut envs = run_envelopes();
+    if let Event::RunStarted { read_only, .. } = &mut envs[0].event {
+        *read_only = true;
+    }
+    let mut app = app_with(&envs, &opts());
+    assert!(app.read_only());
+    press(&mut app, "P");
+    assert!(
+        app.status()
+            .is_some_and(|s| s.text.contains("read-only: promote is disabled"))
+    );
+}
+
+#[test]
+fn help_overlay_lists_every_binding_of_the_live_keymap() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "?");
+    assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
+    let screen = text(&render(&app, 120, 40));
+    let keymap = Keymap::builtin().expect("builtin");
+    for (key, action) in keymap.bindings(false) {
+        let row = screen
+            .lines()
+            .find(|l| l.contains(action.description()))
+            .unwrap_or_else(|| panic!("help lacks {}:\n{screen}", action.name()));
+        assert!(
+            row.contains(&key.to_string()),
+            "help row for {} lacks key {key}: {row}",
+            action.name()
+        );
+        assert!(row.contains(&format!(" {} ", action.name())), "{row}");
+    }
+    press(&mut app, "esc");
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn help_rows_follow_a_user_keymap_and_read_only() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, "x = \"zoom\"\n").expect("write");
+    let keymap = Keymap::load(Some(&path)).expect("loads");
+    let rows = help_rows(&keymap, false);
+    let zoom = rows
+        .iter()
+        .find(|(_, a, _)| *a == "zoom")
+        .expect("zoom row");
+    assert!(zoom.0.contains('x') && zoom.0.contains('z'), "{zoom:?}");
+    let ro = help_rows(&keymap, true);
+    assert!(
+        ro.iter()
+            .all(|(_, a, _)| !["rollback", "promote", "rerun"].contains(a))
+    );
+    assert!(rows.iter().any(|(_, a, _)| *a == "rollback"));
+
+    let o = UiOptions {
+        keymap: Some(path),
+        ..opts()
+    };
+    let mut app = app_with(&run_envelopes(), &o);
+    press(&mut app, "x");
+    assert!(app.zoomed(), "the user binding works");
+}
+
+#[test]
+fn invalid_options_fail_before_the_terminal_with_file_and_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("keys.toml");
+    std::fs::write(&path, "w = \"warp\"\n").expect("write");
+    let o = UiOptions {
+        keymap: Some(path),
+        ..opts()
+    };
+    let err = flightdeck::ui::validate_options(&o)
+        .expect_err("bad keymap")
+        .to_string();
+    assert!(
+        err.contains("keys.toml: key `w`: unknown action `warp` (valid actions: quit"),
+        "{err}"
+    );
+    let o = UiOptions {
+        theme: "neon".into(),
+        ..opts()
+    };
+    assert!(flightdeck::ui::validate_options(&o).is_err());
+    assert!(flightdeck::ui::validate_options(&opts()).is_ok());
+}
+
+#[test]
+fn stage_selection_and_detail_overlay() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "j");
+    press(&mut app, "j");
+    assert_eq!(
+        app.selected(Pane::Stages),
+        Some(1),
+        "selection stops at the last row"
+    );
+    press(&mut app, "k");
+    press(&mut app, "enter");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::StageDetail {
+            stage: "env".into()
+        })
+    );
+    press(&mut app, "esc");
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn unknown_palette_command_lists_commands() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, ":");
+    type_line(&mut app, "launch");
+    let s = app.status().expect("status");
+    assert!(
+        s.error && s.text.contains(":quit, :theme NAME, :rerun STAGE, :help"),
+        "{s:?}"
+    );
+}

@@ -1,0 +1,349 @@
+//! Screen tests: snapshots of whole screens rendered through `ui::draw` on a
+//! `TestBackend`, and style assertions where colour carries meaning.
+
+mod ui_support;
+
+use flightdeck::ui::theme::Item;
+use flightdeck::ui::{Theme, UiOptions};
+use ratatui::style::Modifier;
+use ui_support::*;
+
+#[test]
+fn full_layout_120x40_finished_run() {
+    let app = app_with(&run_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("full_120x40", screen);
+}
+
+#[test]
+fn full_layout_shows_all_six_panes_and_the_header() {
+    let app = app_with(&run_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 32));
+    for title in [
+        "[1 Stages]",
+        " 2 Environment ",
+        " 3 Load ",
+        " 4 Canary ",
+        " 5 Findings ",
+        " 6 Log ",
+    ] {
+        assert!(screen.contains(title), "missing {title}:\n{screen}");
+    }
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        !header.contains("flightdeck"),
+        "at 120 columns the name gives way: {header}"
+    );
+    let wide = text(&render(&app, 140, 32));
+    let header = wide.lines().next().unwrap_or_default();
+    for part in [
+        "flightdeck",
+        "shop-api 2.14.0-rc3",
+        "PREPROD-EU",
+        "run 7f3a1c2d",
+        "00:00:43",
+        "operator sam",
+        "RW",
+        "score 100 PASS",
+        "GO",
+        "? help",
+    ] {
+        assert!(header.contains(part), "header lacks {part}: {header}");
+    }
+    assert!(screen.contains("No load stage is configured in this run plan."));
+    assert!(screen.contains("No canary stage is configured in this run plan."));
+    assert!(screen.contains("No scan stage is configured in this run plan."));
+}
+
+#[test]
+fn in_progress_header_shows_provisional_score_and_running_clock() {
+    let app = app_with(&in_progress_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 32));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("00:00:30"), "{header}");
+    assert!(header.contains("RUNNING"), "{header}");
+    assert!(header.contains("score ~0 FAIL"), "{header}");
+    assert!(screen.contains("RUN"), "{screen}");
+}
+
+#[test]
+fn compact_layout_80x24() {
+    let app = app_with(&in_progress_envelopes(), &opts());
+    let screen = text(&render(&app, 80, 24));
+    insta::assert_snapshot!("compact_80x24", screen);
+    assert!(!screen.contains("6 Log"), "compact shows one pane only");
+}
+
+#[test]
+fn compact_layout_switches_pane_with_digits() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "2");
+    let screen = text(&render(&app, 100, 30));
+    assert!(screen.contains("[2 Environment]"), "{screen}");
+    assert!(!screen.contains("1 Stages"), "{screen}");
+}
+
+#[test]
+fn mono_theme_80x24() {
+    let o = UiOptions {
+        theme: "mono".into(),
+        ..opts()
+    };
+    let app = app_with(&failed_envelopes(), &o);
+    let buf = render(&app, 80, 24);
+    insta::assert_snapshot!("mono_80x24", text(&buf));
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset,
+                "colour at {x},{y}: {c:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn help_overlay_120x40() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "?");
+    insta::assert_snapshot!("help_120x40", text(&render(&app, 120, 40)));
+}
+
+#[test]
+fn too_small_60x20() {
+    let app = app_with(&run_envelopes(), &opts());
+    let screen = text(&render(&app, 60, 20));
+    assert!(
+        screen.contains("terminal too small: need at least 80x24, have 60x20"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("too_small_60x20", screen);
+}
+
+#[test]
+fn replay_with_environment_zoomed() {
+    let o = UiOptions {
+        replay: true,
+        ..opts()
+    };
+    let mut app = app_with(&run_envelopes(), &o);
+    press(&mut app, "2");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 32));
+    insta::assert_snapshot!("replay_env_zoomed_120x32", screen);
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        header.contains("RO") && header.contains("REPLAY"),
+        "{header}"
+    );
+}
+
+#[test]
+fn stage_detail_overlay_shows_evidence() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "enter");
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("[Stage env (environment, hard)]"),
+        "{screen}"
+    );
+    for part in [
+        "api health",
+        "200 in 12 ms, version 2.14.0-rc3",
+        "200 within 500 ms",
+        "cache health",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn quit_confirmation_dialog_renders_with_no_focused() {
+    let mut app = app_with(&in_progress_envelopes(), &opts());
+    press(&mut app, "q");
+    let screen = text(&render(&app, 120, 32));
+    assert!(
+        screen.contains("Run in progress: quit and abort it? [y/N]"),
+        "{screen}"
+    );
+    assert!(screen.contains("[ No ]"), "{screen}");
+}
+
+#[test]
+fn ascii_borders() {
+    let o = UiOptions {
+        ascii: true,
+        ..opts()
+    };
+    let app = app_with(&run_envelopes(), &o);
+    let screen = text(&render(&app, 120, 32));
+    assert!(screen.contains("+[1 Stages]---"), "{screen}");
+    assert!(!screen.contains('┌') && !screen.contains('│'), "{screen}");
+}
+
+#[test]
+fn environment_pane_without_environment_stage_says_so() {
+    let mut envs = run_envelopes();
+    if let flightdeck::run::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
+        stages.retain(|s| s.id != "env");
+    }
+    let app = app_with(&envs[..1], &opts());
+    let screen = text(&render(&app, 120, 32));
+    assert!(
+        screen.contains("No environment stage is configured in this run plan."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn fail_badge_has_the_fail_colour_in_default_and_a_modifier_in_mono() {
+    let app = app_with(&failed_envelopes(), &opts());
+    let buf = render(&app, 120, 32);
+    let theme = Theme::load("default", None).expect("default theme");
+    let (x, y) = find(&buf, " FAIL ")
+        .map(|(x, y)| (x + 1, y))
+        .expect("a FAIL badge");
+    let cell = &buf[(x, y)];
+    assert_eq!(Some(cell.fg), theme.style(Item::Fail).fg, "{cell:?}");
+    assert!(cell.modifier.contains(Modifier::BOLD));
+
+    let o = UiOptions {
+        theme: "mono".into(),
+        ..opts()
+    };
+    let app = app_with(&failed_envelopes(), &o);
+    let buf = render(&app, 120, 32);
+    let (x, y) = find(&buf, " FAIL ")
+        .map(|(x, y)| (x + 1, y))
+        .expect("a FAIL badge");
+    let cell = &buf[(x, y)];
+    assert_eq!(cell.fg, ratatui::style::Color::Reset, "{cell:?}");
+    assert!(
+        cell.modifier.contains(Modifier::REVERSED | Modifier::BOLD),
+        "{cell:?}"
+    );
+}
+
+#[test]
+fn prod_environment_badge_is_red_and_pass_badge_green() {
+    let mut envs = run_envelopes();
+    if let flightdeck::run::event::Event::RunStarted {
+        risk, environment, ..
+    } = &mut envs[0].event
+    {
+        *risk = flightdeck::run::event::EnvRisk::Prod;
+        *environment = "prod-eu".into();
+    }
+    let app = app_with(&envs, &opts());
+    let buf = render(&app, 120, 32);
+    let theme = Theme::load("default", None).expect("default theme");
+    let (x, y) = find(&buf, "PROD-EU").expect("prod badge");
+    assert_eq!(Some(buf[(x, y)].bg), theme.style(Item::EnvProd).bg);
+    let (x, y) = find(&buf, "PASS").expect("pass badge");
+    assert_eq!(Some(buf[(x, y)].fg), theme.style(Item::Pass).fg);
+}
+
+#[test]
+fn focused_pane_title_is_marked_and_highlighted() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "tab");
+    let buf = render(&app, 120, 32);
+    let screen = text(&buf);
+    assert!(
+        screen.contains("[2 Environment]") && screen.contains(" 1 Stages "),
+        "{screen}"
+    );
+    let theme = Theme::load("default", None).expect("default theme");
+    let (x, y) = find(&buf, "[2 Environment]").expect("title");
+    assert_eq!(Some(buf[(x, y)].fg), theme.style(Item::TitleFocus).fg);
+}
+
+#[test]
+fn hint_bar_is_generated_from_the_keymap_and_read_only_drops_rollback() {
+    let app = app_with(&run_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 32));
+    let hints = screen.lines().last().unwrap_or_default();
+    for part in [
+        "tab focus",
+        "1-6 pane",
+        "z zoom",
+        "/ filter",
+        ": command",
+        "R rollback",
+        "q quit",
+    ] {
+        assert!(hints.contains(part), "hints lack {part}: {hints}");
+    }
+    let o = UiOptions {
+        read_only: true,
+        ..opts()
+    };
+    let app = app_with(&run_envelopes(), &o);
+    let screen = text(&render(&app, 120, 32));
+    let hints = screen.lines().last().unwrap_or_default();
+    assert!(
+        !hints.contains("rollback") && !hints.contains("promote"),
+        "{hints}"
+    );
+    assert!(
+        screen.lines().next().unwrap_or_default().contains(" RO "),
+        "header shows RO"
+    );
+}
+
+#[test]
+fn replay_log_pane_shows_the_journal_lines() {
+    let o = UiOptions {
+        replay: true,
+        ..opts()
+    };
+    let app = app_with(&run_envelopes(), &o);
+    let screen = text(&render(&app, 120, 32));
+    assert!(
+        screen.contains("10:00:02 INFO  [env] checking 3 endpoints"),
+        "{screen}"
+    );
+    assert!(screen.contains("10:00:43 INFO  decision: GO"), "{screen}");
+}
+
+#[test]
+fn planned_capability_without_data_says_waiting() {
+    let mut envs = run_envelopes();
+    if let flightdeck::run::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
+        stages.push(flightdeck::run::event::StagePlan {
+            id: "load".into(),
+            kind: flightdeck::run::event::StageKind::Load,
+            weight: 2.0,
+            hard: false,
+        });
+    }
+    let app = app_with(&envs[..1], &opts());
+    let screen = text(&render(&app, 120, 32));
+    assert!(
+        screen.contains("load stage planned: waiting for data."),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("No canary stage is configured in this run plan."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn no_color_gives_the_mono_look_whatever_the_theme() {
+    let o = UiOptions {
+        theme: "high-contrast".into(),
+        color: flightdeck::config::ColorMode::Auto,
+        ..opts()
+    };
+    let state = flightdeck::run::state::RunState::from_envelopes(&failed_envelopes());
+    let app = flightdeck::ui::App::with_no_color(&o, state, true, true).expect("app");
+    assert_eq!(app.theme().name, "mono");
+    let buf = render(&app, 120, 32);
+    let (x, y) = find(&buf, " FAIL ")
+        .map(|(x, y)| (x + 1, y))
+        .expect("a FAIL badge");
+    assert_eq!(buf[(x, y)].fg, ratatui::style::Color::Reset);
+    assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
+}
