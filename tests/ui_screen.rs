@@ -300,11 +300,13 @@ fn replay_log_pane_shows_the_journal_lines() {
     };
     let app = app_with(&run_envelopes(), &o);
     let screen = text(&render(&app, 120, 32));
+    // The narrative of every event, journal log lines included, newest last.
     assert!(
-        screen.contains("10:00:02 INFO  [env] checking 3 endpoints"),
+        screen.contains("10:00:42 INFO  [gate] PASS GO at score 100"),
         "{screen}"
     );
     assert!(screen.contains("10:00:43 INFO  decision: GO"), "{screen}");
+    assert!(screen.contains("10:00:43 INFO  finished: GO"), "{screen}");
 }
 
 #[test]
