@@ -12,5 +12,7 @@ pub mod gate;
 pub mod headless;
 pub mod launch;
 pub mod report;
+pub mod policy;
 pub mod run;
+pub mod scan;
 pub mod ui;
