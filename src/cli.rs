@@ -41,6 +41,18 @@ pub enum Commands {
         #[arg(short, long, default_value = "config/flightdeck.toml")]
         config: PathBuf,
     },
+    /// Security and compliance findings: SARIF import, secrets scan.
+    Scan {
+        /// What to do.
+        #[command(subcommand)]
+        command: ScanCommands,
+    },
+    /// Policy-as-code (Rego).
+    Policy {
+        /// What to do.
+        #[command(subcommand)]
+        command: PolicyCommands,
+    },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.
@@ -101,4 +113,20 @@ pub struct UiArgs {
     /// Capture the mouse.
     #[arg(long)]
     pub mouse: bool,
+}
+
+/// `flightdeck scan ...`.
+#[derive(Subcommand, Debug)]
+pub enum ScanCommands {
+    /// Import SARIF files: normalised findings, counts by severity and baseline state.
+    Import(crate::scan::cli::ImportArgs),
+    /// Scan paths for secrets with gitleaks-format rules (matches are redacted).
+    Secrets(crate::scan::cli::SecretsArgs),
+}
+
+/// `flightdeck policy ...`.
+#[derive(Subcommand, Debug)]
+pub enum PolicyCommands {
+    /// Evaluate a directory of Rego policies over an input JSON document.
+    Eval(crate::policy::cli::EvalArgs),
 }

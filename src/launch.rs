@@ -258,29 +258,31 @@ fn summarise(state: &RunState, run_dir: &Path) -> String {
     )
 }
 
+/// Start the demo targets, write the bundled assets into the run directory,
+/// and fill the config's `{demo.*}` placeholders.
+pub async fn start_demo(
+    cfg: &mut Config,
+    scenario: Scenario,
+    run_dir: &Path,
+) -> Result<DemoTargets, Failure> {
+    let t = DemoTargets::start(scenario)
+        .await
+        .map_err(Failure::internal)?;
+    let assets = crate::demo::assets::materialise(&run_dir.join("demo-assets"))
+        .map_err(Failure::internal)?;
+    let assets = assets.to_string_lossy().into_owned();
+    config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
+    Ok(t)
+}
+
 /// `flightdeck run` and `flightdeck demo`.
 pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Failure> {
     let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
-    let targets = match demo {
-        Some(scenario) => {
-            let t = DemoTargets::start(scenario)
-                .await
-                .map_err(Failure::internal)?;
-            for ep in &mut cfg.environment.endpoints {
-                ep.url = t.fill(&ep.url);
-                ep.version_url = ep.version_url.as_deref().map(|u| t.fill(u));
-            }
-            Some(t)
-        }
-        None => {
-            if config::uses_demo_placeholders(&cfg) {
-                return Err(Failure::usage(
-                    "error: environment.endpoints use {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs in your config, or run `flightdeck demo`)",
-                ));
-            }
-            None
-        }
-    };
+    if demo.is_none() && config::uses_demo_placeholders(&cfg) {
+        return Err(Failure::usage(
+            "error: the config uses {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs and paths in your config, or run `flightdeck demo`)",
+        ));
+    }
     let headless = args.headless || !std::io::stdout().is_terminal();
     let opts = ui_options(&cfg, false);
     if !headless {
@@ -288,6 +290,10 @@ pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Fail
     }
     let run_id = new_run_id();
     let (run_dir, journal) = prepare_run_dir(&cfg, &run_id)?;
+    let targets = match demo {
+        Some(scenario) => Some(start_demo(&mut cfg, scenario, &run_dir).await?),
+        None => None,
+    };
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {
         run_id,

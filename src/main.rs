@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use flightdeck::cli::{Cli, Commands};
+use flightdeck::cli::{Cli, Commands, PolicyCommands, ScanCommands};
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
 fn main() {
@@ -29,6 +29,16 @@ fn main() {
             },
             Commands::Demo { scenario, run } => finish(launch::run(run, Some(scenario)).await),
             Commands::Run { run } => finish(launch::run(run, None).await),
+            Commands::Scan { command } => {
+                let r = match command {
+                    ScanCommands::Import(a) => flightdeck::scan::cli::import(&a),
+                    ScanCommands::Secrets(a) => flightdeck::scan::cli::secrets(&a),
+                };
+                print_or_usage(r.map_err(|e| e.to_string()))
+            }
+            Commands::Policy {
+                command: PolicyCommands::Eval(a),
+            } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
             Commands::Replay {
                 journal,
                 headless,
@@ -51,6 +61,20 @@ fn finish(r: Result<launch::Finished, launch::Failure>) -> i32 {
         Err(f) => {
             eprintln!("{}", f.message);
             f.code
+        }
+    }
+}
+
+/// Print a standalone command's output; an error is a usage error (exit 2).
+fn print_or_usage(r: Result<(String, i32), String>) -> i32 {
+    match r {
+        Ok((out, code)) => {
+            print!("{out}");
+            code
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            launch::EXIT_USAGE
         }
     }
 }

@@ -6,6 +6,7 @@ use std::path::Path;
 
 use flightdeck::config::{self, Config, Sources};
 use flightdeck::demo::{DemoTargets, Scenario};
+use flightdeck::launch::start_demo;
 use flightdeck::report;
 use flightdeck::run::command::Command;
 use flightdeck::run::engine::{self, AfterDecision, RunIdentity};
@@ -15,7 +16,8 @@ use flightdeck::run::recorder::Recorder;
 use flightdeck::run::state::RunState;
 use flightdeck::run::verdict::Verdict;
 
-fn demo_config(t: &DemoTargets) -> Config {
+/// The shipped config with the demo started, as `flightdeck demo` does it.
+async fn demo(scenario: Scenario, dir: &Path) -> (Config, DemoTargets) {
     let f = Path::new(env!("CARGO_MANIFEST_DIR")).join("config/flightdeck.toml");
     let mut cfg = config::load(&Sources {
         file: Some(f),
@@ -24,12 +26,10 @@ fn demo_config(t: &DemoTargets) -> Config {
         overrides: Vec::new(),
     })
     .expect("shipped config is valid");
-    for ep in &mut cfg.environment.endpoints {
-        ep.url = t.fill(&ep.url);
-        ep.version_url = ep.version_url.as_deref().map(|u| t.fill(u));
-    }
+    cfg.state_dir = dir.to_path_buf();
+    let t = start_demo(&mut cfg, scenario, dir).await.expect("demo");
     cfg.environment.health.retry_delay_ms = 10;
-    cfg
+    (cfg, t)
 }
 
 fn id() -> RunIdentity {
@@ -40,8 +40,7 @@ fn id() -> RunIdentity {
 }
 
 async fn run_demo(scenario: Scenario, dir: &Path) -> (Outcome, Recorder) {
-    let t = DemoTargets::start(scenario).await.expect("demo targets");
-    let cfg = demo_config(&t);
+    let (cfg, _t) = demo(scenario, dir).await;
     let rec = Recorder::new(Some(
         Journal::create(&dir.join("journal.jsonl")).expect("journal"),
     ));
@@ -64,7 +63,18 @@ async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
         state.stage("gate").and_then(|s| s.verdict),
         Some(Verdict::Pass)
     );
-    assert_eq!(state.decision.as_ref().map(|d| d.score), Some(100.0));
+    // env 3 pass + scans 2 pass + policy 1 warn (no load data for the p95
+    // policy) = 5.5 of 6 points.
+    let d = state.decision.as_ref().expect("decision");
+    assert_eq!(d.score, 91.7);
+    assert_eq!(d.lost.len(), 1);
+    assert_eq!(d.lost[0].stage, "policy");
+    assert_eq!(
+        state.stage("scans").and_then(|s| s.verdict),
+        Some(Verdict::Pass)
+    );
+    assert!(state.findings.len() >= 10, "{}", state.findings.len());
+    assert!(!state.policies.is_empty());
 
     let live = dir.path().join("live");
     report::write_all(&state, &live).expect("reports");
@@ -85,7 +95,7 @@ async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
     assert_eq!(json["outcome"], "go");
     assert_eq!(json["exit_code"], 0);
     let junit = std::fs::read_to_string(live.join("junit.xml")).expect("junit");
-    assert!(junit.contains("tests=\"2\" failures=\"0\""), "{junit}");
+    assert!(junit.contains("tests=\"4\" failures=\"0\""), "{junit}");
 }
 
 #[tokio::test]
@@ -107,7 +117,10 @@ async fn degraded_canary_fails_the_hard_gate() {
         "{}",
         d.rationale
     );
-    assert_eq!(d.lost.len(), 1);
+    assert_eq!(
+        d.lost.iter().map(|l| l.stage.as_str()).collect::<Vec<_>>(),
+        ["env", "policy"]
+    );
     // Three attempts (retries = 2) were journalled for the failing endpoint.
     let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
     let api_attempts = back
@@ -121,10 +134,7 @@ async fn degraded_canary_fails_the_hard_gate() {
 #[tokio::test]
 async fn abort_ends_the_run_inconclusive_and_journals_who() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = DemoTargets::start(Scenario::Healthy)
-        .await
-        .expect("demo targets");
-    let mut cfg = demo_config(&t);
+    let (mut cfg, _t) = demo(Scenario::Healthy, dir.path()).await;
     // An endpoint that never answers keeps the stage busy until the abort.
     let l = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -161,10 +171,7 @@ async fn abort_ends_the_run_inconclusive_and_journals_who() {
 #[tokio::test]
 async fn rerun_reopens_and_decides_again() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = DemoTargets::start(Scenario::Degraded)
-        .await
-        .expect("demo targets");
-    let cfg = demo_config(&t);
+    let (cfg, t) = demo(Scenario::Degraded, dir.path()).await;
     let rec = Recorder::new(Some(
         Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
     ));

@@ -8,10 +8,19 @@ use serde::de::DeserializeOwned;
 use super::{Config, EndpointConfig, EnvironmentSection, Origins, Problem, StageConfig};
 use crate::run::event::StageKind;
 
-/// Placeholders that `flightdeck demo` fills with its embedded targets.
-pub const DEMO_PLACEHOLDERS: [&str; 2] = ["{demo.baseline}", "{demo.canary}"];
+/// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
+pub const DEMO_PLACEHOLDERS: [&str; 3] = ["{demo.baseline}", "{demo.canary}", "{demo.assets}"];
 
-const TOP_LEVEL: [&str; 6] = ["state_dir", "run", "environment", "gate", "ui", "stages"];
+const TOP_LEVEL: [&str; 8] = [
+    "state_dir",
+    "run",
+    "environment",
+    "gate",
+    "ui",
+    "scan",
+    "policy",
+    "stages",
+];
 
 /// Deserialize one part of the config, recording unknown keys and the first
 /// type error with its full key path.
@@ -233,6 +242,16 @@ pub(crate) fn check_structure(
     {
         cfg.ui = s;
     }
+    if let Some(v) = get("scan")
+        && let Some(s) = section(v, "scan", &known_at("scan"), origins, problems)
+    {
+        cfg.scan = s;
+    }
+    if let Some(v) = get("policy")
+        && let Some(s) = section(v, "policy", &known_at("policy"), origins, problems)
+    {
+        cfg.policy = s;
+    }
     if let Some(mut v) = get("environment") {
         let (endpoints, health) = match &mut v.kind {
             config::ValueKind::Table(t) => (t.remove("endpoints"), t.remove("health")),
@@ -289,7 +308,12 @@ fn problem(key: String, message: impl Into<String>, hint: impl Into<String>) -> 
 }
 
 /// Kinds this build can run. The others arrive with their own capabilities.
-pub const RUNNABLE_KINDS: [StageKind; 2] = [StageKind::Environment, StageKind::Gate];
+pub const RUNNABLE_KINDS: [StageKind; 4] = [
+    StageKind::Environment,
+    StageKind::Scan,
+    StageKind::Policy,
+    StageKind::Gate,
+];
 
 /// Checks of meaning: ranges, unique ids, URLs, plan order. `source` is left
 /// empty; the caller fills it in.
@@ -375,6 +399,35 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
             ));
         }
     }
+    for (i, u) in cfg.scan.posture_urls.iter().enumerate() {
+        check_url(u, &format!("scan.posture_urls[{i}]"), &mut out);
+    }
+    for (i, a) in cfg.scan.acceptances.iter().enumerate() {
+        for p in a.problems() {
+            out.push(problem(
+                format!("scan.acceptances[{i}]"),
+                p,
+                "give rule or fingerprint, a justification, an approver and an expiry date",
+            ));
+        }
+    }
+    for (i, sc) in cfg.scan.scanners.iter().enumerate() {
+        if sc.argv.is_empty() {
+            out.push(problem(
+                format!("scan.scanners[{i}].argv"),
+                "is empty",
+                "write the program and its arguments, e.g. [\"bandit\", \"-f\", \"sarif\", ...]",
+            ));
+        }
+    }
+    let has = |k: StageKind| cfg.stages.iter().any(|s| s.kind == k && s.enabled);
+    if has(StageKind::Policy) && cfg.policy.dir.is_none() {
+        out.push(problem(
+            "policy.dir".into(),
+            "a policy stage is planned but no policy directory is set",
+            "set policy.dir to a directory of .rego files, e.g. config/policies",
+        ));
+    }
     let mut ids = std::collections::HashSet::new();
     let n = cfg.stages.len();
     for (i, st) in cfg.stages.iter().enumerate() {
@@ -454,9 +507,34 @@ fn check_url(url: &str, key: &str, out: &mut Vec<Problem>) {
 
 /// Whether a config still holds demo placeholders (only `flightdeck demo` fills them).
 pub fn uses_demo_placeholders(cfg: &Config) -> bool {
-    cfg.environment.endpoints.iter().any(|e| {
-        DEMO_PLACEHOLDERS
-            .iter()
-            .any(|p| e.url.contains(p) || e.version_url.as_deref().is_some_and(|v| v.contains(p)))
-    })
+    let mut found = false;
+    let mut cfg = cfg.clone();
+    map_placeholder_fields(&mut cfg, |s| {
+        found |= DEMO_PLACEHOLDERS.iter().any(|p| s.contains(p));
+        s.to_string()
+    });
+    found
+}
+
+/// Apply `f` to every config string that may hold a demo placeholder (URLs and paths).
+pub fn map_placeholder_fields(cfg: &mut Config, mut f: impl FnMut(&str) -> String) {
+    for e in &mut cfg.environment.endpoints {
+        e.url = f(&e.url);
+        if let Some(v) = &e.version_url {
+            e.version_url = Some(f(v));
+        }
+    }
+    for u in &mut cfg.scan.posture_urls {
+        *u = f(u);
+    }
+    let paths = cfg
+        .scan
+        .sarif
+        .iter_mut()
+        .chain(cfg.scan.secrets_paths.iter_mut())
+        .chain(cfg.scan.secrets_rules.iter_mut())
+        .chain(cfg.policy.dir.iter_mut());
+    for p in paths {
+        *p = f(&p.to_string_lossy()).into();
+    }
 }

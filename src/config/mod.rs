@@ -9,7 +9,10 @@ use std::collections::HashMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub use check::{DEMO_PLACEHOLDERS, RUNNABLE_KINDS, check_semantics, uses_demo_placeholders};
+pub use check::{
+    DEMO_PLACEHOLDERS, RUNNABLE_KINDS, check_semantics, map_placeholder_fields,
+    uses_demo_placeholders,
+};
 pub use model::*;
 
 /// Prefix of environment variables that override config keys.

@@ -25,6 +25,12 @@ pub struct Config {
     /// Terminal UI settings.
     #[serde(default)]
     pub ui: UiSection,
+    /// Scan stage settings.
+    #[serde(default)]
+    pub scan: ScanSection,
+    /// Policy stage settings.
+    #[serde(default)]
+    pub policy: PolicySection,
     /// The run plan, in order.
     #[serde(default)]
     pub stages: Vec<StageConfig>,
@@ -42,6 +48,8 @@ impl Default for Config {
             environment: EnvironmentSection::default(),
             gate: GateSection::default(),
             ui: UiSection::default(),
+            scan: ScanSection::default(),
+            policy: PolicySection::default(),
             stages: Vec::new(),
         }
     }
@@ -252,4 +260,34 @@ pub struct StageConfig {
 
 fn one() -> f64 {
     1.0
+}
+
+/// `[scan]`: where findings come from and what they must satisfy.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(default)]
+pub struct ScanSection {
+    /// SARIF files to import (from scanners that already ran).
+    pub sarif: Vec<PathBuf>,
+    /// Scanner commands the stage runs (argv arrays, never a shell).
+    pub scanners: Vec<crate::scan::ScannerCommand>,
+    /// Paths the built-in secrets scan walks.
+    pub secrets_paths: Vec<PathBuf>,
+    /// gitleaks-format rules; the built-in `config/secrets-rules.toml` when absent.
+    pub secrets_rules: Option<PathBuf>,
+    /// URLs whose HTTP security posture is checked.
+    pub posture_urls: Vec<String>,
+    /// Risk acceptances: rule or fingerprint, justification, approver, expiry.
+    pub acceptances: Vec<crate::scan::RiskAcceptance>,
+    /// Pass/fail criteria.
+    pub criteria: crate::scan::ScanCriteria,
+}
+
+/// `[policy]`: Rego policies evaluated over the run's facts.
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
+#[serde(default)]
+pub struct PolicySection {
+    /// Directory of `.rego` files.
+    pub dir: Option<PathBuf>,
+    /// Who approved the release (a fact policies can require, e.g. for prod).
+    pub approver: Option<String>,
 }

@@ -5,6 +5,7 @@
 
 pub mod cli;
 mod rego;
+pub mod stage;
 
 use serde::{Deserialize, Serialize};
 

@@ -36,7 +36,12 @@ pub fn load_dir(dir: &Path) -> Result<Vec<(String, String)>, PolicyError> {
         .into_iter()
         .map(|p| {
             let text = std::fs::read_to_string(&p).map_err(|e| io(&p, e))?;
-            Ok((p.display().to_string(), text))
+            // Name policies by file name: the directory is the same for all.
+            let name = p
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| p.display().to_string());
+            Ok((name, text))
         })
         .collect()
 }

@@ -175,6 +175,37 @@ async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder) {
         StageKind::Environment => {
             crate::environment::run_stage(&cfg.environment, &st.id, rec).await;
         }
+        StageKind::Scan => {
+            crate::scan::stage::run_stage(
+                &cfg.scan,
+                &cfg.run.service,
+                &cfg.state_dir,
+                &st.id,
+                rec,
+                chrono::Utc::now().date_naive(),
+            )
+            .await;
+        }
+        StageKind::Policy => match &cfg.policy.dir {
+            Some(dir) => crate::policy::stage::run_stage(
+                dir,
+                cfg.policy.approver.as_deref(),
+                &st.id,
+                rec,
+                chrono::Utc::now().date_naive(),
+            ),
+            None => {
+                rec.emit(Event::StageStarted {
+                    stage: st.id.clone(),
+                });
+                rec.emit(Event::StageFinished {
+                    stage: st.id.clone(),
+                    verdict: Verdict::Inconclusive,
+                    summary: "no policy directory configured (policy.dir)".into(),
+                    evidence: Vec::new(),
+                });
+            }
+        },
         StageKind::Gate => {}
         other => {
             // check-config refuses these; keep the run honest if one slips through.

@@ -215,6 +215,20 @@ pub enum Event {
     },
     /// One health-check attempt.
     HealthCheck(HealthCheck),
+    /// A finding from a scan stage.
+    Finding {
+        /// Stage id.
+        stage: String,
+        /// The normalised finding (secrets already redacted).
+        finding: crate::scan::Finding,
+    },
+    /// One policy rule's result.
+    PolicyResult {
+        /// Stage id.
+        stage: String,
+        /// The result.
+        result: crate::policy::PolicyResult,
+    },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
         /// Stage id.

@@ -3,8 +3,10 @@
 //! the log kept in the run state, so live, headless and replay read alike.
 
 use crate::gate::trim_num;
+use crate::policy::PolicyOutcome;
 use crate::run::event::{Event, LogLevel, Outcome};
 use crate::run::verdict::Verdict;
+use crate::scan::Severity;
 
 /// One narrative line: level, stage (if any) and text.
 #[derive(Clone, Debug, PartialEq)]
@@ -62,6 +64,42 @@ pub fn line(event: &Event) -> Option<Line> {
             }
             (verdict_level(h.verdict), Some(&h.stage), s)
         }
+        Event::Finding { stage, finding } => (
+            match finding.severity {
+                Severity::Critical | Severity::High => LogLevel::Warn,
+                _ => LogLevel::Debug,
+            },
+            Some(stage),
+            format!(
+                "{} {}{}",
+                finding.severity.badge(),
+                finding.label(),
+                match (&finding.acceptance, finding.suppression) {
+                    (Some(a), _) => format!(" [accepted by {} until {}]", a.approver, a.expires),
+                    (None, crate::scan::Suppression::Accepted) => " [suppressed]".to_string(),
+                    _ => String::new(),
+                }
+            ),
+        ),
+        Event::PolicyResult { stage, result } => (
+            match result.outcome {
+                PolicyOutcome::Deny => LogLevel::Error,
+                PolicyOutcome::Warn | PolicyOutcome::NotEvaluable => LogLevel::Warn,
+                PolicyOutcome::Pass => LogLevel::Debug,
+            },
+            Some(stage),
+            format!(
+                "policy {} {}: {}{}",
+                result.policy,
+                result.rule,
+                result.outcome.badge(),
+                if result.messages.is_empty() {
+                    String::new()
+                } else {
+                    format!(" ({})", result.messages.join("; "))
+                }
+            ),
+        ),
         Event::StageFinished {
             stage,
             verdict,

@@ -87,6 +87,24 @@ pub struct LogLine {
     pub message: String,
 }
 
+/// A finding with the stage that produced it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FindingRow {
+    /// Stage id.
+    pub stage: String,
+    /// The finding.
+    pub finding: crate::scan::Finding,
+}
+
+/// A policy result with the stage that produced it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PolicyRow {
+    /// Stage id.
+    pub stage: String,
+    /// The result.
+    pub result: crate::policy::PolicyResult,
+}
+
 /// An operator action as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionRecord {
@@ -111,6 +129,10 @@ pub struct RunState {
     pub stages: Vec<StageState>,
     /// Latest health-check attempt per (stage, endpoint), in first-seen order.
     pub health: Vec<HealthCheck>,
+    /// Findings from scan stages, in arrival order.
+    pub findings: Vec<FindingRow>,
+    /// Policy results, in arrival order.
+    pub policies: Vec<PolicyRow>,
     /// The run's narrative: one line per meaningful event (at most [`MAX_LOG_LINES`]).
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
@@ -322,6 +344,8 @@ impl RunState {
                 st.runs += 1;
                 let stage = stage.clone();
                 self.health.retain(|h| h.stage != stage);
+                self.findings.retain(|f| f.stage != stage);
+                self.policies.retain(|p| p.stage != stage);
             }
             Event::StageProgress {
                 stage,
@@ -345,6 +369,14 @@ impl RunState {
                     None => self.health.push(h.clone()),
                 }
             }
+            Event::Finding { stage, finding } => self.findings.push(FindingRow {
+                stage: stage.clone(),
+                finding: finding.clone(),
+            }),
+            Event::PolicyResult { stage, result } => self.policies.push(PolicyRow {
+                stage: stage.clone(),
+                result: result.clone(),
+            }),
             Event::StageFinished {
                 stage,
                 verdict,

@@ -233,7 +233,7 @@ fn import_text(r: &ImportReport, today: NaiveDate) -> String {
     if let Some(p) = &r.baseline_saved {
         let _ = writeln!(out, "baseline saved to {}", p.display());
     }
-    let _ = writeln!(out, "{}", r.summary);
+    let _ = writeln!(out, "{}: {}", r.verdict.badge(), r.summary);
     out
 }
 

@@ -222,14 +222,18 @@ pub fn judge_with_unavailable(
             _ => e.label.clone(),
         })
         .collect();
+    let policies = if policy_results.is_empty() {
+        String::new()
+    } else {
+        format!(", {passed} policy rules pass")
+    };
     let summary = format!(
-        "{}: {} findings ({} open, {} waived){}",
-        verdict.badge(),
+        "{} findings ({} open, {} waived){}",
         findings.len(),
         open.len(),
         waived,
         if problems.is_empty() {
-            format!(", {passed} policy rules pass")
+            policies
         } else {
             format!("; {}", problems.join("; "))
         }

@@ -19,6 +19,7 @@ mod sarif;
 mod sarif_model;
 pub mod secrets;
 mod severity;
+pub mod stage;
 
 pub use acceptance::{RiskAcceptance, apply_acceptances};
 pub use baseline::{Baseline, baseline_path, load_baseline, mark_known, save_baseline};

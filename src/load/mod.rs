@@ -1,0 +1,42 @@
+//! The HTTP load engine: paces requests (closed or open model), summarises
+//! them at the source into one-second [`Window`]s of HDR histograms, and
+//! judges the run against thresholds and a saved baseline.
+//!
+//! It knows nothing of the TUI or the journal: callers receive
+//! [`LoadUpdate`]s through a sink and a [`Summary`] at the end.
+//!
+//! Safety: load goes only to loopback unless a host is listed in
+//! `load.allow_hosts`; every run is bounded by `max_duration_s`,
+//! `max_rate` and `max_connections`, and stops by itself.
+//!
+//! Supported: HTTP/1.1 keep-alive (one task per connection, driving its own
+//! connection) and HTTP/2 with prior knowledge (`http2 = true`, one stream
+//! at a time per connection). HTTPS is refused with a clear message.
+
+pub mod baseline;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod judge;
+pub mod plan;
+pub mod report;
+pub mod runner;
+pub mod schedule;
+pub mod stats;
+pub mod target;
+pub mod threshold;
+pub mod totals;
+mod worker;
+
+pub use baseline::{Baseline, Comparison, compare};
+pub use cli::{LoadArgs, run_cli};
+pub use config::{BaselineOptions, LoadConfig, RateStage, RequestSpec};
+pub use error::LoadError;
+pub use judge::judge;
+pub use plan::LoadPlan;
+pub use report::{
+    EndpointSummary, EndpointWindow, LagStats, LoadUpdate, Percentiles, Summary, VariantSummary,
+    VariantWindow, Window,
+};
+pub use runner::run;
+pub use threshold::Threshold;

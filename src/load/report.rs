@@ -1,0 +1,197 @@
+//! What the load engine emits: one [`Window`] per second while it runs, then
+//! one [`Summary`]. These go into journal events, so they are plain data
+//! (milliseconds as `f64`) and serialise both ways.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// One second of load. `second` is the offset from the start.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Window {
+    /// Offset from the start of the run, in whole seconds.
+    pub second: u32,
+    /// Scheduled rate (open model); 0 in the closed model.
+    pub target_rps: f64,
+    /// Completed requests per second in this window.
+    pub achieved_rps: f64,
+    /// Requests completed in this window.
+    pub requests: u64,
+    /// Of which failed (transport error or status >= 400).
+    pub errors: u64,
+    /// Latency from the intended send time (open model), milliseconds.
+    pub p50_ms: f64,
+    /// 95th percentile, corrected.
+    pub p95_ms: f64,
+    /// 99th percentile, corrected.
+    pub p99_ms: f64,
+    /// Maximum, corrected.
+    pub max_ms: f64,
+    /// 99th percentile from the actual send time (what a naive tool shows).
+    pub p99_uncorrected_ms: f64,
+    /// 99th percentile of how late requests were sent (open model).
+    pub lag_p99_ms: f64,
+    /// Requests that found every connection busy at their intended time.
+    pub backlog: u64,
+    /// The generator could not keep the schedule in this window.
+    pub saturated: bool,
+    /// Per endpoint name.
+    pub endpoints: Vec<EndpointWindow>,
+    /// Per variant (from the variant response header).
+    pub variants: Vec<VariantWindow>,
+}
+
+/// One endpoint within a [`Window`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct EndpointWindow {
+    /// Endpoint name.
+    pub name: String,
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Corrected median, ms.
+    pub p50_ms: f64,
+    /// Corrected p95, ms.
+    pub p95_ms: f64,
+    /// Corrected p99, ms.
+    pub p99_ms: f64,
+}
+
+/// One variant within a [`Window`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct VariantWindow {
+    /// Variant header value, or `unknown` when the header was absent.
+    pub variant: String,
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Corrected median, ms.
+    pub p50_ms: f64,
+    /// Corrected p95, ms.
+    pub p95_ms: f64,
+    /// Corrected p99, ms.
+    pub p99_ms: f64,
+}
+
+/// Latency percentiles in milliseconds.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Percentiles {
+    /// Median.
+    pub p50_ms: f64,
+    /// 90th percentile.
+    pub p90_ms: f64,
+    /// 95th percentile.
+    pub p95_ms: f64,
+    /// 99th percentile.
+    pub p99_ms: f64,
+    /// 99.9th percentile.
+    pub p999_ms: f64,
+    /// Maximum.
+    pub max_ms: f64,
+    /// Mean.
+    pub mean_ms: f64,
+}
+
+/// How well the generator kept its schedule (open model).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct LagStats {
+    /// Median send lag, ms.
+    pub p50_ms: f64,
+    /// 99th percentile send lag, ms.
+    pub p99_ms: f64,
+    /// Worst send lag, ms.
+    pub max_ms: f64,
+    /// Requests that found every connection busy at their intended time.
+    pub backlog: u64,
+    /// Scheduled requests never sent because the run ended first.
+    pub unsent: u64,
+}
+
+/// Whole-run figures for one endpoint name.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct EndpointSummary {
+    /// Endpoint name.
+    pub name: String,
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Corrected latency.
+    pub latency: Percentiles,
+    /// Uncorrected latency.
+    pub uncorrected: Percentiles,
+}
+
+/// Whole-run figures for one variant.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct VariantSummary {
+    /// Variant name.
+    pub variant: String,
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Corrected latency.
+    pub latency: Percentiles,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct Summary {
+    /// `open` (arrival schedule) or `closed` (back-to-back connections).
+    pub model: String,
+    /// Wall time from first scheduled send to the end, seconds.
+    pub duration_s: f64,
+    /// Requests completed.
+    pub requests: u64,
+    /// Of which failed.
+    pub errors: u64,
+    /// Completed requests per second.
+    pub requests_per_sec: f64,
+    /// Mean scheduled rate (open model), else 0.
+    pub target_rps: f64,
+    /// Share of requests that succeeded, 0..=1.
+    pub success_rate: f64,
+    /// Latency from the intended send time.
+    pub latency: Percentiles,
+    /// Latency from the actual send time.
+    pub uncorrected: Percentiles,
+    /// Schedule lag.
+    pub lag: LagStats,
+    /// Number of one-second windows.
+    pub windows: u32,
+    /// Windows in which the generator could not keep the rate.
+    pub saturated_windows: u32,
+    /// Longest run of consecutive saturated windows.
+    pub longest_saturation_s: u32,
+    /// Per endpoint name.
+    pub endpoints: Vec<EndpointSummary>,
+    /// Per variant.
+    pub variants: Vec<VariantSummary>,
+    /// Responses per status code.
+    pub status_codes: BTreeMap<u16, u64>,
+    /// Failures per kind: `connect`, `timeout`, `reset`, `protocol`, `status_4xx`, `status_5xx`.
+    pub error_kinds: BTreeMap<String, u64>,
+    /// Why the run ended early, if it did (`cancelled`, a threshold breach).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped_early: Option<String>,
+}
+
+/// What the runner reports while it runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum LoadUpdate {
+    /// The run has resolved its targets and starts now.
+    Started {
+        /// `open` or `closed`.
+        model: String,
+        /// Planned duration, seconds.
+        duration_s: f64,
+        /// Connections (closed) or pool size (open).
+        connections: u32,
+    },
+    /// One second of results.
+    Window(Window),
+}

@@ -1,0 +1,127 @@
+//! The policy stage: evaluate the Rego policies over the run's facts.
+
+use std::path::Path;
+
+use chrono::NaiveDate;
+use serde_json::{Value, json};
+
+use crate::policy::{PolicyOutcome, evaluate_dir};
+use crate::run::event::Event;
+use crate::run::recorder::Recorder;
+use crate::run::state::RunState;
+use crate::run::verdict::{Evidence, Verdict};
+use crate::scan::{Disposition, Severity};
+
+/// The facts policies see, built from the run so far. Shape documented in
+/// `config/policies/README.md`.
+pub fn facts(state: &RunState, approver: Option<&str>, today: NaiveDate) -> Value {
+    let info = state.info.as_ref();
+    let open: Vec<_> = state
+        .findings
+        .iter()
+        .filter(|f| matches!(f.finding.disposition(today), Disposition::Open { .. }))
+        .collect();
+    let count = |s: Severity| open.iter().filter(|f| f.finding.severity == s).count();
+    let stages: serde_json::Map<String, Value> = state
+        .stages
+        .iter()
+        .map(|s| {
+            (
+                s.plan.id.clone(),
+                json!({ "kind": s.plan.kind, "verdict": s.verdict }),
+            )
+        })
+        .collect();
+    json!({
+        "service": info.map(|i| i.service.clone()),
+        "release": {
+            "version": info.map(|i| i.release.clone()),
+            "environment": info.map(|i| i.environment.clone()),
+            "risk": info.map(|i| i.risk),
+            "approver": approver,
+        },
+        "findings": {
+            "open": {
+                "critical": count(Severity::Critical),
+                "high": count(Severity::High),
+                "medium": count(Severity::Medium),
+                "low": count(Severity::Low),
+                "info": count(Severity::Info),
+            },
+            "secrets": open.iter().filter(|f| f.finding.is_secret()).count(),
+        },
+        "health": state.health.iter().map(|h| json!({
+            "endpoint": h.endpoint, "status": h.status, "verdict": h.verdict, "version": h.version,
+        })).collect::<Vec<_>>(),
+        "stages": stages,
+    })
+}
+
+/// Run the policy stage.
+pub fn run_stage(
+    dir: &Path,
+    approver: Option<&str>,
+    stage: &str,
+    rec: &Recorder,
+    today: NaiveDate,
+) {
+    rec.emit(Event::StageStarted {
+        stage: stage.to_string(),
+    });
+    let input = facts(&rec.state(), approver, today);
+    let results = match evaluate_dir(dir, &input) {
+        Ok(r) => r,
+        Err(e) => {
+            rec.emit(Event::StageFinished {
+                stage: stage.to_string(),
+                verdict: Verdict::Inconclusive,
+                summary: format!("policies could not be loaded: {e}"),
+                evidence: Vec::new(),
+            });
+            return;
+        }
+    };
+    let mut verdict = Verdict::Pass;
+    let mut evidence = Vec::new();
+    for r in &results {
+        rec.emit(Event::PolicyResult {
+            stage: stage.to_string(),
+            result: r.clone(),
+        });
+        let v = match r.outcome {
+            PolicyOutcome::Deny => Verdict::Fail,
+            PolicyOutcome::Warn => Verdict::Warn,
+            PolicyOutcome::NotEvaluable => Verdict::Inconclusive,
+            PolicyOutcome::Pass => Verdict::Pass,
+        };
+        verdict = verdict.worst(v);
+        if v != Verdict::Pass {
+            evidence.push(Evidence {
+                label: format!("{} {}", r.policy, r.rule),
+                value: r.messages.join("; "),
+                threshold: None,
+                verdict: v,
+            });
+        }
+    }
+    let n = |o: PolicyOutcome| results.iter().filter(|r| r.outcome == o).count();
+    let summary = if results.is_empty() {
+        verdict = Verdict::Inconclusive;
+        "no policy rules were found".to_string()
+    } else {
+        format!(
+            "{} rules: {} deny, {} warn, {} not evaluable, {} pass",
+            results.len(),
+            n(PolicyOutcome::Deny),
+            n(PolicyOutcome::Warn),
+            n(PolicyOutcome::NotEvaluable),
+            n(PolicyOutcome::Pass)
+        )
+    };
+    rec.emit(Event::StageFinished {
+        stage: stage.to_string(),
+        verdict,
+        summary,
+        evidence,
+    });
+}
