@@ -41,6 +41,8 @@ pub enum Commands {
         #[arg(short, long, default_value = "config/flightdeck.toml")]
         config: PathBuf,
     },
+    /// A standalone HTTP load test (loopback and allow-listed hosts only), like oha.
+    Load(Box<crate::load::LoadArgs>),
     /// Security and compliance findings: SARIF import, secrets scan.
     Scan {
         /// What to do.

@@ -129,7 +129,7 @@ pub fn check_config(path: &Path) -> Result<String, Failure> {
     );
     if config::uses_demo_placeholders(&cfg) {
         out.push_str(
-            "\nnote: endpoints use {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs",
+            "\nnote: the config uses {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs and paths",
         );
     }
     Ok(out)

@@ -29,6 +29,11 @@ fn main() {
             },
             Commands::Demo { scenario, run } => finish(launch::run(run, Some(scenario)).await),
             Commands::Run { run } => finish(launch::run(run, None).await),
+            Commands::Load(args) => print_or_usage(
+                flightdeck::load::run_cli(*args)
+                    .await
+                    .map_err(|e| e.to_string()),
+            ),
             Commands::Scan { command } => {
                 let r = match command {
                     ScanCommands::Import(a) => flightdeck::scan::cli::import(&a),

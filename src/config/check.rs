@@ -11,12 +11,13 @@ use crate::run::event::StageKind;
 /// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
 pub const DEMO_PLACEHOLDERS: [&str; 3] = ["{demo.baseline}", "{demo.canary}", "{demo.assets}"];
 
-const TOP_LEVEL: [&str; 8] = [
+const TOP_LEVEL: [&str; 9] = [
     "state_dir",
     "run",
     "environment",
     "gate",
     "ui",
+    "load",
     "scan",
     "policy",
     "stages",
@@ -242,6 +243,11 @@ pub(crate) fn check_structure(
     {
         cfg.ui = s;
     }
+    if let Some(v) = get("load")
+        && let Some(s) = section(v, "load", &known_at("load"), origins, problems)
+    {
+        cfg.load = s;
+    }
     if let Some(v) = get("scan")
         && let Some(s) = section(v, "scan", &known_at("scan"), origins, problems)
     {
@@ -308,8 +314,9 @@ fn problem(key: String, message: impl Into<String>, hint: impl Into<String>) -> 
 }
 
 /// Kinds this build can run. The others arrive with their own capabilities.
-pub const RUNNABLE_KINDS: [StageKind; 4] = [
+pub const RUNNABLE_KINDS: [StageKind; 5] = [
     StageKind::Environment,
+    StageKind::Load,
     StageKind::Scan,
     StageKind::Policy,
     StageKind::Gate,
@@ -421,6 +428,21 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
         }
     }
     let has = |k: StageKind| cfg.stages.iter().any(|s| s.kind == k && s.enabled);
+    if has(StageKind::Load) {
+        let mut load = cfg.load.clone();
+        // Placeholders are filled by the demo; check the rest of the URL.
+        for p in DEMO_PLACEHOLDERS {
+            load.target = load.target.replace(p, "http://127.0.0.1:1");
+        }
+        for (key, message, hint) in load.validate() {
+            let key = if key.starts_with("load.") {
+                key
+            } else {
+                format!("load.{key}")
+            };
+            out.push(problem(key, message, hint));
+        }
+    }
     if has(StageKind::Policy) && cfg.policy.dir.is_none() {
         out.push(problem(
             "policy.dir".into(),
@@ -526,6 +548,10 @@ pub fn map_placeholder_fields(cfg: &mut Config, mut f: impl FnMut(&str) -> Strin
     }
     for u in &mut cfg.scan.posture_urls {
         *u = f(u);
+    }
+    cfg.load.target = f(&cfg.load.target);
+    for r in &mut cfg.load.requests {
+        r.path = f(&r.path);
     }
     let paths = cfg
         .scan

@@ -25,6 +25,9 @@ pub struct Config {
     /// Terminal UI settings.
     #[serde(default)]
     pub ui: UiSection,
+    /// Load stage settings.
+    #[serde(default)]
+    pub load: crate::load::LoadConfig,
     /// Scan stage settings.
     #[serde(default)]
     pub scan: ScanSection,
@@ -48,6 +51,7 @@ impl Default for Config {
             environment: EnvironmentSection::default(),
             gate: GateSection::default(),
             ui: UiSection::default(),
+            load: crate::load::LoadConfig::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
             stages: Vec::new(),

@@ -22,6 +22,7 @@ pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod schedule;
+pub mod stage;
 pub mod stats;
 pub mod target;
 pub mod threshold;

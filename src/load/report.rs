@@ -171,6 +171,7 @@ pub struct Summary {
     /// Per variant.
     pub variants: Vec<VariantSummary>,
     /// Responses per status code.
+    #[serde(deserialize_with = "status_keys::deserialize")]
     pub status_codes: BTreeMap<u16, u64>,
     /// Failures per kind: `connect`, `timeout`, `reset`, `protocol`, `status_4xx`, `status_5xx`.
     pub error_kinds: BTreeMap<String, u64>,
@@ -194,4 +195,25 @@ pub enum LoadUpdate {
     },
     /// One second of results.
     Window(Window),
+}
+
+/// Status-code map keys arrive as strings when the summary is read back from
+/// a journal event (serde buffers internally tagged enums, and integer map
+/// keys do not survive that), so parse them explicitly.
+mod status_keys {
+    use std::collections::BTreeMap;
+
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer};
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<BTreeMap<u16, u64>, D::Error> {
+        BTreeMap::<String, u64>::deserialize(d)?
+            .into_iter()
+            .map(|(k, v)| {
+                k.parse::<u16>()
+                    .map(|k| (k, v))
+                    .map_err(|_| D::Error::custom(format!("status code `{k}` is not a number")))
+            })
+            .collect()
+    }
 }

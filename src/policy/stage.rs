@@ -53,6 +53,14 @@ pub fn facts(state: &RunState, approver: Option<&str>, today: NaiveDate) -> Valu
         "health": state.health.iter().map(|h| json!({
             "endpoint": h.endpoint, "status": h.status, "verdict": h.verdict, "version": h.version,
         })).collect::<Vec<_>>(),
+        "load": state.load.as_ref().and_then(|l| l.summary.as_ref()).map(|s| json!({
+            "p50_ms": s.latency.p50_ms,
+            "p95_ms": s.latency.p95_ms,
+            "p99_ms": s.latency.p99_ms,
+            "error_rate": 1.0 - s.success_rate,
+            "requests_per_sec": s.requests_per_sec,
+            "saturated_windows": s.saturated_windows,
+        })),
         "stages": stages,
     })
 }

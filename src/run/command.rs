@@ -10,6 +10,9 @@ pub enum Command {
         /// Stage id.
         stage: String,
     },
+    /// Stop the running load at once (the kill key); the load stage ends
+    /// inconclusive with what was measured.
+    StopLoad,
     /// Stop the run now; it ends inconclusive.
     Abort {
         /// Why (e.g. `operator quit`, `SIGTERM`).

@@ -2,6 +2,7 @@
 //! and serves operator commands (abort, rerun) through one channel.
 
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 use crate::gate::{PointsLost, trim_num};
@@ -45,11 +46,6 @@ pub enum AfterDecision {
     ServeCommands,
 }
 
-enum Interrupted {
-    Abort(String),
-    ChannelClosed,
-}
-
 /// Run the whole plan. Returns the final outcome.
 pub async fn run(
     cfg: &Config,
@@ -75,17 +71,10 @@ pub async fn run(
         if st.kind == StageKind::Gate {
             continue;
         }
-        let stage = run_stage(cfg, &st.id, rec);
-        tokio::pin!(stage);
-        loop {
-            tokio::select! {
-                _ = &mut stage => break,
-                cmd = commands.recv(), if commands_open => match interpret(cmd, id, rec) {
-                    Some(Interrupted::Abort(reason)) => return finish_aborted(rec, &reason),
-                    Some(Interrupted::ChannelClosed) => commands_open = false,
-                    None => {}
-                },
-            }
+        if let Some(reason) =
+            drive_stage(cfg, &st.id, id, rec, &mut commands, &mut commands_open).await
+        {
+            return finish_aborted(rec, &reason);
         }
     }
     let mut outcome = decide(cfg, rec);
@@ -95,6 +84,7 @@ pub async fn run(
     while let Some(cmd) = commands.recv().await {
         match cmd {
             Command::Abort { .. } => break,
+            Command::StopLoad => rec.log(LogLevel::Info, None, "no load is running"),
             Command::RerunStage { stage } => {
                 if cfg.run.read_only {
                     rec.log(
@@ -118,33 +108,65 @@ pub async fn run(
                     target: Some(stage.clone()),
                     reason: None,
                 });
-                run_stage(cfg, &stage, rec).await;
+                let mut open = true;
+                if let Some(reason) =
+                    drive_stage(cfg, &stage, id, rec, &mut commands, &mut open).await
+                {
+                    return finish_aborted(rec, &reason);
+                }
                 outcome = decide(cfg, rec);
+                if !open {
+                    break;
+                }
             }
         }
     }
     outcome
 }
 
-fn interpret(cmd: Option<Command>, id: &RunIdentity, rec: &Recorder) -> Option<Interrupted> {
-    match cmd {
-        None => Some(Interrupted::ChannelClosed),
-        Some(Command::Abort { reason }) => {
-            rec.emit(Event::OperatorAction {
-                actor: id.operator.clone(),
-                action: "abort".into(),
-                target: None,
-                reason: Some(reason.clone()),
-            });
-            Some(Interrupted::Abort(reason))
-        }
-        Some(Command::RerunStage { stage }) => {
-            rec.log(
-                LogLevel::Warn,
-                None,
-                format!("rerun of `{stage}` ignored: wait until the run has decided"),
-            );
-            None
+/// Run one stage while serving commands: the kill key stops a running load,
+/// an abort stops the run. Returns the abort reason, if the run was aborted.
+async fn drive_stage(
+    cfg: &Config,
+    stage_id: &str,
+    id: &RunIdentity,
+    rec: &Recorder,
+    commands: &mut UnboundedReceiver<Command>,
+    commands_open: &mut bool,
+) -> Option<String> {
+    let cancel = CancellationToken::new();
+    let stage = run_stage(cfg, stage_id, rec, cancel.clone());
+    tokio::pin!(stage);
+    loop {
+        tokio::select! {
+            _ = &mut stage => return None,
+            cmd = commands.recv(), if *commands_open => match cmd {
+                None => *commands_open = false,
+                Some(Command::Abort { reason }) => {
+                    rec.emit(Event::OperatorAction {
+                        actor: id.operator.clone(),
+                        action: "abort".into(),
+                        target: None,
+                        reason: Some(reason.clone()),
+                    });
+                    cancel.cancel();
+                    return Some(reason);
+                }
+                Some(Command::StopLoad) => {
+                    rec.emit(Event::OperatorAction {
+                        actor: id.operator.clone(),
+                        action: "stop_load".into(),
+                        target: Some(stage_id.to_string()),
+                        reason: Some("kill key".into()),
+                    });
+                    cancel.cancel();
+                }
+                Some(Command::RerunStage { stage }) => rec.log(
+                    LogLevel::Warn,
+                    None,
+                    format!("rerun of `{stage}` ignored: wait until the run has decided"),
+                ),
+            },
         }
     }
 }
@@ -158,7 +180,7 @@ fn finish_aborted(rec: &Recorder, reason: &str) -> Outcome {
 }
 
 /// Run one (non-gate) stage to its verdict.
-async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder) {
+async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder, cancel: CancellationToken) {
     let Some(st) = cfg.stages.iter().find(|s| s.id == stage_id) else {
         return;
     };
@@ -174,6 +196,17 @@ async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder) {
     match st.kind {
         StageKind::Environment => {
             crate::environment::run_stage(&cfg.environment, &st.id, rec).await;
+        }
+        StageKind::Load => {
+            crate::load::stage::run_stage(
+                &cfg.load,
+                &cfg.run.service,
+                &cfg.state_dir,
+                &st.id,
+                rec,
+                cancel,
+            )
+            .await;
         }
         StageKind::Scan => {
             crate::scan::stage::run_stage(

@@ -229,6 +229,33 @@ pub enum Event {
         /// The result.
         result: crate::policy::PolicyResult,
     },
+    /// A load stage began generating traffic.
+    LoadStarted {
+        /// Stage id.
+        stage: String,
+        /// `open` (arrival rate) or `closed` (connections).
+        model: String,
+        /// Planned duration, seconds.
+        duration_s: f64,
+        /// Connections (closed) or pool size (open).
+        connections: u32,
+        /// Thresholds as written, for the chart's threshold line.
+        thresholds: Vec<String>,
+    },
+    /// One second of load, summarised at the source.
+    LoadWindow {
+        /// Stage id.
+        stage: String,
+        /// The window.
+        window: crate::load::Window,
+    },
+    /// The whole load run, summarised.
+    LoadSummary {
+        /// Stage id.
+        stage: String,
+        /// The summary.
+        summary: crate::load::Summary,
+    },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
         /// Stage id.

@@ -159,6 +159,22 @@ mod tests {
     }
 
     #[test]
+    fn a_load_summary_survives_the_round_trip() {
+        let mut summary = crate::load::Summary::default();
+        summary.status_codes.insert(200, 10);
+        summary.status_codes.insert(503, 2);
+        let e = env(
+            3,
+            Event::LoadSummary {
+                stage: "load".into(),
+                summary,
+            },
+        );
+        let line = serde_json::to_string(&e).expect("encode");
+        assert_eq!(parse_line(&line), Ok(e));
+    }
+
+    #[test]
     fn refuses_to_overwrite_an_existing_journal() {
         let dir = tempfile::tempdir().expect("tempdir");
         let path = dir.path().join(JOURNAL_FILE);

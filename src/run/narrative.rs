@@ -100,6 +100,54 @@ pub fn line(event: &Event) -> Option<Line> {
                 }
             ),
         ),
+        Event::LoadStarted {
+            stage,
+            model,
+            duration_s,
+            connections,
+            ..
+        } => (
+            LogLevel::Info,
+            Some(stage),
+            format!(
+                "load started: {model} model, {} s, {connections} connections",
+                trim_num(*duration_s)
+            ),
+        ),
+        Event::LoadWindow { stage, window: w } => (
+            if w.saturated {
+                LogLevel::Warn
+            } else {
+                LogLevel::Debug
+            },
+            Some(stage),
+            format!(
+                "{:>3}s {:.0} req/s p50 {} ms p99 {} ms errors {}{}",
+                w.second,
+                w.achieved_rps,
+                trim_num(w.p50_ms),
+                trim_num(w.p99_ms),
+                w.errors,
+                if w.saturated {
+                    " SATURATED (generator behind schedule)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        Event::LoadSummary { stage, summary: s } => (
+            LogLevel::Info,
+            Some(stage),
+            format!(
+                "load done: {} requests, {:.0} req/s, p50 {} ms p95 {} ms p99 {} ms, success {:.2}%",
+                s.requests,
+                s.requests_per_sec,
+                trim_num(s.latency.p50_ms),
+                trim_num(s.latency.p95_ms),
+                trim_num(s.latency.p99_ms),
+                s.success_rate * 100.0
+            ),
+        ),
         Event::StageFinished {
             stage,
             verdict,
@@ -108,7 +156,11 @@ pub fn line(event: &Event) -> Option<Line> {
         } => (
             verdict_level(*verdict),
             Some(stage),
-            format!("{} {summary}", verdict.badge()),
+            if summary.starts_with(verdict.badge()) {
+                summary.clone()
+            } else {
+                format!("{} {summary}", verdict.badge())
+            },
         ),
         Event::GateDecision(d) => (
             match d.outcome {

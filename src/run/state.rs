@@ -105,6 +105,28 @@ pub struct PolicyRow {
     pub result: crate::policy::PolicyResult,
 }
 
+/// Most load windows kept in memory (one hour at one per second).
+pub const MAX_LOAD_WINDOWS: usize = 3_600;
+
+/// The latest load stage as seen so far.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct LoadView {
+    /// Stage id.
+    pub stage: String,
+    /// `open` or `closed`.
+    pub model: String,
+    /// Planned duration, seconds.
+    pub duration_s: f64,
+    /// Connections (closed) or pool size (open).
+    pub connections: u32,
+    /// Thresholds as written.
+    pub thresholds: Vec<String>,
+    /// Per-second windows, oldest first (at most [`MAX_LOAD_WINDOWS`]).
+    pub windows: std::collections::VecDeque<crate::load::Window>,
+    /// The summary, once the load has finished.
+    pub summary: Option<crate::load::Summary>,
+}
+
 /// An operator action as recorded.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ActionRecord {
@@ -129,6 +151,8 @@ pub struct RunState {
     pub stages: Vec<StageState>,
     /// Latest health-check attempt per (stage, endpoint), in first-seen order.
     pub health: Vec<HealthCheck>,
+    /// The latest load stage.
+    pub load: Option<LoadView>,
     /// Findings from scan stages, in arrival order.
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
@@ -369,6 +393,42 @@ impl RunState {
                     None => self.health.push(h.clone()),
                 }
             }
+            Event::LoadStarted {
+                stage,
+                model,
+                duration_s,
+                connections,
+                thresholds,
+            } => {
+                self.load = Some(LoadView {
+                    stage: stage.clone(),
+                    model: model.clone(),
+                    duration_s: *duration_s,
+                    connections: *connections,
+                    thresholds: thresholds.clone(),
+                    windows: Default::default(),
+                    summary: None,
+                });
+            }
+            Event::LoadWindow { stage, window } => match self.load.as_mut() {
+                Some(l) if &l.stage == stage => {
+                    l.windows.push_back(window.clone());
+                    if l.windows.len() > MAX_LOAD_WINDOWS {
+                        l.windows.pop_front();
+                    }
+                }
+                _ => self.anomalies.push(format!(
+                    "event #{}: load window for `{stage}` before its load_started; ignored",
+                    env.seq
+                )),
+            },
+            Event::LoadSummary { stage, summary } => match self.load.as_mut() {
+                Some(l) if &l.stage == stage => l.summary = Some(summary.clone()),
+                _ => self.anomalies.push(format!(
+                    "event #{}: load summary for `{stage}` before its load_started; ignored",
+                    env.seq
+                )),
+            },
             Event::Finding { stage, finding } => self.findings.push(FindingRow {
                 stage: stage.clone(),
                 finding: finding.clone(),

@@ -1,0 +1,122 @@
+//! The load stage: run the configured load, emit one event per second window
+//! and a summary, compare with the stored baseline, and judge.
+
+use std::path::Path;
+
+use tokio_util::sync::CancellationToken;
+
+use crate::load::{Baseline, LoadConfig, LoadPlan, LoadUpdate, Threshold, Window, compare, judge};
+use crate::run::event::{Event, LogLevel};
+use crate::run::recorder::Recorder;
+use crate::run::verdict::Verdict;
+
+fn finish(rec: &Recorder, stage: &str, verdict: Verdict, summary: String) {
+    rec.emit(Event::StageFinished {
+        stage: stage.to_string(),
+        verdict,
+        summary,
+        evidence: Vec::new(),
+    });
+}
+
+/// Run the load stage. `cancel` is the kill switch: it stops the load at once
+/// and the stage ends inconclusive with what was measured.
+pub async fn run_stage(
+    cfg: &LoadConfig,
+    service: &str,
+    state_dir: &Path,
+    stage: &str,
+    rec: &Recorder,
+    cancel: CancellationToken,
+) {
+    rec.emit(Event::StageStarted {
+        stage: stage.to_string(),
+    });
+    let thresholds = match Threshold::parse_all("load.thresholds", &cfg.thresholds) {
+        Ok(t) => t,
+        Err(e) => return finish(rec, stage, Verdict::Inconclusive, e),
+    };
+    let plan = match LoadPlan::from_config(cfg) {
+        Ok(p) => p,
+        Err(e) => return finish(rec, stage, Verdict::Inconclusive, e.to_string()),
+    };
+    let scenario = cfg.baseline.scenario.clone();
+    let previous = if scenario.is_empty() {
+        None
+    } else {
+        match Baseline::load(state_dir, service, &scenario) {
+            Ok(b) => Some(b),
+            Err(e) => {
+                rec.log(
+                    LogLevel::Warn,
+                    Some(stage),
+                    format!("load baseline unreadable: {e}"),
+                );
+                None
+            }
+        }
+    };
+    let mut windows: Vec<Window> = Vec::new();
+    let result = crate::load::run(plan, cancel, |u| match u {
+        LoadUpdate::Started {
+            model,
+            duration_s,
+            connections,
+        } => {
+            rec.emit(Event::LoadStarted {
+                stage: stage.to_string(),
+                model,
+                duration_s,
+                connections,
+                thresholds: cfg.thresholds.clone(),
+            });
+        }
+        LoadUpdate::Window(w) => {
+            rec.emit(Event::StageProgress {
+                stage: stage.to_string(),
+                message: format!("{} s: {:.0} req/s", w.second + 1, w.achieved_rps),
+                fraction: Some(
+                    (f64::from(w.second + 1) / cfg.effective_duration_s().max(1.0)).min(1.0),
+                ),
+            });
+            rec.emit(Event::LoadWindow {
+                stage: stage.to_string(),
+                window: w.clone(),
+            });
+            windows.push(w);
+        }
+    })
+    .await;
+    let summary = match result {
+        Ok(s) => s,
+        Err(e) => return finish(rec, stage, Verdict::Inconclusive, e.to_string()),
+    };
+    rec.emit(Event::LoadSummary {
+        stage: stage.to_string(),
+        summary: summary.clone(),
+    });
+    let current = Baseline::from_run(service, &scenario, &summary, &windows);
+    let comparison = previous.map(|p| compare(p.as_ref(), &current, &cfg.baseline));
+    let (verdict, evidence, line) = judge(&summary, &windows, &thresholds, comparison.as_ref());
+    if cfg.baseline.save && !scenario.is_empty() && matches!(verdict, Verdict::Pass | Verdict::Warn)
+    {
+        match Baseline::save(state_dir, service, &scenario, &summary, &windows) {
+            Ok(p) => rec.log(
+                LogLevel::Info,
+                Some(stage),
+                format!("saved as the `{scenario}` baseline: {}", p.display()),
+            ),
+            Err(e) => rec.log(
+                LogLevel::Warn,
+                Some(stage),
+                format!("baseline not saved: {e}"),
+            ),
+        }
+    }
+    rec.emit(Event::StageFinished {
+        stage: stage.to_string(),
+        verdict,
+        summary: line,
+        evidence,
+    });
+}
