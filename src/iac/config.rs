@@ -220,10 +220,17 @@ impl IacConfig {
     pub fn validate(&self) -> Vec<(String, String, String)> {
         let mut p = Vec::new();
         let mut add = |k: &str, m: String, h: &str| p.push((k.to_string(), m, h.to_string()));
-        let tf = matches!(self.provisioner, ProvisionerKind::Terraform | ProvisionerKind::Tofu);
+        let tf = matches!(
+            self.provisioner,
+            ProvisionerKind::Terraform | ProvisionerKind::Tofu
+        );
         if tf {
             if self.binary.as_deref().is_some_and(|b| b.trim().is_empty()) {
-                add("binary", "is empty".into(), "remove it to use terraform/tofu from PATH, or give a path");
+                add(
+                    "binary",
+                    "is empty".into(),
+                    "remove it to use terraform/tofu from PATH, or give a path",
+                );
             }
             if !self.working_dir.is_dir() {
                 add(
@@ -242,8 +249,16 @@ impl IacConfig {
                     );
                 }
             }
-            if self.workspace.as_deref().is_some_and(|w| w.trim().is_empty()) {
-                add("workspace", "is empty".into(), "remove it to keep the current workspace");
+            if self
+                .workspace
+                .as_deref()
+                .is_some_and(|w| w.trim().is_empty())
+            {
+                add(
+                    "workspace",
+                    "is empty".into(),
+                    "remove it to keep the current workspace",
+                );
             }
         }
         if self.provisioner == ProvisionerKind::Command && self.command.plan.is_empty() {
@@ -253,11 +268,22 @@ impl IacConfig {
                 "an argv array that prints plan JSON, e.g. [\"./plan.sh\"]",
             );
         }
-        if self.provisioner == ProvisionerKind::Command && self.allow_apply && self.command.apply.is_empty() {
-            add("command.apply", "is empty while allow_apply = true".into(), "add the apply argv, or set allow_apply = false");
+        if self.provisioner == ProvisionerKind::Command
+            && self.allow_apply
+            && self.command.apply.is_empty()
+        {
+            add(
+                "command.apply",
+                "is empty while allow_apply = true".into(),
+                "add the apply argv, or set allow_apply = false",
+            );
         }
         if self.command.shell {
-            for (k, argv) in [("plan", &self.command.plan), ("apply", &self.command.apply), ("destroy", &self.command.destroy)] {
+            for (k, argv) in [
+                ("plan", &self.command.plan),
+                ("apply", &self.command.apply),
+                ("destroy", &self.command.destroy),
+            ] {
                 if argv.len() > 1 {
                     add(
                         &format!("command.{k}"),
@@ -268,55 +294,116 @@ impl IacConfig {
             }
         }
         if self.provisioner == ProvisionerKind::None && self.allow_apply {
-            add("allow_apply", "has no effect with provisioner = \"none\"".into(), "choose a provisioner or remove allow_apply");
+            add(
+                "allow_apply",
+                "has no effect with provisioner = \"none\"".into(),
+                "choose a provisioner or remove allow_apply",
+            );
         }
-        if self.provisioner == ProvisionerKind::None && self.plan_json.as_ref().is_some_and(|f| !f.is_file()) {
-            add("plan_json", "file does not exist".into(), "write it with `terraform show -json PLANFILE > plan.json`");
+        if self.provisioner == ProvisionerKind::None
+            && self.plan_json.as_ref().is_some_and(|f| !f.is_file())
+        {
+            add(
+                "plan_json",
+                "file does not exist".into(),
+                "write it with `terraform show -json PLANFILE > plan.json`",
+            );
         }
         if self.timeout_s == 0 || self.command.timeout_s == 0 {
-            add("timeout_s", "must be above 0".into(), "a few minutes (300) suits most plans");
+            add(
+                "timeout_s",
+                "must be above 0".into(),
+                "a few minutes (300) suits most plans",
+            );
         }
-        for (k, v) in [("drift_verdict", self.drift_verdict), ("risk_verdict", self.risk_verdict)] {
+        for (k, v) in [
+            ("drift_verdict", self.drift_verdict),
+            ("risk_verdict", self.risk_verdict),
+        ] {
             if v == Verdict::Inconclusive {
                 add(k, "cannot be inconclusive".into(), "use pass, warn or fail");
             }
         }
         if self.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) && !self.allow_apply {
-            add("ephemeral.destroy_at_end", "needs allow_apply = true".into(), "an environment flightdeck may not apply cannot be destroyed by it either");
+            add(
+                "ephemeral.destroy_at_end",
+                "needs allow_apply = true".into(),
+                "an environment flightdeck may not apply cannot be destroyed by it either",
+            );
         }
         for (out, ep) in &self.outputs_endpoints {
             if out.is_empty() || ep.is_empty() {
-                add("outputs_endpoints", "has an empty output or endpoint name".into(), "write output_name = \"endpoint_name\"");
+                add(
+                    "outputs_endpoints",
+                    "has an empty output or endpoint name".into(),
+                    "write output_name = \"endpoint_name\"",
+                );
             }
         }
         if let Some(par) = &self.parity {
             match (&par.prod_state, &par.prod_workspace) {
-                (None, None) => add("parity", "needs prod_state or prod_workspace".into(), "point prod_state at `terraform show -json` output of production"),
-                (Some(_), Some(_)) => add("parity", "has both prod_state and prod_workspace".into(), "keep one"),
-                (Some(f), None) if !f.is_file() => add("parity.prod_state", format!("{} does not exist", f.display()), "write it with `terraform show -json > prod-state.json` in production"),
-                (None, Some(_)) if !tf => add("parity.prod_workspace", "needs provisioner = \"terraform\" or \"tofu\"".into(), "or use prod_state"),
+                (None, None) => add(
+                    "parity",
+                    "needs prod_state or prod_workspace".into(),
+                    "point prod_state at `terraform show -json` output of production",
+                ),
+                (Some(_), Some(_)) => add(
+                    "parity",
+                    "has both prod_state and prod_workspace".into(),
+                    "keep one",
+                ),
+                (Some(f), None) if !f.is_file() => add(
+                    "parity.prod_state",
+                    format!("{} does not exist", f.display()),
+                    "write it with `terraform show -json > prod-state.json` in production",
+                ),
+                (None, Some(_)) if !tf => add(
+                    "parity.prod_workspace",
+                    "needs provisioner = \"terraform\" or \"tofu\"".into(),
+                    "or use prod_state",
+                ),
                 _ => {}
             }
             if !(0.0..=100.0).contains(&par.min_score) {
-                add("parity.min_score", format!("{} is outside 0..100", par.min_score), "90 tolerates a few unintended differences");
+                add(
+                    "parity.min_score",
+                    format!("{} is outside 0..100", par.min_score),
+                    "90 tolerates a few unintended differences",
+                );
             }
             if !matches!(par.below_verdict, Verdict::Warn | Verdict::Fail) {
-                add("parity.below_verdict", "must be warn or fail".into(), "warn reports, fail blocks the release");
+                add(
+                    "parity.below_verdict",
+                    "must be warn or fail".into(),
+                    "warn reports, fail blocks the release",
+                );
             }
             for (i, s) in par.strip.iter().enumerate() {
                 if let Err(e) = regex::Regex::new(s) {
-                    add(&format!("parity.strip[{i}]"), format!("invalid regex: {e}"), "e.g. '^module\\.(preprod|prod)\\.'");
+                    add(
+                        &format!("parity.strip[{i}]"),
+                        format!("invalid regex: {e}"),
+                        "e.g. '^module\\.(preprod|prod)\\.'",
+                    );
                 }
             }
             for (i, d) in par.intended.iter().enumerate() {
                 if d.address.is_empty() || d.attribute.is_empty() {
-                    add(&format!("parity.intended[{i}]"), "has an empty address or attribute".into(), "use \"*\" to match any");
+                    add(
+                        &format!("parity.intended[{i}]"),
+                        "has an empty address or attribute".into(),
+                        "use \"*\" to match any",
+                    );
                 }
             }
             if let Some(v) = &par.var_files {
                 for (k, f) in [("preprod", &v.preprod), ("prod", &v.prod)] {
                     if !f.is_file() {
-                        add(&format!("parity.var_files.{k}"), format!("{} does not exist", f.display()), "give the path of the environment's .tfvars or .tfvars.json");
+                        add(
+                            &format!("parity.var_files.{k}"),
+                            format!("{} does not exist", f.display()),
+                            "give the path of the environment's .tfvars or .tfvars.json",
+                        );
                     }
                 }
             }
@@ -350,7 +437,14 @@ strip = ["("]
         )
         .unwrap();
         let keys: Vec<String> = c.validate().into_iter().map(|(k, _, _)| k).collect();
-        for k in ["command.plan", "command.apply", "timeout_s", "parity", "parity.min_score", "parity.strip[0]"] {
+        for k in [
+            "command.plan",
+            "command.apply",
+            "timeout_s",
+            "parity",
+            "parity.min_score",
+            "parity.strip[0]",
+        ] {
             assert!(keys.iter().any(|x| x == k), "{k} missing in {keys:?}");
         }
     }

@@ -48,19 +48,35 @@ impl DriftReport {
             return "no drift: the environment matches its last applied state".into();
         }
         let names: Vec<&str> = self.drifted.iter().map(|d| d.address.as_str()).collect();
-        format!("{} resources drifted ({})", self.drifted.len(), names.join(", "))
+        format!(
+            "{} resources drifted ({})",
+            self.drifted.len(),
+            names.join(", ")
+        )
     }
 
     /// A human summary for the terminal.
     pub fn to_text(&self) -> String {
-        let mut out = format!("drift {} (format {})\n  {}\n", self.file, self.format_version, self.headline());
+        let mut out = format!(
+            "drift {} (format {})\n  {}\n",
+            self.file,
+            self.format_version,
+            self.headline()
+        );
         for d in &self.drifted {
             let what = if d.action == ChangeAction::Delete {
                 "deleted outside Terraform".to_string()
             } else {
-                format!("{} attributes changed outside Terraform", d.attributes.len())
+                format!(
+                    "{} attributes changed outside Terraform",
+                    d.attributes.len()
+                )
             };
-            out.push_str(&format!("  {:>3} {}: {what}\n", d.action.symbol(), d.address));
+            out.push_str(&format!(
+                "  {:>3} {}: {what}\n",
+                d.action.symbol(),
+                d.address
+            ));
             for a in &d.attributes {
                 out.push_str(&format!(
                     "        {}: {} -> {}\n",

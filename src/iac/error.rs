@@ -77,7 +77,9 @@ pub enum IacError {
         message: String,
     },
     /// A provisioner step ran past its timeout and was killed.
-    #[error("{step} did not finish within {timeout_s} s and was killed; raise iac.timeout_s or check for a hung lock or prompt")]
+    #[error(
+        "{step} did not finish within {timeout_s} s and was killed; raise iac.timeout_s or check for a hung lock or prompt"
+    )]
     Timeout {
         /// The step.
         step: String,
@@ -85,7 +87,9 @@ pub enum IacError {
         timeout_s: u64,
     },
     /// Apply or destroy was asked for while the config does not allow it.
-    #[error("{action} refused: iac.allow_apply is false (plan is always safe; set allow_apply = true to let flightdeck change infrastructure)")]
+    #[error(
+        "{action} refused: iac.allow_apply is false (plan is always safe; set allow_apply = true to let flightdeck change infrastructure)"
+    )]
     NotAllowed {
         /// `apply` or `destroy`.
         action: String,

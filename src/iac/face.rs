@@ -128,20 +128,31 @@ pub fn run_parity(args: &ParityArgs) -> Result<(String, i32), IacError> {
         ..Default::default()
     };
     let opts = ParityOptions::from_config(&cfg)?;
-    let report = parity::compare(&parity::read(&args.preprod)?, &parity::read(&args.prod)?, &opts);
+    let report = parity::compare(
+        &parity::read(&args.preprod)?,
+        &parity::read(&args.prod)?,
+        &opts,
+    );
     let var_report = match (&args.preprod_vars, &args.prod_vars) {
         (Some(a), Some(b)) => Some(vars::compare(a, b, &cfg.intended)?),
         _ => None,
     };
     let below = report.score.is_some_and(|s| s < args.min_score);
-    let var_diff = var_report.as_ref().is_some_and(|r| r.unintended().next().is_some());
+    let var_diff = var_report
+        .as_ref()
+        .is_some_and(|r| r.unintended().next().is_some());
     let code = i32::from(below || var_diff);
     let text = match args.output {
-        OutputFormat::Json => json(&serde_json::json!({ "resources": report, "var_files": var_report })),
+        OutputFormat::Json => {
+            json(&serde_json::json!({ "resources": report, "var_files": var_report }))
+        }
         OutputFormat::Text => {
             let mut t = report.to_text();
             if let Some(v) = &var_report {
-                t.push_str(&format!("var files {} vs {}: {} equal\n", v.preprod_file, v.prod_file, v.matching));
+                t.push_str(&format!(
+                    "var files {} vs {}: {} equal\n",
+                    v.preprod_file, v.prod_file, v.matching
+                ));
                 for d in &v.differences {
                     t.push_str(&format!(
                         "  {:<8} var.{}: preprod {} | prod {}\n",
@@ -165,7 +176,10 @@ mod tests {
     #[test]
     fn ignore_patterns_split_on_the_last_colon() {
         let d = parse_ignore("aws_instance.*:instance_type");
-        assert_eq!((d.address.as_str(), d.attribute.as_str()), ("aws_instance.*", "instance_type"));
+        assert_eq!(
+            (d.address.as_str(), d.attribute.as_str()),
+            ("aws_instance.*", "instance_type")
+        );
         assert_eq!(parse_ignore("output.*_url").attribute, "*");
     }
 }

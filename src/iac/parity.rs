@@ -48,14 +48,27 @@ pub struct Snapshot {
 }
 
 fn collect_module(m: &Value, out: &mut Vec<SnapshotResource>) {
-    for r in m.get("resources").and_then(Value::as_array).into_iter().flatten() {
+    for r in m
+        .get("resources")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if r.get("mode").and_then(Value::as_str).unwrap_or("managed") != "managed" {
             continue;
         }
         let null = Value::Null;
         out.push(SnapshotResource {
-            address: r.get("address").and_then(Value::as_str).unwrap_or("?").to_string(),
-            resource_type: r.get("type").and_then(Value::as_str).unwrap_or("").to_string(),
+            address: r
+                .get("address")
+                .and_then(Value::as_str)
+                .unwrap_or("?")
+                .to_string(),
+            resource_type: r
+                .get("type")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string(),
             attributes: flatten(
                 r.get("values").unwrap_or(&null),
                 r.get("sensitive_values").unwrap_or(&null),
@@ -63,7 +76,12 @@ fn collect_module(m: &Value, out: &mut Vec<SnapshotResource>) {
             ),
         });
     }
-    for c in m.get("child_modules").and_then(Value::as_array).into_iter().flatten() {
+    for c in m
+        .get("child_modules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         collect_module(c, out);
     }
 }
@@ -72,7 +90,11 @@ fn output_resource(name: &str, sensitive: bool, value: &Value) -> SnapshotResour
     let mask = Value::Bool(sensitive);
     let attributes = match value {
         Value::Object(_) if !sensitive => flatten(value, &Value::Null, &Value::Null),
-        _ => flatten(&serde_json::json!({ "value": value }), &serde_json::json!({ "value": mask }), &Value::Null),
+        _ => flatten(
+            &serde_json::json!({ "value": value }),
+            &serde_json::json!({ "value": mask }),
+            &Value::Null,
+        ),
     };
     SnapshotResource {
         address: format!("output.{name}"),
@@ -85,7 +107,12 @@ fn output_resource(name: &str, sensitive: bool, value: &Value) -> SnapshotResour
 fn tfstate_mask(paths: Option<&Value>) -> Value {
     let mut mask = Value::Object(Default::default());
     for path in paths.and_then(Value::as_array).into_iter().flatten() {
-        let steps: Vec<&Value> = path.as_array().into_iter().flatten().filter_map(|s| s.get("value")).collect();
+        let steps: Vec<&Value> = path
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|s| s.get("value"))
+            .collect();
         let mut slot = &mut mask;
         for (i, step) in steps.iter().enumerate() {
             let last = i + 1 == steps.len();
@@ -96,9 +123,15 @@ fn tfstate_mask(paths: Option<&Value>) -> Value {
             if !slot.is_object() {
                 break;
             }
-            let entry = slot
-                .as_object_mut()
-                .map(|m| m.entry(key).or_insert_with(|| if last { Value::Bool(true) } else { Value::Object(Default::default()) }));
+            let entry = slot.as_object_mut().map(|m| {
+                m.entry(key).or_insert_with(|| {
+                    if last {
+                        Value::Bool(true)
+                    } else {
+                        Value::Object(Default::default())
+                    }
+                })
+            });
             match entry {
                 Some(e) => slot = e,
                 None => break,
@@ -118,8 +151,17 @@ pub fn snapshot(file: &Path, doc: &Value) -> Result<Snapshot, IacError> {
             }
             let t = r.get("type").and_then(Value::as_str).unwrap_or("");
             let name = r.get("name").and_then(Value::as_str).unwrap_or("");
-            let module = r.get("module").and_then(Value::as_str).map(|m| format!("{m}.")).unwrap_or_default();
-            for inst in r.get("instances").and_then(Value::as_array).into_iter().flatten() {
+            let module = r
+                .get("module")
+                .and_then(Value::as_str)
+                .map(|m| format!("{m}."))
+                .unwrap_or_default();
+            for inst in r
+                .get("instances")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
                 let index = match inst.get("index_key") {
                     Some(Value::Number(n)) => format!("[{n}]"),
                     Some(Value::String(s)) => format!("[\"{s}\"]"),
@@ -138,9 +180,17 @@ pub fn snapshot(file: &Path, doc: &Value) -> Result<Snapshot, IacError> {
         }
         for (name, o) in object_entries(doc.get("outputs")) {
             let sensitive = o.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
-            resources.push(output_resource(name, sensitive, o.get("value").unwrap_or(&Value::Null)));
+            resources.push(output_resource(
+                name,
+                sensitive,
+                o.get("value").unwrap_or(&Value::Null),
+            ));
         }
-        return Ok(Snapshot { file: file.display().to_string(), kind: SnapshotKind::State, resources });
+        return Ok(Snapshot {
+            file: file.display().to_string(),
+            kind: SnapshotKind::State,
+            resources,
+        });
     }
     check_format(file, doc)?;
     let (values, kind) = if let Some(v) = doc.get("planned_values") {
@@ -149,7 +199,11 @@ pub fn snapshot(file: &Path, doc: &Value) -> Result<Snapshot, IacError> {
         (v, SnapshotKind::State)
     } else {
         // `terraform show -json` of an empty state prints only format_version.
-        return Ok(Snapshot { file: file.display().to_string(), kind: SnapshotKind::State, resources });
+        return Ok(Snapshot {
+            file: file.display().to_string(),
+            kind: SnapshotKind::State,
+            resources,
+        });
     };
     if let Some(root) = values.get("root_module") {
         collect_module(root, &mut resources);
@@ -166,7 +220,11 @@ pub fn snapshot(file: &Path, doc: &Value) -> Result<Snapshot, IacError> {
             }),
         }
     }
-    Ok(Snapshot { file: file.display().to_string(), kind, resources })
+    Ok(Snapshot {
+        file: file.display().to_string(),
+        kind,
+        resources,
+    })
 }
 
 /// Read a snapshot file.
@@ -193,7 +251,9 @@ impl ParityOptions {
         let strip = c
             .strip
             .iter()
-            .map(|s| Regex::new(s).map_err(|e| IacError::Config(format!("parity.strip `{s}`: {e}"))))
+            .map(|s| {
+                Regex::new(s).map_err(|e| IacError::Config(format!("parity.strip `{s}`: {e}")))
+            })
             .collect::<Result<_, _>>()?;
         Ok(ParityOptions {
             intended: c.intended.clone(),
@@ -298,7 +358,12 @@ impl ParityReport {
 
     /// A human summary for the terminal.
     pub fn to_text(&self) -> String {
-        let mut out = format!("parity {} vs {}\n  {}\n", self.preprod_file, self.prod_file, self.headline());
+        let mut out = format!(
+            "parity {} vs {}\n  {}\n",
+            self.preprod_file,
+            self.prod_file,
+            self.headline()
+        );
         for d in &self.differences {
             let tag = if d.intended { "intended" } else { "DIFF" };
             out.push_str(&format!(
@@ -307,7 +372,10 @@ impl ParityReport {
                 d.attribute,
                 d.preprod.as_deref().unwrap_or("(absent)"),
                 d.prod.as_deref().unwrap_or("(absent)"),
-                d.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default()
+                d.reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
             ));
         }
         out
@@ -342,12 +410,14 @@ pub fn compare(preprod: &Snapshot, prod: &Snapshot, opts: &ParityOptions) -> Par
         match (a.get(key), b.get(key)) {
             (Some(x), Some(y)) => {
                 matched += 1;
-                let mut paths: Vec<&String> = x.attributes.keys().chain(y.attributes.keys()).collect();
+                let mut paths: Vec<&String> =
+                    x.attributes.keys().chain(y.attributes.keys()).collect();
                 paths.sort();
                 paths.dedup();
                 for p in paths {
                     let (l, r) = (x.attributes.get(p), y.attributes.get(p));
-                    let may_be_unknown = |side: Option<&Leaf>, kind| side.is_none() && kind == SnapshotKind::Plan;
+                    let may_be_unknown =
+                        |side: Option<&Leaf>, kind| side.is_none() && kind == SnapshotKind::Plan;
                     // Secrets are not compared: they should differ, and a
                     // difference could not be shown anyway.
                     if ignored(p)
@@ -383,7 +453,11 @@ pub fn compare(preprod: &Snapshot, prod: &Snapshot, opts: &ParityOptions) -> Par
                 let decl = opts.intended_for(key, "*");
                 if decl.is_none() {
                     comparable += r.attributes.keys().filter(|p| !ignored(p)).count().max(1);
-                    if x.is_some() { only_a.push(key.clone()) } else { only_b.push(key.clone()) }
+                    if x.is_some() {
+                        only_a.push(key.clone())
+                    } else {
+                        only_b.push(key.clone())
+                    }
                 }
                 let present = Some(format!("({})", r.resource_type));
                 differences.push(ParityDifference {
@@ -397,7 +471,8 @@ pub fn compare(preprod: &Snapshot, prod: &Snapshot, opts: &ParityOptions) -> Par
             }
         }
     }
-    let score = (comparable > 0).then(|| (1000.0 * matching as f64 / comparable as f64).round() / 10.0);
+    let score =
+        (comparable > 0).then(|| (1000.0 * matching as f64 / comparable as f64).round() / 10.0);
     ParityReport {
         preprod_file: preprod.file.clone(),
         prod_file: prod.file.clone(),
@@ -432,12 +507,20 @@ mod tests {
              "values": {"instance_type": "m5.large", "ami": "ami-1", "monitoring": false, "id": "i-2"}}
         ]));
         let opts = ParityOptions {
-            intended: vec![IntendedDifference { address: "aws_instance.*".into(), attribute: "instance_type".into(), reason: None }],
+            intended: vec![IntendedDifference {
+                address: "aws_instance.*".into(),
+                attribute: "instance_type".into(),
+                reason: None,
+            }],
             strip: vec![Regex::new(r"^module\.(preprod|prod)\.").unwrap()],
             strip_index: false,
             ignore_attributes: vec!["id".into()],
         };
-        let r = compare(&snapshot(Path::new("a"), &pre).unwrap(), &snapshot(Path::new("b"), &prod).unwrap(), &opts);
+        let r = compare(
+            &snapshot(Path::new("a"), &pre).unwrap(),
+            &snapshot(Path::new("b"), &prod).unwrap(),
+            &opts,
+        );
         assert_eq!((r.matching, r.comparable), (1, 2));
         assert_eq!(r.score, Some(50.0));
         assert_eq!(r.unintended().count(), 1);
@@ -450,7 +533,11 @@ mod tests {
         let prod = state(json!([
             {"address": "aws_s3_bucket.b", "mode": "managed", "type": "aws_s3_bucket", "values": {"bucket": "x", "acl": "private"}}
         ]));
-        let r = compare(&snapshot(Path::new("a"), &pre).unwrap(), &snapshot(Path::new("b"), &prod).unwrap(), &ParityOptions::default());
+        let r = compare(
+            &snapshot(Path::new("a"), &pre).unwrap(),
+            &snapshot(Path::new("b"), &prod).unwrap(),
+            &ParityOptions::default(),
+        );
         assert_eq!(r.only_in_prod, vec!["aws_s3_bucket.b"]);
         assert_eq!((r.matching, r.comparable, r.score), (0, 2, Some(0.0)));
     }
@@ -463,6 +550,9 @@ mod tests {
                  "sensitive_attributes": [[{"type": "get_attr", "value": "password"}]]}]}]});
         let s = snapshot(Path::new("t"), &doc).unwrap();
         assert_eq!(s.resources[0].address, "aws_db_instance.main");
-        assert_eq!(s.resources[0].attributes["password"].shown, super::super::values::SENSITIVE);
+        assert_eq!(
+            s.resources[0].attributes["password"].shown,
+            super::super::values::SENSITIVE
+        );
     }
 }

@@ -249,7 +249,13 @@ const STATEFUL: &[&str] = &[
 ];
 
 /// Substrings of resource types that govern access.
-const ACCESS: &[&str] = &["security_group", "iam_", "firewall", "network_acl", "_policy"];
+const ACCESS: &[&str] = &[
+    "security_group",
+    "iam_",
+    "firewall",
+    "network_acl",
+    "_policy",
+];
 
 /// Whether destroying a resource of this type loses data.
 pub fn is_stateful(resource_type: &str) -> bool {
@@ -291,7 +297,10 @@ pub fn risk_notes(changes: &[ResourceChange]) -> Vec<RiskNote> {
             ChangeAction::Delete => Some((RiskLevel::Medium, format!("deletes a {t}"))),
             ChangeAction::Replace if c.create_before_destroy => Some((
                 RiskLevel::Low,
-                format!("replaces a {t} (create before destroy){}", replace_detail(c)),
+                format!(
+                    "replaces a {t} (create before destroy){}",
+                    replace_detail(c)
+                ),
             )),
             ChangeAction::Replace => Some((
                 RiskLevel::Medium,
@@ -318,7 +327,7 @@ pub fn risk_notes(changes: &[ResourceChange]) -> Vec<RiskNote> {
             });
         }
     }
-    notes.sort_by(|a, b| b.level.cmp(&a.level));
+    notes.sort_by_key(|n| std::cmp::Reverse(n.level));
     notes
 }
 
@@ -442,7 +451,10 @@ impl PlanSummary {
     /// Why this plan must not be applied, if it must not.
     pub fn failure(&self) -> Option<String> {
         if self.errored {
-            Some("Terraform reported errors while planning (errored: true); the plan is incomplete".into())
+            Some(
+                "Terraform reported errors while planning (errored: true); the plan is incomplete"
+                    .into(),
+            )
         } else if self.applyable == Some(false) {
             Some("the plan is not applyable (applyable: false)".into())
         } else {
@@ -487,7 +499,12 @@ impl PlanSummary {
             out.push_str(&format!("  FAIL: {f}\n"));
         }
         for c in &self.changes {
-            out.push_str(&format!("  {:>3} {}{}\n", c.action.symbol(), c.address, replace_detail(c)));
+            out.push_str(&format!(
+                "  {:>3} {}{}\n",
+                c.action.symbol(),
+                c.address,
+                replace_detail(c)
+            ));
             for a in &c.attributes {
                 out.push_str(&format!(
                     "        {}: {} -> {}\n",
@@ -506,14 +523,22 @@ impl PlanSummary {
             ));
         }
         if self.drifted > 0 {
-            out.push_str(&format!("  {} resources changed outside Terraform\n", self.drifted));
+            out.push_str(&format!(
+                "  {} resources changed outside Terraform\n",
+                self.drifted
+            ));
         }
         if self.risks.is_empty() {
             out.push_str("risk: none noted\n");
         } else {
             out.push_str("risk:\n");
             for r in &self.risks {
-                out.push_str(&format!("  {:<6} {}: {}\n", r.level.badge(), r.address, r.message));
+                out.push_str(&format!(
+                    "  {:<6} {}: {}\n",
+                    r.level.badge(),
+                    r.address,
+                    r.message
+                ));
             }
         }
         out
@@ -527,8 +552,14 @@ mod tests {
 
     #[test]
     fn replace_in_either_order_and_counts() {
-        assert_eq!(ChangeAction::from_actions(&["delete", "create"]), ChangeAction::Replace);
-        assert_eq!(ChangeAction::from_actions(&["create", "delete"]), ChangeAction::Replace);
+        assert_eq!(
+            ChangeAction::from_actions(&["delete", "create"]),
+            ChangeAction::Replace
+        );
+        assert_eq!(
+            ChangeAction::from_actions(&["create", "delete"]),
+            ChangeAction::Replace
+        );
         let doc = json!({
             "format_version": "1.2",
             "resource_changes": [
@@ -544,7 +575,11 @@ mod tests {
         assert_eq!((s.counts.replace, s.counts.read, s.counts.no_op), (1, 1, 1));
         assert_eq!(s.changes[0].replace_paths, vec!["bucket"]);
         assert_eq!(s.risks[0].level, RiskLevel::High);
-        assert!(s.risks[0].message.contains("forced by bucket"), "{:?}", s.risks);
+        assert!(
+            s.risks[0].message.contains("forced by bucket"),
+            "{:?}",
+            s.risks
+        );
         assert!(s.failure().unwrap().contains("applyable"));
     }
 
@@ -557,8 +592,15 @@ mod tests {
 
     #[test]
     fn truncated_json_names_file_and_position() {
-        let e = parse(Path::new("t.json"), "{\"format_version\": \"1.2\",\n \"resource_ch").unwrap_err();
+        let e = parse(
+            Path::new("t.json"),
+            "{\"format_version\": \"1.2\",\n \"resource_ch",
+        )
+        .unwrap_err();
         let m = e.to_string();
-        assert!(m.contains("t.json") && m.contains("truncated") && m.contains("line 2"), "{m}");
+        assert!(
+            m.contains("t.json") && m.contains("truncated") && m.contains("line 2"),
+            "{m}"
+        );
     }
 }

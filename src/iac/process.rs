@@ -68,7 +68,11 @@ pub struct StepOutput {
 const TAIL: usize = 20;
 
 /// Environment for every Terraform-like process: no update checks, no prompts.
-pub const QUIET_ENV: [(&str, &str); 3] = [("CHECKPOINT_DISABLE", "1"), ("TF_IN_AUTOMATION", "1"), ("TF_INPUT", "0")];
+pub const QUIET_ENV: [(&str, &str); 3] = [
+    ("CHECKPOINT_DISABLE", "1"),
+    ("TF_IN_AUTOMATION", "1"),
+    ("TF_INPUT", "0"),
+];
 
 impl StepOutput {
     /// Error diagnostics from the JSON stream, else the stderr tail.
@@ -83,7 +87,12 @@ impl StepOutput {
         if !diags.is_empty() {
             return diags.join("; ");
         }
-        let tail: Vec<&str> = self.stderr_tail.iter().map(|s| s.trim()).filter(|s| !s.is_empty()).collect();
+        let tail: Vec<&str> = self
+            .stderr_tail
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .collect();
         if tail.is_empty() {
             "no diagnostics were printed".into()
         } else {
@@ -94,7 +103,11 @@ impl StepOutput {
 
 /// Render one Terraform UI message: its `@message`, with a diagnostic's detail and place.
 pub fn render_message(m: &Value) -> String {
-    let msg = m.get("@message").and_then(Value::as_str).unwrap_or("").to_string();
+    let msg = m
+        .get("@message")
+        .and_then(Value::as_str)
+        .unwrap_or("")
+        .to_string();
     let Some(d) = m.get("diagnostic") else {
         return msg;
     };
@@ -104,10 +117,17 @@ pub fn render_message(m: &Value) -> String {
         d.get("summary").and_then(Value::as_str).unwrap_or(&msg)
     );
     if let Some(file) = d.pointer("/range/filename").and_then(Value::as_str) {
-        let line = d.pointer("/range/start/line").and_then(Value::as_u64).unwrap_or(0);
+        let line = d
+            .pointer("/range/start/line")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
         s.push_str(&format!(" ({file}:{line})"));
     }
-    if let Some(detail) = d.get("detail").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+    if let Some(detail) = d
+        .get("detail")
+        .and_then(Value::as_str)
+        .filter(|t| !t.is_empty())
+    {
         s.push_str(&format!(": {}", detail.replace('\n', " ")));
     }
     s
@@ -136,15 +156,17 @@ async fn pump<R: AsyncRead + Unpin>(
                 captured.push_str(&line);
                 captured.push('\n');
             }
-            (Stream::Stdout, StdoutMode::TerraformJson) => match serde_json::from_str::<Value>(&line) {
-                // Never pass the raw line on: an `outputs` message holds sensitive values.
-                Ok(m) if m.is_object() => {
-                    let level = m.get("@level").and_then(Value::as_str).unwrap_or("info");
-                    send(render_message(&m), matches!(level, "error" | "warn"));
-                    messages.push(m);
+            (Stream::Stdout, StdoutMode::TerraformJson) => {
+                match serde_json::from_str::<Value>(&line) {
+                    // Never pass the raw line on: an `outputs` message holds sensitive values.
+                    Ok(m) if m.is_object() => {
+                        let level = m.get("@level").and_then(Value::as_str).unwrap_or("info");
+                        send(render_message(&m), matches!(level, "error" | "warn"));
+                        messages.push(m);
+                    }
+                    _ => send(line, false),
                 }
-                _ => send(line, false),
-            },
+            }
             _ => {
                 if stream == Stream::Stderr {
                     tail.push(line.clone());
@@ -204,11 +226,13 @@ pub async fn run(s: &Step<'_>, sink: LineSink<'_>) -> Result<StepOutput, IacErro
             "{step}: working directory {} does not exist",
             cwd.display()
         )),
-        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => IacError::BinaryMissing {
-            binary: program.clone(),
-            reason: e.to_string(),
-            hint: s.hint.to_string(),
-        },
+        std::io::ErrorKind::NotFound | std::io::ErrorKind::PermissionDenied => {
+            IacError::BinaryMissing {
+                binary: program.clone(),
+                reason: e.to_string(),
+                hint: s.hint.to_string(),
+            }
+        }
         _ => IacError::Io {
             step: step.to_string(),
             source: e,
@@ -224,10 +248,13 @@ pub async fn run(s: &Step<'_>, sink: LineSink<'_>) -> Result<StepOutput, IacErro
         let status = child.wait().await;
         (o, e, status)
     };
-    let (o, e, status) = tokio::time::timeout(s.timeout, work).await.map_err(|_| IacError::Timeout {
-        step: step.to_string(),
-        timeout_s: s.timeout.as_secs(),
-    })?;
+    let (o, e, status) =
+        tokio::time::timeout(s.timeout, work)
+            .await
+            .map_err(|_| IacError::Timeout {
+                step: step.to_string(),
+                timeout_s: s.timeout.as_secs(),
+            })?;
     let io = |source| IacError::Io {
         step: step.to_string(),
         source,

@@ -62,9 +62,17 @@ pub fn parse_outputs(label: &Path, text: &str) -> Result<BTreeMap<String, Output
             let sensitive = o.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
             let v = o.get("value").cloned().unwrap_or(Value::Null);
             let out = if sensitive {
-                OutputValue { sensitive, shown: SENSITIVE.into(), value: None }
+                OutputValue {
+                    sensitive,
+                    shown: SENSITIVE.into(),
+                    value: None,
+                }
             } else {
-                OutputValue { sensitive, shown: render(&v), value: Some(v) }
+                OutputValue {
+                    sensitive,
+                    shown: render(&v),
+                    value: Some(v),
+                }
             };
             (k.clone(), out)
         })
@@ -125,45 +133,112 @@ impl Terraform {
             .unwrap_or_else(|| self.binary.clone())
     }
 
-    async fn step(&self, verb: &str, args: &[String], env: &[(String, String)], mode: StdoutMode, sink: LineSink<'_>) -> Result<StepOutput, IacError> {
+    async fn step(
+        &self,
+        verb: &str,
+        args: &[String],
+        env: &[(String, String)],
+        mode: StdoutMode,
+        sink: LineSink<'_>,
+    ) -> Result<StepOutput, IacError> {
         let mut argv = vec![self.binary.clone()];
         argv.extend(args.iter().cloned());
         let name = format!("{} {verb}", self.name());
         run(
-            &Step { name: &name, argv: &argv, cwd: &self.working_dir, env, timeout: self.timeout, mode, hint: TERRAFORM_HINT },
+            &Step {
+                name: &name,
+                argv: &argv,
+                cwd: &self.working_dir,
+                env,
+                timeout: self.timeout,
+                mode,
+                hint: TERRAFORM_HINT,
+            },
             sink,
         )
         .await
     }
 
     fn var_args(&self) -> Vec<String> {
-        let mut a: Vec<String> = self.var_files.iter().map(|f| format!("-var-file={}", f.display())).collect();
+        let mut a: Vec<String> = self
+            .var_files
+            .iter()
+            .map(|f| format!("-var-file={}", f.display()))
+            .collect();
         a.extend(self.vars.iter().map(|(k, v)| format!("-var={k}={v}")));
         a
     }
 
     /// The version, e.g. `1.0.3` (also proves the binary runs).
     pub async fn version(&self, sink: LineSink<'_>) -> Result<String, IacError> {
-        let out = self.step("version", &["version".into(), "-json".into()], &[], StdoutMode::Capture, sink).await?;
+        let out = self
+            .step(
+                "version",
+                &["version".into(), "-json".into()],
+                &[],
+                StdoutMode::Capture,
+                sink,
+            )
+            .await?;
         if !out.success {
             return Err(failed(&format!("{} version", self.name()), &out));
         }
         let doc = parse_json(Path::new("terraform version -json output"), &out.stdout)?;
-        Ok(doc.get("terraform_version").and_then(Value::as_str).unwrap_or("?").to_string())
+        Ok(doc
+            .get("terraform_version")
+            .and_then(Value::as_str)
+            .unwrap_or("?")
+            .to_string())
     }
 
     /// `init`, then select (or create) the workspace.
     pub async fn init(&self, sink: LineSink<'_>) -> Result<(), IacError> {
-        let mut args = vec!["init".to_string(), "-input=false".into(), "-no-color".into()];
-        args.extend(self.backend_config.iter().map(|b| format!("-backend-config={b}")));
-        let out = self.step("init", &args, &[], StdoutMode::Stream, sink).await?;
+        let mut args = vec![
+            "init".to_string(),
+            "-input=false".into(),
+            "-no-color".into(),
+        ];
+        args.extend(
+            self.backend_config
+                .iter()
+                .map(|b| format!("-backend-config={b}")),
+        );
+        let out = self
+            .step("init", &args, &[], StdoutMode::Stream, sink)
+            .await?;
         if !out.success {
             return Err(failed(&format!("{} init", self.name()), &out));
         }
         if let Some(ws) = &self.workspace {
-            let sel = self.step("workspace select", &["workspace".into(), "select".into(), "-no-color".into(), ws.clone()], &[], StdoutMode::Stream, sink).await?;
+            let sel = self
+                .step(
+                    "workspace select",
+                    &[
+                        "workspace".into(),
+                        "select".into(),
+                        "-no-color".into(),
+                        ws.clone(),
+                    ],
+                    &[],
+                    StdoutMode::Stream,
+                    sink,
+                )
+                .await?;
             if !sel.success {
-                let new = self.step("workspace new", &["workspace".into(), "new".into(), "-no-color".into(), ws.clone()], &[], StdoutMode::Stream, sink).await?;
+                let new = self
+                    .step(
+                        "workspace new",
+                        &[
+                            "workspace".into(),
+                            "new".into(),
+                            "-no-color".into(),
+                            ws.clone(),
+                        ],
+                        &[],
+                        StdoutMode::Stream,
+                        sink,
+                    )
+                    .await?;
                 if !new.success {
                     return Err(failed(&format!("{} workspace new {ws}", self.name()), &new));
                 }
@@ -172,13 +247,29 @@ impl Terraform {
         Ok(())
     }
 
-    async fn plan_to(&self, file: &Path, extra: &[&str], sink: LineSink<'_>) -> Result<Value, IacError> {
-        let mut args = vec!["plan".to_string(), "-input=false".into(), "-no-color".into(), "-json".into()];
+    async fn plan_to(
+        &self,
+        file: &Path,
+        extra: &[&str],
+        sink: LineSink<'_>,
+    ) -> Result<Value, IacError> {
+        let mut args = vec![
+            "plan".to_string(),
+            "-input=false".into(),
+            "-no-color".into(),
+            "-json".into(),
+        ];
         args.extend(extra.iter().map(|s| s.to_string()));
         args.push(format!("-out={}", file.display()));
         args.extend(self.var_args());
-        let verb = if extra.is_empty() { "plan" } else { "plan -refresh-only" };
-        let out = self.step(verb, &args, &[], StdoutMode::TerraformJson, sink).await?;
+        let verb = if extra.is_empty() {
+            "plan"
+        } else {
+            "plan -refresh-only"
+        };
+        let out = self
+            .step(verb, &args, &[], StdoutMode::TerraformJson, sink)
+            .await?;
         if !out.success {
             return Err(failed(&format!("{} {verb}", self.name()), &out));
         }
@@ -191,7 +282,9 @@ impl Terraform {
         if !file.as_os_str().is_empty() {
             args.push(file.display().to_string());
         }
-        let out = self.step("show -json", &args, &[], StdoutMode::Capture, sink).await?;
+        let out = self
+            .step("show -json", &args, &[], StdoutMode::Capture, sink)
+            .await?;
         if !out.success {
             return Err(failed(&format!("{} show -json", self.name()), &out));
         }
@@ -213,46 +306,105 @@ impl Terraform {
     }
 
     /// The state of another workspace (`show -json` with `TF_WORKSPACE`), read-only.
-    pub async fn workspace_state(&self, workspace: &str, sink: LineSink<'_>) -> Result<Value, IacError> {
+    pub async fn workspace_state(
+        &self,
+        workspace: &str,
+        sink: LineSink<'_>,
+    ) -> Result<Value, IacError> {
         let env = [("TF_WORKSPACE".to_string(), workspace.to_string())];
-        let out = self.step("show -json", &["show".into(), "-json".into(), "-no-color".into()], &env, StdoutMode::Capture, sink).await?;
+        let out = self
+            .step(
+                "show -json",
+                &["show".into(), "-json".into(), "-no-color".into()],
+                &env,
+                StdoutMode::Capture,
+                sink,
+            )
+            .await?;
         if !out.success {
-            return Err(failed(&format!("{} show -json (workspace {workspace})", self.name()), &out));
+            return Err(failed(
+                &format!("{} show -json (workspace {workspace})", self.name()),
+                &out,
+            ));
         }
-        parse_json(Path::new(&format!("state of workspace {workspace}")), &out.stdout)
+        parse_json(
+            Path::new(&format!("state of workspace {workspace}")),
+            &out.stdout,
+        )
     }
 
-    async fn change(&self, verb: &str, args: Vec<String>, planned: usize, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
+    async fn change(
+        &self,
+        verb: &str,
+        args: Vec<String>,
+        planned: usize,
+        sink: LineSink<'_>,
+    ) -> Result<ApplyReport, IacError> {
         if !self.allow_apply {
-            return Err(IacError::NotAllowed { action: verb.to_string() });
+            return Err(IacError::NotAllowed {
+                action: verb.to_string(),
+            });
         }
-        let out = self.step(verb, &args, &[], StdoutMode::TerraformJson, sink).await?;
-        let addr = |m: &Value| m.pointer("/hook/resource/addr").and_then(Value::as_str).map(str::to_string);
+        let out = self
+            .step(verb, &args, &[], StdoutMode::TerraformJson, sink)
+            .await?;
+        let addr = |m: &Value| {
+            m.pointer("/hook/resource/addr")
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        };
         fn of_type<'a>(msgs: &'a [Value], t: &'a str) -> impl Iterator<Item = &'a Value> + 'a {
-            msgs.iter().filter(move |m| m.get("type").and_then(Value::as_str) == Some(t))
+            msgs.iter()
+                .filter(move |m| m.get("type").and_then(Value::as_str) == Some(t))
         }
         let msgs = out.messages.as_slice();
         let completed: Vec<String> = of_type(msgs, "apply_complete").filter_map(addr).collect();
         let errored: Vec<String> = of_type(msgs, "apply_errored").filter_map(addr).collect();
-        let summary = of_type(msgs, "change_summary").filter_map(|m| m.get("@message").and_then(Value::as_str)).last().unwrap_or("").to_string();
+        let summary = of_type(msgs, "change_summary")
+            .filter_map(|m| m.get("@message").and_then(Value::as_str))
+            .last()
+            .unwrap_or("")
+            .to_string();
         if out.success {
             return Ok(ApplyReport { completed, summary });
         }
         if completed.is_empty() {
             return Err(failed(&format!("{} {verb}", self.name()), &out));
         }
-        Err(IacError::ApplyIncomplete { completed, errored, planned, message: out.problem_text() })
+        Err(IacError::ApplyIncomplete {
+            completed,
+            errored,
+            planned,
+            message: out.problem_text(),
+        })
     }
 
     /// Apply the saved plan (and nothing else). `planned` is its number of changes.
     pub async fn apply(&self, planned: usize, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
-        let args = vec!["apply".into(), "-input=false".into(), "-no-color".into(), "-json".into(), self.plan_file.display().to_string()];
+        let args = vec![
+            "apply".into(),
+            "-input=false".into(),
+            "-no-color".into(),
+            "-json".into(),
+            self.plan_file.display().to_string(),
+        ];
         self.change("apply", args, planned, sink).await
     }
 
     /// `output -json`.
-    pub async fn outputs(&self, sink: LineSink<'_>) -> Result<BTreeMap<String, OutputValue>, IacError> {
-        let out = self.step("output -json", &["output".into(), "-json".into(), "-no-color".into()], &[], StdoutMode::Capture, sink).await?;
+    pub async fn outputs(
+        &self,
+        sink: LineSink<'_>,
+    ) -> Result<BTreeMap<String, OutputValue>, IacError> {
+        let out = self
+            .step(
+                "output -json",
+                &["output".into(), "-json".into(), "-no-color".into()],
+                &[],
+                StdoutMode::Capture,
+                sink,
+            )
+            .await?;
         if !out.success {
             return Err(failed(&format!("{} output -json", self.name()), &out));
         }
@@ -261,7 +413,13 @@ impl Terraform {
 
     /// Destroy everything in the workspace.
     pub async fn destroy(&self, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
-        let mut args = vec!["destroy".into(), "-auto-approve".into(), "-input=false".into(), "-no-color".into(), "-json".into()];
+        let mut args = vec![
+            "destroy".into(),
+            "-auto-approve".into(),
+            "-input=false".into(),
+            "-no-color".into(),
+            "-json".into(),
+        ];
         args.extend(self.var_args());
         self.change("destroy", args, 0, sink).await
     }
@@ -287,7 +445,13 @@ impl CommandProvisioner {
         }
     }
 
-    async fn step(&self, key: &str, argv: &[String], mode: StdoutMode, sink: LineSink<'_>) -> Result<StepOutput, IacError> {
+    async fn step(
+        &self,
+        key: &str,
+        argv: &[String],
+        mode: StdoutMode,
+        sink: LineSink<'_>,
+    ) -> Result<StepOutput, IacError> {
         if argv.is_empty() {
             return Err(IacError::Config(format!("command.{key} is not configured")));
         }
@@ -295,7 +459,15 @@ impl CommandProvisioner {
         let name = format!("command.{key}");
         let hint = format!("install `{}` or fix command.{key}", argv[0]);
         let out = run(
-            &Step { name: &name, argv: &argv, cwd: &self.working_dir, env: &[], timeout: Duration::from_secs(self.config.timeout_s), mode, hint: &hint },
+            &Step {
+                name: &name,
+                argv: &argv,
+                cwd: &self.working_dir,
+                env: &[],
+                timeout: Duration::from_secs(self.config.timeout_s),
+                mode,
+                hint: &hint,
+            },
             sink,
         )
         .await?;
@@ -308,11 +480,16 @@ impl CommandProvisioner {
     /// Run `plan` (and `show`), reading plan JSON from stdout.
     pub async fn plan(&self, sink: LineSink<'_>) -> Result<PlanRun, IacError> {
         let label = if self.config.show.is_empty() {
-            let out = self.step("plan", &self.config.plan, StdoutMode::Capture, sink).await?;
+            let out = self
+                .step("plan", &self.config.plan, StdoutMode::Capture, sink)
+                .await?;
             ("command.plan output", out.stdout)
         } else {
-            self.step("plan", &self.config.plan, StdoutMode::Stream, sink).await?;
-            let out = self.step("show", &self.config.show, StdoutMode::Capture, sink).await?;
+            self.step("plan", &self.config.plan, StdoutMode::Stream, sink)
+                .await?;
+            let out = self
+                .step("show", &self.config.show, StdoutMode::Capture, sink)
+                .await?;
             ("command.show output", out.stdout)
         };
         let doc = parse_json(Path::new(label.0), &label.1)?;
@@ -323,7 +500,9 @@ impl CommandProvisioner {
     /// Run `apply`. A failed command is reported as such: what it changed is unknown.
     pub async fn apply(&self, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
         if !self.allow_apply {
-            return Err(IacError::NotAllowed { action: "apply".into() });
+            return Err(IacError::NotAllowed {
+                action: "apply".into(),
+            });
         }
         self.step("apply", &self.config.apply, StdoutMode::Stream, sink).await.map_err(|e| match e {
             IacError::StepFailed { step, status, message } => IacError::StepFailed {
@@ -333,25 +512,39 @@ impl CommandProvisioner {
             },
             other => other,
         })?;
-        Ok(ApplyReport { completed: Vec::new(), summary: "command.apply finished".into() })
+        Ok(ApplyReport {
+            completed: Vec::new(),
+            summary: "command.apply finished".into(),
+        })
     }
 
     /// Run `output`, reading `terraform output -json`-style JSON.
-    pub async fn outputs(&self, sink: LineSink<'_>) -> Result<BTreeMap<String, OutputValue>, IacError> {
+    pub async fn outputs(
+        &self,
+        sink: LineSink<'_>,
+    ) -> Result<BTreeMap<String, OutputValue>, IacError> {
         if self.config.output.is_empty() {
             return Ok(BTreeMap::new());
         }
-        let out = self.step("output", &self.config.output, StdoutMode::Capture, sink).await?;
+        let out = self
+            .step("output", &self.config.output, StdoutMode::Capture, sink)
+            .await?;
         parse_outputs(Path::new("command.output output"), &out.stdout)
     }
 
     /// Run `destroy`.
     pub async fn destroy(&self, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
         if !self.allow_apply {
-            return Err(IacError::NotAllowed { action: "destroy".into() });
+            return Err(IacError::NotAllowed {
+                action: "destroy".into(),
+            });
         }
-        self.step("destroy", &self.config.destroy, StdoutMode::Stream, sink).await?;
-        Ok(ApplyReport { completed: Vec::new(), summary: "command.destroy finished".into() })
+        self.step("destroy", &self.config.destroy, StdoutMode::Stream, sink)
+            .await?;
+        Ok(ApplyReport {
+            completed: Vec::new(),
+            summary: "command.destroy finished".into(),
+        })
     }
 }
 
@@ -368,7 +561,9 @@ impl Provisioner {
     /// From config; `None` for `provisioner = "none"`.
     pub fn from_config(cfg: &IacConfig) -> Option<Provisioner> {
         match cfg.provisioner {
-            ProvisionerKind::Terraform | ProvisionerKind::Tofu => Some(Provisioner::Terraform(Terraform::from_config(cfg))),
+            ProvisionerKind::Terraform | ProvisionerKind::Tofu => {
+                Some(Provisioner::Terraform(Terraform::from_config(cfg)))
+            }
             ProvisionerKind::Command => Some(Provisioner::Command(CommandProvisioner {
                 config: cfg.command.clone(),
                 working_dir: cfg.working_dir.clone(),
@@ -403,7 +598,11 @@ impl Provisioner {
     }
 
     /// Apply the plan that `plan` saved.
-    pub async fn apply(&self, planned: &PlanRun, sink: LineSink<'_>) -> Result<ApplyReport, IacError> {
+    pub async fn apply(
+        &self,
+        planned: &PlanRun,
+        sink: LineSink<'_>,
+    ) -> Result<ApplyReport, IacError> {
         match self {
             Provisioner::Terraform(t) => t.apply(planned.summary.counts.changes(), sink).await,
             Provisioner::Command(c) => c.apply(sink).await,
@@ -411,7 +610,10 @@ impl Provisioner {
     }
 
     /// Root outputs.
-    pub async fn outputs(&self, sink: LineSink<'_>) -> Result<BTreeMap<String, OutputValue>, IacError> {
+    pub async fn outputs(
+        &self,
+        sink: LineSink<'_>,
+    ) -> Result<BTreeMap<String, OutputValue>, IacError> {
         match self {
             Provisioner::Terraform(t) => t.outputs(sink).await,
             Provisioner::Command(c) => c.outputs(sink).await,

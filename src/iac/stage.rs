@@ -92,9 +92,20 @@ impl IacOutcome {
         (self.verdict, self.evidence.clone(), self.summary.clone())
     }
 
-    fn add(&mut self, label: &str, value: impl Into<String>, threshold: Option<String>, verdict: Verdict) {
+    fn add(
+        &mut self,
+        label: &str,
+        value: impl Into<String>,
+        threshold: Option<String>,
+        verdict: Verdict,
+    ) {
         self.verdict = self.verdict.worst(verdict);
-        self.evidence.push(Evidence { label: label.into(), value: value.into(), threshold, verdict });
+        self.evidence.push(Evidence {
+            label: label.into(),
+            value: value.into(),
+            threshold,
+            verdict,
+        });
     }
 }
 
@@ -102,7 +113,11 @@ impl IacOutcome {
 /// question open; broken IaC fails.
 pub fn error_verdict(e: &IacError) -> Verdict {
     match e {
-        IacError::BinaryMissing { .. } | IacError::Timeout { .. } | IacError::Config(_) | IacError::Read { .. } | IacError::Io { .. } => Verdict::Inconclusive,
+        IacError::BinaryMissing { .. }
+        | IacError::Timeout { .. }
+        | IacError::Config(_)
+        | IacError::Read { .. }
+        | IacError::Io { .. } => Verdict::Inconclusive,
         IacError::NotAllowed { .. } => Verdict::Skipped,
         _ => Verdict::Fail,
     }
@@ -124,9 +139,17 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
     let problems = cfg.validate();
     if !problems.is_empty() {
         for (k, m, h) in &problems {
-            o.add(&format!("iac.{k}"), format!("{m} (hint: {h})"), None, Verdict::Inconclusive);
+            o.add(
+                &format!("iac.{k}"),
+                format!("{m} (hint: {h})"),
+                None,
+                Verdict::Inconclusive,
+            );
         }
-        o.summary = format!("IaC config has {} problems; nothing was provisioned", problems.len());
+        o.summary = format!(
+            "IaC config has {} problems; nothing was provisioned",
+            problems.len()
+        );
         return o;
     }
     let sink = sink_for(rec, stage);
@@ -136,14 +159,16 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
 
     match &provisioner {
         None => match &cfg.plan_json {
-            Some(f) => match read_json(f).and_then(|d| super::plan::summarize(f, &d).map(|s| (s, d))) {
-                Ok((s, d)) => {
-                    judge_plan(cfg, &s, &mut o);
-                    o.plan = Some(s);
-                    plan_doc = Some(d);
+            Some(f) => {
+                match read_json(f).and_then(|d| super::plan::summarize(f, &d).map(|s| (s, d))) {
+                    Ok((s, d)) => {
+                        judge_plan(cfg, &s, &mut o);
+                        o.plan = Some(s);
+                        plan_doc = Some(d);
+                    }
+                    Err(e) => o.add("plan", e.to_string(), None, error_verdict(&e)),
                 }
-                Err(e) => o.add("plan", e.to_string(), None, error_verdict(&e)),
-            },
+            }
             None if cfg.parity.is_none() => {
                 o.verdict = Verdict::Skipped;
                 o.summary = "no provisioner configured (iac.provisioner = \"none\")".into();
@@ -166,25 +191,53 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
                     if cfg.drift {
                         match p.drift(&sink).await {
                             Ok(Some(d)) => {
-                                let v = if d.has_drift() { cfg.drift_verdict } else { Verdict::Pass };
+                                let v = if d.has_drift() {
+                                    cfg.drift_verdict
+                                } else {
+                                    Verdict::Pass
+                                };
                                 o.add("drift", d.headline(), Some("no drift".into()), v);
                                 o.drift = Some(d);
                             }
-                            Ok(None) => o.add("drift", "not checked: the command provisioner cannot tell", None, Verdict::Skipped),
-                            Err(e) => o.add("drift", format!("not checked: {e}"), None, Verdict::Inconclusive),
+                            Ok(None) => o.add(
+                                "drift",
+                                "not checked: the command provisioner cannot tell",
+                                None,
+                                Verdict::Skipped,
+                            ),
+                            Err(e) => o.add(
+                                "drift",
+                                format!("not checked: {e}"),
+                                None,
+                                Verdict::Inconclusive,
+                            ),
                         }
                     }
                     if ok && cfg.allow_apply {
                         log(LogLevel::Info, "IaC: applying the saved plan".into());
                         match p.apply(&run, &sink).await {
                             Ok(a) => {
-                                o.add("apply", if a.summary.is_empty() { "applied".to_string() } else { a.summary.clone() }, None, Verdict::Pass);
+                                o.add(
+                                    "apply",
+                                    if a.summary.is_empty() {
+                                        "applied".to_string()
+                                    } else {
+                                        a.summary.clone()
+                                    },
+                                    None,
+                                    Verdict::Pass,
+                                );
                                 o.apply = Some(a);
                             }
                             Err(e) => o.add("apply", e.to_string(), None, Verdict::Fail),
                         }
                     } else if ok {
-                        o.add("apply", "not run: allow_apply = false (plan only)", None, Verdict::Skipped);
+                        o.add(
+                            "apply",
+                            "not run: allow_apply = false (plan only)",
+                            None,
+                            Verdict::Skipped,
+                        );
                     }
                     plan_doc = Some(run.doc);
                 }
@@ -205,16 +258,36 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
 
 fn judge_plan(cfg: &IacConfig, s: &PlanSummary, o: &mut IacOutcome) {
     match s.failure() {
-        Some(f) => o.add("plan", format!("{}: {f}", s.file), Some("a plan without errors".into()), Verdict::Fail),
+        Some(f) => o.add(
+            "plan",
+            format!("{}: {f}", s.file),
+            Some("a plan without errors".into()),
+            Verdict::Fail,
+        ),
         None => o.add("plan", s.headline(), None, Verdict::Pass),
     }
-    let high: Vec<String> = s.risks.iter().filter(|r| r.level == RiskLevel::High).map(|r| format!("{}: {}", r.address, r.message)).collect();
+    let high: Vec<String> = s
+        .risks
+        .iter()
+        .filter(|r| r.level == RiskLevel::High)
+        .map(|r| format!("{}: {}", r.address, r.message))
+        .collect();
     if !high.is_empty() {
-        o.add("plan risk", high.join("; "), Some("no deletes or replaces of stateful resources".into()), cfg.risk_verdict);
+        o.add(
+            "plan risk",
+            high.join("; "),
+            Some("no deletes or replaces of stateful resources".into()),
+            cfg.risk_verdict,
+        );
     }
 }
 
-async fn collect_outputs(cfg: &IacConfig, p: &Provisioner, sink: &(dyn Fn(OutputLine) + Send + Sync), o: &mut IacOutcome) {
+async fn collect_outputs(
+    cfg: &IacConfig,
+    p: &Provisioner,
+    sink: &(dyn Fn(OutputLine) + Send + Sync),
+    o: &mut IacOutcome,
+) {
     match p.outputs(sink).await {
         Ok(outs) => o.outputs = outs,
         Err(e) if !cfg.outputs_endpoints.is_empty() => {
@@ -225,32 +298,71 @@ async fn collect_outputs(cfg: &IacConfig, p: &Provisioner, sink: &(dyn Fn(Output
     }
     for (output, name) in &cfg.outputs_endpoints {
         match o.outputs.get(output) {
-            Some(OutputValue { value: Some(Value::String(url)), .. }) => o.endpoints.push(IacEndpoint { name: name.clone(), output: output.clone(), url: url.clone() }),
-            Some(OutputValue { sensitive: true, .. }) => o.add(&format!("output {output}"), "is sensitive, so it is not used as an endpoint URL", None, Verdict::Warn),
-            Some(v) => o.add(&format!("output {output}"), format!("is not a string URL ({})", v.shown), None, Verdict::Warn),
+            Some(OutputValue {
+                value: Some(Value::String(url)),
+                ..
+            }) => o.endpoints.push(IacEndpoint {
+                name: name.clone(),
+                output: output.clone(),
+                url: url.clone(),
+            }),
+            Some(OutputValue {
+                sensitive: true, ..
+            }) => o.add(
+                &format!("output {output}"),
+                "is sensitive, so it is not used as an endpoint URL",
+                None,
+                Verdict::Warn,
+            ),
+            Some(v) => o.add(
+                &format!("output {output}"),
+                format!("is not a string URL ({})", v.shown),
+                None,
+                Verdict::Warn,
+            ),
             None => {
                 let known: Vec<&str> = o.outputs.keys().map(String::as_str).collect();
-                let msg = format!("not found (outputs: {}); apply first or fix outputs_endpoints", if known.is_empty() { "none".into() } else { known.join(", ") });
+                let msg = format!(
+                    "not found (outputs: {}); apply first or fix outputs_endpoints",
+                    if known.is_empty() {
+                        "none".into()
+                    } else {
+                        known.join(", ")
+                    }
+                );
                 o.add(&format!("output {output}"), msg, None, Verdict::Warn)
             }
         }
     }
 }
 
-async fn judge_parity(par: &ParityConfig, p: Option<&Provisioner>, plan_doc: Option<&Value>, sink: &(dyn Fn(OutputLine) + Send + Sync), o: &mut IacOutcome) {
+async fn judge_parity(
+    par: &ParityConfig,
+    p: Option<&Provisioner>,
+    plan_doc: Option<&Value>,
+    sink: &(dyn Fn(OutputLine) + Send + Sync),
+    o: &mut IacOutcome,
+) {
     let result: Result<Option<ParityReport>, IacError> = async {
         let Some(pre_doc) = plan_doc else {
             return Ok(None);
         };
         let opts = ParityOptions::from_config(par)?;
-        let pre = parity::snapshot(Path::new(&o.plan.as_ref().map(|s| s.file.clone()).unwrap_or_default()), pre_doc)?;
+        let pre = parity::snapshot(
+            Path::new(&o.plan.as_ref().map(|s| s.file.clone()).unwrap_or_default()),
+            pre_doc,
+        )?;
         let prod = match (&par.prod_state, &par.prod_workspace, p) {
             (Some(f), _, _) => parity::read(f)?,
             (None, Some(ws), Some(Provisioner::Terraform(t))) => {
                 let doc = t.workspace_state(ws, sink).await?;
                 parity::snapshot(Path::new(&format!("workspace {ws}")), &doc)?
             }
-            _ => return Err(IacError::Config("parity needs prod_state, or prod_workspace with terraform/tofu".into())),
+            _ => {
+                return Err(IacError::Config(
+                    "parity needs prod_state, or prod_workspace with terraform/tofu".into(),
+                ));
+            }
         };
         Ok(Some(parity::compare(&pre, &prod, &opts)))
     }
@@ -263,23 +375,55 @@ async fn judge_parity(par: &ParityConfig, p: Option<&Provisioner>, plan_doc: Opt
                 None => Verdict::Inconclusive,
             };
             let mut value = r.headline();
-            let unintended: Vec<String> = r.unintended().take(5).map(|d| format!("{} {}", d.address, d.attribute)).collect();
+            let unintended: Vec<String> = r
+                .unintended()
+                .take(5)
+                .map(|d| format!("{} {}", d.address, d.attribute))
+                .collect();
             if !unintended.is_empty() {
                 value.push_str(&format!(": {}", unintended.join(", ")));
             }
-            o.add("prod parity", value, Some(format!(">= {}", trim_num(par.min_score))), v);
+            o.add(
+                "prod parity",
+                value,
+                Some(format!(">= {}", trim_num(par.min_score))),
+                v,
+            );
             o.parity = Some(r);
         }
-        Ok(None) => o.add("prod parity", "not checked: no pre-production plan to compare", None, Verdict::Inconclusive),
+        Ok(None) => o.add(
+            "prod parity",
+            "not checked: no pre-production plan to compare",
+            None,
+            Verdict::Inconclusive,
+        ),
         Err(e) => o.add("prod parity", e.to_string(), None, Verdict::Inconclusive),
     }
     if let Some(vf) = &par.var_files {
         match vars::compare(&vf.preprod, &vf.prod, &par.intended) {
             Ok(r) => {
                 let bad: Vec<&str> = r.unintended().map(|d| d.key.as_str()).collect();
-                let v = if bad.is_empty() { Verdict::Pass } else { Verdict::Warn };
-                let value = format!("{} equal, {} unintended differences{}", r.matching, bad.len(), if bad.is_empty() { String::new() } else { format!(" ({})", bad.join(", ")) });
-                o.add("var parity", value, Some("no unintended differences".into()), v);
+                let v = if bad.is_empty() {
+                    Verdict::Pass
+                } else {
+                    Verdict::Warn
+                };
+                let value = format!(
+                    "{} equal, {} unintended differences{}",
+                    r.matching,
+                    bad.len(),
+                    if bad.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" ({})", bad.join(", "))
+                    }
+                );
+                o.add(
+                    "var parity",
+                    value,
+                    Some("no unintended differences".into()),
+                    v,
+                );
                 o.var_parity = Some(r);
             }
             Err(e) => o.add("var parity", e.to_string(), None, Verdict::Inconclusive),
@@ -295,19 +439,33 @@ fn finish(mut o: IacOutcome, cfg: &IacConfig) -> IacOutcome {
     if let Some(p) = &o.plan {
         parts.push(format!("plan: {}", p.headline()));
     }
-    for e in o.evidence.iter().filter(|e| e.verdict != Verdict::Pass && e.verdict != Verdict::Skipped) {
+    for e in o
+        .evidence
+        .iter()
+        .filter(|e| e.verdict != Verdict::Pass && e.verdict != Verdict::Skipped)
+    {
         parts.push(format!("{}: {}", e.label, e.value));
     }
-    if let Some(d) = &o.drift && !d.has_drift() {
+    if let Some(d) = &o.drift
+        && !d.has_drift()
+    {
         parts.push("no drift".into());
     }
-    if let Some(r) = o.parity.as_ref().filter(|_| !o.evidence.iter().any(|e| e.label == "prod parity" && e.verdict != Verdict::Pass)) {
+    if let Some(r) = o.parity.as_ref().filter(|_| {
+        !o.evidence
+            .iter()
+            .any(|e| e.label == "prod parity" && e.verdict != Verdict::Pass)
+    }) {
         parts.push(r.headline());
     }
     if !o.endpoints.is_empty() {
         parts.push(format!("{} endpoints from outputs", o.endpoints.len()));
     }
-    o.summary = if parts.is_empty() { "nothing to judge".into() } else { parts.join("; ") };
+    o.summary = if parts.is_empty() {
+        "nothing to judge".into()
+    } else {
+        parts.join("; ")
+    };
     o
 }
 
@@ -321,9 +479,20 @@ pub async fn teardown(cfg: &IacConfig, stage: &str, rec: &Recorder) -> (Verdict,
         return (Verdict::Skipped, "no provisioner: nothing destroyed".into());
     };
     let sink = sink_for(rec, stage);
-    rec.log(LogLevel::Info, Some(stage), "IaC: destroying the ephemeral environment");
+    rec.log(
+        LogLevel::Info,
+        Some(stage),
+        "IaC: destroying the ephemeral environment",
+    );
     match p.destroy(&sink).await {
-        Ok(a) => (Verdict::Pass, if a.summary.is_empty() { "destroyed".into() } else { a.summary }),
+        Ok(a) => (
+            Verdict::Pass,
+            if a.summary.is_empty() {
+                "destroyed".into()
+            } else {
+                a.summary
+            },
+        ),
         Err(e) => (error_verdict(&e).worst(Verdict::Warn), e.to_string()),
     }
 }

@@ -120,7 +120,13 @@ fn walk(v: &Value, s: &Value, u: &Value, path: String, out: &mut BTreeMap<String
         }
         Value::Array(items) if !items.is_empty() => {
             for (i, cv) in items.iter().enumerate() {
-                walk(cv, child_at(s, i), child_at(u, i), format!("{path}[{i}]"), out);
+                walk(
+                    cv,
+                    child_at(s, i),
+                    child_at(u, i),
+                    format!("{path}[{i}]"),
+                    out,
+                );
             }
         }
         Value::Null if path.is_empty() => {}
@@ -179,7 +185,10 @@ pub fn merge_masks(a: &Value, b: &Value) -> Value {
 }
 
 /// The attributes that differ between two flattened sides.
-pub fn diff(before: &BTreeMap<String, Leaf>, after: &BTreeMap<String, Leaf>) -> Vec<AttributeChange> {
+pub fn diff(
+    before: &BTreeMap<String, Leaf>,
+    after: &BTreeMap<String, Leaf>,
+) -> Vec<AttributeChange> {
     let mut paths: Vec<&String> = before.keys().chain(after.keys()).collect();
     paths.sort();
     paths.dedup();
@@ -269,7 +278,10 @@ mod tests {
 
     #[test]
     fn paths_render_like_terraform_addresses() {
-        assert_eq!(render_path(&json!(["network_interface", 0, "id"])), "network_interface[0].id");
+        assert_eq!(
+            render_path(&json!(["network_interface", 0, "id"])),
+            "network_interface[0].id"
+        );
         assert_eq!(render_path(&json!(["ami"])), "ami");
     }
 }

@@ -12,7 +12,14 @@ use super::error::{IacError, parse_json};
 use super::values::{SENSITIVE, render};
 
 /// Key fragments whose values are treated as secrets and never shown.
-const SECRET_KEYS: &[&str] = &["password", "secret", "token", "private_key", "api_key", "credential"];
+const SECRET_KEYS: &[&str] = &[
+    "password",
+    "secret",
+    "token",
+    "private_key",
+    "api_key",
+    "credential",
+];
 
 /// Whether a variable name looks like it holds a secret.
 pub fn looks_secret(key: &str) -> bool {
@@ -77,7 +84,10 @@ impl Parser<'_> {
     }
 
     fn line(&self) -> usize {
-        1 + self.s[..self.i.min(self.s.len())].iter().filter(|&&c| c == '\n').count()
+        1 + self.s[..self.i.min(self.s.len())]
+            .iter()
+            .filter(|&&c| c == '\n')
+            .count()
     }
 
     fn err(&self, message: String) -> IacError {
@@ -98,7 +108,9 @@ impl Parser<'_> {
                 }
             } else if c == '/' && next == Some('*') {
                 self.i += 2;
-                while self.i < self.s.len() && !(self.s[self.i] == '*' && self.s.get(self.i + 1) == Some(&'/')) {
+                while self.i < self.s.len()
+                    && !(self.s[self.i] == '*' && self.s.get(self.i + 1) == Some(&'/'))
+                {
                     self.i += 1;
                 }
                 self.i += 2;
@@ -115,13 +127,18 @@ impl Parser<'_> {
             return self.string();
         }
         let start = self.i;
-        while self.peek().is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-') {
+        while self
+            .peek()
+            .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '-')
+        {
             self.i += 1;
         }
         if start == self.i {
             return Err(self.err(format!(
                 "expected a variable name, found `{}`",
-                self.peek().map(String::from).unwrap_or_else(|| "end of file".into())
+                self.peek()
+                    .map(String::from)
+                    .unwrap_or_else(|| "end of file".into())
             )));
         }
         Ok(self.s[start..self.i].iter().collect())
@@ -135,7 +152,9 @@ impl Parser<'_> {
             match c {
                 '"' => return Ok(out),
                 '\\' => {
-                    let e = self.peek().ok_or_else(|| self.err("unterminated string".into()))?;
+                    let e = self
+                        .peek()
+                        .ok_or_else(|| self.err("unterminated string".into()))?;
                     self.i += 1;
                     out.push(match e {
                         'n' => '\n',
@@ -161,7 +180,11 @@ impl Parser<'_> {
         while self.peek().is_some_and(|c| c != '\n') {
             self.i += 1;
         }
-        let marker: String = self.s[start..self.i].iter().collect::<String>().trim().to_string();
+        let marker: String = self.s[start..self.i]
+            .iter()
+            .collect::<String>()
+            .trim()
+            .to_string();
         self.i += 1;
         let mut lines = Vec::new();
         loop {
@@ -303,12 +326,22 @@ impl VarParityReport {
 }
 
 fn shown(key: &str, v: Option<&Value>) -> Option<String> {
-    v.map(|v| if looks_secret(key) { SENSITIVE.to_string() } else { render(v) })
+    v.map(|v| {
+        if looks_secret(key) {
+            SENSITIVE.to_string()
+        } else {
+            render(v)
+        }
+    })
 }
 
 /// Compare two var files. An intended difference applies to a variable when
 /// its `address` pattern matches `var.NAME`.
-pub fn compare(preprod: &Path, prod: &Path, intended: &[IntendedDifference]) -> Result<VarParityReport, IacError> {
+pub fn compare(
+    preprod: &Path,
+    prod: &Path,
+    intended: &[IntendedDifference],
+) -> Result<VarParityReport, IacError> {
     let a = read(preprod)?;
     let b = read(prod)?;
     let mut keys: Vec<&String> = a.keys().chain(b.keys()).collect();
