@@ -188,3 +188,12 @@ async fn a_half_finished_apply_is_reported_as_such() {
     );
     assert!(lines.iter().all(|l| !l.starts_with('{')));
 }
+
+#[test]
+fn the_stage_future_can_be_spawned() {
+    fn assert_send<T: Send>(_: &T) {}
+    let cfg = IacConfig::default();
+    let rec = Recorder::new(None);
+    let fut = run_stage(&cfg, "env", &rec);
+    assert_send(&fut);
+}

@@ -1,6 +1,25 @@
 //! `[environment.iac]`-style configuration of the IaC capability. Keys in
 //! [`IacConfig::validate`] problems are relative to this section. Unknown
 //! keys are left to the config checker (`serde_ignored`), which names them.
+//!
+//! The demo, as TOML:
+//!
+//! ```toml
+//! provisioner = "terraform"          # or "tofu", "command", "none"
+//! working_dir = "config/demo/terraform"
+//! allow_apply = true                 # plan is always safe; apply needs this
+//! vars = { baseline_url = "{demo.baseline}", canary_url = "{demo.canary}" }
+//! outputs_endpoints = { baseline_url = "baseline", canary_url = "canary" }
+//! ephemeral = { ttl_s = 3600, destroy_at_end = true }
+//!
+//! [parity]
+//! prod_state = "config/demo/prod-state.json"
+//! min_score = 90
+//! intended = [
+//!   { address = "output.*_url", reason = "endpoints differ per environment" },
+//!   { address = "output.service", attribute = "instance_type", reason = "production runs larger instances" },
+//! ]
+//! ```
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -415,6 +434,23 @@ impl IacConfig {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_documented_demo_config_parses() {
+        let doc: String = include_str!("config.rs")
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| format!("{}\n", l.trim_start_matches("//!").trim_start()))
+            .collect();
+        let c: IacConfig = toml::from_str(&doc).unwrap();
+        assert_eq!(c.provisioner, ProvisionerKind::Terraform);
+        let p = c.parity.unwrap();
+        assert_eq!(p.intended[0].attribute, "*");
+        assert_eq!(p.intended.len(), 2);
+        assert_eq!(c.outputs_endpoints["canary_url"], "canary");
+    }
 
     #[test]
     fn defaults_are_safe_and_valid() {
