@@ -7,6 +7,7 @@
 //! Terraform output is parsed (`show -json`, `-json` UI streams, `output
 //! -json`), and no raw value of a sensitive attribute ever leaves this module.
 
+pub mod command;
 pub mod config;
 pub mod drift;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod pattern;
 pub mod plan;
 pub mod process;
 pub mod provisioner;
+pub mod risk;
 pub mod stage;
 pub mod values;
 pub mod vars;
