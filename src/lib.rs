@@ -10,6 +10,7 @@ pub mod demo;
 pub mod environment;
 pub mod gate;
 pub mod headless;
+pub mod iac;
 pub mod launch;
 pub mod load;
 pub mod policy;

@@ -1,0 +1,487 @@
+//! `[environment.iac]`-style configuration of the IaC capability. Keys in
+//! [`IacConfig::validate`] problems are relative to this section. Unknown
+//! keys are left to the config checker (`serde_ignored`), which names them.
+//!
+//! The demo, as TOML:
+//!
+//! ```toml
+//! provisioner = "terraform"          # or "tofu", "command", "none"
+//! working_dir = "config/demo/terraform"
+//! allow_apply = true                 # plan is always safe; apply needs this
+//! vars = { baseline_url = "{demo.baseline}", canary_url = "{demo.canary}" }
+//! outputs_endpoints = { baseline_url = "baseline", canary_url = "canary" }
+//! ephemeral = { ttl_s = 3600, destroy_at_end = true }
+//!
+//! [parity]
+//! prod_state = "config/demo/prod-state.json"
+//! min_score = 90
+//! intended = [
+//!   { address = "output.*_url", reason = "endpoints differ per environment" },
+//!   { address = "output.service", attribute = "instance_type", reason = "production runs larger instances" },
+//! ]
+//! ```
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::run::verdict::Verdict;
+
+/// Which tool provisions the environment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisionerKind {
+    /// The Terraform CLI.
+    Terraform,
+    /// The OpenTofu CLI (same interface).
+    Tofu,
+    /// Custom argv commands.
+    Command,
+    /// Nothing is provisioned; saved plan JSON and state files may still be judged.
+    #[default]
+    None,
+}
+
+/// Configuration of the IaC stage.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IacConfig {
+    /// Which provisioner to use.
+    pub provisioner: ProvisionerKind,
+    /// Binary for `terraform`/`tofu`; defaults to the provisioner's name on PATH.
+    pub binary: Option<String>,
+    /// The Terraform working directory.
+    pub working_dir: PathBuf,
+    /// Workspace to select (created if missing); `None` keeps the current one.
+    pub workspace: Option<String>,
+    /// `-backend-config` values (`key=value` or a file), passed to `init`.
+    pub backend_config: Vec<String>,
+    /// `-var-file` paths, relative to `working_dir` unless absolute.
+    pub var_files: Vec<PathBuf>,
+    /// `-var NAME=VALUE` pairs (never secrets: put those in the environment as `TF_VAR_*`).
+    pub vars: BTreeMap<String, String>,
+    /// Whether flightdeck may apply the saved plan (and destroy). Plan is always safe.
+    pub allow_apply: bool,
+    /// The saved plan file, relative to `working_dir` unless absolute.
+    pub plan_file: PathBuf,
+    /// A plan JSON file to judge instead of running a provisioner (with `provisioner = "none"`).
+    pub plan_json: Option<PathBuf>,
+    /// Timeout of each step (init, plan, show, apply...), in seconds.
+    pub timeout_s: u64,
+    /// Run a refresh-only plan to detect drift.
+    pub drift: bool,
+    /// Verdict when drift is found.
+    pub drift_verdict: Verdict,
+    /// Verdict when the plan has high-risk changes (deletes or replaces of stateful resources).
+    pub risk_verdict: Verdict,
+    /// Production parity; `None` skips it.
+    pub parity: Option<ParityConfig>,
+    /// Output name → endpoint name, for outputs holding endpoint URLs.
+    pub outputs_endpoints: BTreeMap<String, String>,
+    /// A short-lived environment.
+    pub ephemeral: Option<EphemeralConfig>,
+    /// Commands for `provisioner = "command"`.
+    pub command: CommandConfig,
+}
+
+impl Default for IacConfig {
+    fn default() -> Self {
+        IacConfig {
+            provisioner: ProvisionerKind::None,
+            binary: None,
+            working_dir: PathBuf::from("."),
+            workspace: None,
+            backend_config: Vec::new(),
+            var_files: Vec::new(),
+            vars: BTreeMap::new(),
+            allow_apply: false,
+            plan_file: PathBuf::from("flightdeck.tfplan"),
+            plan_json: None,
+            timeout_s: 600,
+            drift: true,
+            drift_verdict: Verdict::Warn,
+            risk_verdict: Verdict::Warn,
+            parity: None,
+            outputs_endpoints: BTreeMap::new(),
+            ephemeral: None,
+            command: CommandConfig::default(),
+        }
+    }
+}
+
+/// A difference between pre-production and production that is meant to be.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct IntendedDifference {
+    /// Address pattern (after stripping), e.g. `aws_instance.*` or `var.instance_type`.
+    pub address: String,
+    /// Attribute pattern, e.g. `instance_type` or `tags.*`.
+    pub attribute: String,
+    /// Why, for the report.
+    pub reason: Option<String>,
+}
+
+impl Default for IntendedDifference {
+    fn default() -> Self {
+        IntendedDifference {
+            address: "*".into(),
+            attribute: "*".into(),
+            reason: None,
+        }
+    }
+}
+
+/// Two var files to compare.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct VarFilePair {
+    /// Pre-production var file.
+    pub preprod: PathBuf,
+    /// Production var file.
+    pub prod: PathBuf,
+}
+
+/// Production parity settings.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct ParityConfig {
+    /// A production state or plan JSON (`terraform show -json`) or a raw `.tfstate`.
+    pub prod_state: Option<PathBuf>,
+    /// Or: a workspace of the same working directory whose state is production.
+    pub prod_workspace: Option<String>,
+    /// Differences that are meant to be.
+    pub intended: Vec<IntendedDifference>,
+    /// Regexes removed from addresses before matching, e.g. `^module\.(preprod|prod)\.`.
+    pub strip: Vec<String>,
+    /// Drop instance keys (`[0]`, `["a"]`) from addresses before matching.
+    pub strip_index: bool,
+    /// Attribute patterns never compared (identifiers that always differ).
+    pub ignore_attributes: Vec<String>,
+    /// Var files to compare.
+    pub var_files: Option<VarFilePair>,
+    /// Below this score (0-100) parity is not good enough.
+    pub min_score: f64,
+    /// Verdict below `min_score`: `warn` or `fail`.
+    pub below_verdict: Verdict,
+}
+
+impl Default for ParityConfig {
+    fn default() -> Self {
+        ParityConfig {
+            prod_state: None,
+            prod_workspace: None,
+            intended: Vec::new(),
+            strip: Vec::new(),
+            strip_index: false,
+            ignore_attributes: vec!["id".into(), "arn".into()],
+            var_files: None,
+            min_score: 90.0,
+            below_verdict: Verdict::Warn,
+        }
+    }
+}
+
+/// A short-lived environment.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct EphemeralConfig {
+    /// Intended lifetime; recorded as an expiry time in the outcome.
+    pub ttl_s: Option<u64>,
+    /// Destroy it when the run ends (see [`crate::iac::stage::teardown`]).
+    pub destroy_at_end: bool,
+}
+
+/// argv commands for `provisioner = "command"`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CommandConfig {
+    /// Prints plan JSON (the `terraform show -json` format) on stdout, unless `show` is set.
+    pub plan: Vec<String>,
+    /// Prints plan JSON on stdout after `plan` ran.
+    pub show: Vec<String>,
+    /// Applies what `plan` planned.
+    pub apply: Vec<String>,
+    /// Prints outputs JSON (the `terraform output -json` format) on stdout.
+    pub output: Vec<String>,
+    /// Destroys the environment.
+    pub destroy: Vec<String>,
+    /// Timeout of each command.
+    pub timeout_s: u64,
+    /// Run each command as one `sh -c` string (argv elements joined by spaces).
+    pub shell: bool,
+}
+
+impl Default for CommandConfig {
+    fn default() -> Self {
+        CommandConfig {
+            plan: Vec::new(),
+            show: Vec::new(),
+            apply: Vec::new(),
+            output: Vec::new(),
+            destroy: Vec::new(),
+            timeout_s: 600,
+            shell: false,
+        }
+    }
+}
+
+impl IacConfig {
+    /// The binary to run for `terraform`/`tofu`.
+    pub fn binary(&self) -> String {
+        match (&self.binary, self.provisioner) {
+            (Some(b), _) => b.clone(),
+            (None, ProvisionerKind::Tofu) => "tofu".into(),
+            _ => "terraform".into(),
+        }
+    }
+
+    /// Every problem at once: `(key, message, hint)`, keys relative to this section.
+    pub fn validate(&self) -> Vec<(String, String, String)> {
+        let mut p = Vec::new();
+        let mut add = |k: &str, m: String, h: &str| p.push((k.to_string(), m, h.to_string()));
+        let tf = matches!(
+            self.provisioner,
+            ProvisionerKind::Terraform | ProvisionerKind::Tofu
+        );
+        if tf {
+            if self.binary.as_deref().is_some_and(|b| b.trim().is_empty()) {
+                add(
+                    "binary",
+                    "is empty".into(),
+                    "remove it to use terraform/tofu from PATH, or give a path",
+                );
+            }
+            if !self.working_dir.is_dir() {
+                add(
+                    "working_dir",
+                    format!("{} is not a directory", self.working_dir.display()),
+                    "point it at the Terraform configuration of the environment",
+                );
+            }
+            for (i, f) in self.var_files.iter().enumerate() {
+                let full = self.working_dir.join(f);
+                if !full.is_file() {
+                    add(
+                        &format!("var_files[{i}]"),
+                        format!("{} does not exist", full.display()),
+                        "var files are relative to working_dir",
+                    );
+                }
+            }
+            if self
+                .workspace
+                .as_deref()
+                .is_some_and(|w| w.trim().is_empty())
+            {
+                add(
+                    "workspace",
+                    "is empty".into(),
+                    "remove it to keep the current workspace",
+                );
+            }
+        }
+        if self.provisioner == ProvisionerKind::Command && self.command.plan.is_empty() {
+            add(
+                "command.plan",
+                "is required with provisioner = \"command\"".into(),
+                "an argv array that prints plan JSON, e.g. [\"./plan.sh\"]",
+            );
+        }
+        if self.provisioner == ProvisionerKind::Command
+            && self.allow_apply
+            && self.command.apply.is_empty()
+        {
+            add(
+                "command.apply",
+                "is empty while allow_apply = true".into(),
+                "add the apply argv, or set allow_apply = false",
+            );
+        }
+        if self.command.shell {
+            for (k, argv) in [
+                ("plan", &self.command.plan),
+                ("apply", &self.command.apply),
+                ("destroy", &self.command.destroy),
+            ] {
+                if argv.len() > 1 {
+                    add(
+                        &format!("command.{k}"),
+                        "has several elements while shell = true".into(),
+                        "with shell = true write the whole command line as one string",
+                    );
+                }
+            }
+        }
+        if self.provisioner == ProvisionerKind::None && self.allow_apply {
+            add(
+                "allow_apply",
+                "has no effect with provisioner = \"none\"".into(),
+                "choose a provisioner or remove allow_apply",
+            );
+        }
+        if self.provisioner == ProvisionerKind::None
+            && self.plan_json.as_ref().is_some_and(|f| !f.is_file())
+        {
+            add(
+                "plan_json",
+                "file does not exist".into(),
+                "write it with `terraform show -json PLANFILE > plan.json`",
+            );
+        }
+        if self.timeout_s == 0 || self.command.timeout_s == 0 {
+            add(
+                "timeout_s",
+                "must be above 0".into(),
+                "a few minutes (300) suits most plans",
+            );
+        }
+        for (k, v) in [
+            ("drift_verdict", self.drift_verdict),
+            ("risk_verdict", self.risk_verdict),
+        ] {
+            if v == Verdict::Inconclusive {
+                add(k, "cannot be inconclusive".into(), "use pass, warn or fail");
+            }
+        }
+        if self.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) && !self.allow_apply {
+            add(
+                "ephemeral.destroy_at_end",
+                "needs allow_apply = true".into(),
+                "an environment flightdeck may not apply cannot be destroyed by it either",
+            );
+        }
+        for (out, ep) in &self.outputs_endpoints {
+            if out.is_empty() || ep.is_empty() {
+                add(
+                    "outputs_endpoints",
+                    "has an empty output or endpoint name".into(),
+                    "write output_name = \"endpoint_name\"",
+                );
+            }
+        }
+        if let Some(par) = &self.parity {
+            match (&par.prod_state, &par.prod_workspace) {
+                (None, None) => add(
+                    "parity",
+                    "needs prod_state or prod_workspace".into(),
+                    "point prod_state at `terraform show -json` output of production",
+                ),
+                (Some(_), Some(_)) => add(
+                    "parity",
+                    "has both prod_state and prod_workspace".into(),
+                    "keep one",
+                ),
+                (Some(f), None) if !f.is_file() => add(
+                    "parity.prod_state",
+                    format!("{} does not exist", f.display()),
+                    "write it with `terraform show -json > prod-state.json` in production",
+                ),
+                (None, Some(_)) if !tf => add(
+                    "parity.prod_workspace",
+                    "needs provisioner = \"terraform\" or \"tofu\"".into(),
+                    "or use prod_state",
+                ),
+                _ => {}
+            }
+            if !(0.0..=100.0).contains(&par.min_score) {
+                add(
+                    "parity.min_score",
+                    format!("{} is outside 0..100", par.min_score),
+                    "90 tolerates a few unintended differences",
+                );
+            }
+            if !matches!(par.below_verdict, Verdict::Warn | Verdict::Fail) {
+                add(
+                    "parity.below_verdict",
+                    "must be warn or fail".into(),
+                    "warn reports, fail blocks the release",
+                );
+            }
+            for (i, s) in par.strip.iter().enumerate() {
+                if let Err(e) = regex::Regex::new(s) {
+                    add(
+                        &format!("parity.strip[{i}]"),
+                        format!("invalid regex: {e}"),
+                        "e.g. '^module\\.(preprod|prod)\\.'",
+                    );
+                }
+            }
+            for (i, d) in par.intended.iter().enumerate() {
+                if d.address.is_empty() || d.attribute.is_empty() {
+                    add(
+                        &format!("parity.intended[{i}]"),
+                        "has an empty address or attribute".into(),
+                        "use \"*\" to match any",
+                    );
+                }
+            }
+            if let Some(v) = &par.var_files {
+                for (k, f) in [("preprod", &v.preprod), ("prod", &v.prod)] {
+                    if !f.is_file() {
+                        add(
+                            &format!("parity.var_files.{k}"),
+                            format!("{} does not exist", f.display()),
+                            "give the path of the environment's .tfvars or .tfvars.json",
+                        );
+                    }
+                }
+            }
+        }
+        p
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_documented_demo_config_parses() {
+        let doc: String = include_str!("config.rs")
+            .lines()
+            .skip_while(|l| !l.starts_with("//! ```toml"))
+            .skip(1)
+            .take_while(|l| !l.starts_with("//! ```"))
+            .map(|l| format!("{}\n", l.trim_start_matches("//!").trim_start()))
+            .collect();
+        let c: IacConfig = toml::from_str(&doc).unwrap();
+        assert_eq!(c.provisioner, ProvisionerKind::Terraform);
+        let p = c.parity.unwrap();
+        assert_eq!(p.intended[0].attribute, "*");
+        assert_eq!(p.intended.len(), 2);
+        assert_eq!(c.outputs_endpoints["canary_url"], "canary");
+    }
+
+    #[test]
+    fn defaults_are_safe_and_valid() {
+        let c = IacConfig::default();
+        assert!(!c.allow_apply);
+        assert!(c.validate().is_empty(), "{:?}", c.validate());
+    }
+
+    #[test]
+    fn validate_reports_every_problem() {
+        let c: IacConfig = toml::from_str(
+            r#"
+provisioner = "command"
+allow_apply = true
+timeout_s = 0
+[parity]
+min_score = 120
+strip = ["("]
+"#,
+        )
+        .unwrap();
+        let keys: Vec<String> = c.validate().into_iter().map(|(k, _, _)| k).collect();
+        for k in [
+            "command.plan",
+            "command.apply",
+            "timeout_s",
+            "parity",
+            "parity.min_score",
+            "parity.strip[0]",
+        ] {
+            assert!(keys.iter().any(|x| x == k), "{k} missing in {keys:?}");
+        }
+    }
+}
