@@ -41,6 +41,12 @@ pub enum Commands {
         #[arg(short, long, default_value = "config/flightdeck.toml")]
         config: PathBuf,
     },
+    /// Infrastructure-as-Code: plan summary, drift, parity with production.
+    Env {
+        /// What to do.
+        #[command(subcommand)]
+        command: EnvCommands,
+    },
     /// A standalone HTTP load test (loopback and allow-listed hosts only), like oha.
     Load(Box<crate::load::LoadArgs>),
     /// Security and compliance findings: SARIF import, secrets scan.
@@ -131,4 +137,15 @@ pub enum ScanCommands {
 pub enum PolicyCommands {
     /// Evaluate a directory of Rego policies over an input JSON document.
     Eval(crate::policy::cli::EvalArgs),
+}
+
+/// `flightdeck env ...`.
+#[derive(Subcommand, Debug)]
+pub enum EnvCommands {
+    /// Summarise a `terraform show -json` plan: changes, risk, masked values.
+    Plan(crate::iac::face::PlanArgs),
+    /// List drift from a `terraform plan -refresh-only` JSON plan.
+    Drift(crate::iac::face::DriftArgs),
+    /// Compare pre-production with production: parity score and differences.
+    Parity(crate::iac::face::ParityArgs),
 }

@@ -272,6 +272,15 @@ pub async fn start_demo(
         .map_err(Failure::internal)?;
     let assets = assets.to_string_lossy().into_owned();
     config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
+    // A Terraform named by the environment (as CI does) wins over PATH.
+    if let (Some(iac), Ok(tf)) = (
+        &mut cfg.environment.iac,
+        std::env::var("FLIGHTDECK_TERRAFORM"),
+    ) && iac.binary.is_none()
+        && !tf.is_empty()
+    {
+        iac.binary = Some(tf);
+    }
     Ok(t)
 }
 

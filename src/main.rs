@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use flightdeck::cli::{Cli, Commands, PolicyCommands, ScanCommands};
+use flightdeck::cli::{Cli, Commands, EnvCommands, PolicyCommands, ScanCommands};
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
 fn main() {
@@ -29,6 +29,14 @@ fn main() {
             },
             Commands::Demo { scenario, run } => finish(launch::run(run, Some(scenario)).await),
             Commands::Run { run } => finish(launch::run(run, None).await),
+            Commands::Env { command } => {
+                let r = match command {
+                    EnvCommands::Plan(a) => flightdeck::iac::face::run_plan(&a),
+                    EnvCommands::Drift(a) => flightdeck::iac::face::run_drift(&a),
+                    EnvCommands::Parity(a) => flightdeck::iac::face::run_parity(&a),
+                };
+                print_or_usage(r.map_err(|e| e.to_string()))
+            }
             Commands::Load(args) => print_or_usage(
                 flightdeck::load::run_cli(*args)
                     .await

@@ -443,6 +443,15 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
             out.push(problem(key, message, hint));
         }
     }
+    if let Some(iac) = &cfg.environment.iac {
+        // Paths holding demo placeholders only exist once the demo fills them.
+        let filled_later = |m: &str| DEMO_PLACEHOLDERS.iter().any(|p| m.contains(p));
+        for (key, message, hint) in iac.validate() {
+            if !filled_later(&message) {
+                out.push(problem(format!("environment.iac.{key}"), message, hint));
+            }
+        }
+    }
     if has(StageKind::Policy) && cfg.policy.dir.is_none() {
         out.push(problem(
             "policy.dir".into(),
@@ -550,6 +559,27 @@ pub fn map_placeholder_fields(cfg: &mut Config, mut f: impl FnMut(&str) -> Strin
         *u = f(u);
     }
     cfg.load.target = f(&cfg.load.target);
+    if let Some(iac) = &mut cfg.environment.iac {
+        iac.working_dir = f(&iac.working_dir.to_string_lossy()).into();
+        if let Some(b) = &iac.binary {
+            iac.binary = Some(f(b));
+        }
+        for v in iac.vars.values_mut() {
+            *v = f(v);
+        }
+        for p in iac.var_files.iter_mut().chain(iac.plan_json.iter_mut()) {
+            *p = f(&p.to_string_lossy()).into();
+        }
+        if let Some(parity) = &mut iac.parity {
+            for p in parity.prod_state.iter_mut() {
+                *p = f(&p.to_string_lossy()).into();
+            }
+            if let Some(pair) = &mut parity.var_files {
+                pair.preprod = f(&pair.preprod.to_string_lossy()).into();
+                pair.prod = f(&pair.prod.to_string_lossy()).into();
+            }
+        }
+    }
     for r in &mut cfg.load.requests {
         r.path = f(&r.path);
     }

@@ -96,6 +96,8 @@ pub struct EnvironmentSection {
     pub health: HealthSettings,
     /// Endpoints to check.
     pub endpoints: Vec<EndpointConfig>,
+    /// Infrastructure-as-Code: provision or check the environment, drift, parity.
+    pub iac: Option<crate::iac::IacConfig>,
 }
 
 impl Default for EnvironmentSection {
@@ -105,6 +107,7 @@ impl Default for EnvironmentSection {
             risk: EnvRisk::Preprod,
             health: HealthSettings::default(),
             endpoints: Vec::new(),
+            iac: None,
         }
     }
 }

@@ -7,7 +7,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// (relative path, contents) of every bundled asset.
-const ASSETS: [(&str, &str); 10] = [
+const ASSETS: [(&str, &str); 12] = [
+    (
+        "terraform/main.tf",
+        include_str!("../../config/demo/terraform/main.tf"),
+    ),
+    (
+        "prod-state.json",
+        include_str!("../../config/demo/prod-state.json"),
+    ),
     (
         "trivy-shop-api.sarif",
         include_str!("../../config/demo/trivy-shop-api.sarif"),

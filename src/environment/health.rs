@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{EndpointConfig, EnvironmentSection, HealthSettings};
+use crate::config::{EndpointConfig, HealthSettings};
 use crate::gate::trim_num;
 use crate::run::event::{Event, HealthCheck, LogLevel};
 use crate::run::recorder::Recorder;
@@ -284,48 +284,41 @@ fn evidence(
     }
 }
 
-/// Run the environment stage: check every endpoint (concurrently), then
-/// emit the stage verdict. No endpoints means inconclusive, never pass.
-pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
-    rec.emit(Event::StageStarted {
-        stage: stage.to_string(),
-    });
-    if env.endpoints.is_empty() {
-        rec.emit(Event::StageFinished {
-            stage: stage.to_string(),
-            verdict: Verdict::Inconclusive,
-            summary: "no endpoints configured: nothing was checked".into(),
-            evidence: Vec::new(),
-        });
-        return;
+/// Check every endpoint (concurrently). Returns the verdict, the evidence
+/// and a summary, or `None` when there is nothing to check.
+pub async fn check_all(
+    endpoints: &[EndpointConfig],
+    settings: &HealthSettings,
+    stage: &str,
+    rec: &Recorder,
+) -> Option<(Verdict, Vec<Evidence>, String)> {
+    if endpoints.is_empty() {
+        return None;
     }
-    let client = match client(&env.health) {
+    let client = match client(settings) {
         Ok(c) => c,
         Err(e) => {
-            rec.emit(Event::StageFinished {
-                stage: stage.to_string(),
-                verdict: Verdict::Inconclusive,
-                summary: format!("cannot build an HTTP client: {e}"),
-                evidence: Vec::new(),
-            });
-            return;
+            return Some((
+                Verdict::Inconclusive,
+                Vec::new(),
+                format!("cannot build an HTTP client: {e}"),
+            ));
         }
     };
     rec.emit(Event::StageProgress {
         stage: stage.to_string(),
-        message: format!("checking {} endpoints", env.endpoints.len()),
-        fraction: Some(0.0),
+        message: format!("checking {} endpoints", endpoints.len()),
+        fraction: None,
     });
-    let checks = env
-        .endpoints
+    let checks = endpoints
         .iter()
-        .map(|ep| check_endpoint(&client, ep, &env.health, stage, rec));
+        .map(|ep| check_endpoint(&client, ep, settings, stage, rec));
     let results = futures::future::join_all(checks).await;
 
     let mut verdict = Verdict::Pass;
     let mut evidence_list = Vec::new();
     let mut problems = Vec::new();
-    for (ep, a) in env.endpoints.iter().zip(&results) {
+    for (ep, a) in endpoints.iter().zip(&results) {
         let v = match a.verdict {
             Verdict::Fail if !ep.critical => Verdict::Warn,
             other => other,
@@ -338,7 +331,7 @@ pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
                 a.reason.as_deref().unwrap_or("?")
             ));
         }
-        evidence_list.push(evidence(ep, a, &env.health, v));
+        evidence_list.push(evidence(ep, a, settings, v));
     }
     let healthy = results
         .iter()
@@ -348,12 +341,7 @@ pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
     if !problems.is_empty() {
         summary.push_str(&format!("; {}", problems.join("; ")));
     }
-    rec.emit(Event::StageFinished {
-        stage: stage.to_string(),
-        verdict,
-        summary,
-        evidence: evidence_list,
-    });
+    Some((verdict, evidence_list, summary))
 }
 
 #[cfg(test)]

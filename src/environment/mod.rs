@@ -1,6 +1,126 @@
-//! The environment stage: checks that the environment under test is up and
-//! runs the expected version. (Provisioning through IaC arrives later.)
+//! The environment stage: provision or check the environment through IaC
+//! (plan, drift, parity with production), then check that its endpoints are
+//! up and run the expected version.
 
 pub mod health;
+pub mod iac_report;
 
-pub use health::run_stage;
+use crate::config::{EndpointConfig, EnvironmentSection};
+use crate::iac::config::ProvisionerKind;
+use crate::run::event::{Event, LogLevel};
+use crate::run::recorder::Recorder;
+use crate::run::verdict::{Evidence, Verdict};
+
+pub use iac_report::IacReport;
+
+/// Whether a program can be found: a path that exists, or a name on `PATH`.
+fn program_exists(program: &str) -> bool {
+    let p = std::path::Path::new(program);
+    if p.components().count() > 1 {
+        return p.is_file();
+    }
+    std::env::var_os("PATH")
+        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+        .unwrap_or(false)
+}
+
+/// Run the IaC part, if configured. Returns its verdict, evidence, summary
+/// and the endpoints it found; `None` when there is no IaC to run.
+async fn run_iac(
+    env: &EnvironmentSection,
+    stage: &str,
+    rec: &Recorder,
+) -> Option<(Verdict, Vec<Evidence>, String, Vec<EndpointConfig>)> {
+    let iac = env.iac.as_ref()?;
+    let cli = matches!(
+        iac.provisioner,
+        ProvisionerKind::Terraform | ProvisionerKind::Tofu
+    );
+    if cli && iac.optional && !program_exists(&iac.binary()) {
+        rec.log(
+            LogLevel::Info,
+            Some(stage),
+            format!(
+                "{} not found: the environment is not provisioned here; using the declared endpoints",
+                iac.binary()
+            ),
+        );
+        return None;
+    }
+    let outcome = crate::iac::run_stage(iac, stage, rec).await;
+    let provisioner = serde_json::to_value(iac.provisioner)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    rec.emit(Event::EnvIac {
+        stage: stage.to_string(),
+        report: Box::new(IacReport::from_outcome(
+            provisioner,
+            iac.workspace.clone(),
+            &outcome,
+        )),
+    });
+    let endpoints = outcome
+        .endpoints
+        .iter()
+        .map(|e| e.to_endpoint_config())
+        .collect();
+    let (verdict, evidence, summary) = outcome.verdict_parts();
+    Some((verdict, evidence, summary, endpoints))
+}
+
+/// Run the environment stage. Nothing checked at all is inconclusive, never pass.
+pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
+    rec.emit(Event::StageStarted {
+        stage: stage.to_string(),
+    });
+    let mut verdict = None::<Verdict>;
+    let mut evidence = Vec::new();
+    let mut summaries = Vec::new();
+    let mut endpoints = env.endpoints.clone();
+    if let Some((v, ev, s, found)) = run_iac(env, stage, rec).await {
+        if v != Verdict::Skipped {
+            verdict = Some(v);
+            summaries.push(s);
+        }
+        evidence.extend(ev);
+        for e in found {
+            if !endpoints.iter().any(|d| d.name == e.name) {
+                endpoints.push(e);
+            }
+        }
+    }
+    if let Some((v, ev, s)) = health::check_all(&endpoints, &env.health, stage, rec).await {
+        verdict = Some(verdict.map_or(v, |w| w.worst(v)));
+        evidence.extend(ev);
+        summaries.push(s);
+    }
+    let (verdict, summary) = match verdict {
+        Some(v) => (v, summaries.join("; ")),
+        None => (
+            Verdict::Inconclusive,
+            "no endpoints configured and no IaC to run: nothing was checked".to_string(),
+        ),
+    };
+    rec.emit(Event::StageFinished {
+        stage: stage.to_string(),
+        verdict,
+        summary,
+        evidence,
+    });
+}
+
+/// Destroy ephemeral environments at the end of the run, if configured.
+pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
+    let Some(iac) = &env.iac else { return };
+    if !iac.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) {
+        return;
+    }
+    let (verdict, summary) = crate::iac::stage::teardown(iac, stage, rec).await;
+    let level = if verdict == Verdict::Fail {
+        LogLevel::Error
+    } else {
+        LogLevel::Info
+    };
+    rec.log(level, Some(stage), format!("teardown: {summary}"));
+}

@@ -83,6 +83,9 @@ pub struct IacConfig {
     pub ephemeral: Option<EphemeralConfig>,
     /// Commands for `provisioner = "command"`.
     pub command: CommandConfig,
+    /// When the terraform/tofu binary is missing, say so and use the declared
+    /// endpoints instead of failing the stage (the demo sets this).
+    pub optional: bool,
 }
 
 impl Default for IacConfig {
@@ -106,6 +109,7 @@ impl Default for IacConfig {
             outputs_endpoints: BTreeMap::new(),
             ephemeral: None,
             command: CommandConfig::default(),
+            optional: false,
         }
     }
 }

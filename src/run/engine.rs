@@ -78,6 +78,13 @@ pub async fn run(
         }
     }
     let mut outcome = decide(cfg, rec);
+    for st in cfg
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Environment)
+    {
+        crate::environment::teardown(&cfg.environment, &st.id, rec).await;
+    }
     if after == AfterDecision::Return {
         return outcome;
     }

@@ -229,6 +229,13 @@ pub enum Event {
         /// The result.
         result: crate::policy::PolicyResult,
     },
+    /// What the IaC part of an environment stage found.
+    EnvIac {
+        /// Stage id.
+        stage: String,
+        /// Plan, drift, parity and endpoints (outputs are never journalled).
+        report: Box<crate::environment::IacReport>,
+    },
     /// A load stage began generating traffic.
     LoadStarted {
         /// Stage id.

@@ -100,6 +100,16 @@ pub fn line(event: &Event) -> Option<Line> {
                 }
             ),
         ),
+        Event::EnvIac { stage, report } => (
+            verdict_level(report.verdict),
+            Some(stage),
+            format!(
+                "IaC ({}) {}: {}",
+                report.provisioner,
+                report.verdict.badge(),
+                report.summary
+            ),
+        ),
         Event::LoadStarted {
             stage,
             model,

@@ -151,6 +151,8 @@ pub struct RunState {
     pub stages: Vec<StageState>,
     /// Latest health-check attempt per (stage, endpoint), in first-seen order.
     pub health: Vec<HealthCheck>,
+    /// IaC findings per environment stage.
+    pub iac: Vec<(String, crate::environment::IacReport)>,
     /// The latest load stage.
     pub load: Option<LoadView>,
     /// Findings from scan stages, in arrival order.
@@ -370,6 +372,7 @@ impl RunState {
                 self.health.retain(|h| h.stage != stage);
                 self.findings.retain(|f| f.stage != stage);
                 self.policies.retain(|p| p.stage != stage);
+                self.iac.retain(|(s, _)| s != &stage);
             }
             Event::StageProgress {
                 stage,
@@ -392,6 +395,10 @@ impl RunState {
                     Some(slot) => *slot = h.clone(),
                     None => self.health.push(h.clone()),
                 }
+            }
+            Event::EnvIac { stage, report } => {
+                self.iac.retain(|(s, _)| s != stage);
+                self.iac.push((stage.clone(), (**report).clone()));
             }
             Event::LoadStarted {
                 stage,
