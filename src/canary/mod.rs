@@ -1,0 +1,1 @@
+//! Canary judgement (placeholder while the judge is written).
