@@ -4,7 +4,9 @@
 
 use std::time::Instant;
 
-use flightdeck::flags::{FlagError, FlagProvider, Secret, SecretRef, UnleashConfig, UnleashProvider};
+use flightdeck::flags::{
+    FlagError, FlagProvider, Secret, SecretRef, UnleashConfig, UnleashProvider,
+};
 use serde_json::json;
 
 fn server() -> (String, String) {
@@ -23,7 +25,13 @@ async fn create_feature(url: &str, token: &str, rollout: &str) -> String {
     let name = format!("checkout-v2-{}", uuid::Uuid::new_v4().simple());
     let c = reqwest::Client::new();
     let base = format!("{url}/api/admin/projects/default/features");
-    let r = c.post(&base).header("Authorization", token).json(&json!({"name": name, "type": "release"})).send().await.unwrap();
+    let r = c
+        .post(&base)
+        .header("Authorization", token)
+        .json(&json!({"name": name, "type": "release"}))
+        .send()
+        .await
+        .unwrap();
     assert!(r.status().is_success(), "create feature: {}", r.status());
     let r = c
         .post(format!("{base}/{name}/environments/development/strategies"))
@@ -47,7 +55,9 @@ async fn reads_sets_and_rolls_back() {
     assert_eq!((s.enabled, s.rollout_percent), (true, Some(25.0)));
     // the server agrees, read independently
     let raw: serde_json::Value = reqwest::Client::new()
-        .get(format!("{url}/api/admin/projects/default/features/{flag}/environments/development"))
+        .get(format!(
+            "{url}/api/admin/projects/default/features/{flag}/environments/development"
+        ))
         .header("Authorization", &token)
         .send()
         .await
@@ -59,8 +69,14 @@ async fn reads_sets_and_rolls_back() {
     assert_eq!(raw["strategies"][0]["parameters"]["rollout"], json!("25"));
     let s = p.rollback(&flag).await.unwrap();
     assert_eq!((s.enabled, s.rollout_percent), (false, Some(0.0)));
-    assert!(matches!(p.set_rollout(&flag, 12.5).await, Err(FlagError::BadPercent { .. })));
-    assert!(matches!(p.read("no-such-flag-xyz").await, Err(FlagError::FlagNotFound { .. })));
+    assert!(matches!(
+        p.set_rollout(&flag, 12.5).await,
+        Err(FlagError::BadPercent { .. })
+    ));
+    assert!(matches!(
+        p.read("no-such-flag-xyz").await,
+        Err(FlagError::FlagNotFound { .. })
+    ));
 }
 
 #[tokio::test]
@@ -83,7 +99,10 @@ async fn a_flag_without_strategy_gets_one() {
 #[tokio::test]
 async fn config_token_resolves_from_env_and_never_leaks() {
     let (url, token) = server();
-    let cfg: UnleashConfig = toml::from_str(&format!("url = \"{url}\"\ntoken = {{ env = \"FLIGHTDECK_UNLEASH_TOKEN\" }}")).unwrap();
+    let cfg: UnleashConfig = toml::from_str(&format!(
+        "url = \"{url}\"\ntoken = {{ env = \"FLIGHTDECK_UNLEASH_TOKEN\" }}"
+    ))
+    .unwrap();
     assert_eq!(cfg.token, SecretRef::env("FLIGHTDECK_UNLEASH_TOKEN"));
     let p = UnleashProvider::from_config(&cfg).await.unwrap();
     assert!(!format!("{p:?}").contains(&token));
@@ -96,9 +115,18 @@ async fn config_token_resolves_from_env_and_never_leaks() {
     let shown = format!("{e} | {e:?} | {bad:?}");
     assert!(shown.contains("401") || shown.contains("403"), "{shown}");
     assert!(!shown.contains("wrong-secret-value"), "{shown}");
-    let missing = UnleashConfig { token: SecretRef::env("FLIGHTDECK_TEST_UNSET_TOKEN_VAR"), ..cfg };
-    let e = UnleashProvider::from_config(&missing).await.unwrap_err().to_string();
-    assert!(e.contains("FLIGHTDECK_TEST_UNSET_TOKEN_VAR is not set"), "{e}");
+    let missing = UnleashConfig {
+        token: SecretRef::env("FLIGHTDECK_TEST_UNSET_TOKEN_VAR"),
+        ..cfg
+    };
+    let e = UnleashProvider::from_config(&missing)
+        .await
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.contains("FLIGHTDECK_TEST_UNSET_TOKEN_VAR is not set"),
+        "{e}"
+    );
 }
 
 #[tokio::test]
@@ -115,5 +143,9 @@ async fn unleash_rollback_latency() {
         assert!(!s.enabled);
     }
     ms.sort_by(f64::total_cmp);
-    println!("unleash rollback (read, PATCH rollout 0, POST off, read back), 20 trials: median {:.1} ms, max {:.1} ms", (ms[9] + ms[10]) / 2.0, ms[19]);
+    println!(
+        "unleash rollback (read, PATCH rollout 0, POST off, read back), 20 trials: median {:.1} ms, max {:.1} ms",
+        (ms[9] + ms[10]) / 2.0,
+        ms[19]
+    );
 }

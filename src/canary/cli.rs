@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::config::{Direction, JudgeConfig, JudgeParams, MetricConfig, MetricSource, LoadMetric};
+use super::config::{Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource};
 use super::judge::{Samples, StepJudgement, judge_step};
 use crate::run::verdict::Verdict;
 
@@ -69,7 +69,10 @@ pub enum CanaryCliError {
 
 /// Parse a samples file: one number per line.
 pub fn read_samples(path: &Path) -> Result<Vec<Option<f64>>, CanaryCliError> {
-    let text = std::fs::read_to_string(path).map_err(|source| CanaryCliError::Read { path: path.display().to_string(), source })?;
+    let text = std::fs::read_to_string(path).map_err(|source| CanaryCliError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
     parse_samples(&text, &path.display().to_string())
 }
 
@@ -87,7 +90,13 @@ pub fn parse_samples(text: &str, origin: &str) -> Result<Vec<Option<f64>>, Canar
         }
         match t.parse::<f64>() {
             Ok(v) if v.is_finite() => out.push(Some(v)),
-            _ => return Err(CanaryCliError::BadLine { path: origin.into(), line: i + 1, text: t.into() }),
+            _ => {
+                return Err(CanaryCliError::BadLine {
+                    path: origin.into(),
+                    line: i + 1,
+                    text: t.into(),
+                });
+            }
         }
     }
     Ok(out)
@@ -107,7 +116,9 @@ pub fn render_text(j: &StepJudgement) -> String {
     let mut s = format!(
         "{} score {} — {}\n",
         j.verdict.badge(),
-        j.score.map(|s| format!("{s:.0}")).unwrap_or_else(|| "-".into()),
+        j.score
+            .map(|s| format!("{s:.0}"))
+            .unwrap_or_else(|| "-".into()),
         j.reason
     );
     let num = |v: Option<f64>| v.map(|x| format!("{x:.4}")).unwrap_or_else(|| "-".into());
@@ -134,10 +145,16 @@ pub fn render_text(j: &StepJudgement) -> String {
 /// Run `canary judge`: returns stdout and exit code.
 pub fn run_judge(args: JudgeArgs) -> Result<(String, i32), CanaryCliError> {
     if !(args.confidence > 0.5 && args.confidence < 1.0) {
-        return Err(CanaryCliError::Usage(format!("--confidence {} must be in (0.5, 1)", args.confidence)));
+        return Err(CanaryCliError::Usage(format!(
+            "--confidence {} must be in (0.5, 1)",
+            args.confidence
+        )));
     }
     if args.output != "text" && args.output != "json" {
-        return Err(CanaryCliError::Usage(format!("--output {} must be text or json", args.output)));
+        return Err(CanaryCliError::Usage(format!(
+            "--output {} must be text or json",
+            args.output
+        )));
     }
     let b = read_samples(&args.baseline)?;
     let c = read_samples(&args.canary)?;
@@ -155,10 +172,17 @@ pub fn run_judge(args: JudgeArgs) -> Result<(String, i32), CanaryCliError> {
             ..JudgeParams::default()
         },
     };
-    let cfg = JudgeConfig { metrics: vec![metric], ..JudgeConfig::default() };
+    let cfg = JudgeConfig {
+        metrics: vec![metric],
+        ..JudgeConfig::default()
+    };
     let bs: Samples = [(args.name.clone(), b)].into();
     let cs: Samples = [(args.name.clone(), c)].into();
     let j = judge_step(&cfg, &bs, &cs);
-    let out = if args.output == "json" { serde_json::to_string_pretty(&j).unwrap_or_default() } else { render_text(&j) };
+    let out = if args.output == "json" {
+        serde_json::to_string_pretty(&j).unwrap_or_default()
+    } else {
+        render_text(&j)
+    };
     Ok((out, exit_code(j.verdict)))
 }

@@ -24,7 +24,13 @@ pub struct LiveGuard {
 
 impl Default for LiveGuard {
     fn default() -> Self {
-        LiveGuard { enabled: true, max_error_rate: 0.05, max_p99_ms: None, consecutive_windows: 3, min_requests: 1 }
+        LiveGuard {
+            enabled: true,
+            max_error_rate: 0.05,
+            max_p99_ms: None,
+            consecutive_windows: 3,
+            min_requests: 1,
+        }
     }
 }
 
@@ -48,19 +54,34 @@ pub struct GuardStatus {
 /// Evaluate the guard over `windows` (oldest first) for the `canary` variant.
 pub fn evaluate_guard(guard: &LiveGuard, windows: &[Window], canary: &str) -> GuardStatus {
     let need = guard.consecutive_windows.max(1);
-    let mut status = GuardStatus { tripped: false, consecutive: 0, remaining: need, last_error_rate: None, last_p99_ms: None, reason: None };
+    let mut status = GuardStatus {
+        tripped: false,
+        consecutive: 0,
+        remaining: need,
+        last_error_rate: None,
+        last_p99_ms: None,
+        reason: None,
+    };
     if !guard.enabled {
         return status;
     }
     let mut first = true;
     for w in windows.iter().rev() {
-        let Some(v) = w.variants.iter().find(|v| v.variant == canary && v.requests >= guard.min_requests.max(1)) else {
+        let Some(v) = w
+            .variants
+            .iter()
+            .find(|v| v.variant == canary && v.requests >= guard.min_requests.max(1))
+        else {
             continue;
         };
         let rate = v.errors as f64 / v.requests as f64;
         let mut why = Vec::new();
         if rate > guard.max_error_rate {
-            why.push(format!("error rate {:.1}% > {:.1}%", rate * 100.0, guard.max_error_rate * 100.0));
+            why.push(format!(
+                "error rate {:.1}% > {:.1}%",
+                rate * 100.0,
+                guard.max_error_rate * 100.0
+            ));
         }
         if let Some(max) = guard.max_p99_ms.filter(|m| v.p99_ms > *m) {
             why.push(format!("p99 {:.1} ms > {max:.1} ms", v.p99_ms));

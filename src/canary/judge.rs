@@ -85,7 +85,10 @@ pub struct StepJudgement {
 }
 
 fn clean(values: &[Option<f64>], missing: Missing) -> (Vec<f64>, usize, bool) {
-    let absent = values.iter().filter(|v| v.is_none_or(|x| !x.is_finite())).count();
+    let absent = values
+        .iter()
+        .filter(|v| v.is_none_or(|x| !x.is_finite()))
+        .count();
     let out = values
         .iter()
         .filter_map(|v| match v {
@@ -98,7 +101,11 @@ fn clean(values: &[Option<f64>], missing: Missing) -> (Vec<f64>, usize, bool) {
 }
 
 /// Judge one metric: canary against baseline.
-pub fn judge_metric(cfg: &MetricConfig, baseline: &[Option<f64>], canary: &[Option<f64>]) -> MetricJudgement {
+pub fn judge_metric(
+    cfg: &MetricConfig,
+    baseline: &[Option<f64>],
+    canary: &[Option<f64>],
+) -> MetricJudgement {
     let p = &cfg.params;
     let (b, mb, b_nodata) = clean(baseline, p.missing);
     let (c, mc, c_nodata) = clean(canary, p.missing);
@@ -141,7 +148,13 @@ pub fn judge_metric(cfg: &MetricConfig, baseline: &[Option<f64>], canary: &[Opti
         return j;
     }
     let (bm, cm) = (mean(&b), mean(&c));
-    j.effect_size = if bm != 0.0 { Some(cm / bm) } else if cm == 0.0 { Some(1.0) } else { None };
+    j.effect_size = if bm != 0.0 {
+        Some(cm / bm)
+    } else if cm == 0.0 {
+        Some(1.0)
+    } else {
+        None
+    };
     let mw = mann_whitney(&b, &c, p.confidence);
     let bound = (p.tolerance * mw.estimate.abs()).max(p.min_abs_shift);
     j.shift = Some(mw.estimate);
@@ -150,16 +163,43 @@ pub fn judge_metric(cfg: &MetricConfig, baseline: &[Option<f64>], canary: &[Opti
     j.bound = Some(bound);
     let effect_high = j.effect_size.is_none_or(|e| e >= p.effect_size_high);
     let effect_low = j.effect_size.is_some_and(|e| e <= p.effect_size_low);
-    let high = matches!(cfg.direction, Direction::Increase | Direction::Either) && mw.ci_low > bound && effect_high;
-    let low = matches!(cfg.direction, Direction::Decrease | Direction::Either) && mw.ci_high < -bound && effect_low;
-    let ci_text = format!("{:.0}% CI of shift [{:.4}, {:.4}]", p.confidence * 100.0, mw.ci_low, mw.ci_high);
-    let eff = j.effect_size.map(|e| format!("{e:.3}")).unwrap_or_else(|| "unbounded".into());
+    let high = matches!(cfg.direction, Direction::Increase | Direction::Either)
+        && mw.ci_low > bound
+        && effect_high;
+    let low = matches!(cfg.direction, Direction::Decrease | Direction::Either)
+        && mw.ci_high < -bound
+        && effect_low;
+    let ci_text = format!(
+        "{:.0}% CI of shift [{:.4}, {:.4}]",
+        p.confidence * 100.0,
+        mw.ci_low,
+        mw.ci_high
+    );
+    let eff = j
+        .effect_size
+        .map(|e| format!("{e:.3}"))
+        .unwrap_or_else(|| "unbounded".into());
     (j.classification, j.verdict, j.reason) = if high {
-        (Classification::High, Verdict::Fail, format!("canary higher: {ci_text} above +{bound:.4}, mean ratio {eff}"))
+        (
+            Classification::High,
+            Verdict::Fail,
+            format!("canary higher: {ci_text} above +{bound:.4}, mean ratio {eff}"),
+        )
     } else if low {
-        (Classification::Low, Verdict::Fail, format!("canary lower: {ci_text} below -{bound:.4}, mean ratio {eff}"))
+        (
+            Classification::Low,
+            Verdict::Fail,
+            format!("canary lower: {ci_text} below -{bound:.4}, mean ratio {eff}"),
+        )
     } else {
-        (Classification::Pass, Verdict::Pass, format!("no significant {} change: {ci_text}, mean ratio {eff}", direction_word(cfg.direction)))
+        (
+            Classification::Pass,
+            Verdict::Pass,
+            format!(
+                "no significant {} change: {ci_text}, mean ratio {eff}",
+                direction_word(cfg.direction)
+            ),
+        )
     };
     j
 }
@@ -194,29 +234,72 @@ pub fn judge_step(cfg: &JudgeConfig, baseline: &Samples, canary: &Samples) -> St
             )
         })
         .collect();
-    let judged: Vec<&MetricJudgement> = metrics.iter().filter(|m| m.classification != Classification::Nodata).collect();
+    let judged: Vec<&MetricJudgement> = metrics
+        .iter()
+        .filter(|m| m.classification != Classification::Nodata)
+        .collect();
     let total: f64 = judged.iter().map(|m| m.weight).sum();
-    let passed: f64 = judged.iter().filter(|m| m.verdict == Verdict::Pass).map(|m| m.weight).sum();
+    let passed: f64 = judged
+        .iter()
+        .filter(|m| m.verdict == Verdict::Pass)
+        .map(|m| m.weight)
+        .sum();
     let score = (total > 0.0).then(|| 100.0 * passed / total);
-    let nodata: Vec<&str> = metrics.iter().filter(|m| m.classification == Classification::Nodata).map(|m| m.name.as_str()).collect();
-    let critical_fail = metrics.iter().find(|m| m.critical && m.verdict == Verdict::Fail);
-    let critical_nodata = metrics.iter().find(|m| m.critical && m.classification == Classification::Nodata);
+    let nodata: Vec<&str> = metrics
+        .iter()
+        .filter(|m| m.classification == Classification::Nodata)
+        .map(|m| m.name.as_str())
+        .collect();
+    let critical_fail = metrics
+        .iter()
+        .find(|m| m.critical && m.verdict == Verdict::Fail);
+    let critical_nodata = metrics
+        .iter()
+        .find(|m| m.critical && m.classification == Classification::Nodata);
     let (verdict, reason) = if let Some(m) = critical_fail {
-        (Verdict::Fail, format!("critical metric {} failed: {}", m.name, m.reason))
+        (
+            Verdict::Fail,
+            format!("critical metric {} failed: {}", m.name, m.reason),
+        )
     } else if let Some(m) = critical_nodata {
-        (Verdict::Inconclusive, format!("critical metric {} has no data: {}", m.name, m.reason))
+        (
+            Verdict::Inconclusive,
+            format!("critical metric {} has no data: {}", m.name, m.reason),
+        )
     } else if let Some(s) = score {
-        let of = format!("{}/{} metrics pass, score {s:.0}", judged.iter().filter(|m| m.verdict == Verdict::Pass).count(), metrics.len());
+        let of = format!(
+            "{}/{} metrics pass, score {s:.0}",
+            judged.iter().filter(|m| m.verdict == Verdict::Pass).count(),
+            metrics.len()
+        );
         if s >= cfg.pass_score && nodata.is_empty() {
             (Verdict::Pass, of)
         } else if s >= cfg.pass_score || s >= cfg.marginal_score {
-            let extra = if nodata.is_empty() { String::new() } else { format!("; no data for {}", nodata.join(", ")) };
-            (Verdict::Warn, format!("{of} (marginal at {}){extra}", cfg.marginal_score))
+            let extra = if nodata.is_empty() {
+                String::new()
+            } else {
+                format!("; no data for {}", nodata.join(", "))
+            };
+            (
+                Verdict::Warn,
+                format!("{of} (marginal at {}){extra}", cfg.marginal_score),
+            )
         } else {
-            (Verdict::Fail, format!("{of}, below marginal {}", cfg.marginal_score))
+            (
+                Verdict::Fail,
+                format!("{of}, below marginal {}", cfg.marginal_score),
+            )
         }
     } else {
-        (Verdict::Inconclusive, "no metric had enough data to judge".to_string())
+        (
+            Verdict::Inconclusive,
+            "no metric had enough data to judge".to_string(),
+        )
     };
-    StepJudgement { score, verdict, reason, metrics }
+    StepJudgement {
+        score,
+        verdict,
+        reason,
+        metrics,
+    }
 }

@@ -15,8 +15,12 @@ pub mod stats;
 #[cfg(test)]
 mod tests;
 
-pub use config::{Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource, Missing};
+pub use config::{
+    Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource, Missing,
+};
 pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
-pub use judge::{Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step};
+pub use judge::{
+    Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step,
+};
 pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
 pub use samples::{VariantSeries, load_samples, variant_series};

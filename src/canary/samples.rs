@@ -40,23 +40,39 @@ impl VariantSeries {
 
 /// Extract `variant`'s series from `windows`.
 pub fn variant_series(windows: &[Window], variant: &str) -> VariantSeries {
-    let mut s = VariantSeries { variant: variant.into(), ..Default::default() };
+    let mut s = VariantSeries {
+        variant: variant.into(),
+        ..Default::default()
+    };
     for w in windows {
-        let v = w.variants.iter().find(|v| v.variant == variant).filter(|v| v.requests > 0);
+        let v = w
+            .variants
+            .iter()
+            .find(|v| v.variant == variant)
+            .filter(|v| v.requests > 0);
         s.seconds.push(w.second);
         s.requests.push(v.map_or(0, |v| v.requests));
         s.p50_ms.push(v.map(|v| v.p50_ms));
         s.p95_ms.push(v.map(|v| v.p95_ms));
         s.p99_ms.push(v.map(|v| v.p99_ms));
-        s.error_rate.push(v.map(|v| v.errors as f64 / v.requests as f64));
+        s.error_rate
+            .push(v.map(|v| v.errors as f64 / v.requests as f64));
     }
     s
 }
 
 /// Baseline and canary [`Samples`] for the load-sourced `metrics`, keyed by
 /// metric name (PromQL metrics are left for a `MetricsSource`).
-pub fn load_samples(windows: &[Window], baseline: &str, canary: &str, metrics: &[MetricConfig]) -> (Samples, Samples) {
-    let (bs, cs) = (variant_series(windows, baseline), variant_series(windows, canary));
+pub fn load_samples(
+    windows: &[Window],
+    baseline: &str,
+    canary: &str,
+    metrics: &[MetricConfig],
+) -> (Samples, Samples) {
+    let (bs, cs) = (
+        variant_series(windows, baseline),
+        variant_series(windows, canary),
+    );
     let mut b = Samples::new();
     let mut c = Samples::new();
     for m in metrics {

@@ -8,11 +8,16 @@ fn s(v: &[f64]) -> Vec<Option<f64>> {
 
 fn latency(base: f64, n: usize) -> Vec<f64> {
     // deterministic spread around `base`: +/- 10%
-    (0..n).map(|i| base * (0.9 + 0.2 * ((i * 37 % 101) as f64 / 100.0))).collect()
+    (0..n)
+        .map(|i| base * (0.9 + 0.2 * ((i * 37 % 101) as f64 / 100.0)))
+        .collect()
 }
 
 fn metric(direction: Direction) -> MetricConfig {
-    MetricConfig { direction, ..MetricConfig::load("p95", LoadMetric::P95, false) }
+    MetricConfig {
+        direction,
+        ..MetricConfig::load("p95", LoadMetric::P95, false)
+    }
 }
 
 #[test]
@@ -57,11 +62,18 @@ fn small_shift_within_tolerance_passes() {
     let c: Vec<f64> = b.iter().map(|x| x + 0.5).collect();
     let mut m = metric(Direction::Increase);
     m.params.min_abs_shift = 1.0;
-    assert_eq!(judge_metric(&m, &s(&b), &s(&c)).classification, Classification::Pass);
+    assert_eq!(
+        judge_metric(&m, &s(&b), &s(&c)).classification,
+        Classification::Pass
+    );
     m.params.min_abs_shift = 0.0;
     m.params.effect_size_high = 1.05;
     let j = judge_metric(&m, &s(&b), &s(&c));
-    assert_eq!(j.classification, Classification::Pass, "effect 1.0125 < 1.05: {j:?}");
+    assert_eq!(
+        j.classification,
+        Classification::Pass,
+        "effect 1.0125 < 1.05: {j:?}"
+    );
 }
 
 #[test]
@@ -78,7 +90,9 @@ fn ties_and_zeros() {
     assert_eq!(j.classification, Classification::Pass);
     assert_eq!(j.effect_size, Some(1.0));
     // canary erroring in most windows against a clean baseline
-    let c: Vec<f64> = (0..20).map(|i| if i % 5 == 0 { 0.0 } else { 0.2 }).collect();
+    let c: Vec<f64> = (0..20)
+        .map(|i| if i % 5 == 0 { 0.0 } else { 0.2 })
+        .collect();
     let j = judge_metric(&m, &s(&b), &s(&c));
     assert_eq!(j.classification, Classification::High, "{j:?}");
     assert_eq!(j.effect_size, None, "baseline mean 0: unbounded");
@@ -86,7 +100,10 @@ fn ties_and_zeros() {
     let b: Vec<f64> = (0..30).map(|i| f64::from(40 + i % 3)).collect();
     let c: Vec<f64> = (0..30).map(|i| f64::from(50 + i % 3)).collect();
     m.direction = Direction::Increase;
-    assert_eq!(judge_metric(&m, &s(&b), &s(&c)).classification, Classification::High);
+    assert_eq!(
+        judge_metric(&m, &s(&b), &s(&c)).classification,
+        Classification::High
+    );
 }
 
 #[test]
@@ -107,9 +124,15 @@ fn missing_values_policies() {
     b.push(None);
     let mut m = metric(Direction::Increase);
     let j = judge_metric(&m, &b, &b);
-    assert_eq!((j.baseline_n, j.missing, j.classification), (12, 4, Classification::Pass));
+    assert_eq!(
+        (j.baseline_n, j.missing, j.classification),
+        (12, 4, Classification::Pass)
+    );
     m.params.missing = Missing::Nodata;
-    assert_eq!(judge_metric(&m, &b, &b).classification, Classification::Nodata);
+    assert_eq!(
+        judge_metric(&m, &b, &b).classification,
+        Classification::Nodata
+    );
     m.params.missing = Missing::Zero;
     assert_eq!(judge_metric(&m, &b, &b).baseline_n, 14);
 }
@@ -146,7 +169,9 @@ fn step_scoring_and_critical() {
     assert_eq!(judge_step(&c, &base, &worse).verdict, Verdict::Warn);
 
     // a critical failure fails whatever the score
-    let errs: Vec<f64> = (0..30).map(|i| if i % 4 == 0 { 0.0 } else { 0.3 }).collect();
+    let errs: Vec<f64> = (0..30)
+        .map(|i| if i % 4 == 0 { 0.0 } else { 0.3 })
+        .collect();
     let broken = samples(&latency(40.0, 30), &latency(80.0, 30), &errs);
     let mut c = cfg();
     c.metrics[0].weight = 100.0;
@@ -171,16 +196,38 @@ fn step_without_data_is_inconclusive() {
 }
 
 fn window(second: u32, canary: Option<(u64, u64, f64)>) -> Window {
-    let mut variants = vec![VariantWindow { variant: "baseline".into(), requests: 95, errors: 0, p50_ms: 10.0, p95_ms: 40.0, p99_ms: 80.0 }];
+    let mut variants = vec![VariantWindow {
+        variant: "baseline".into(),
+        requests: 95,
+        errors: 0,
+        p50_ms: 10.0,
+        p95_ms: 40.0,
+        p99_ms: 80.0,
+    }];
     if let Some((requests, errors, p99)) = canary {
-        variants.push(VariantWindow { variant: "canary".into(), requests, errors, p50_ms: 11.0, p95_ms: 42.0, p99_ms: p99 });
+        variants.push(VariantWindow {
+            variant: "canary".into(),
+            requests,
+            errors,
+            p50_ms: 11.0,
+            p95_ms: 42.0,
+            p99_ms: p99,
+        });
     }
-    Window { second, variants, ..Default::default() }
+    Window {
+        second,
+        variants,
+        ..Default::default()
+    }
 }
 
 #[test]
 fn samples_from_windows() {
-    let ws = vec![window(0, Some((5, 1, 90.0))), window(1, None), window(2, Some((4, 0, 85.0)))];
+    let ws = vec![
+        window(0, Some((5, 1, 90.0))),
+        window(1, None),
+        window(2, Some((4, 0, 85.0))),
+    ];
     let (b, c) = load_samples(&ws, "baseline", "canary", &cfg().metrics);
     assert_eq!(b["p95 latency"], vec![Some(40.0); 3]);
     assert_eq!(c["p99 latency"], vec![Some(90.0), None, Some(85.0)]);
@@ -207,9 +254,16 @@ fn guard_counts_down_and_trips() {
     let st = evaluate_guard(&g, &[bad(1), bad(2), good(3)], "canary");
     assert_eq!((st.tripped, st.consecutive), (false, 0));
     // p99 limit
-    let g = LiveGuard { max_p99_ms: Some(50.0), consecutive_windows: 1, ..LiveGuard::default() };
+    let g = LiveGuard {
+        max_p99_ms: Some(50.0),
+        consecutive_windows: 1,
+        ..LiveGuard::default()
+    };
     assert!(evaluate_guard(&g, &[good(0)], "canary").tripped);
-    let off = LiveGuard { enabled: false, ..LiveGuard::default() };
+    let off = LiveGuard {
+        enabled: false,
+        ..LiveGuard::default()
+    };
     assert!(!evaluate_guard(&off, &[bad(0), bad(1), bad(2)], "canary").tripped);
 }
 
@@ -246,7 +300,15 @@ fn plan_defaults_and_validation() {
     )
     .unwrap();
     let keys: Vec<String> = bad.validate().into_iter().map(|i| i.key).collect();
-    for k in ["flag", "provider.kind", "steps[1]", "steps[2]", "judge.metrics[0].params.confidence", "hold_s", "judge.metrics[0].source"] {
+    for k in [
+        "flag",
+        "provider.kind",
+        "steps[1]",
+        "steps[2]",
+        "judge.metrics[0].params.confidence",
+        "hold_s",
+        "judge.metrics[0].source",
+    ] {
         assert!(keys.iter().any(|x| x == k), "missing {k} in {keys:?}");
     }
 }
@@ -257,7 +319,11 @@ fn cli_reads_samples_and_judges() {
     let b = dir.path().join("b.txt");
     let c = dir.path().join("c.txt");
     let text = |v: &[f64]| v.iter().map(|x| format!("{x}\n")).collect::<String>();
-    std::fs::write(&b, format!("# baseline p95\n{}NA\n", text(&latency(40.0, 20)))).unwrap();
+    std::fs::write(
+        &b,
+        format!("# baseline p95\n{}NA\n", text(&latency(40.0, 20))),
+    )
+    .unwrap();
     std::fs::write(&c, text(&latency(70.0, 20))).unwrap();
     let args = |output: &str| cli::JudgeArgs {
         baseline: b.clone(),

@@ -7,7 +7,9 @@ use std::time::Instant;
 use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
-use super::{FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, SecretRef, UnleashProvider};
+use super::{
+    FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, SecretRef, UnleashProvider,
+};
 
 /// `flightdeck flags ...`
 #[derive(Debug, Clone, Args)]
@@ -100,23 +102,36 @@ pub struct ProviderArgs {
 }
 
 fn usage(message: &str) -> FlagError {
-    FlagError::Invalid { flag: String::new(), origin: "command line".into(), message: message.into() }
+    FlagError::Invalid {
+        flag: String::new(),
+        origin: "command line".into(),
+        message: message.into(),
+    }
 }
 
 impl ProviderArgs {
     /// Build the chosen provider.
     pub async fn provider(&self) -> Result<Box<dyn FlagProvider>, FlagError> {
         match (&self.flags_file, &self.ofrep_url, &self.unleash_url) {
-            (Some(f), None, None) => Ok(Box::new(FileProvider::new(f, self.canary_variant.clone()))),
+            (Some(f), None, None) => {
+                Ok(Box::new(FileProvider::new(f, self.canary_variant.clone())))
+            }
             (None, Some(u), None) => {
                 let token = SecretRef::env(&self.token_env).resolve().await.ok();
                 Ok(Box::new(OfrepProvider::new(u, json!({}), token)))
             }
             (None, None, Some(u)) => {
                 let token = SecretRef::env(&self.token_env).resolve().await?;
-                Ok(Box::new(UnleashProvider::new(u, &self.unleash_project, &self.unleash_environment, token)))
+                Ok(Box::new(UnleashProvider::new(
+                    u,
+                    &self.unleash_project,
+                    &self.unleash_environment,
+                    token,
+                )))
             }
-            _ => Err(usage("choose exactly one of --flags-file, --ofrep-url, --unleash-url")),
+            _ => Err(usage(
+                "choose exactly one of --flags-file, --ofrep-url, --unleash-url",
+            )),
         }
     }
 }
@@ -136,7 +151,9 @@ fn state_line(s: &FlagState) -> String {
         s.flag,
         s.provider,
         if s.enabled { "on" } else { "off" },
-        s.rollout_percent.map(|p| format!("{p}%")).unwrap_or_else(|| "-".into()),
+        s.rollout_percent
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "-".into()),
         format_args!(" ({})", s.summary)
     )
 }
@@ -151,18 +168,29 @@ fn render(out: Output, text: String, json: Value) -> String {
 /// Run a flags subcommand; returns stdout and exit code (0 on success).
 pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
     match args.command {
-        FlagsCommand::Eval { flag, context, provider } => {
+        FlagsCommand::Eval {
+            flag,
+            context,
+            provider,
+        } => {
             let ctx: Value = serde_json::from_str(&context)
                 .map_err(|e| usage(&format!("--context is not JSON: {e}")))?;
             let e = match (&provider.flags_file, &provider.ofrep_url) {
-                (Some(f), None) if provider.unleash_url.is_none() => {
-                    FileProvider::new(f, None).load().await?.evaluate(&flag, &ctx)?
-                }
+                (Some(f), None) if provider.unleash_url.is_none() => FileProvider::new(f, None)
+                    .load()
+                    .await?
+                    .evaluate(&flag, &ctx)?,
                 (None, Some(u)) if provider.unleash_url.is_none() => {
                     let token = SecretRef::env(&provider.token_env).resolve().await.ok();
-                    OfrepProvider::new(u, json!({}), token).evaluate(&flag, &ctx).await?
+                    OfrepProvider::new(u, json!({}), token)
+                        .evaluate(&flag, &ctx)
+                        .await?
                 }
-                _ => return Err(usage("eval needs exactly one of --flags-file or --ofrep-url")),
+                _ => {
+                    return Err(usage(
+                        "eval needs exactly one of --flags-file or --ofrep-url",
+                    ));
+                }
             };
             let text = format!(
                 "{} = {} (variant {}, reason {:?})",
@@ -177,13 +205,24 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
             let s = provider.provider().await?.read(&flag).await?;
             Ok((render(provider.output, state_line(&s), json!(s)), 0))
         }
-        FlagsCommand::Set { flag, percent, provider } => {
+        FlagsCommand::Set {
+            flag,
+            percent,
+            provider,
+        } => {
             let p = provider.provider().await?;
             let t = Instant::now();
             let s = p.set_rollout(&flag, percent).await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let text = format!("set, confirmed in {ms:.1} ms: {}", state_line(&s));
-            Ok((render(provider.output, text, json!({"state": s, "confirmed_ms": ms})), 0))
+            Ok((
+                render(
+                    provider.output,
+                    text,
+                    json!({"state": s, "confirmed_ms": ms}),
+                ),
+                0,
+            ))
         }
         FlagsCommand::Rollback { flag, provider } => {
             let p = provider.provider().await?;
@@ -191,7 +230,14 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
             let s = p.rollback(&flag).await?;
             let ms = t.elapsed().as_secs_f64() * 1000.0;
             let text = format!("rolled back, confirmed in {ms:.1} ms: {}", state_line(&s));
-            Ok((render(provider.output, text, json!({"state": s, "confirmed_ms": ms})), 0))
+            Ok((
+                render(
+                    provider.output,
+                    text,
+                    json!({"state": s, "confirmed_ms": ms}),
+                ),
+                0,
+            ))
         }
     }
 }

@@ -75,9 +75,11 @@ impl Doc {
             Value::Number(n) => Doc::Number(n.clone()),
             Value::String(s) => Doc::String(s.clone()),
             Value::Array(a) => Doc::Array(a.iter().map(Doc::from_value).collect()),
-            Value::Object(m) => {
-                Doc::Object(m.iter().map(|(k, v)| (k.clone(), Doc::from_value(v))).collect())
-            }
+            Value::Object(m) => Doc::Object(
+                m.iter()
+                    .map(|(k, v)| (k.clone(), Doc::from_value(v)))
+                    .collect(),
+            ),
         }
     }
 }

@@ -20,7 +20,10 @@ impl FileProvider {
     /// A provider over `path`; `canary_variant` names the canary (default
     /// `canary`, else `on`).
     pub fn new(path: impl Into<PathBuf>, canary_variant: Option<String>) -> FileProvider {
-        FileProvider { path: path.into(), canary_variant }
+        FileProvider {
+            path: path.into(),
+            canary_variant,
+        }
     }
 
     /// The file path.
@@ -30,11 +33,13 @@ impl FileProvider {
 
     /// Read and parse the file.
     pub async fn load(&self) -> Result<FlagFile, FlagError> {
-        let text = tokio::fs::read_to_string(&self.path).await.map_err(|source| FlagError::Io {
-            path: self.path.display().to_string(),
-            action: "read",
-            source,
-        })?;
+        let text = tokio::fs::read_to_string(&self.path)
+            .await
+            .map_err(|source| FlagError::Io {
+                path: self.path.display().to_string(),
+                action: "read",
+                source,
+            })?;
         FlagFile::parse(&text, &self.path.display().to_string())
     }
 
@@ -58,21 +63,37 @@ impl FileProvider {
 /// Write `bytes` to `path` atomically: temp file in the same directory, fsync,
 /// rename over the target.
 pub async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), FlagError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let name = path.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_else(|| "flags.json".into());
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_else(|| "flags.json".into());
     let nanos = chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default();
     let tmp = dir.join(format!(".{name}.tmp-{}-{nanos}", std::process::id()));
     let io = |action: &'static str, p: &Path| {
         let p = p.display().to_string();
-        move |source| FlagError::Io { path: p, action, source }
+        move |source| FlagError::Io {
+            path: p,
+            action,
+            source,
+        }
     };
     let result = async {
         use tokio::io::AsyncWriteExt;
-        let mut f = tokio::fs::File::create(&tmp).await.map_err(io("create temp file", &tmp))?;
-        f.write_all(bytes).await.map_err(io("write temp file", &tmp))?;
+        let mut f = tokio::fs::File::create(&tmp)
+            .await
+            .map_err(io("create temp file", &tmp))?;
+        f.write_all(bytes)
+            .await
+            .map_err(io("write temp file", &tmp))?;
         f.sync_all().await.map_err(io("sync temp file", &tmp))?;
         drop(f);
-        tokio::fs::rename(&tmp, path).await.map_err(io("rename temp file over", path))
+        tokio::fs::rename(&tmp, path)
+            .await
+            .map_err(io("rename temp file over", path))
     }
     .await;
     if result.is_err() {
@@ -88,7 +109,9 @@ impl FlagProvider for FileProvider {
     }
 
     async fn read(&self, flag: &str) -> Result<FlagState, FlagError> {
-        self.load().await?.state(flag, self.canary_variant.as_deref())
+        self.load()
+            .await?
+            .state(flag, self.canary_variant.as_deref())
     }
 
     async fn set_rollout(&self, flag: &str, percent: f64) -> Result<FlagState, FlagError> {

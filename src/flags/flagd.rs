@@ -63,10 +63,17 @@ impl FlagFile {
             parse_err(
                 origin,
                 "$",
-                format!("invalid JSON at line {} column {}: {e}", e.line(), e.column()),
+                format!(
+                    "invalid JSON at line {} column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
             )
         })?;
-        let file = FlagFile { origin: origin.to_string(), doc };
+        let file = FlagFile {
+            origin: origin.to_string(),
+            doc,
+        };
         file.validate()?;
         Ok(file)
     }
@@ -74,10 +81,18 @@ impl FlagFile {
     fn validate(&self) -> Result<(), FlagError> {
         let o = &self.origin;
         let Doc::Object(_) = &self.doc else {
-            return Err(parse_err(o, "$", "the document must be an object with a \"flags\" member"));
+            return Err(parse_err(
+                o,
+                "$",
+                "the document must be an object with a \"flags\" member",
+            ));
         };
         let Some(Doc::Object(flags)) = self.doc.get("flags") else {
-            return Err(parse_err(o, "$.flags", "missing or not an object (flagd files have {\"flags\": {NAME: {...}}})"));
+            return Err(parse_err(
+                o,
+                "$.flags",
+                "missing or not an object (flagd files have {\"flags\": {NAME: {...}}})",
+            ));
         };
         for (name, def) in flags {
             let p = format!("$.flags.{name}");
@@ -87,38 +102,81 @@ impl FlagFile {
             match def.get("state") {
                 Some(Doc::String(s)) if s == "ENABLED" || s == "DISABLED" => {}
                 Some(other) => {
-                    return Err(parse_err(o, &format!("{p}.state"), format!(
-                        "expected \"ENABLED\" or \"DISABLED\", found {}", serde_json::to_string(other).unwrap_or_default()
-                    )));
+                    return Err(parse_err(
+                        o,
+                        &format!("{p}.state"),
+                        format!(
+                            "expected \"ENABLED\" or \"DISABLED\", found {}",
+                            serde_json::to_string(other).unwrap_or_default()
+                        ),
+                    ));
                 }
-                None => return Err(parse_err(o, &format!("{p}.state"), "missing (\"ENABLED\" or \"DISABLED\")")),
+                None => {
+                    return Err(parse_err(
+                        o,
+                        &format!("{p}.state"),
+                        "missing (\"ENABLED\" or \"DISABLED\")",
+                    ));
+                }
             }
             let Some(Doc::Object(variants)) = def.get("variants") else {
-                return Err(parse_err(o, &format!("{p}.variants"), "missing or not an object of variant name -> value"));
+                return Err(parse_err(
+                    o,
+                    &format!("{p}.variants"),
+                    "missing or not an object of variant name -> value",
+                ));
             };
             if variants.is_empty() {
-                return Err(parse_err(o, &format!("{p}.variants"), "no variants defined"));
+                return Err(parse_err(
+                    o,
+                    &format!("{p}.variants"),
+                    "no variants defined",
+                ));
             }
             match def.get("defaultVariant") {
                 Some(Doc::String(d)) if variants.iter().any(|(k, _)| k == d) => {}
                 Some(Doc::String(d)) => {
-                    return Err(parse_err(o, &format!("{p}.defaultVariant"), format!(
-                        "\"{d}\" is not one of the variants ({})",
-                        variants.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>().join(", ")
-                    )));
+                    return Err(parse_err(
+                        o,
+                        &format!("{p}.defaultVariant"),
+                        format!(
+                            "\"{d}\" is not one of the variants ({})",
+                            variants
+                                .iter()
+                                .map(|(k, _)| k.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
                 }
                 Some(Doc::Null) => {}
-                _ => return Err(parse_err(o, &format!("{p}.defaultVariant"), "missing or not a string")),
+                _ => {
+                    return Err(parse_err(
+                        o,
+                        &format!("{p}.defaultVariant"),
+                        "missing or not a string",
+                    ));
+                }
             }
             match def.get("targeting") {
                 None | Some(Doc::Object(_)) | Some(Doc::Null) => {}
-                Some(_) => return Err(parse_err(o, &format!("{p}.targeting"), "must be a JSONLogic object")),
+                Some(_) => {
+                    return Err(parse_err(
+                        o,
+                        &format!("{p}.targeting"),
+                        "must be a JSONLogic object",
+                    ));
+                }
             }
         }
-        if let Some(ev) = self.doc.get("$evaluators") {
-            if !matches!(ev, Doc::Object(_)) {
-                return Err(parse_err(o, "$.$evaluators", "must be an object of name -> JSONLogic rule"));
-            }
+        if let Some(ev) = self.doc.get("$evaluators")
+            && !matches!(ev, Doc::Object(_))
+        {
+            return Err(parse_err(
+                o,
+                "$.$evaluators",
+                "must be an object of name -> JSONLogic rule",
+            ));
         }
         Ok(())
     }
@@ -174,7 +232,11 @@ impl FlagFile {
     }
 
     /// Which variant is the canary: `configured`, else `canary`, else `on`.
-    pub fn canary_variant(&self, flag: &str, configured: Option<&str>) -> Result<String, FlagError> {
+    pub fn canary_variant(
+        &self,
+        flag: &str,
+        configured: Option<&str>,
+    ) -> Result<String, FlagError> {
         let names = Self::variant_names(self.flag_doc(flag)?);
         let pick = match configured {
             Some(c) => names.iter().find(|n| *n == c),
@@ -194,8 +256,14 @@ impl FlagFile {
 
     /// Resolve `{"$ref": NAME}` against `$evaluators`, as flagd does at load.
     fn resolved_targeting(&self, flag: &str, def: &Doc) -> Result<Option<Value>, FlagError> {
-        let Some(t) = def.get("targeting") else { return Ok(None) };
-        let evaluators = self.doc.get("$evaluators").map(Doc::to_value).unwrap_or(json!({}));
+        let Some(t) = def.get("targeting") else {
+            return Ok(None);
+        };
+        let evaluators = self
+            .doc
+            .get("$evaluators")
+            .map(Doc::to_value)
+            .unwrap_or(json!({}));
         let mut v = t.to_value();
         resolve_refs(&mut v, &evaluators, 0).map_err(|m| self.invalid(flag, m))?;
         match &v {
@@ -209,16 +277,28 @@ impl FlagFile {
     pub fn evaluate(&self, flag: &str, context: &Value) -> Result<EvaluatedFlag, FlagError> {
         let def = self.flag_doc(flag)?;
         if matches!(def.get("state"), Some(Doc::String(s)) if s == "DISABLED") {
-            return Ok(EvaluatedFlag { flag: flag.into(), variant: None, value: Value::Null, reason: EvalReason::Disabled });
+            return Ok(EvaluatedFlag {
+                flag: flag.into(),
+                variant: None,
+                value: Value::Null,
+                reason: EvalReason::Disabled,
+            });
         }
-        let variants = def.get("variants").map(Doc::to_value).unwrap_or(Value::Null);
+        let variants = def
+            .get("variants")
+            .map(Doc::to_value)
+            .unwrap_or(Value::Null);
         let default = match def.get("defaultVariant") {
             Some(Doc::String(s)) => Some(s.clone()),
             _ => None,
         };
         let serve = |name: Option<String>, reason| EvaluatedFlag {
             flag: flag.to_string(),
-            value: name.as_ref().and_then(|n| variants.get(n)).cloned().unwrap_or(Value::Null),
+            value: name
+                .as_ref()
+                .and_then(|n| variants.get(n))
+                .cloned()
+                .unwrap_or(Value::Null),
             variant: name,
             reason,
         };
@@ -241,16 +321,28 @@ impl FlagFile {
             Value::String(s) if s.is_empty() => return Ok(serve(default, EvalReason::Default)),
             Value::String(s) => s,
             Value::Bool(b) => b.to_string(),
-            other => return Err(self.invalid(flag, format!("targeting returned {other}, not a variant name"))),
+            other => {
+                return Err(self.invalid(
+                    flag,
+                    format!("targeting returned {other}, not a variant name"),
+                ));
+            }
         };
         if variants.get(&name).is_none() {
-            return Err(self.invalid(flag, format!("targeting returned variant \"{name}\", which is not defined in variants")));
+            return Err(self.invalid(
+                flag,
+                format!("targeting returned variant \"{name}\", which is not defined in variants"),
+            ));
         }
         Ok(serve(Some(name), EvalReason::TargetingMatch))
     }
 
     /// The flag's state, with the canary share of its `fractional` targeting.
-    pub fn state(&self, flag: &str, configured_canary: Option<&str>) -> Result<FlagState, FlagError> {
+    pub fn state(
+        &self,
+        flag: &str,
+        configured_canary: Option<&str>,
+    ) -> Result<FlagState, FlagError> {
         let def = self.flag_doc(flag)?;
         let enabled = matches!(def.get("state"), Some(Doc::String(s)) if s == "ENABLED");
         let variants = Self::variant_names(def);
@@ -266,13 +358,32 @@ impl FlagFile {
                 let buckets = split_entries(entries);
                 let total: u64 = buckets.iter().map(|(_, w)| w).sum();
                 let cw: u64 = buckets.iter().filter(|(n, _)| n == c).map(|(_, w)| w).sum();
-                let pct = if total == 0 { 0.0 } else { 100.0 * cw as f64 / total as f64 };
-                let text = buckets.iter().map(|(n, w)| format!("{n} {w}")).collect::<Vec<_>>().join(" / ");
+                let pct = if total == 0 {
+                    0.0
+                } else {
+                    100.0 * cw as f64 / total as f64
+                };
+                let text = buckets
+                    .iter()
+                    .map(|(n, w)| format!("{n} {w}"))
+                    .collect::<Vec<_>>()
+                    .join(" / ");
                 (Some(pct), format!("fractional {text}"))
             }
-            (None, Some(c)) if targeting.as_ref().is_none_or(|t| t.as_object().is_some_and(|m| m.is_empty())) => {
-                let pct = if default_variant.as_deref() == Some(c.as_str()) { 100.0 } else { 0.0 };
-                (Some(pct), format!("static {}", default_variant.clone().unwrap_or_default()))
+            (None, Some(c))
+                if targeting
+                    .as_ref()
+                    .is_none_or(|t| t.as_object().is_some_and(|m| m.is_empty())) =>
+            {
+                let pct = if default_variant.as_deref() == Some(c.as_str()) {
+                    100.0
+                } else {
+                    0.0
+                };
+                (
+                    Some(pct),
+                    format!("static {}", default_variant.clone().unwrap_or_default()),
+                )
             }
             (None, _) => (None, "targeting without fractional".to_string()),
             (Some(_), None) => (None, "fractional, no canary variant".to_string()),
@@ -293,13 +404,26 @@ impl FlagFile {
     /// set the flag `ENABLED`. The other entry gets the rest. Whole percentages
     /// are written as weights out of 100, others out of 10000 (0.01% steps).
     /// A flag with no targeting gets `fractional` [canary, default].
-    pub fn set_canary_percent(&mut self, flag: &str, configured_canary: Option<&str>, percent: f64) -> Result<(), FlagError> {
+    pub fn set_canary_percent(
+        &mut self,
+        flag: &str,
+        configured_canary: Option<&str>,
+        percent: f64,
+    ) -> Result<(), FlagError> {
         check_percent(percent)?;
         let canary = self.canary_variant(flag, configured_canary)?;
-        let (scale, cw) = if percent.fract() == 0.0 { (100u64, percent as u64) } else { (10_000, (percent * 100.0).round() as u64) };
+        let (scale, cw) = if percent.fract() == 0.0 {
+            (100u64, percent as u64)
+        } else {
+            (10_000, (percent * 100.0).round() as u64)
+        };
         let rest = scale - cw;
         let origin = self.origin.clone();
-        let invalid = |m: String| FlagError::Invalid { flag: flag.to_string(), origin: origin.clone(), message: m };
+        let invalid = |m: String| FlagError::Invalid {
+            flag: flag.to_string(),
+            origin: origin.clone(),
+            message: m,
+        };
         let def = self
             .doc
             .get_mut("flags")
@@ -357,8 +481,15 @@ impl FlagFile {
                 None => {
                     // new canary entry goes first, so raising the share keeps
                     // already-canary users on the canary
-                    let at = if matches!(entries.first(), Some(Doc::Array(_))) { 0 } else { 1 };
-                    entries.insert(at, Doc::Array(vec![Doc::String(canary.clone()), weight(cw)]));
+                    let at = if matches!(entries.first(), Some(Doc::Array(_))) {
+                        0
+                    } else {
+                        1
+                    };
+                    entries.insert(
+                        at,
+                        Doc::Array(vec![Doc::String(canary.clone()), weight(cw)]),
+                    );
                 }
             }
         }
@@ -368,7 +499,11 @@ impl FlagFile {
 }
 
 /// Evaluate `flag` in the flagd file text `flag_file_json` for `context`.
-pub fn evaluate(flag_file_json: &str, flag: &str, context: &Value) -> Result<EvaluatedFlag, FlagError> {
+pub fn evaluate(
+    flag_file_json: &str,
+    flag: &str,
+    context: &Value,
+) -> Result<EvaluatedFlag, FlagError> {
     FlagFile::parse(flag_file_json, "<flags>")?.evaluate(flag, context)
 }
 

@@ -21,7 +21,10 @@ fn err<T>(msg: impl Into<String>) -> Result<T, LogicError> {
 pub fn eval(rule: &Value, data: &Value) -> R {
     match rule {
         Value::Array(items) => Ok(Value::Array(
-            items.iter().map(|r| eval(r, data)).collect::<Result<_, _>>()?,
+            items
+                .iter()
+                .map(|r| eval(r, data))
+                .collect::<Result<_, _>>()?,
         )),
         Value::Object(map) if map.len() == 1 => {
             let (op, args) = map.iter().next().expect("one entry");
@@ -112,7 +115,11 @@ fn apply(op: &str, args: &Value, data: &Value) -> R {
                 a.first().unwrap_or(&Value::Null),
                 a.get(1).unwrap_or(&Value::Null),
             );
-            let eq = if op.len() == 3 { x == y || num_eq(x, y) } else { loose_eq(x, y) };
+            let eq = if op.len() == 3 {
+                x == y || num_eq(x, y)
+            } else {
+                loose_eq(x, y)
+            };
             Ok(Value::Bool(if op.starts_with('!') { !eq } else { eq }))
         }
         "<" | ">" | "<=" | ">=" => compare(op, &eval_args(args, data)?),
@@ -131,9 +138,13 @@ fn apply(op: &str, args: &Value, data: &Value) -> R {
         "starts_with" | "ends_with" => {
             let a = eval_args(args, data)?;
             match (a.first(), a.get(1)) {
-                (Some(Value::String(s)), Some(Value::String(p))) => Ok(Value::Bool(
-                    if op == "starts_with" { s.starts_with(p.as_str()) } else { s.ends_with(p.as_str()) },
-                )),
+                (Some(Value::String(s)), Some(Value::String(p))) => {
+                    Ok(Value::Bool(if op == "starts_with" {
+                        s.starts_with(p.as_str())
+                    } else {
+                        s.ends_with(p.as_str())
+                    }))
+                }
                 // flagd logs and yields null when an operand is not a string
                 _ => Ok(Value::Null),
             }
@@ -228,7 +239,12 @@ fn parse_semver(v: &Value) -> Option<semver::Version> {
     let s = to_str(v);
     let s = s.trim().trim_start_matches(['v', 'V']);
     // flagd accepts "1" and "1.2"; pad to a full version
-    let dots = s.split(['-', '+']).next().unwrap_or("").matches('.').count();
+    let dots = s
+        .split(['-', '+'])
+        .next()
+        .unwrap_or("")
+        .matches('.')
+        .count();
     let padded = match dots {
         0 => format!("{s}.0.0"),
         1 => format!("{s}.0"),
@@ -281,10 +297,14 @@ pub fn parse_fractional(a: &[Value]) -> Result<(Option<String>, Vec<Bucket>), Lo
     let mut buckets = Vec::with_capacity(rest.len());
     for (i, entry) in rest.iter().enumerate() {
         let Value::Array(e) = entry else {
-            return err(format!("fractional: entry {i} is not an array [variant, weight]"));
+            return err(format!(
+                "fractional: entry {i} is not an array [variant, weight]"
+            ));
         };
         let variant = match e.first() {
-            Some(v @ (Value::String(_) | Value::Bool(_) | Value::Number(_) | Value::Null)) => v.clone(),
+            Some(v @ (Value::String(_) | Value::Bool(_) | Value::Number(_) | Value::Null)) => {
+                v.clone()
+            }
             _ => return err(format!("fractional: entry {i} needs a variant name first")),
         };
         let weight = match e.get(1) {
@@ -293,13 +313,21 @@ pub fn parse_fractional(a: &[Value]) -> Result<(Option<String>, Vec<Bucket>), Lo
             Some(_) => return err(format!("fractional: entry {i} weight must be a number")),
         };
         if weight.fract() != 0.0 {
-            return err(format!("fractional: entry {i} weight {weight} is not a whole number"));
+            return err(format!(
+                "fractional: entry {i} weight {weight} is not a whole number"
+            ));
         }
-        buckets.push(Bucket { variant, weight: weight.max(0.0) as u64 });
+        buckets.push(Bucket {
+            variant,
+            weight: weight.max(0.0) as u64,
+        });
     }
     let total: u64 = buckets.iter().map(|b| b.weight).sum();
     if total > i32::MAX as u64 {
-        return err(format!("fractional: weights sum to {total}, above {}", i32::MAX));
+        return err(format!(
+            "fractional: weights sum to {total}, above {}",
+            i32::MAX
+        ));
     }
     Ok((by, buckets))
 }
@@ -351,24 +379,84 @@ mod tests {
     #[test]
     fn operators_follow_jsonlogic() {
         let d = json!({"email": "ann@example.com", "tier": 3, "tags": ["beta"], "app": {"version": "2.14.0"}});
-        assert_eq!(ev(json!({"==": [{"var": "tier"}, "3"]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"!=": [{"var": "tier"}, 3]}), d.clone()), json!(false));
-        assert_eq!(ev(json!({"in": ["beta", {"var": "tags"}]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"in": ["example", {"var": "email"}]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"ends_with": [{"var": "email"}, "@example.com"]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"starts_with": [{"var": "email"}, "bob"]}), d.clone()), json!(false));
-        assert_eq!(ev(json!({"<": [1, {"var": "tier"}, 5]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({">": [{"var": "tier"}, 5]}), d.clone()), json!(false));
-        assert_eq!(ev(json!({"and": [true, {"var": "tier"}]}), d.clone()), json!(3));
-        assert_eq!(ev(json!({"or": [0, "", {"var": "missing"}, "x"]}), d.clone()), json!("x"));
-        assert_eq!(ev(json!({"!": [{"var": "missing"}]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"var": ["missing", "dflt"]}), d.clone()), json!("dflt"));
-        assert_eq!(ev(json!({"var": "app.version"}), d.clone()), json!("2.14.0"));
-        assert_eq!(ev(json!({"if": [false, "a", {"var": "tier"}, "b", "c"]}), d.clone()), json!("b"));
+        assert_eq!(
+            ev(json!({"==": [{"var": "tier"}, "3"]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"!=": [{"var": "tier"}, 3]}), d.clone()),
+            json!(false)
+        );
+        assert_eq!(
+            ev(json!({"in": ["beta", {"var": "tags"}]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"in": ["example", {"var": "email"}]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(
+                json!({"ends_with": [{"var": "email"}, "@example.com"]}),
+                d.clone()
+            ),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"starts_with": [{"var": "email"}, "bob"]}), d.clone()),
+            json!(false)
+        );
+        assert_eq!(
+            ev(json!({"<": [1, {"var": "tier"}, 5]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({">": [{"var": "tier"}, 5]}), d.clone()),
+            json!(false)
+        );
+        assert_eq!(
+            ev(json!({"and": [true, {"var": "tier"}]}), d.clone()),
+            json!(3)
+        );
+        assert_eq!(
+            ev(json!({"or": [0, "", {"var": "missing"}, "x"]}), d.clone()),
+            json!("x")
+        );
+        assert_eq!(
+            ev(json!({"!": [{"var": "missing"}]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"var": ["missing", "dflt"]}), d.clone()),
+            json!("dflt")
+        );
+        assert_eq!(
+            ev(json!({"var": "app.version"}), d.clone()),
+            json!("2.14.0")
+        );
+        assert_eq!(
+            ev(
+                json!({"if": [false, "a", {"var": "tier"}, "b", "c"]}),
+                d.clone()
+            ),
+            json!("b")
+        );
         assert_eq!(ev(json!({"if": [false, "a", "c"]}), d.clone()), json!("c"));
-        assert_eq!(ev(json!({"sem_ver": [{"var": "app.version"}, ">=", "2.13.9"]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"sem_ver": ["v2.14.0", "^", "2.0.0"]}), d.clone()), json!(true));
-        assert_eq!(ev(json!({"sem_ver": ["2.14.0", "~", "2.13.0"]}), d.clone()), json!(false));
+        assert_eq!(
+            ev(
+                json!({"sem_ver": [{"var": "app.version"}, ">=", "2.13.9"]}),
+                d.clone()
+            ),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"sem_ver": ["v2.14.0", "^", "2.0.0"]}), d.clone()),
+            json!(true)
+        );
+        assert_eq!(
+            ev(json!({"sem_ver": ["2.14.0", "~", "2.13.0"]}), d.clone()),
+            json!(false)
+        );
         assert!(eval(&json!({"nope": [1]}), &d).is_err());
     }
 

@@ -110,7 +110,9 @@ pub enum FlagError {
         message: String,
     },
     /// The provider cannot change flags.
-    #[error("{provider} is read-only: {operation} is not possible (use a file or Unleash provider to change flags)")]
+    #[error(
+        "{provider} is read-only: {operation} is not possible (use a file or Unleash provider to change flags)"
+    )]
     ReadOnly {
         /// Provider name.
         provider: String,

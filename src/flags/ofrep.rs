@@ -55,19 +55,35 @@ impl OfrepProvider {
         if let Some(t) = &self.token {
             req = req.bearer_auth(t.expose());
         }
-        let resp = req.send().await.map_err(|e| self.err(&url, e.to_string()))?;
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| self.err(&url, e.to_string()))?;
         let status = resp.status();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
         if status.as_u16() == 404 {
-            return Err(FlagError::FlagNotFound { flag: flag.into(), origin: url, known: vec![] });
+            return Err(FlagError::FlagNotFound {
+                flag: flag.into(),
+                origin: url,
+                known: vec![],
+            });
         }
         if !status.is_success() {
             let code = body.get("errorCode").and_then(Value::as_str).unwrap_or("");
-            let details = body.get("errorDetails").and_then(Value::as_str).unwrap_or("");
-            return Err(self.err(&url, format!("HTTP {status} {code} {details}").trim().to_string()));
+            let details = body
+                .get("errorDetails")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            return Err(self.err(
+                &url,
+                format!("HTTP {status} {code} {details}").trim().to_string(),
+            ));
         }
         let value = body.get("value").cloned().unwrap_or(Value::Null);
-        let variant = body.get("variant").and_then(Value::as_str).map(str::to_string);
+        let variant = body
+            .get("variant")
+            .and_then(Value::as_str)
+            .map(str::to_string);
         let reason = match body.get("reason").and_then(Value::as_str).unwrap_or("") {
             "STATIC" => EvalReason::Static,
             "TARGETING_MATCH" => EvalReason::TargetingMatch,
@@ -76,7 +92,12 @@ impl OfrepProvider {
             "SPLIT" => EvalReason::Split,
             _ => EvalReason::Unknown,
         };
-        Ok(EvaluatedFlag { flag: flag.into(), variant, value, reason })
+        Ok(EvaluatedFlag {
+            flag: flag.into(),
+            variant,
+            value,
+            reason,
+        })
     }
 }
 
@@ -109,10 +130,16 @@ impl FlagProvider for OfrepProvider {
     }
 
     async fn set_rollout(&self, _flag: &str, _percent: f64) -> Result<FlagState, FlagError> {
-        Err(FlagError::ReadOnly { provider: "OFREP".into(), operation: "set rollout" })
+        Err(FlagError::ReadOnly {
+            provider: "OFREP".into(),
+            operation: "set rollout",
+        })
     }
 
     async fn rollback(&self, _flag: &str) -> Result<FlagState, FlagError> {
-        Err(FlagError::ReadOnly { provider: "OFREP".into(), operation: "rollback" })
+        Err(FlagError::ReadOnly {
+            provider: "OFREP".into(),
+            operation: "rollback",
+        })
     }
 }

@@ -64,7 +64,9 @@ pub enum SecretError {
 impl SecretRef {
     /// An env reference.
     pub fn env(name: &str) -> SecretRef {
-        SecretRef::Env { env: name.to_string() }
+        SecretRef::Env {
+            env: name.to_string(),
+        }
     }
 
     /// Resolve the reference (async so that remote stores fit the same call).
@@ -96,7 +98,11 @@ impl Secret {
 
     /// Replace any occurrence of the value in `text` with `***`.
     pub fn scrub(&self, text: &str) -> String {
-        if self.0.is_empty() { text.to_string() } else { text.replace(&self.0, "***") }
+        if self.0.is_empty() {
+            text.to_string()
+        } else {
+            text.replace(&self.0, "***")
+        }
     }
 }
 
@@ -126,8 +132,13 @@ mod tests {
             .try_into()
             .unwrap();
         assert_eq!(r, SecretRef::env("X_TOKEN"));
-        let e = serde_json::from_str::<SecretRef>(r#"{"aws_secret":"preprod/unleash","key":"token"}"#).unwrap_err();
-        assert!(e.to_string().contains("AWS Secrets Manager is not built"), "{e}");
+        let e =
+            serde_json::from_str::<SecretRef>(r#"{"aws_secret":"preprod/unleash","key":"token"}"#)
+                .unwrap_err();
+        assert!(
+            e.to_string().contains("AWS Secrets Manager is not built"),
+            "{e}"
+        );
         assert!(serde_json::from_str::<SecretRef>(r#"{"envv":"X"}"#).is_err());
         assert_eq!(serde_json::to_string(&r).unwrap(), r#"{"env":"X_TOKEN"}"#);
     }
@@ -138,6 +149,9 @@ mod tests {
         assert_eq!(format!("{s}"), "***");
         assert!(!format!("{s:?}").contains("hunter2"));
         assert!(!format!("{:?}", Some(s.clone())).contains("hunter2"));
-        assert_eq!(s.scrub("bad token hunter2-token here"), "bad token *** here");
+        assert_eq!(
+            s.scrub("bad token hunter2-token here"),
+            "bad token *** here"
+        );
     }
 }

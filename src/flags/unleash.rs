@@ -73,11 +73,19 @@ impl UnleashProvider {
     /// Resolve the token reference and build the provider.
     pub async fn from_config(cfg: &UnleashConfig) -> Result<UnleashProvider, FlagError> {
         let token = cfg.token.resolve().await?;
-        Ok(UnleashProvider::new(&cfg.url, &cfg.project, &cfg.environment, token))
+        Ok(UnleashProvider::new(
+            &cfg.url,
+            &cfg.project,
+            &cfg.environment,
+            token,
+        ))
     }
 
     fn feature_url(&self, flag: &str) -> String {
-        format!("{}/api/admin/projects/{}/features/{flag}", self.base, self.project)
+        format!(
+            "{}/api/admin/projects/{}/features/{flag}",
+            self.base, self.project
+        )
     }
 
     fn err(&self, url: &str, message: impl AsRef<str>) -> FlagError {
@@ -88,7 +96,12 @@ impl UnleashProvider {
         }
     }
 
-    async fn call(&self, method: reqwest::Method, url: &str, body: Option<Value>) -> Result<(u16, Value), FlagError> {
+    async fn call(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<(u16, Value), FlagError> {
         let mut req = self
             .client
             .request(method, url)
@@ -103,7 +116,12 @@ impl UnleashProvider {
         Ok((status, value))
     }
 
-    async fn expect_ok(&self, method: reqwest::Method, url: &str, body: Option<Value>) -> Result<Value, FlagError> {
+    async fn expect_ok(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<Value>,
+    ) -> Result<Value, FlagError> {
         let (status, v) = self.call(method, url, body).await?;
         if (200..300).contains(&status) {
             return Ok(v);
@@ -126,7 +144,11 @@ impl UnleashProvider {
         let url = self.feature_url(flag);
         let (status, v) = self.call(reqwest::Method::GET, &url, None).await?;
         if status == 404 {
-            return Err(FlagError::FlagNotFound { flag: flag.into(), origin: url, known: vec![] });
+            return Err(FlagError::FlagNotFound {
+                flag: flag.into(),
+                origin: url,
+                known: vec![],
+            });
         }
         if !(200..300).contains(&status) {
             return Err(self.err(&url, format!("HTTP {status}: {v}")));
@@ -134,26 +156,50 @@ impl UnleashProvider {
         let env = v
             .get("environments")
             .and_then(Value::as_array)
-            .and_then(|envs| envs.iter().find(|e| e.get("name").and_then(Value::as_str) == Some(&self.environment)))
-            .ok_or_else(|| self.err(&url, format!("environment \"{}\" not found on the feature", self.environment)))?;
-        let strategies = env.get("strategies").and_then(Value::as_array).cloned().unwrap_or_default();
+            .and_then(|envs| {
+                envs.iter()
+                    .find(|e| e.get("name").and_then(Value::as_str) == Some(&self.environment))
+            })
+            .ok_or_else(|| {
+                self.err(
+                    &url,
+                    format!(
+                        "environment \"{}\" not found on the feature",
+                        self.environment
+                    ),
+                )
+            })?;
+        let strategies = env
+            .get("strategies")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
         let flex = strategies
             .iter()
             .find(|s| s.get("name").and_then(Value::as_str) == Some("flexibleRollout"));
-        let rollout = flex.and_then(|s| s.pointer("/parameters/rollout")).and_then(|r| match r {
-            Value::String(s) => s.parse().ok(),
-            Value::Number(n) => n.as_f64(),
-            _ => None,
-        });
+        let rollout = flex
+            .and_then(|s| s.pointer("/parameters/rollout"))
+            .and_then(|r| match r {
+                Value::String(s) => s.parse().ok(),
+                Value::Number(n) => n.as_f64(),
+                _ => None,
+            });
         let variants = env
             .get("variants")
             .or_else(|| v.get("variants"))
             .and_then(Value::as_array)
-            .map(|a| a.iter().filter_map(|x| x.get("name").and_then(Value::as_str).map(str::to_string)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
             .unwrap_or_default();
         Ok(EnvState {
             enabled: env.get("enabled").and_then(Value::as_bool).unwrap_or(false),
-            strategy_id: flex.and_then(|s| s.get("id")).and_then(Value::as_str).map(str::to_string),
+            strategy_id: flex
+                .and_then(|s| s.get("id"))
+                .and_then(Value::as_str)
+                .map(str::to_string),
             rollout,
             strategies: strategies
                 .iter()
@@ -177,19 +223,32 @@ impl UnleashProvider {
                 if s.enabled { "on" } else { "off" },
                 self.environment,
                 s.strategies.join(", "),
-                s.rollout.map(|r| format!(", flexibleRollout {r}%")).unwrap_or_default()
+                s.rollout
+                    .map(|r| format!(", flexibleRollout {r}%"))
+                    .unwrap_or_default()
             ),
         }
     }
 
-    async fn write_rollout(&self, flag: &str, percent: f64, st: &EnvState) -> Result<(), FlagError> {
-        let env_url = format!("{}/environments/{}", self.feature_url(flag), self.environment);
+    async fn write_rollout(
+        &self,
+        flag: &str,
+        percent: f64,
+        st: &EnvState,
+    ) -> Result<(), FlagError> {
+        let env_url = format!(
+            "{}/environments/{}",
+            self.feature_url(flag),
+            self.environment
+        );
         let rollout = format!("{}", percent as u64);
         match &st.strategy_id {
             Some(id) => {
                 let url = format!("{env_url}/strategies/{id}");
-                let patch = json!([{ "op": "replace", "path": "/parameters/rollout", "value": rollout }]);
-                self.expect_ok(reqwest::Method::PATCH, &url, Some(patch)).await?;
+                let patch =
+                    json!([{ "op": "replace", "path": "/parameters/rollout", "value": rollout }]);
+                self.expect_ok(reqwest::Method::PATCH, &url, Some(patch))
+                    .await?;
             }
             None => {
                 let url = format!("{env_url}/strategies");
@@ -198,7 +257,8 @@ impl UnleashProvider {
                     "constraints": [],
                     "parameters": { "rollout": rollout, "stickiness": "default", "groupId": flag }
                 });
-                self.expect_ok(reqwest::Method::POST, &url, Some(body)).await?;
+                self.expect_ok(reqwest::Method::POST, &url, Some(body))
+                    .await?;
             }
         }
         Ok(())
@@ -211,7 +271,9 @@ impl UnleashProvider {
             self.environment,
             if on { "on" } else { "off" }
         );
-        self.expect_ok(reqwest::Method::POST, &url, None).await.map(|_| ())
+        self.expect_ok(reqwest::Method::POST, &url, None)
+            .await
+            .map(|_| ())
     }
 }
 
@@ -230,7 +292,10 @@ impl FlagProvider for UnleashProvider {
     async fn set_rollout(&self, flag: &str, percent: f64) -> Result<FlagState, FlagError> {
         check_percent(percent)?;
         if percent.fract() != 0.0 {
-            return Err(FlagError::BadPercent { percent, message: "Unleash flexibleRollout takes whole percentages".into() });
+            return Err(FlagError::BadPercent {
+                percent,
+                message: "Unleash flexibleRollout takes whole percentages".into(),
+            });
         }
         let st = self.env_state(flag).await?;
         self.write_rollout(flag, percent, &st).await?;
