@@ -41,10 +41,14 @@ psql -q -h 127.0.0.1 -p "$PGPORT" -U postgres -c "CREATE USER unleash PASSWORD '
 PORT=$(free_port)
 TOKEN='*:*.admin-secret'
 log "unleash-server on 127.0.0.1:$PORT"
-(cd "$CACHE" && DATABASE_URL="postgres://unleash:unleash@127.0.0.1:$PGPORT/unleash" DATABASE_SSL=false \
+# Started directly (not in a subshell or `&&` list) so that $! is node's own PID.
+cd "$CACHE"
+DATABASE_URL="postgres://unleash:unleash@127.0.0.1:$PGPORT/unleash" DATABASE_SSL=false \
   HTTP_HOST=127.0.0.1 HTTP_PORT=$PORT INIT_ADMIN_API_TOKENS="$TOKEN" \
   INIT_CLIENT_API_TOKENS='*:development.client-secret' CHECK_VERSION=false SEND_TELEMETRY=false LOG_LEVEL=warn \
-  setsid nohup node node_modules/unleash-server/dist/server.js >"$T/unleash.log" 2>&1 & echo $! > "$T/unleash.pid")
+  node node_modules/unleash-server/dist/server.js >"$T/unleash.log" 2>&1 </dev/null &
+echo $! > "$T/unleash.pid"
+cd - >/dev/null
 
 for _ in $(seq 1 120); do
   if curl -fsS "http://127.0.0.1:$PORT/health" >/dev/null 2>&1; then
