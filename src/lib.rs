@@ -4,10 +4,12 @@
 //! events ([`run::state::RunState`]); the TUI, the headless reporter, the
 //! journal and replay all consume the same events.
 
+pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod demo;
 pub mod environment;
+pub mod flags;
 pub mod gate;
 pub mod headless;
 pub mod iac;

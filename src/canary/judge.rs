@@ -1,0 +1,305 @@
+//! The pure judge: one metric ([`judge_metric`]) and a step ([`judge_step`]).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{Direction, JudgeConfig, MetricConfig, Missing};
+use super::stats::{mann_whitney, mean, median};
+use crate::run::verdict::Verdict;
+
+/// Samples per metric name; `None` is a missing value (e.g. a second with no
+/// canary requests).
+pub type Samples = BTreeMap<String, Vec<Option<f64>>>;
+
+/// Kayenta's metric classification.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Classification {
+    /// No significant change in a bad direction.
+    Pass,
+    /// Canary significantly higher.
+    High,
+    /// Canary significantly lower.
+    Low,
+    /// Too little data to judge.
+    Nodata,
+}
+
+/// The judgement of one metric, with every number behind it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct MetricJudgement {
+    /// Metric name.
+    pub name: String,
+    /// Which change is bad.
+    pub direction: Direction,
+    /// Whether a failure fails the step outright.
+    pub critical: bool,
+    /// Weight in the score.
+    pub weight: f64,
+    /// Values used, baseline side (after missing-value handling).
+    pub baseline_n: usize,
+    /// Values used, canary side.
+    pub canary_n: usize,
+    /// Missing values seen (both sides).
+    pub missing: usize,
+    /// Baseline median.
+    pub baseline_median: Option<f64>,
+    /// Canary median.
+    pub canary_median: Option<f64>,
+    /// Hodges-Lehmann estimate of canary - baseline.
+    pub shift: Option<f64>,
+    /// Confidence interval of the shift.
+    pub ci: Option<(f64, f64)>,
+    /// Confidence level of `ci`.
+    pub confidence: f64,
+    /// Two-sided Mann-Whitney p-value.
+    pub p_value: Option<f64>,
+    /// Canary mean / baseline mean; `None` when the baseline mean is 0 and the
+    /// canary's is not (unbounded).
+    pub effect_size: Option<f64>,
+    /// The effect size an increase (or decrease) must reach to fail.
+    pub effect_threshold: f64,
+    /// The interval must clear +/- this to count as a change.
+    pub bound: Option<f64>,
+    /// Classification.
+    pub classification: Classification,
+    /// pass / fail / inconclusive.
+    pub verdict: Verdict,
+    /// One human sentence.
+    pub reason: String,
+}
+
+/// The judgement of one canary step.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepJudgement {
+    /// 0..=100: weight share of passing metrics among judged ones; `None` when
+    /// no metric had data.
+    pub score: Option<f64>,
+    /// The step's verdict.
+    pub verdict: Verdict,
+    /// Why, in one sentence.
+    pub reason: String,
+    /// Per metric.
+    pub metrics: Vec<MetricJudgement>,
+}
+
+fn clean(values: &[Option<f64>], missing: Missing) -> (Vec<f64>, usize, bool) {
+    let absent = values
+        .iter()
+        .filter(|v| v.is_none_or(|x| !x.is_finite()))
+        .count();
+    let out = values
+        .iter()
+        .filter_map(|v| match v {
+            Some(x) if x.is_finite() => Some(*x),
+            _ if missing == Missing::Zero => Some(0.0),
+            _ => None,
+        })
+        .collect();
+    (out, absent, missing == Missing::Nodata && absent > 0)
+}
+
+/// Judge one metric: canary against baseline.
+pub fn judge_metric(
+    cfg: &MetricConfig,
+    baseline: &[Option<f64>],
+    canary: &[Option<f64>],
+) -> MetricJudgement {
+    let p = &cfg.params;
+    let (b, mb, b_nodata) = clean(baseline, p.missing);
+    let (c, mc, c_nodata) = clean(canary, p.missing);
+    let effect_threshold = match cfg.direction {
+        Direction::Decrease => p.effect_size_low,
+        _ => p.effect_size_high,
+    };
+    let mut j = MetricJudgement {
+        name: cfg.name.clone(),
+        direction: cfg.direction,
+        critical: cfg.critical,
+        weight: cfg.weight,
+        baseline_n: b.len(),
+        canary_n: c.len(),
+        missing: mb + mc,
+        baseline_median: (!b.is_empty()).then(|| median(&b)),
+        canary_median: (!c.is_empty()).then(|| median(&c)),
+        shift: None,
+        ci: None,
+        confidence: p.confidence,
+        p_value: None,
+        effect_size: None,
+        effect_threshold,
+        bound: None,
+        classification: Classification::Nodata,
+        verdict: Verdict::Inconclusive,
+        reason: String::new(),
+    };
+    if b_nodata || c_nodata {
+        j.reason = format!("NODATA: {} missing values and missing = nodata", mb + mc);
+        return j;
+    }
+    if b.len() < p.min_samples || c.len() < p.min_samples {
+        j.reason = format!(
+            "NODATA: {} baseline and {} canary values, at least {} each needed",
+            b.len(),
+            c.len(),
+            p.min_samples
+        );
+        return j;
+    }
+    let (bm, cm) = (mean(&b), mean(&c));
+    j.effect_size = if bm != 0.0 {
+        Some(cm / bm)
+    } else if cm == 0.0 {
+        Some(1.0)
+    } else {
+        None
+    };
+    let mw = mann_whitney(&b, &c, p.confidence);
+    let bound = (p.tolerance * mw.estimate.abs()).max(p.min_abs_shift);
+    j.shift = Some(mw.estimate);
+    j.ci = Some((mw.ci_low, mw.ci_high));
+    j.p_value = Some(mw.p_value);
+    j.bound = Some(bound);
+    let effect_high = j.effect_size.is_none_or(|e| e >= p.effect_size_high);
+    let effect_low = j.effect_size.is_some_and(|e| e <= p.effect_size_low);
+    let high = matches!(cfg.direction, Direction::Increase | Direction::Either)
+        && mw.ci_low > bound
+        && effect_high;
+    let low = matches!(cfg.direction, Direction::Decrease | Direction::Either)
+        && mw.ci_high < -bound
+        && effect_low;
+    let ci_text = format!(
+        "{:.0}% CI of shift [{:.4}, {:.4}]",
+        p.confidence * 100.0,
+        mw.ci_low,
+        mw.ci_high
+    );
+    let eff = j
+        .effect_size
+        .map(|e| format!("{e:.3}"))
+        .unwrap_or_else(|| "unbounded".into());
+    (j.classification, j.verdict, j.reason) = if high {
+        (
+            Classification::High,
+            Verdict::Fail,
+            format!("canary higher: {ci_text} above +{bound:.4}, mean ratio {eff}"),
+        )
+    } else if low {
+        (
+            Classification::Low,
+            Verdict::Fail,
+            format!("canary lower: {ci_text} below -{bound:.4}, mean ratio {eff}"),
+        )
+    } else {
+        (
+            Classification::Pass,
+            Verdict::Pass,
+            format!(
+                "no significant {} change: {ci_text}, mean ratio {eff}",
+                direction_word(cfg.direction)
+            ),
+        )
+    };
+    j
+}
+
+fn direction_word(d: Direction) -> &'static str {
+    match d {
+        Direction::Increase => "increase",
+        Direction::Decrease => "decrease",
+        Direction::Either => "",
+    }
+}
+
+/// Judge a step: every configured metric, then the score and verdict.
+///
+/// - A critical metric classified HIGH/LOW fails the step whatever the score.
+/// - A critical metric with NODATA makes the step inconclusive.
+/// - Score = 100 x weight of passing metrics / weight of judged metrics
+///   (NODATA metrics are left out, as in Kayenta). No judged metric:
+///   inconclusive, no score.
+/// - score >= pass_score: PASS, unless a metric had NODATA (then WARN: too
+///   little data never reads as pass); >= marginal_score: WARN; else FAIL.
+pub fn judge_step(cfg: &JudgeConfig, baseline: &Samples, canary: &Samples) -> StepJudgement {
+    let empty = Vec::new();
+    let metrics: Vec<MetricJudgement> = cfg
+        .metrics
+        .iter()
+        .map(|m| {
+            judge_metric(
+                m,
+                baseline.get(&m.name).unwrap_or(&empty),
+                canary.get(&m.name).unwrap_or(&empty),
+            )
+        })
+        .collect();
+    let judged: Vec<&MetricJudgement> = metrics
+        .iter()
+        .filter(|m| m.classification != Classification::Nodata)
+        .collect();
+    let total: f64 = judged.iter().map(|m| m.weight).sum();
+    let passed: f64 = judged
+        .iter()
+        .filter(|m| m.verdict == Verdict::Pass)
+        .map(|m| m.weight)
+        .sum();
+    let score = (total > 0.0).then(|| 100.0 * passed / total);
+    let nodata: Vec<&str> = metrics
+        .iter()
+        .filter(|m| m.classification == Classification::Nodata)
+        .map(|m| m.name.as_str())
+        .collect();
+    let critical_fail = metrics
+        .iter()
+        .find(|m| m.critical && m.verdict == Verdict::Fail);
+    let critical_nodata = metrics
+        .iter()
+        .find(|m| m.critical && m.classification == Classification::Nodata);
+    let (verdict, reason) = if let Some(m) = critical_fail {
+        (
+            Verdict::Fail,
+            format!("critical metric {} failed: {}", m.name, m.reason),
+        )
+    } else if let Some(m) = critical_nodata {
+        (
+            Verdict::Inconclusive,
+            format!("critical metric {} has no data: {}", m.name, m.reason),
+        )
+    } else if let Some(s) = score {
+        let of = format!(
+            "{}/{} metrics pass, score {s:.0}",
+            judged.iter().filter(|m| m.verdict == Verdict::Pass).count(),
+            metrics.len()
+        );
+        if s >= cfg.pass_score && nodata.is_empty() {
+            (Verdict::Pass, of)
+        } else if s >= cfg.pass_score || s >= cfg.marginal_score {
+            let extra = if nodata.is_empty() {
+                String::new()
+            } else {
+                format!("; no data for {}", nodata.join(", "))
+            };
+            (
+                Verdict::Warn,
+                format!("{of} (marginal at {}){extra}", cfg.marginal_score),
+            )
+        } else {
+            (
+                Verdict::Fail,
+                format!("{of}, below marginal {}", cfg.marginal_score),
+            )
+        }
+    } else {
+        (
+            Verdict::Inconclusive,
+            "no metric had enough data to judge".to_string(),
+        )
+    };
+    StepJudgement {
+        score,
+        verdict,
+        reason,
+        metrics,
+    }
+}

@@ -1,0 +1,26 @@
+//! Canary judgement: compare the canary variant with the baseline, metric by
+//! metric (Mann-Whitney U, Hodges-Lehmann interval, effect size, Kayenta-style
+//! scoring), a live guard for plainly broken canaries, and the plan config.
+//!
+//! Pure: no IO except [`cli::read_samples`]; knows nothing of the TUI or the journal.
+
+pub mod cli;
+pub mod config;
+pub mod guard;
+pub mod judge;
+pub mod plan;
+pub mod samples;
+pub mod stats;
+
+#[cfg(test)]
+mod tests;
+
+pub use config::{
+    Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource, Missing,
+};
+pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
+pub use judge::{
+    Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step,
+};
+pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
+pub use samples::{VariantSeries, load_samples, variant_series};

@@ -1,0 +1,286 @@
+//! The canary plan as written in config, and its validation.
+
+use serde::{Deserialize, Serialize};
+
+use super::config::{JudgeConfig, MetricSource};
+use super::guard::LiveGuard;
+use crate::flags::{SecretRef, UnleashConfig};
+
+/// Which flag provider the canary drives.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ProviderConfig {
+    /// A flagd flag file.
+    File {
+        /// Path of the flag file.
+        path: String,
+    },
+    /// An OFREP endpoint (read-only: the canary can be judged, not driven).
+    Ofrep {
+        /// Base URL.
+        url: String,
+        /// Optional bearer token.
+        #[serde(default)]
+        token: Option<SecretRef>,
+    },
+    /// The Unleash admin API.
+    Unleash(UnleashConfig),
+}
+
+impl Default for ProviderConfig {
+    fn default() -> Self {
+        ProviderConfig::File {
+            path: "config/demo/flags.json".into(),
+        }
+    }
+}
+
+/// A canary rollout plan.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CanaryPlan {
+    /// Flag key.
+    pub flag: String,
+    /// Flag provider.
+    pub provider: ProviderConfig,
+    /// The variant that is the canary. Default `canary` (`on` accepted when
+    /// the flag has no `canary` variant).
+    pub canary_variant: String,
+    /// The variant that is the baseline, as the `x-variant` header reports it. Default `baseline`.
+    pub baseline_variant: String,
+    /// Canary percentages, in order. Default [5, 25, 50, 100].
+    pub steps: Vec<f64>,
+    /// Seconds to hold each step before judging it. Default 60.
+    pub hold_s: u64,
+    /// Metrics and score thresholds.
+    pub judge: JudgeConfig,
+    /// The live guard.
+    pub guard: LiveGuard,
+    /// Ask before an operator rollback (default false: rollback is the safe direction).
+    pub rollback_confirm: bool,
+}
+
+impl Default for CanaryPlan {
+    fn default() -> Self {
+        CanaryPlan {
+            flag: String::new(),
+            provider: ProviderConfig::default(),
+            canary_variant: crate::flags::DEFAULT_CANARY_VARIANT.into(),
+            baseline_variant: "baseline".into(),
+            steps: vec![5.0, 25.0, 50.0, 100.0],
+            hold_s: 60,
+            judge: JudgeConfig::default(),
+            guard: LiveGuard::default(),
+            rollback_confirm: false,
+        }
+    }
+}
+
+/// One validation problem: dotted key (relative to the plan), message, hint.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PlanIssue {
+    /// e.g. `steps[2]`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub hint: String,
+}
+
+impl CanaryPlan {
+    /// Every problem at once (empty when valid).
+    pub fn validate(&self) -> Vec<PlanIssue> {
+        let mut out = Vec::new();
+        let mut bad = |key: String, message: String, hint: &str| {
+            out.push(PlanIssue {
+                key,
+                message,
+                hint: hint.into(),
+            })
+        };
+        if self.flag.trim().is_empty() {
+            bad(
+                "flag".into(),
+                "no flag named".into(),
+                "set flag = \"checkout-v2\" (the flag whose canary share the plan moves)",
+            );
+        }
+        match &self.provider {
+            ProviderConfig::File { path } if path.trim().is_empty() => {
+                bad(
+                    "provider.path".into(),
+                    "empty flag file path".into(),
+                    "point it at a flagd flag file, e.g. config/demo/flags.json",
+                );
+            }
+            ProviderConfig::Ofrep { url, .. } if !url.starts_with("http") => {
+                bad(
+                    "provider.url".into(),
+                    format!("\"{url}\" is not an http(s) URL"),
+                    "e.g. http://127.0.0.1:8016",
+                );
+            }
+            ProviderConfig::Ofrep { .. } => {
+                bad(
+                    "provider.kind".into(),
+                    "OFREP is read-only: the plan cannot move the rollout or roll back".into(),
+                    "use kind = \"file\" or \"unleash\" to drive a canary",
+                );
+            }
+            ProviderConfig::Unleash(u) => {
+                if !u.url.starts_with("http") {
+                    bad(
+                        "provider.url".into(),
+                        format!("\"{}\" is not an http(s) URL", u.url),
+                        "e.g. http://127.0.0.1:4242",
+                    );
+                }
+                if u.project.trim().is_empty() || u.environment.trim().is_empty() {
+                    bad(
+                        "provider.project".into(),
+                        "empty project or environment".into(),
+                        "defaults are project = \"default\", environment = \"development\"",
+                    );
+                }
+            }
+            _ => {}
+        }
+        if self.canary_variant.trim().is_empty() || self.canary_variant == self.baseline_variant {
+            bad(
+                "canary_variant".into(),
+                "canary and baseline variants must be two different, non-empty names".into(),
+                "defaults: canary_variant = \"canary\", baseline_variant = \"baseline\"",
+            );
+        }
+        if self.steps.is_empty() {
+            bad(
+                "steps".into(),
+                "no steps".into(),
+                "e.g. steps = [5, 25, 50, 100]",
+            );
+        }
+        let mut prev = 0.0;
+        for (i, s) in self.steps.iter().enumerate() {
+            if !s.is_finite() || *s <= 0.0 || *s > 100.0 {
+                bad(
+                    format!("steps[{i}]"),
+                    format!("{s} is not a percentage in (0, 100]"),
+                    "each step is the canary share, e.g. 25",
+                );
+            } else if *s <= prev {
+                bad(
+                    format!("steps[{i}]"),
+                    format!("{s} does not increase on the previous step {prev}"),
+                    "list steps in increasing order",
+                );
+            } else {
+                prev = *s;
+            }
+            if matches!(self.provider, ProviderConfig::Unleash(_)) && s.fract() != 0.0 {
+                bad(
+                    format!("steps[{i}]"),
+                    format!("{s}: Unleash rollouts are whole percentages"),
+                    "round the step",
+                );
+            }
+        }
+        if self.hold_s == 0 {
+            bad(
+                "hold_s".into(),
+                "hold time 0: nothing to judge".into(),
+                "hold each step long enough for min_samples windows, e.g. 60",
+            );
+        }
+        let j = &self.judge;
+        if j.metrics.is_empty() {
+            bad(
+                "judge.metrics".into(),
+                "no metrics to judge".into(),
+                "add p95 latency and error rate metrics",
+            );
+        }
+        if !(0.0..=100.0).contains(&j.marginal_score)
+            || !(0.0..=100.0).contains(&j.pass_score)
+            || j.marginal_score > j.pass_score
+        {
+            bad(
+                "judge.pass_score".into(),
+                format!(
+                    "pass {} / marginal {} must satisfy 0 <= marginal <= pass <= 100",
+                    j.pass_score, j.marginal_score
+                ),
+                "defaults: pass_score = 95, marginal_score = 75",
+            );
+        }
+        let mut names = std::collections::BTreeSet::new();
+        for (i, m) in j.metrics.iter().enumerate() {
+            let k = format!("judge.metrics[{i}]");
+            if m.name.trim().is_empty() || !names.insert(m.name.clone()) {
+                bad(
+                    format!("{k}.name"),
+                    format!("metric name \"{}\" is empty or repeated", m.name),
+                    "give each metric a unique name",
+                );
+            }
+            if !(m.weight.is_finite() && m.weight >= 0.0) {
+                bad(
+                    format!("{k}.weight"),
+                    format!("weight {} is not a non-negative number", m.weight),
+                    "default 1",
+                );
+            }
+            let p = &m.params;
+            if !(p.confidence > 0.5 && p.confidence < 1.0) {
+                bad(
+                    format!("{k}.params.confidence"),
+                    format!("{} is not in (0.5, 1)", p.confidence),
+                    "default 0.98",
+                );
+            }
+            if !(p.tolerance >= 0.0 && p.tolerance.is_finite()) || p.min_abs_shift < 0.0 {
+                bad(
+                    format!("{k}.params.tolerance"),
+                    "tolerance and min_abs_shift must be >= 0".into(),
+                    "default tolerance 0.25, min_abs_shift 0",
+                );
+            }
+            if p.min_samples < 3 {
+                bad(
+                    format!("{k}.params.min_samples"),
+                    format!("{} is too few for a rank test", p.min_samples),
+                    "default 10; hold each step at least that many seconds",
+                );
+            } else if (self.hold_s as usize) < p.min_samples {
+                bad(
+                    "hold_s".into(),
+                    format!(
+                        "hold {} s gives fewer windows than {k} needs ({})",
+                        self.hold_s, p.min_samples
+                    ),
+                    "raise hold_s or lower min_samples",
+                );
+            }
+            if let MetricSource::Promql { baseline, canary } = &m.source
+                && (baseline.trim().is_empty() || canary.trim().is_empty())
+            {
+                bad(
+                    format!("{k}.source"),
+                    "empty PromQL query".into(),
+                    "give both baseline and canary queries",
+                );
+            }
+        }
+        let g = &self.guard;
+        if g.enabled && (!(0.0..=1.0).contains(&g.max_error_rate) || g.consecutive_windows == 0) {
+            bad(
+                "guard".into(),
+                format!(
+                    "max_error_rate {} must be in [0, 1] and consecutive_windows >= 1",
+                    g.max_error_rate
+                ),
+                "defaults: max_error_rate = 0.05, consecutive_windows = 3",
+            );
+        }
+        out
+    }
+}

@@ -1,0 +1,243 @@
+//! The `flightdeck flags eval|get|set|rollback` face: clap args and a runner
+//! that returns what to print and the exit code.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use clap::{Args, Subcommand, ValueEnum};
+use serde_json::{Value, json};
+
+use super::{
+    FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, SecretRef, UnleashProvider,
+};
+
+/// `flightdeck flags ...`
+#[derive(Debug, Clone, Args)]
+pub struct FlagsArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: FlagsCommand,
+}
+
+/// Flag subcommands.
+#[derive(Debug, Clone, Subcommand)]
+pub enum FlagsCommand {
+    /// Evaluate a flag for a context (flag file locally, or OFREP remotely).
+    Eval {
+        /// Flag key.
+        flag: String,
+        /// Evaluation context as JSON, e.g. '{"targetingKey":"user-42"}'.
+        #[arg(long, default_value = "{}")]
+        context: String,
+        /// Where the flag lives.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+    /// Show a flag's state and canary rollout.
+    Get {
+        /// Flag key.
+        flag: String,
+        /// Where the flag lives.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+    /// Set the canary share (turns the flag on) and read it back.
+    Set {
+        /// Flag key.
+        flag: String,
+        /// Canary share, 0..=100.
+        #[arg(long)]
+        percent: f64,
+        /// Where the flag lives.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+    /// Canary share to 0 (Unleash: and off), read back, print the time taken.
+    Rollback {
+        /// Flag key.
+        flag: String,
+        /// Where the flag lives.
+        #[command(flatten)]
+        provider: ProviderArgs,
+    },
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Output {
+    /// One human line.
+    #[default]
+    Text,
+    /// JSON.
+    Json,
+}
+
+/// Which provider to talk to (exactly one of the three).
+#[derive(Debug, Clone, Args, Default)]
+pub struct ProviderArgs {
+    /// A flagd flag-definition file.
+    #[arg(long, value_name = "FILE")]
+    pub flags_file: Option<PathBuf>,
+    /// An OFREP base URL (read-only).
+    #[arg(long, value_name = "URL")]
+    pub ofrep_url: Option<String>,
+    /// An Unleash base URL (admin API).
+    #[arg(long, value_name = "URL")]
+    pub unleash_url: Option<String>,
+    /// Unleash project.
+    #[arg(long, default_value = "default")]
+    pub unleash_project: String,
+    /// Unleash environment.
+    #[arg(long, default_value = "development")]
+    pub unleash_environment: String,
+    /// Environment variable holding the Unleash admin token (or OFREP bearer token).
+    #[arg(long, default_value = "FLIGHTDECK_UNLEASH_TOKEN", value_name = "NAME")]
+    pub token_env: String,
+    /// Name of the canary variant (default: `canary`, else `on`).
+    #[arg(long)]
+    pub canary_variant: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Output::Text)]
+    pub output: Output,
+}
+
+fn usage(message: &str) -> FlagError {
+    FlagError::Invalid {
+        flag: String::new(),
+        origin: "command line".into(),
+        message: message.into(),
+    }
+}
+
+impl ProviderArgs {
+    /// Build the chosen provider.
+    pub async fn provider(&self) -> Result<Box<dyn FlagProvider>, FlagError> {
+        match (&self.flags_file, &self.ofrep_url, &self.unleash_url) {
+            (Some(f), None, None) => {
+                Ok(Box::new(FileProvider::new(f, self.canary_variant.clone())))
+            }
+            (None, Some(u), None) => {
+                let token = SecretRef::env(&self.token_env).resolve().await.ok();
+                Ok(Box::new(OfrepProvider::new(u, json!({}), token)))
+            }
+            (None, None, Some(u)) => {
+                let token = SecretRef::env(&self.token_env).resolve().await?;
+                Ok(Box::new(UnleashProvider::new(
+                    u,
+                    &self.unleash_project,
+                    &self.unleash_environment,
+                    token,
+                )))
+            }
+            _ => Err(usage(
+                "choose exactly one of --flags-file, --ofrep-url, --unleash-url",
+            )),
+        }
+    }
+}
+
+/// The exit code for a flags error: 2 for usage, config and flag-definition
+/// problems, 4 for IO, HTTP and unconfirmed writes.
+pub fn exit_code(e: &FlagError) -> i32 {
+    match e {
+        FlagError::Io { .. } | FlagError::Http { .. } | FlagError::NotConfirmed { .. } => 4,
+        _ => 2,
+    }
+}
+
+fn state_line(s: &FlagState) -> String {
+    format!(
+        "{} [{}] {} canary {}{}",
+        s.flag,
+        s.provider,
+        if s.enabled { "on" } else { "off" },
+        s.rollout_percent
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "-".into()),
+        format_args!(" ({})", s.summary)
+    )
+}
+
+fn render(out: Output, text: String, json: Value) -> String {
+    match out {
+        Output::Text => text,
+        Output::Json => serde_json::to_string_pretty(&json).unwrap_or_default(),
+    }
+}
+
+/// Run a flags subcommand; returns stdout and exit code (0 on success).
+pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
+    match args.command {
+        FlagsCommand::Eval {
+            flag,
+            context,
+            provider,
+        } => {
+            let ctx: Value = serde_json::from_str(&context)
+                .map_err(|e| usage(&format!("--context is not JSON: {e}")))?;
+            let e = match (&provider.flags_file, &provider.ofrep_url) {
+                (Some(f), None) if provider.unleash_url.is_none() => FileProvider::new(f, None)
+                    .load()
+                    .await?
+                    .evaluate(&flag, &ctx)?,
+                (None, Some(u)) if provider.unleash_url.is_none() => {
+                    let token = SecretRef::env(&provider.token_env).resolve().await.ok();
+                    OfrepProvider::new(u, json!({}), token)
+                        .evaluate(&flag, &ctx)
+                        .await?
+                }
+                _ => {
+                    return Err(usage(
+                        "eval needs exactly one of --flags-file or --ofrep-url",
+                    ));
+                }
+            };
+            let text = format!(
+                "{} = {} (variant {}, reason {:?})",
+                e.flag,
+                e.value,
+                e.variant.as_deref().unwrap_or("-"),
+                e.reason
+            );
+            Ok((render(provider.output, text, json!(e)), 0))
+        }
+        FlagsCommand::Get { flag, provider } => {
+            let s = provider.provider().await?.read(&flag).await?;
+            Ok((render(provider.output, state_line(&s), json!(s)), 0))
+        }
+        FlagsCommand::Set {
+            flag,
+            percent,
+            provider,
+        } => {
+            let p = provider.provider().await?;
+            let t = Instant::now();
+            let s = p.set_rollout(&flag, percent).await?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let text = format!("set, confirmed in {ms:.1} ms: {}", state_line(&s));
+            Ok((
+                render(
+                    provider.output,
+                    text,
+                    json!({"state": s, "confirmed_ms": ms}),
+                ),
+                0,
+            ))
+        }
+        FlagsCommand::Rollback { flag, provider } => {
+            let p = provider.provider().await?;
+            let t = Instant::now();
+            let s = p.rollback(&flag).await?;
+            let ms = t.elapsed().as_secs_f64() * 1000.0;
+            let text = format!("rolled back, confirmed in {ms:.1} ms: {}", state_line(&s));
+            Ok((
+                render(
+                    provider.output,
+                    text,
+                    json!({"state": s, "confirmed_ms": ms}),
+                ),
+                0,
+            ))
+        }
+    }
+}
