@@ -265,10 +265,10 @@ pub async fn start_demo(
     scenario: Scenario,
     run_dir: &Path,
 ) -> Result<DemoTargets, Failure> {
-    let t = DemoTargets::start(scenario)
-        .await
-        .map_err(Failure::internal)?;
     let assets = crate::demo::assets::materialise(&run_dir.join("demo-assets"))
+        .map_err(Failure::internal)?;
+    let t = DemoTargets::start(scenario, Some(assets.join("flags.json")))
+        .await
         .map_err(Failure::internal)?;
     let assets = assets.to_string_lossy().into_owned();
     config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));

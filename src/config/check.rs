@@ -9,7 +9,12 @@ use super::{Config, EndpointConfig, EnvironmentSection, Origins, Problem, StageC
 use crate::run::event::StageKind;
 
 /// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
-pub const DEMO_PLACEHOLDERS: [&str; 3] = ["{demo.baseline}", "{demo.canary}", "{demo.assets}"];
+pub const DEMO_PLACEHOLDERS: [&str; 4] = [
+    "{demo.baseline}",
+    "{demo.canary}",
+    "{demo.app}",
+    "{demo.assets}",
+];
 
 const TOP_LEVEL: [&str; 9] = [
     "state_dir",

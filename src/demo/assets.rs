@@ -7,7 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 
 /// (relative path, contents) of every bundled asset.
-const ASSETS: [(&str, &str); 12] = [
+const ASSETS: [(&str, &str); 13] = [
+    ("flags.json", include_str!("../../config/demo/flags.json")),
     (
         "terraform/main.tf",
         include_str!("../../config/demo/terraform/main.tf"),

@@ -4,4 +4,4 @@
 pub mod assets;
 pub mod target;
 
-pub use target::{Behaviour, DemoTargets, Scenario};
+pub use target::{Behaviour, DEMO_FLAG, DemoTargets, Scenario};

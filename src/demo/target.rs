@@ -47,10 +47,13 @@ impl Default for Behaviour {
 /// Demo scenarios.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Scenario {
-    /// A healthy release: GO.
+    /// A healthy release: the canary is promoted, GO.
     Healthy,
-    /// The canary degrades: slow, erroring, failing health. NO-GO.
+    /// The canary degrades once it takes traffic (slow, erroring API; health
+    /// still green): the judge catches it, rollback, NO-GO.
     Degraded,
+    /// The canary is down from the start (health check fails): NO-GO.
+    Unhealthy,
 }
 
 impl Scenario {
@@ -59,12 +62,66 @@ impl Scenario {
         match self {
             Scenario::Healthy => Behaviour::default(),
             Scenario::Degraded => Behaviour {
+                extra_latency_ms: 120,
+                error_rate: 0.2,
+                health_status: 200,
+                after: Duration::ZERO,
+            },
+            Scenario::Unhealthy => Behaviour {
                 extra_latency_ms: 250,
                 error_rate: 0.2,
                 health_status: 503,
                 after: Duration::ZERO,
             },
         }
+    }
+}
+
+/// The flag the demo app evaluates per request.
+pub const DEMO_FLAG: &str = "checkout-v2";
+
+/// The demo app's front door: evaluates the flag file on every request (so
+/// a write to it moves traffic at once) and hands the request to the variant
+/// it picks, as a real service evaluating its flag per user would.
+#[derive(Clone)]
+struct Front {
+    flags: Option<std::path::PathBuf>,
+    baseline: Router,
+    canary: Router,
+}
+
+impl Front {
+    async fn picks_canary(&self, key: &str) -> bool {
+        let Some(path) = &self.flags else {
+            return false;
+        };
+        let Ok(text) = tokio::fs::read_to_string(path).await else {
+            return false;
+        };
+        let ctx = serde_json::json!({ "targetingKey": key });
+        crate::flags::evaluate(&text, DEMO_FLAG, &ctx)
+            .ok()
+            .and_then(|e| e.variant)
+            .is_some_and(|v| v == "canary")
+    }
+}
+
+async fn front(State(f): State<Front>, req: axum::extract::Request) -> Response {
+    use tower::ServiceExt;
+    let key = req
+        .headers()
+        .get("x-user-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("anonymous")
+        .to_string();
+    let target = if f.picks_canary(&key).await {
+        f.canary
+    } else {
+        f.baseline
+    };
+    match target.oneshot(req).await {
+        Ok(r) => r,
+        Err(never) => match never {},
     }
 }
 
@@ -156,37 +213,49 @@ pub struct DemoTargets {
     pub baseline: SocketAddr,
     /// Canary listener address.
     pub canary: SocketAddr,
+    /// The app's front door: routes each request by the demo flag.
+    pub app: SocketAddr,
     /// Change the canary's behaviour live.
     pub canary_behaviour: Arc<RwLock<Behaviour>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
 impl DemoTargets {
-    /// Start both variants on 127.0.0.1 random ports.
-    pub async fn start(scenario: Scenario) -> Result<DemoTargets> {
+    /// Start the baseline, the canary and the app front door (which routes by
+    /// the flag file `flags`, or always to the baseline without one) on
+    /// 127.0.0.1 random ports.
+    pub async fn start(
+        scenario: Scenario,
+        flags: Option<std::path::PathBuf>,
+    ) -> Result<DemoTargets> {
         let canary_behaviour = Arc::new(RwLock::new(scenario.canary_behaviour()));
         let started = Instant::now();
         let mut tasks = Vec::new();
         let mut addrs = Vec::new();
+        let mut routers = Vec::new();
         for (name, version, behaviour) in [
-            (
-                "baseline",
-                BASELINE_VERSION,
-                Arc::new(RwLock::new(Behaviour::default())),
-            ),
+            ("baseline", BASELINE_VERSION, Arc::new(RwLock::new(Behaviour::default()))),
             ("canary", CANARY_VERSION, canary_behaviour.clone()),
         ] {
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .with_context(|| format!("demo {name}: cannot listen on 127.0.0.1"))?;
-            addrs.push(listener.local_addr().context("demo: local address")?);
-            let app = router(Variant {
+            routers.push(router(Variant {
                 name,
                 version,
                 behaviour,
                 started,
                 counter: Arc::default(),
-            });
+            }));
+        }
+        let app = Router::new().fallback(front).with_state(Front {
+            flags,
+            baseline: routers[0].clone(),
+            canary: routers[1].clone(),
+        });
+        routers.push(app);
+        for (name, app) in ["baseline", "canary", "app"].into_iter().zip(routers) {
+            let listener = TcpListener::bind("127.0.0.1:0")
+                .await
+                .with_context(|| format!("demo {name}: cannot listen on 127.0.0.1"))?;
+            addrs.push(listener.local_addr().context("demo: local address")?);
             tasks.push(tokio::spawn(async move {
                 if let Err(e) = axum::serve(listener, app).await {
                     tracing::error!(target: "flightdeck::demo", "demo {name} stopped: {e}");
@@ -196,6 +265,7 @@ impl DemoTargets {
         Ok(DemoTargets {
             baseline: addrs[0],
             canary: addrs[1],
+            app: addrs[2],
             canary_behaviour,
             tasks,
         })
@@ -215,6 +285,7 @@ impl DemoTargets {
     pub fn fill(&self, url: &str) -> String {
         url.replace("{demo.baseline}", &self.baseline_url())
             .replace("{demo.canary}", &self.canary_url())
+            .replace("{demo.app}", &format!("http://{}", self.app))
     }
 }
 

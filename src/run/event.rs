@@ -236,6 +236,80 @@ pub enum Event {
         /// Plan, drift, parity and endpoints (outputs are never journalled).
         report: Box<crate::environment::IacReport>,
     },
+    /// A canary rollout began.
+    CanaryStarted {
+        /// Stage id.
+        stage: String,
+        /// Flag key.
+        flag: String,
+        /// Provider name (file, ofrep, unleash).
+        provider: String,
+        /// Planned percentages.
+        steps: Vec<f64>,
+        /// Hold per step, seconds.
+        hold_s: u64,
+        /// The flag as read before the first step.
+        state: crate::flags::FlagState,
+    },
+    /// A canary step began (the flag is at `percent`).
+    CanaryStep {
+        /// Stage id.
+        stage: String,
+        /// Step index, from 0.
+        index: usize,
+        /// Canary share, percent.
+        percent: f64,
+    },
+    /// The live guard after a load window.
+    CanaryGuard {
+        /// Stage id.
+        stage: String,
+        /// Guard status, with the countdown to an automatic rollback.
+        status: crate::canary::GuardStatus,
+    },
+    /// A canary step was judged.
+    CanaryJudgement {
+        /// Stage id.
+        stage: String,
+        /// Step index.
+        index: usize,
+        /// Canary share during the step.
+        percent: f64,
+        /// The judgement, with every metric's numbers.
+        judgement: Box<crate::canary::StepJudgement>,
+    },
+    /// A flag was changed through its provider and read back.
+    FlagChanged {
+        /// Flag key.
+        flag: String,
+        /// Provider name.
+        provider: String,
+        /// Canary share before, percent.
+        from: Option<f64>,
+        /// Canary share after (read back), percent.
+        to: Option<f64>,
+        /// Whether the flag is on after the change.
+        enabled: bool,
+        /// Who: an operator, or `flightdeck` for automatic changes.
+        actor: String,
+        /// Why (step, guard trip, operator rollback...).
+        reason: String,
+        /// Time from request to confirmed state, milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A flag change failed (it may be retried).
+    FlagChangeFailed {
+        /// Flag key.
+        flag: String,
+        /// Who asked.
+        actor: String,
+        /// What was attempted: rollback, promote, step.
+        action: String,
+        /// Attempt number.
+        attempt: u32,
+        /// The provider's error (never holds secrets).
+        error: String,
+    },
     /// A load stage began generating traffic.
     LoadStarted {
         /// Stage id.
@@ -308,6 +382,9 @@ impl Event {
         matches!(
             self,
             Event::StageFinished { .. }
+                | Event::FlagChanged { .. }
+                | Event::FlagChangeFailed { .. }
+                | Event::CanaryJudgement { .. }
                 | Event::GateDecision(_)
                 | Event::OperatorAction { .. }
                 | Event::RunFinished { .. }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::gate::{self, Decision, Thresholds};
+use crate::run::canary_view::{CanaryView, JudgedStep, RollbackStatus, RollbackView};
 use crate::run::event::{
     EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
 };
@@ -153,6 +154,8 @@ pub struct RunState {
     pub health: Vec<HealthCheck>,
     /// IaC findings per environment stage.
     pub iac: Vec<(String, crate::environment::IacReport)>,
+    /// The canary rollout, once one started (or a flag was changed).
+    pub canary: Option<crate::run::canary_view::CanaryView>,
     /// The latest load stage.
     pub load: Option<LoadView>,
     /// Findings from scan stages, in arrival order.
@@ -400,6 +403,73 @@ impl RunState {
                 self.iac.retain(|(s, _)| s != stage);
                 self.iac.push((stage.clone(), (**report).clone()));
             }
+            Event::CanaryStarted {
+                stage,
+                flag,
+                provider,
+                steps,
+                hold_s,
+                state,
+            } => {
+                self.canary = Some(CanaryView::new(stage, flag, provider, steps, *hold_s, state));
+            }
+            Event::CanaryStep {
+                index, percent, ..
+            } => {
+                if let Some(c) = self.canary.as_mut() {
+                    c.step = Some(*index);
+                    c.guard = None;
+                    let _ = percent;
+                }
+            }
+            Event::CanaryGuard { status, .. } => {
+                if let Some(c) = self.canary.as_mut() {
+                    c.guard = Some(status.clone());
+                }
+            }
+            Event::CanaryJudgement {
+                index,
+                percent,
+                judgement,
+                ..
+            } => {
+                if let Some(c) = self.canary.as_mut() {
+                    c.judged.push(JudgedStep {
+                        index: *index,
+                        percent: *percent,
+                        judgement: (**judgement).clone(),
+                    });
+                }
+            }
+            Event::FlagChanged {
+                flag,
+                to,
+                enabled,
+                reason,
+                elapsed_ms,
+                ..
+            } => {
+                if let Some(c) = self.canary.as_mut().filter(|c| &c.flag == flag) {
+                    c.percent = *to;
+                    c.enabled = *enabled;
+                    if let Some(rb) = c.rollback.as_mut().filter(|r| r.status == RollbackStatus::Pending)
+                        && reason.starts_with("rollback")
+                    {
+                        rb.status = RollbackStatus::Confirmed;
+                        rb.elapsed_ms = Some(*elapsed_ms);
+                    }
+                }
+            }
+            Event::FlagChangeFailed { flag, action, error, .. } => {
+                if let Some(rb) = self
+                    .canary
+                    .as_mut()
+                    .filter(|c| &c.flag == flag && action == "rollback")
+                    .and_then(|c| c.rollback.as_mut())
+                {
+                    rb.status = RollbackStatus::Failed(error.clone());
+                }
+            }
             Event::LoadStarted {
                 stage,
                 model,
@@ -478,6 +548,17 @@ impl RunState {
                     target: target.clone(),
                     reason: reason.clone(),
                 });
+                if action == "rollback"
+                    && let Some(c) = self.canary.as_mut()
+                {
+                    c.rollback = Some(RollbackView {
+                        actor: actor.clone(),
+                        reason: reason.clone().unwrap_or_default(),
+                        requested_at: ts,
+                        status: RollbackStatus::Pending,
+                        elapsed_ms: None,
+                    });
+                }
                 if action == "rerun_stage" {
                     // The run reopens: the old decision no longer reflects the stages.
                     self.finished_at = None;
