@@ -5,7 +5,8 @@ mod ui_support;
 use flightdeck::run::command::Command;
 use flightdeck::run::event::Event;
 use flightdeck::ui::help::help_rows;
-use flightdeck::ui::{Effect, Keymap, Overlay, Pane, UiOptions};
+use flightdeck::ui::panes::findings::FindingsRow;
+use flightdeck::ui::{Effect, FindingSort, Keymap, Overlay, Pane, UiOptions};
 use ui_support::*;
 
 #[test]
@@ -423,4 +424,200 @@ fn unknown_palette_command_lists_commands() {
         s.error && s.text.contains(":quit, :theme NAME, :rerun STAGE, :help"),
         "{s:?}"
     );
+}
+
+fn release_app(o: &UiOptions) -> flightdeck::ui::App {
+    let mut app = app_with(&release_envelopes(), o);
+    app.now = t0() + chrono::Duration::seconds(38);
+    app
+}
+
+fn first_rule(app: &flightdeck::ui::App) -> String {
+    match app.visible_findings().first() {
+        Some(FindingsRow::Finding(f)) => f.finding.rule_id.clone(),
+        other => panic!("first row is not a finding: {other:?}"),
+    }
+}
+
+#[test]
+fn kill_key_stops_a_running_load() {
+    let mut app = release_app(&opts());
+    assert_eq!(press(&mut app, "K"), vec![Effect::Send(Command::StopLoad)]);
+    // Read-only keeps it: stopping load is the safe direction.
+    let o = UiOptions {
+        read_only: true,
+        ..opts()
+    };
+    let mut app = release_app(&o);
+    assert_eq!(press(&mut app, "K"), vec![Effect::Send(Command::StopLoad)]);
+}
+
+#[test]
+fn kill_key_without_a_running_load_says_so() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    assert!(press(&mut app, "K").is_empty());
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("no load is running")
+    );
+    let mut app = app_with(&release_finished_envelopes(), &opts());
+    assert!(press(&mut app, "K").is_empty());
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("no load is running")
+    );
+}
+
+#[test]
+fn kill_key_is_unavailable_in_replay() {
+    let o = UiOptions {
+        replay: true,
+        ..opts()
+    };
+    let mut app = release_app(&o);
+    assert!(press(&mut app, "K").is_empty());
+    let status = app.status().expect("status");
+    assert!(status.error && status.text.contains("replay"), "{status:?}");
+    let rows = help_rows(app.keymap(), app.limits());
+    assert!(rows.iter().all(|(_, name, _)| *name != "kill_load"));
+    let live = help_rows(app.keymap(), false);
+    assert!(
+        live.iter()
+            .any(|(k, name, _)| *name == "kill_load" && k == "K")
+    );
+}
+
+#[test]
+fn plus_and_minus_change_the_chart_span() {
+    let mut app = release_app(&opts());
+    assert_eq!(app.chart_span(), 60);
+    press(&mut app, "+");
+    assert_eq!(app.chart_span(), 120);
+    press(&mut app, "+");
+    press(&mut app, "+");
+    assert_eq!(app.chart_span(), 300, "stops at the widest");
+    press(&mut app, "-");
+    assert_eq!(app.chart_span(), 120);
+    press(&mut app, "-");
+    press(&mut app, "-");
+    press(&mut app, "-");
+    assert_eq!(app.chart_span(), 30, "stops at the narrowest");
+    press(&mut app, "3");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("span 30s"), "{screen}");
+}
+
+#[test]
+fn sort_key_cycles_the_findings_order() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    assert_eq!(app.finding_sort(), FindingSort::Severity);
+    assert_eq!(first_rule(&app), "CVE-2025-9999", "most severe first");
+    press(&mut app, "s");
+    assert_eq!(app.finding_sort(), FindingSort::Tool);
+    assert_eq!(first_rule(&app), "B105", "Bandit sorts first by tool");
+    press(&mut app, "s");
+    assert_eq!(app.finding_sort(), FindingSort::Location);
+    assert_eq!(
+        first_rule(&app),
+        "python.lang.eval",
+        "app/rules.py sorts first"
+    );
+    press(&mut app, "s");
+    assert_eq!(app.finding_sort(), FindingSort::Severity);
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("sort severity"), "{screen}");
+}
+
+#[test]
+fn filter_narrows_findings_rows() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    let all = app.visible_findings().len();
+    assert_eq!(all, 10, "8 findings and 2 policy results that did not pass");
+    press(&mut app, "/");
+    type_line(&mut app, "checkov");
+    let rows = app.visible_findings();
+    assert_eq!(rows.len(), 3, "{rows:?}");
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("/checkov"), "{screen}");
+    assert!(!screen.contains("CVE-2026-1234"), "{screen}");
+    press(&mut app, "esc");
+    assert_eq!(app.visible_findings().len(), all);
+    press(&mut app, "/");
+    type_line(&mut app, "latest");
+    assert!(matches!(
+        app.visible_findings().as_slice(),
+        [FindingsRow::Policy(_)]
+    ));
+}
+
+#[test]
+fn enter_on_a_finding_opens_its_detail() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    press(&mut app, "down");
+    press(&mut app, "enter");
+    let fingerprint = app
+        .state()
+        .findings
+        .iter()
+        .find(|f| f.finding.rule_id == "CVE-2026-1234")
+        .map(|f| f.finding.fingerprint.clone())
+        .expect("fixture finding");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::FindingDetail {
+            stage: "scans".into(),
+            fingerprint: fingerprint.clone(),
+        })
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains(&fingerprint), "{screen}");
+    press(&mut app, "esc");
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn enter_on_a_policy_row_opens_the_policy_detail() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    for _ in 0..8 {
+        press(&mut app, "down");
+    }
+    press(&mut app, "enter");
+    assert!(
+        matches!(app.overlay(), Some(Overlay::PolicyDetail { rule, .. }) if rule == "deny"),
+        "{:?}",
+        app.overlay()
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("image tag `latest` is not pinned for api"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn freeze_keeps_the_load_chart_while_windows_arrive() {
+    let mut app = release_app(&opts());
+    press(&mut app, "3");
+    press(&mut app, "z");
+    let before = text(&render(&app, 120, 40));
+    press(&mut app, "f");
+    let mut seq = 1000;
+    for i in 31..=36 {
+        seq += 1;
+        app.apply(&envelope(seq, 7 + i64::from(i), load_window_event(i)));
+    }
+    assert_eq!(app.state().load.as_ref().map(|l| l.windows.len()), Some(36));
+    assert_eq!(app.view().load.as_ref().map(|l| l.windows.len()), Some(30));
+    let frozen = text(&render(&app, 120, 40));
+    let body = |s: &str| s.lines().skip(1).take(38).collect::<Vec<_>>().join("\n");
+    assert_eq!(body(&frozen), body(&before), "the chart did not move");
+    press(&mut app, "f");
+    let live = text(&render(&app, 120, 40));
+    assert!(live.contains("0:36/1:00"), "{live}");
+    assert_ne!(body(&live), body(&before));
 }

@@ -349,3 +349,208 @@ fn no_color_gives_the_mono_look_whatever_the_theme() {
     assert_eq!(buf[(x, y)].fg, ratatui::style::Color::Reset);
     assert!(buf[(x, y)].modifier.contains(Modifier::REVERSED));
 }
+
+fn release_app(o: &UiOptions) -> flightdeck::ui::App {
+    let mut app = app_with(&release_envelopes(), o);
+    app.now = t0() + chrono::Duration::seconds(38);
+    app
+}
+
+fn no_braille(screen: &str) -> bool {
+    !screen
+        .chars()
+        .any(|c| ('\u{2800}'..='\u{28ff}').contains(&c) || c == '•' || c == '·' || c == '─')
+}
+
+#[test]
+fn release_full_layout_120x40_shows_load_and_findings() {
+    let app = release_app(&opts());
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("release_full_120x40", screen);
+    assert!(screen.contains("p95 39ms"), "{screen}");
+    assert!(screen.contains("SLO p95<150ms"), "{screen}");
+    assert!(
+        screen.contains("crit 0 high 1 med 2 low 2 (open)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn load_zoomed_120x40() {
+    let mut app = release_app(&opts());
+    press(&mut app, "3");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("load_zoomed_120x40", screen);
+    for part in [
+        "p50 12ms p95 39ms p99 102ms 2.0k rps err 0.2%  SLO p95<150ms",
+        "lag p99 1.2ms",
+        "sat 1/30s",
+        "p50",
+        "p95",
+        "p99",
+        "SLO p95<150ms",
+        "achieved",
+        "target",
+        "endpoint",
+        "checkout",
+        "search",
+        "err max",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn load_compact_80x24_mono_ascii_keeps_chart_and_figures() {
+    let o = UiOptions {
+        theme: "mono".into(),
+        ascii: true,
+        ..opts()
+    };
+    let mut app = release_app(&o);
+    press(&mut app, "3");
+    let buf = render(&app, 80, 24);
+    let screen = text(&buf);
+    insta::assert_snapshot!("load_compact_80x24_mono_ascii", screen);
+    assert!(screen.contains("p95 39ms"), "{screen}");
+    assert!(screen.contains("lag p99"), "{screen}");
+    assert!(screen.contains("p99"), "legend:\n{screen}");
+    assert!(screen.contains('*'), "p99 series in ascii:\n{screen}");
+    assert!(
+        no_braille(&screen),
+        "ascii mode drew unicode markers:\n{screen}"
+    );
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset,
+                "colour at {x},{y}: {c:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn load_shows_saturated_badge_when_the_latest_window_is_saturated() {
+    let envs: Vec<_> = release_envelopes()
+        .into_iter()
+        .filter(|e| match &e.event {
+            flightdeck::run::event::Event::LoadWindow { window, .. } => window.second <= 17,
+            _ => true,
+        })
+        .collect();
+    let mut app = app_with(&envs, &opts());
+    press(&mut app, "3");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    assert!(screen.contains("lag p99 14ms"), "{screen}");
+    assert!(screen.contains("SATURATED"), "{screen}");
+}
+
+#[test]
+fn load_planned_without_data_says_waiting() {
+    let envs: Vec<_> = release_envelopes().into_iter().take(1).collect();
+    let mut app = app_with(&envs, &opts());
+    press(&mut app, "3");
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("load stage planned: waiting for data."),
+        "{screen}"
+    );
+}
+
+#[test]
+fn finished_load_shows_summary_figures_and_endpoint_verdicts() {
+    let mut app = app_with(&release_finished_envelopes(), &opts());
+    press(&mut app, "3");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("final  p50 12ms p95 44ms p99 97ms 2.0k rps err 0.07%"),
+        "{screen}"
+    );
+    let row = |name: &str| {
+        screen
+            .lines()
+            .find(|l| l.contains(&format!("│{name} ")) || l.contains(&format!(" {name} ")))
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(row("checkout").contains("PASS"), "{screen}");
+    assert!(row("search").contains("FAIL"), "{screen}");
+    assert!(!row("catalog").contains("PASS"), "{screen}");
+}
+
+#[test]
+fn findings_zoomed_120x40() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("findings_zoomed_120x40", screen);
+    for part in [
+        "crit 0 high 1 med 2 low 2 (open)",
+        "accepted until 2026-06-30",
+        "EXPIRED 2026-02-15",
+        "suppressed",
+        "fixed",
+        "known",
+        "DENY",
+        "image tag `latest`",
+        "WARN",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    assert!(!screen.contains("deny_k8s"), "passing policies stay out");
+}
+
+#[test]
+fn expired_acceptance_is_styled_as_a_blocker() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    press(&mut app, "z");
+    let buf = render(&app, 120, 40);
+    let theme = Theme::load("default", None).expect("default theme");
+    let (x, y) = find(&buf, "EXPIRED").expect("expired status");
+    assert_eq!(
+        buf[(x, y)].fg,
+        theme.style(Item::Fail).fg.unwrap_or_default()
+    );
+}
+
+#[test]
+fn finding_detail_overlay_120x40() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    press(&mut app, "down");
+    press(&mut app, "enter");
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("finding_detail_120x40", screen);
+    for part in [
+        "[Finding CVE-2026-1234 (Trivy)]",
+        "rule properties.security-severity 7.5",
+        "https://avd.aquasec.com/nvd/cve-2026-1234",
+        "scanner: new",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn expired_acceptance_detail_names_approver_and_expiry() {
+    let mut app = release_app(&opts());
+    press(&mut app, "5");
+    press(&mut app, "/");
+    type_line(&mut app, "CKV_K8S_8");
+    press(&mut app, "enter");
+    let screen = text(&render(&app, 120, 40));
+    for part in [
+        "by bob until 2026-02-15: probe lands with 2.15",
+        "EXPIRED (judged on 2026-03-02)",
+        "acceptance by bob expired on 2026-02-15",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}

@@ -4,14 +4,15 @@
 
 use std::path::PathBuf;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::ColorMode;
 use crate::run::command::Command;
 use crate::run::event::{Envelope, HealthCheck};
 use crate::run::state::{RunState, StageState};
 use crate::ui::UiOptions;
-use crate::ui::keymap::Keymap;
+use crate::ui::keymap::{Keymap, Limits};
+use crate::ui::panes::findings::{FindingsRow, visible_rows};
 use crate::ui::panes::{health_row_text, stage_row_text};
 use crate::ui::theme::{Theme, no_color_from_env};
 
@@ -72,9 +73,47 @@ impl Pane {
 
     /// Whether the pane lists rows that can be filtered and selected.
     pub fn is_list(self) -> bool {
-        matches!(self, Pane::Stages | Pane::Environment)
+        matches!(self, Pane::Stages | Pane::Environment | Pane::Findings)
     }
 }
+
+/// How the Findings pane orders its finding rows (policy rows stay last).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Most severe first (the default).
+    #[default]
+    Severity,
+    /// By tool, then most severe first.
+    Tool,
+    /// By file and line.
+    Location,
+}
+
+impl FindingSort {
+    /// The next order in the cycle.
+    pub fn next(self) -> FindingSort {
+        match self {
+            FindingSort::Severity => FindingSort::Tool,
+            FindingSort::Tool => FindingSort::Location,
+            FindingSort::Location => FindingSort::Severity,
+        }
+    }
+
+    /// Name shown in the pane title and status line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingSort::Severity => "severity",
+            FindingSort::Tool => "tool",
+            FindingSort::Location => "location",
+        }
+    }
+}
+
+/// Time spans the load chart can show, in seconds; `+`/`-` step through them.
+pub const CHART_SPANS: [u32; 4] = [30, 60, 120, 300];
+
+/// The load chart's span when the control room opens.
+pub const DEFAULT_CHART_SPAN: u32 = 60;
 
 /// A window drawn over the panes.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +127,22 @@ pub enum Overlay {
     StageDetail {
         /// Stage id.
         stage: String,
+    },
+    /// Everything known about one finding.
+    FindingDetail {
+        /// Stage that reported it.
+        stage: String,
+        /// Its fingerprint.
+        fingerprint: String,
+    },
+    /// One policy result with all its messages.
+    PolicyDetail {
+        /// Stage that evaluated it.
+        stage: String,
+        /// Policy name.
+        policy: String,
+        /// Rule (`deny`, `warn`, `*`).
+        rule: String,
     },
     /// "Run in progress: quit and abort it?"; focus starts on No.
     ConfirmQuit {
@@ -139,8 +194,12 @@ pub struct App {
     pub(super) command_input: String,
     pub(super) stage_filter: String,
     pub(super) env_filter: String,
+    pub(super) finding_filter: String,
     pub(super) stage_sel: usize,
     pub(super) env_sel: usize,
+    pub(super) finding_sel: usize,
+    pub(super) finding_sort: FindingSort,
+    pub(super) chart_span: u32,
     pub(super) status: Option<Status>,
     pub(super) theme: Theme,
     pub(super) keymap: Keymap,
@@ -185,8 +244,12 @@ impl App {
             command_input: String::new(),
             stage_filter: String::new(),
             env_filter: String::new(),
+            finding_filter: String::new(),
             stage_sel: 0,
             env_sel: 0,
+            finding_sel: 0,
+            finding_sort: FindingSort::default(),
+            chart_span: DEFAULT_CHART_SPAN,
             status: None,
             theme,
             keymap,
@@ -274,11 +337,48 @@ impl App {
         self.read_only() || self.replay
     }
 
+    /// What read-only and replay take away from the keymap.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            read_only: self.read_only(),
+            replay: self.replay,
+        }
+    }
+
+    /// The day findings are judged on: the run's start date, so a replay
+    /// shows what the run saw; the clock only before the run has started.
+    pub fn today(&self) -> NaiveDate {
+        self.view().started_at.unwrap_or(self.now).date_naive()
+    }
+
+    /// Seconds of load the chart shows.
+    pub fn chart_span(&self) -> u32 {
+        self.chart_span
+    }
+
+    /// The order of the Findings pane.
+    pub fn finding_sort(&self) -> FindingSort {
+        self.finding_sort
+    }
+
+    pub(super) fn step_chart_span(&mut self, wider: bool) {
+        let i = CHART_SPANS
+            .iter()
+            .position(|s| *s >= self.chart_span)
+            .unwrap_or(CHART_SPANS.len() - 1);
+        let i = if wider {
+            (i + 1).min(CHART_SPANS.len() - 1)
+        } else {
+            i.saturating_sub(1)
+        };
+        self.chart_span = CHART_SPANS[i];
+    }
     /// The filter text of a list pane.
     pub fn filter(&self, pane: Pane) -> &str {
         match pane {
             Pane::Stages => &self.stage_filter,
             Pane::Environment => &self.env_filter,
+            Pane::Findings => &self.finding_filter,
             _ => "",
         }
     }
@@ -287,8 +387,15 @@ impl App {
         match pane {
             Pane::Stages => Some(&mut self.stage_filter),
             Pane::Environment => Some(&mut self.env_filter),
+            Pane::Findings => Some(&mut self.finding_filter),
             _ => None,
         }
+    }
+
+    /// Rows of the Findings pane (filtered and sorted), then policy results
+    /// that did not pass.
+    pub fn visible_findings(&self) -> Vec<FindingsRow<'_>> {
+        visible_rows(self.view(), &self.finding_filter, self.finding_sort)
     }
 
     /// Stages shown in the Stages pane (filtered), in plan order.
@@ -316,9 +423,35 @@ impl App {
         let (sel, len) = match pane {
             Pane::Stages => (self.stage_sel, self.visible_stages().len()),
             Pane::Environment => (self.env_sel, self.visible_health().len()),
+            Pane::Findings => (self.finding_sel, self.visible_findings().len()),
             _ => return None,
         };
         (len > 0).then(|| sel.min(len - 1))
+    }
+
+    fn visible_len(&self, pane: Pane) -> usize {
+        match pane {
+            Pane::Stages => self.visible_stages().len(),
+            Pane::Environment => self.visible_health().len(),
+            Pane::Findings => self.visible_findings().len(),
+            _ => 0,
+        }
+    }
+
+    /// The overlay that shows the selected Findings row.
+    pub(super) fn selected_finding_overlay(&self) -> Option<Overlay> {
+        let i = self.selected(Pane::Findings)?;
+        Some(match self.visible_findings().get(i)? {
+            FindingsRow::Finding(f) => Overlay::FindingDetail {
+                stage: f.stage.clone(),
+                fingerprint: f.finding.fingerprint.clone(),
+            },
+            FindingsRow::Policy(p) => Overlay::PolicyDetail {
+                stage: p.stage.clone(),
+                policy: p.result.policy.clone(),
+                rule: p.result.rule.clone(),
+            },
+        })
     }
 
     pub(super) fn selected_stage_id(&self) -> Option<String> {
@@ -330,10 +463,7 @@ impl App {
         let Some(cur) = self.selected(self.focus) else {
             return;
         };
-        let len = match self.focus {
-            Pane::Stages => self.visible_stages().len(),
-            _ => self.visible_health().len(),
-        };
+        let len = self.visible_len(self.focus);
         let next = if down {
             (cur + 1).min(len.saturating_sub(1))
         } else {
@@ -341,7 +471,9 @@ impl App {
         };
         match self.focus {
             Pane::Stages => self.stage_sel = next,
-            _ => self.env_sel = next,
+            Pane::Environment => self.env_sel = next,
+            Pane::Findings => self.finding_sel = next,
+            _ => {}
         }
     }
 

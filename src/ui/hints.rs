@@ -7,11 +7,11 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Prompt};
-use crate::ui::keymap::{Action, Keymap};
+use crate::ui::keymap::{Action, Keymap, Limits};
 use crate::ui::theme::Item;
 
 /// Actions worth a hint, most important first, with their short labels.
-const HINTS: [(Action, &str); 11] = [
+const HINTS: [(Action, &str); 12] = [
     (Action::Quit, "quit"),
     (Action::Help, "help"),
     (Action::FocusNext, "focus"),
@@ -23,10 +23,11 @@ const HINTS: [(Action, &str); 11] = [
     (Action::Freeze, "freeze"),
     (Action::Promote, "promote"),
     (Action::Rerun, "rerun"),
+    (Action::KillLoad, "kill load"),
 ];
 
 /// Display order of the hints on the line.
-const ORDER: [Action; 11] = [
+const ORDER: [Action; 12] = [
     Action::FocusNext,
     Action::Pane1,
     Action::Zoom,
@@ -36,6 +37,7 @@ const ORDER: [Action; 11] = [
     Action::Rollback,
     Action::Promote,
     Action::Rerun,
+    Action::KillLoad,
     Action::Help,
     Action::Quit,
 ];
@@ -50,16 +52,11 @@ const PANES: [Action; 6] = [
 ];
 
 /// The key text for a hint: the shortest key bound, or `1-6` for the panes.
-fn key_text(keymap: &Keymap, action: Action, read_only: bool) -> Option<String> {
+fn key_text(keymap: &Keymap, action: Action, limits: Limits) -> Option<String> {
     if action == Action::Pane1 {
         let keys: Option<Vec<String>> = PANES
             .iter()
-            .map(|a| {
-                keymap
-                    .keys_for(*a, read_only)
-                    .first()
-                    .map(|k| k.to_string())
-            })
+            .map(|a| keymap.keys_for(*a, limits).first().map(|k| k.to_string()))
             .collect();
         let keys = keys?;
         return Some(match (keys.first(), keys.last()) {
@@ -68,7 +65,7 @@ fn key_text(keymap: &Keymap, action: Action, read_only: bool) -> Option<String> 
         });
     }
     keymap
-        .keys_for(action, read_only)
+        .keys_for(action, limits)
         .first()
         .map(|k| k.to_string())
 }
@@ -76,14 +73,15 @@ fn key_text(keymap: &Keymap, action: Action, read_only: bool) -> Option<String> 
 /// The hints that fit in `width` columns, as (key, label) pairs in display order.
 pub fn hints(
     keymap: &Keymap,
-    read_only: bool,
+    limits: impl Into<Limits>,
     frozen: bool,
     width: usize,
 ) -> Vec<(String, String)> {
+    let limits = limits.into();
     let mut chosen: Vec<(Action, String, String)> = Vec::new();
     let mut used = 1;
     for (action, label) in HINTS {
-        let Some(key) = key_text(keymap, action, read_only) else {
+        let Some(key) = key_text(keymap, action, limits) else {
             continue;
         };
         let label = if action == Action::Freeze && frozen {
@@ -132,8 +130,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         )),
         (None, None) => {
             let mut spans = vec![Span::raw(" ")];
-            let ro = app.changes_disabled();
-            for (key, label) in hints(app.keymap(), ro, app.is_frozen(), area.width as usize) {
+            let limits = app.limits();
+            for (key, label) in hints(app.keymap(), limits, app.is_frozen(), area.width as usize) {
                 spans.push(Span::styled(key, theme.style(Item::HintKey)));
                 spans.push(Span::styled(
                     format!(" {label}  "),

@@ -4,6 +4,8 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
 use crate::run::command::Command;
+use crate::run::event::StageKind;
+use crate::run::state::StageStatus;
 use crate::ui::app::{App, Effect, Overlay, Pane, Prompt};
 use crate::ui::keymap::{Action, Key, Lookup};
 
@@ -20,10 +22,7 @@ impl App {
             return self.prompt_key(prompt, ev);
         }
         self.status = None;
-        match self
-            .keymap
-            .lookup(Key::from_event(&ev), self.changes_disabled())
-        {
+        match self.keymap.lookup(Key::from_event(&ev), self.limits()) {
             Lookup::Bound(action) => self.act(action),
             Lookup::Disabled(action) => {
                 let why = if self.replay {
@@ -60,7 +59,11 @@ impl App {
                 }
                 return Vec::new();
             }
-            Some(Overlay::StageDetail { .. }) => {
+            Some(
+                Overlay::StageDetail { .. }
+                | Overlay::FindingDetail { .. }
+                | Overlay::PolicyDetail { .. },
+            ) => {
                 match action {
                     Action::Quit => return self.request_quit(),
                     Action::Help => self.open_help(),
@@ -95,7 +98,9 @@ impl App {
                 if self.focus.is_list() {
                     self.prompt = Some(Prompt::Filter(self.focus));
                 } else {
-                    self.error("filter works in the Stages and Environment panes (1 or 2)");
+                    self.error(
+                        "filter works in the Stages, Environment and Findings panes (1, 2 or 5)",
+                    );
                 }
             }
             Action::Command => {
@@ -108,6 +113,20 @@ impl App {
                 (Pane::Stages, Some(id)) => return self.rerun(&id),
                 _ => self.error("focus the Stages pane and select a stage to rerun"),
             },
+            Action::KillLoad => return self.kill_load(),
+            Action::Sort => {
+                if self.focus == Pane::Findings {
+                    self.finding_sort = self.finding_sort.next();
+                    self.finding_sel = 0;
+                    self.info(format!("findings sorted by {}", self.finding_sort.name()));
+                } else {
+                    self.error("sort works in the Findings pane (5)");
+                }
+            }
+            Action::WindowWider | Action::WindowNarrower => {
+                self.step_chart_span(action == Action::WindowWider);
+                self.info(format!("load chart shows {} s", self.chart_span));
+            }
             Action::Back => {
                 let focus = self.focus;
                 match self.filter_mut(focus) {
@@ -117,13 +136,15 @@ impl App {
             }
             Action::Up => self.move_selection(false),
             Action::Down => self.move_selection(true),
-            Action::Select => {
-                if self.focus == Pane::Stages
-                    && let Some(stage) = self.selected_stage_id()
-                {
-                    self.overlay = Some(Overlay::StageDetail { stage });
+            Action::Select => match self.focus {
+                Pane::Stages => {
+                    if let Some(stage) = self.selected_stage_id() {
+                        self.overlay = Some(Overlay::StageDetail { stage });
+                    }
                 }
-            }
+                Pane::Findings => self.overlay = self.selected_finding_overlay(),
+                _ => {}
+            },
         }
         Vec::new()
     }
@@ -203,6 +224,28 @@ impl App {
             _ => {}
         }
         Vec::new()
+    }
+
+    /// Stop the running load at once. Allowed in read-only runs: stopping
+    /// load is the safe direction. Replay never gets here (the keymap
+    /// disables the action there).
+    fn kill_load(&mut self) -> Vec<Effect> {
+        let running = self
+            .state
+            .stages
+            .iter()
+            .find(|s| s.plan.kind == StageKind::Load && s.status == StageStatus::Running)
+            .map(|s| s.plan.id.clone());
+        let Some(stage) = running else {
+            self.info("no load is running");
+            return Vec::new();
+        };
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot stop load `{stage}`"));
+            return Vec::new();
+        }
+        self.info(format!("stopping load `{stage}` now"));
+        vec![Effect::Send(Command::StopLoad)]
     }
 
     /// Ask the engine to rerun a stage, if that is allowed and possible.

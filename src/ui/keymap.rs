@@ -62,6 +62,14 @@ pub enum Action {
     Promote,
     /// Rerun the selected stage.
     Rerun,
+    /// Stop the running load at once.
+    KillLoad,
+    /// Cycle the sort order of the focused pane (Findings).
+    Sort,
+    /// Show a longer time span in the load chart.
+    WindowWider,
+    /// Show a shorter time span in the load chart.
+    WindowNarrower,
     /// Close an overlay, clear a filter, leave zoom.
     Back,
     /// Move the selection up.
@@ -74,7 +82,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 21] = [
+    pub const ALL: [Action; 25] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -92,6 +100,10 @@ impl Action {
         Action::Rollback,
         Action::Promote,
         Action::Rerun,
+        Action::KillLoad,
+        Action::Sort,
+        Action::WindowWider,
+        Action::WindowNarrower,
         Action::Back,
         Action::Up,
         Action::Down,
@@ -118,6 +130,10 @@ impl Action {
             Action::Rollback => "rollback",
             Action::Promote => "promote",
             Action::Rerun => "rerun",
+            Action::KillLoad => "kill_load",
+            Action::Sort => "sort",
+            Action::WindowWider => "window_wider",
+            Action::WindowNarrower => "window_narrower",
             Action::Back => "back",
             Action::Up => "up",
             Action::Down => "down",
@@ -140,21 +156,36 @@ impl Action {
             Action::Pane6 => "focus pane 6: Log",
             Action::Zoom => "zoom the focused pane (toggle)",
             Action::Freeze => "freeze the view; events keep arriving (toggle)",
-            Action::Filter => "filter rows of Stages or Environment",
+            Action::Filter => "filter rows of Stages, Environment or Findings",
             Action::Command => "command palette (:quit :theme :rerun :help)",
             Action::Rollback => "roll back the active canary",
             Action::Promote => "promote the active canary",
             Action::Rerun => "rerun the selected stage",
+            Action::KillLoad => "stop the load now (safe: kept in read-only)",
+            Action::Sort => "sort Findings: severity, tool, location",
+            Action::WindowWider => "load chart: more seconds (30/60/120/300)",
+            Action::WindowNarrower => "load chart: fewer seconds",
             Action::Back => "close overlay, clear filter, leave zoom",
             Action::Up => "move selection up",
             Action::Down => "move selection down",
-            Action::Select => "show details of the selected stage",
+            Action::Select => "show details of the selected stage or finding",
         }
     }
 
     /// Actions that change the system under test; read-only mode removes them.
     pub fn changes_things(self) -> bool {
         matches!(self, Action::Rollback | Action::Promote | Action::Rerun)
+    }
+
+    /// Actions that only mean something with a live engine; replay removes them.
+    /// Stopping load is the safe direction, so read-only keeps it.
+    pub fn needs_live_run(self) -> bool {
+        self.changes_things() || self == Action::KillLoad
+    }
+
+    /// Whether the action is available under these limits.
+    pub fn allowed(self, limits: Limits) -> bool {
+        !(limits.read_only && self.changes_things() || limits.replay && self.needs_live_run())
     }
 
     /// Look up an action by its keymap name.
@@ -165,6 +196,26 @@ impl Action {
     /// Comma-separated list of every action name, for error messages.
     pub fn names() -> String {
         Action::ALL.map(Action::name).join(", ")
+    }
+}
+
+/// What the session takes away: read-only removes actions that change
+/// things; replay also removes those that need a live engine.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Limits {
+    /// Read-only run or `--read-only`.
+    pub read_only: bool,
+    /// Viewing a finished journal.
+    pub replay: bool,
+}
+
+impl From<bool> for Limits {
+    /// `true`: read-only (the historical meaning of the flag).
+    fn from(read_only: bool) -> Limits {
+        Limits {
+            read_only,
+            replay: false,
+        }
     }
 }
 
@@ -357,26 +408,29 @@ impl Keymap {
             .sort_by_key(|(k, a)| (order(*a), k.to_string().len(), k.to_string()));
     }
 
-    /// Bindings in help order; read-only mode leaves out actions that change things.
-    pub fn bindings(&self, read_only: bool) -> impl Iterator<Item = (Key, Action)> + '_ {
+    /// Bindings in help order, leaving out what the limits take away
+    /// (`false`/`true` mean not read-only/read-only).
+    pub fn bindings(&self, limits: impl Into<Limits>) -> impl Iterator<Item = (Key, Action)> + '_ {
+        let limits = limits.into();
         self.bindings
             .iter()
             .copied()
-            .filter(move |(_, a)| !(read_only && a.changes_things()))
+            .filter(move |(_, a)| a.allowed(limits))
     }
 
     /// Keys bound to an action, shortest first.
-    pub fn keys_for(&self, action: Action, read_only: bool) -> Vec<Key> {
-        self.bindings(read_only)
+    pub fn keys_for(&self, action: Action, limits: impl Into<Limits>) -> Vec<Key> {
+        self.bindings(limits)
             .filter(|(_, a)| *a == action)
             .map(|(k, _)| k)
             .collect()
     }
 
     /// What a key means.
-    pub fn lookup(&self, key: Key, read_only: bool) -> Lookup {
+    pub fn lookup(&self, key: Key, limits: impl Into<Limits>) -> Lookup {
+        let limits = limits.into();
         match self.bindings.iter().find(|(k, _)| *k == key) {
-            Some((_, a)) if read_only && a.changes_things() => Lookup::Disabled(*a),
+            Some((_, a)) if !a.allowed(limits) => Lookup::Disabled(*a),
             Some((_, a)) => Lookup::Bound(*a),
             None => Lookup::Unbound,
         }
@@ -496,5 +550,27 @@ mod tests {
         assert!(map.keys_for(Action::Promote, true).is_empty());
         let r = Key::parse("R").expect("R");
         assert_eq!(map.lookup(r, true), Lookup::Disabled(Action::Rollback));
+    }
+
+    #[test]
+    fn kill_load_survives_read_only_but_not_replay() {
+        let map = Keymap::builtin().expect("builtin");
+        let k = Key::parse("K").expect("K");
+        assert_ne!(k, Key::parse("k").expect("k"), "K is not the up key");
+        assert_eq!(map.lookup(k, true), Lookup::Bound(Action::KillLoad));
+        let replay = Limits {
+            read_only: true,
+            replay: true,
+        };
+        assert_eq!(map.lookup(k, replay), Lookup::Disabled(Action::KillLoad));
+        assert!(map.keys_for(Action::KillLoad, replay).is_empty());
+        for (key, action) in [
+            ("+", Action::WindowWider),
+            ("-", Action::WindowNarrower),
+            ("s", Action::Sort),
+        ] {
+            let key = Key::parse(key).expect("key");
+            assert_eq!(map.lookup(key, replay), Lookup::Bound(action));
+        }
     }
 }

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Overlay, Pane};
 use crate::ui::theme::Item;
-use crate::ui::{detail, dialog, header, help, hints, panes};
+use crate::ui::{detail, dialog, finding_detail, header, help, hints, panes};
 
 /// Smallest screen the control room draws on.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -103,6 +103,14 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.overlay() {
         Some(Overlay::Help { scroll }) => help::render(frame, area, app, *scroll),
         Some(Overlay::StageDetail { stage }) => detail::render(frame, area, app, stage),
+        Some(Overlay::FindingDetail { stage, fingerprint }) => {
+            finding_detail::render_finding(frame, area, app, stage, fingerprint)
+        }
+        Some(Overlay::PolicyDetail {
+            stage,
+            policy,
+            rule,
+        }) => finding_detail::render_policy(frame, area, app, stage, policy, rule),
         Some(Overlay::ConfirmQuit { yes_focused }) => {
             dialog::render(frame, area, app, *yes_focused)
         }

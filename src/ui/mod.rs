@@ -10,6 +10,7 @@ pub mod app;
 pub mod detail;
 pub mod dialog;
 pub mod event_loop;
+pub mod finding_detail;
 pub mod header;
 pub mod help;
 pub mod hints;
@@ -30,8 +31,8 @@ use crate::run::command::Command;
 use crate::run::event::Envelope;
 use crate::run::state::RunState;
 
-pub use app::{App, Effect, Overlay, Pane, Prompt, Status};
-pub use keymap::{Action, Key, Keymap};
+pub use app::{App, Effect, FindingSort, Overlay, Pane, Prompt, Status};
+pub use keymap::{Action, Key, Keymap, Limits};
 pub use layout::draw;
 pub use theme::Theme;
 

@@ -70,11 +70,19 @@ pub enum Item {
     StatusInfo,
     /// Error messages.
     StatusError,
+    /// Load chart: median latency (and achieved rate).
+    ChartP50,
+    /// Load chart: 95th percentile.
+    ChartP95,
+    /// Load chart: 99th percentile.
+    ChartP99,
+    /// Load chart: threshold line (and target rate).
+    ChartThreshold,
 }
 
 impl Item {
     /// Every item with its name in theme files.
-    pub const ALL: [(Item, &'static str); 22] = [
+    pub const ALL: [(Item, &'static str); 26] = [
         (Item::Text, "text"),
         (Item::Muted, "muted"),
         (Item::Border, "border"),
@@ -97,6 +105,10 @@ impl Item {
         (Item::HintKey, "hint_key"),
         (Item::StatusInfo, "status_info"),
         (Item::StatusError, "status_error"),
+        (Item::ChartP50, "chart_p50"),
+        (Item::ChartP95, "chart_p95"),
+        (Item::ChartP99, "chart_p99"),
+        (Item::ChartThreshold, "chart_threshold"),
     ];
 
     fn index(self) -> usize {

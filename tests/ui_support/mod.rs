@@ -2,14 +2,19 @@
 //! fixed timestamps, an app with a fixed clock, and rendering to text.
 #![allow(dead_code)]
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use flightdeck::config::ColorMode;
 use flightdeck::gate::{Decision, PointsLost};
+use flightdeck::load::{EndpointSummary, EndpointWindow, Percentiles, Summary, Window};
+use flightdeck::policy::{PolicyOutcome, PolicyResult};
 use flightdeck::run::event::{
     EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
 };
 use flightdeck::run::state::RunState;
 use flightdeck::run::verdict::{Evidence, Verdict};
+use flightdeck::scan::{
+    Acceptance, BaselineState, Finding, Location, Severity, Suppression, fingerprint_of,
+};
 use flightdeck::ui::{App, Effect, Key, UiOptions, draw};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -325,4 +330,371 @@ pub fn find(buf: &Buffer, needle: &str) -> Option<(u16, u16)> {
         }
     }
     None
+}
+
+/// One second of load: fixed numbers that wobble; window 17 is saturated.
+pub fn load_window(i: u32) -> Window {
+    let saturated = i == 17;
+    let achieved = if saturated {
+        1710.0
+    } else {
+        1990.0 - f64::from(i % 3) * 5.0
+    };
+    let requests = achieved as u64;
+    let errors = if i.is_multiple_of(10) { 4 } else { 1 };
+    let p99 = if saturated {
+        190.0
+    } else {
+        80.0 + f64::from((i * 13) % 23)
+    };
+    let endpoint = |name: &str, share: f64, scale: f64| EndpointWindow {
+        name: name.into(),
+        requests: (achieved * share) as u64,
+        errors: if name == "checkout" { errors } else { 0 },
+        p50_ms: (11.0 + f64::from(i % 4) * 0.5) * scale,
+        p95_ms: (38.0 + f64::from((i * 7) % 11)) * scale,
+        p99_ms: p99 * scale,
+    };
+    Window {
+        second: i,
+        target_rps: 2000.0,
+        achieved_rps: achieved,
+        requests,
+        errors,
+        p50_ms: 11.0 + f64::from(i % 4) * 0.5,
+        p95_ms: 38.0 + f64::from((i * 7) % 11),
+        p99_ms: p99,
+        max_ms: p99 + 20.0,
+        p99_uncorrected_ms: p99 * 0.8,
+        lag_p99_ms: if saturated {
+            14.2
+        } else {
+            1.2 + f64::from(i % 5) * 0.3
+        },
+        backlog: if saturated { 120 } else { 0 },
+        saturated,
+        endpoints: vec![
+            endpoint("catalog", 0.6, 0.9),
+            endpoint("checkout", 0.25, 1.4),
+            endpoint("search", 0.15, 1.1),
+        ],
+        variants: vec![],
+    }
+}
+
+fn finding(
+    (tool, rule, title): (&str, &str, &str),
+    severity: Severity,
+    (path, line): (&str, Option<u32>),
+) -> Finding {
+    Finding {
+        tool: tool.into(),
+        rule_id: rule.into(),
+        title: title.into(),
+        message: format!("{title} in {path}"),
+        severity,
+        severity_source: format!("SARIF level of {tool}"),
+        location: Location {
+            path: path.into(),
+            line,
+        },
+        fingerprint: fingerprint_of(&[tool, rule, path]),
+        baseline_state: None,
+        suppression: Suppression::None,
+        suppression_justification: None,
+        known: false,
+        acceptance: None,
+        help: None,
+    }
+}
+
+fn day(s: &str) -> NaiveDate {
+    s.parse().expect("valid date")
+}
+
+/// Eight findings covering every status: open new, known, waived by a risk
+/// acceptance, expired acceptance, suppressed, suppression under review,
+/// fixed (absent), and a low one that is new.
+pub fn fixture_findings() -> Vec<Finding> {
+    let mut cve = finding(
+        (
+            "Trivy",
+            "CVE-2026-1234",
+            "openssl: buffer overread in X.509",
+        ),
+        Severity::High,
+        ("usr/lib/libssl.so.3", None),
+    );
+    cve.severity_source = "rule properties.security-severity 7.5".into();
+    cve.help = Some("https://avd.aquasec.com/nvd/cve-2026-1234".into());
+    cve.baseline_state = Some(BaselineState::New);
+    let mut known = finding(
+        ("Bandit", "B105", "hardcoded password string"),
+        Severity::Medium,
+        ("app/settings.py", Some(12)),
+    );
+    known.known = true;
+    let mut accepted = finding(
+        ("Checkov", "CKV_AWS_20", "S3 bucket allows public read"),
+        Severity::Medium,
+        ("infra/s3.tf", Some(4)),
+    );
+    accepted.acceptance = Some(Acceptance {
+        approver: "alice".into(),
+        justification: "public assets bucket by design".into(),
+        expires: day("2026-06-30"),
+    });
+    let mut expired = finding(
+        ("Checkov", "CKV_K8S_8", "liveness probe missing"),
+        Severity::Low,
+        ("deploy/api.yaml", Some(20)),
+    );
+    expired.acceptance = Some(Acceptance {
+        approver: "bob".into(),
+        justification: "probe lands with 2.15".into(),
+        expires: day("2026-02-15"),
+    });
+    let mut suppressed = finding(
+        ("Semgrep OSS", "python.lang.eval", "eval of dynamic content"),
+        Severity::Medium,
+        ("app/rules.py", Some(88)),
+    );
+    suppressed.suppression = Suppression::Accepted;
+    suppressed.suppression_justification = Some("input is a constant table".into());
+    let mut review = finding(
+        ("flightdeck-secrets", "generic-api-key", "API key in config"),
+        Severity::Medium,
+        ("config/dev.env", Some(3)),
+    );
+    review.suppression = Suppression::UnderReview;
+    let mut fixed = finding(
+        ("Trivy", "CVE-2025-9999", "zlib: heap overflow in inflate"),
+        Severity::Critical,
+        ("usr/lib/libz.so.1", None),
+    );
+    fixed.baseline_state = Some(BaselineState::Absent);
+    let healthcheck = finding(
+        ("Checkov", "CKV_DOCKER_2", "no HEALTHCHECK in image"),
+        Severity::Low,
+        ("Dockerfile", Some(1)),
+    );
+    vec![
+        known,
+        accepted,
+        cve,
+        expired,
+        suppressed,
+        review,
+        fixed,
+        healthcheck,
+    ]
+}
+
+/// A run with a finished scan (8 findings), a failed policy stage (one
+/// deny, one warn, one pass) and a load stage running for 30 seconds.
+pub fn release_envelopes() -> Vec<Envelope> {
+    let mut out = Vec::new();
+    let mut seq = 0;
+    let mut push = |secs: i64, event: Event| {
+        seq += 1;
+        out.push(env(seq, secs, event));
+    };
+    let plan = |id: &str, kind: StageKind, hard: bool| StagePlan {
+        id: id.into(),
+        kind,
+        weight: 1.0,
+        hard,
+    };
+    push(
+        0,
+        Event::RunStarted {
+            run_id: "9b2e4f7a1c3d5e60".into(),
+            service: "shop-api".into(),
+            release: "2.14.0-rc3".into(),
+            environment: "preprod-eu".into(),
+            risk: EnvRisk::Preprod,
+            operator: "sam".into(),
+            read_only: false,
+            stages: vec![
+                plan("scans", StageKind::Scan, false),
+                plan("policy", StageKind::Policy, true),
+                plan("load", StageKind::Load, false),
+            ],
+            pass_score: 90.0,
+            warn_score: 70.0,
+        },
+    );
+    push(
+        1,
+        Event::StageStarted {
+            stage: "scans".into(),
+        },
+    );
+    for f in fixture_findings() {
+        push(
+            2,
+            Event::Finding {
+                stage: "scans".into(),
+                finding: f,
+            },
+        );
+    }
+    push(
+        3,
+        Event::StageFinished {
+            stage: "scans".into(),
+            verdict: Verdict::Fail,
+            summary: "2 blocking: 1 high new, 1 expired acceptance".into(),
+            evidence: vec![],
+        },
+    );
+    push(
+        4,
+        Event::StageStarted {
+            stage: "policy".into(),
+        },
+    );
+    let policy = |rule: &str, outcome: PolicyOutcome, messages: &[&str]| Event::PolicyResult {
+        stage: "policy".into(),
+        result: PolicyResult {
+            policy: "config/policies/release.rego (data.flightdeck.release)".into(),
+            rule: rule.into(),
+            outcome,
+            messages: messages.iter().map(|m| m.to_string()).collect(),
+        },
+    };
+    push(
+        5,
+        policy(
+            "deny",
+            PolicyOutcome::Deny,
+            &["image tag `latest` is not pinned for api"],
+        ),
+    );
+    push(
+        5,
+        policy(
+            "warn",
+            PolicyOutcome::Warn,
+            &["replicas below 3 in preprod"],
+        ),
+    );
+    push(5, policy("deny_k8s", PolicyOutcome::Pass, &[]));
+    push(
+        6,
+        Event::StageFinished {
+            stage: "policy".into(),
+            verdict: Verdict::Fail,
+            summary: "1 deny, 1 warn".into(),
+            evidence: vec![],
+        },
+    );
+    push(
+        7,
+        Event::StageStarted {
+            stage: "load".into(),
+        },
+    );
+    push(
+        7,
+        Event::LoadStarted {
+            stage: "load".into(),
+            model: "open".into(),
+            duration_s: 60.0,
+            connections: 64,
+            thresholds: vec![
+                "p95 < 150ms".into(),
+                "p99 < 500ms over 5s".into(),
+                "error_rate < 1%".into(),
+                "checkout: p95 < 200ms".into(),
+            ],
+        },
+    );
+    for i in 1..=30 {
+        push(7 + i64::from(i), load_window_event(i));
+    }
+    out
+}
+
+/// A `LoadWindow` event for window `i` of the fixture load.
+pub fn load_window_event(i: u32) -> Event {
+    Event::LoadWindow {
+        stage: "load".into(),
+        window: load_window(i),
+    }
+}
+
+/// An envelope with a sequence number and an offset in seconds from `t0`.
+pub fn envelope(seq: u64, secs: i64, event: Event) -> Envelope {
+    env(seq, secs, event)
+}
+
+/// The release run with the load finished: summary and evidence (the
+/// checkout threshold passes, the search baseline regressed).
+pub fn release_finished_envelopes() -> Vec<Envelope> {
+    let mut out = release_envelopes();
+    let seq = out.len() as u64;
+    let summary = Summary {
+        model: "open".into(),
+        duration_s: 30.0,
+        requests: 59_000,
+        errors: 40,
+        requests_per_sec: 1966.7,
+        target_rps: 2000.0,
+        success_rate: 1.0 - 40.0 / 59_000.0,
+        latency: Percentiles {
+            p50_ms: 12.0,
+            p95_ms: 44.0,
+            p99_ms: 97.0,
+            ..Percentiles::default()
+        },
+        windows: 30,
+        saturated_windows: 1,
+        longest_saturation_s: 1,
+        endpoints: ["catalog", "checkout", "search"]
+            .iter()
+            .map(|n| EndpointSummary {
+                name: n.to_string(),
+                requests: 19_000,
+                errors: 10,
+                latency: Percentiles {
+                    p50_ms: 12.0,
+                    p95_ms: 50.0,
+                    p99_ms: 110.0,
+                    ..Percentiles::default()
+                },
+                uncorrected: Percentiles::default(),
+            })
+            .collect(),
+        ..Summary::default()
+    };
+    out.push(env(
+        seq + 1,
+        38,
+        Event::LoadSummary {
+            stage: "load".into(),
+            summary,
+        },
+    ));
+    let ev = |label: &str, verdict: Verdict| Evidence {
+        label: label.into(),
+        value: "-".into(),
+        threshold: None,
+        verdict,
+    };
+    out.push(env(
+        seq + 2,
+        38,
+        Event::StageFinished {
+            stage: "load".into(),
+            verdict: Verdict::Fail,
+            summary: "search regressed".into(),
+            evidence: vec![
+                ev("threshold p95 < 150ms", Verdict::Pass),
+                ev("threshold checkout: p95 < 200ms", Verdict::Pass),
+                ev("baseline search", Verdict::Fail),
+            ],
+        },
+    ));
+    out
 }

@@ -5,6 +5,7 @@ pub mod canary;
 pub mod environment;
 pub mod findings;
 pub mod load;
+pub mod load_chart;
 pub mod log;
 pub mod stages;
 
