@@ -6,10 +6,12 @@
 
 pub mod cli;
 pub mod config;
+pub mod control;
 pub mod guard;
 pub mod judge;
 pub mod plan;
 pub mod samples;
+pub mod stage;
 pub mod stats;
 
 #[cfg(test)]

@@ -16,13 +16,14 @@ pub const DEMO_PLACEHOLDERS: [&str; 4] = [
     "{demo.assets}",
 ];
 
-const TOP_LEVEL: [&str; 9] = [
+const TOP_LEVEL: [&str; 10] = [
     "state_dir",
     "run",
     "environment",
     "gate",
     "ui",
     "load",
+    "canary",
     "scan",
     "policy",
     "stages",
@@ -64,7 +65,12 @@ fn section<T: DeserializeOwned + Serialize>(
             let mut message = clean_message(&e.inner().to_string());
             let mut hint = hint_for(&message);
             if let Some(field) = quoted_after(&message, "missing configuration field ") {
-                key = join(&key, &field);
+                // The field may be a full path below the section already.
+                key = if field.contains('.') {
+                    join(prefix, &field)
+                } else {
+                    join(&key, &field)
+                };
                 message = "is required but missing".into();
                 hint = "add it; config/flightdeck.toml shows an example".into();
             } else if let Some(bad) = message.split("does not have variant constructor ").nth(1) {
@@ -253,6 +259,11 @@ pub(crate) fn check_structure(
     {
         cfg.load = s;
     }
+    if let Some(v) = get("canary")
+        && let Some(s) = section(v, "canary", &known_at("canary"), origins, problems)
+    {
+        cfg.canary = s;
+    }
     if let Some(v) = get("scan")
         && let Some(s) = section(v, "scan", &known_at("scan"), origins, problems)
     {
@@ -319,9 +330,10 @@ fn problem(key: String, message: impl Into<String>, hint: impl Into<String>) -> 
 }
 
 /// Kinds this build can run. The others arrive with their own capabilities.
-pub const RUNNABLE_KINDS: [StageKind; 5] = [
+pub const RUNNABLE_KINDS: [StageKind; 6] = [
     StageKind::Environment,
     StageKind::Load,
+    StageKind::Canary,
     StageKind::Scan,
     StageKind::Policy,
     StageKind::Gate,
@@ -457,6 +469,22 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
             }
         }
     }
+    if has(StageKind::Canary) {
+        for issue in cfg.canary.validate() {
+            out.push(problem(
+                format!("canary.{}", issue.key),
+                issue.message,
+                issue.hint,
+            ));
+        }
+        if !has(StageKind::Load) && cfg.load.target.is_empty() {
+            out.push(problem(
+                "load.target".into(),
+                "the canary stage sends its traffic with the [load] settings, but load.target is empty",
+                "set load.target to the service's URL (the one that routes by the flag)",
+            ));
+        }
+    }
     if has(StageKind::Policy) && cfg.policy.dir.is_none() {
         out.push(problem(
             "policy.dir".into(),
@@ -564,6 +592,9 @@ pub fn map_placeholder_fields(cfg: &mut Config, mut f: impl FnMut(&str) -> Strin
         *u = f(u);
     }
     cfg.load.target = f(&cfg.load.target);
+    if let crate::canary::ProviderConfig::File { path } = &mut cfg.canary.provider {
+        *path = f(path);
+    }
     if let Some(iac) = &mut cfg.environment.iac {
         iac.working_dir = f(&iac.working_dir.to_string_lossy()).into();
         if let Some(b) = &iac.binary {

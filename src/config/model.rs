@@ -28,6 +28,9 @@ pub struct Config {
     /// Load stage settings.
     #[serde(default)]
     pub load: crate::load::LoadConfig,
+    /// Canary stage settings: flag, provider, steps, judge, guard.
+    #[serde(default)]
+    pub canary: crate::canary::CanaryPlan,
     /// Scan stage settings.
     #[serde(default)]
     pub scan: ScanSection,
@@ -52,6 +55,7 @@ impl Default for Config {
             gate: GateSection::default(),
             ui: UiSection::default(),
             load: crate::load::LoadConfig::default(),
+            canary: crate::canary::CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
             stages: Vec::new(),

@@ -234,7 +234,11 @@ impl DemoTargets {
         let mut addrs = Vec::new();
         let mut routers = Vec::new();
         for (name, version, behaviour) in [
-            ("baseline", BASELINE_VERSION, Arc::new(RwLock::new(Behaviour::default()))),
+            (
+                "baseline",
+                BASELINE_VERSION,
+                Arc::new(RwLock::new(Behaviour::default())),
+            ),
             ("canary", CANARY_VERSION, canary_behaviour.clone()),
         ] {
             routers.push(router(Variant {

@@ -13,6 +13,14 @@ pub enum Command {
     /// Stop the running load at once (the kill key); the load stage ends
     /// inconclusive with what was measured.
     StopLoad,
+    /// Roll back the active canary at once: the flag goes to 0% / off through
+    /// its provider and is read back to confirm.
+    Rollback {
+        /// Why (e.g. `operator key R`).
+        reason: String,
+    },
+    /// Promote the canary to 100% (the UI confirms first).
+    Promote,
     /// Stop the run now; it ends inconclusive.
     Abort {
         /// Why (e.g. `operator quit`, `SIGTERM`).

@@ -4,6 +4,7 @@
 use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
+use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
 use crate::gate::{PointsLost, trim_num};
 use crate::run::command::Command;
@@ -66,14 +67,19 @@ pub async fn run(
         pass_score: cfg.gate.pass_score,
         warn_score: cfg.gate.warn_score,
     });
+    let canary = canary_ctl(cfg).await;
+    let cx = Cx {
+        cfg,
+        id,
+        rec,
+        canary: canary.as_ref(),
+    };
     let mut commands_open = true;
     for st in &cfg.stages {
         if st.kind == StageKind::Gate {
             continue;
         }
-        if let Some(reason) =
-            drive_stage(cfg, &st.id, id, rec, &mut commands, &mut commands_open).await
-        {
+        if let Some(reason) = drive_stage(&cx, &st.id, &mut commands, &mut commands_open).await {
             return finish_aborted(rec, &reason);
         }
     }
@@ -92,6 +98,12 @@ pub async fn run(
         match cmd {
             Command::Abort { .. } => break,
             Command::StopLoad => rec.log(LogLevel::Info, None, "no load is running"),
+            Command::Rollback { reason } => {
+                flag_command(&cx, FlagCommand::Rollback(reason)).await;
+            }
+            Command::Promote => {
+                flag_command(&cx, FlagCommand::Promote).await;
+            }
             Command::RerunStage { stage } => {
                 if cfg.run.read_only {
                     rec.log(
@@ -116,9 +128,7 @@ pub async fn run(
                     reason: None,
                 });
                 let mut open = true;
-                if let Some(reason) =
-                    drive_stage(cfg, &stage, id, rec, &mut commands, &mut open).await
-                {
+                if let Some(reason) = drive_stage(&cx, &stage, &mut commands, &mut open).await {
                     return finish_aborted(rec, &reason);
                 }
                 outcome = decide(cfg, rec);
@@ -131,18 +141,88 @@ pub async fn run(
     outcome
 }
 
+/// What the engine needs at hand while a stage runs.
+struct Cx<'a> {
+    cfg: &'a Config,
+    id: &'a RunIdentity,
+    rec: &'a Recorder,
+    /// The canary's flag provider, when a canary stage is planned.
+    canary: Option<&'a Result<CanaryCtl, String>>,
+}
+
+/// Build the canary's flag provider when a canary stage is planned.
+async fn canary_ctl(cfg: &Config) -> Option<Result<CanaryCtl, String>> {
+    let planned = cfg
+        .stages
+        .iter()
+        .any(|s| s.kind == StageKind::Canary && s.enabled);
+    if !planned {
+        return None;
+    }
+    Some(provider_for(&cfg.canary).await.map_err(|e| e.to_string()))
+}
+
+enum FlagCommand {
+    Rollback(String),
+    Promote,
+}
+
+/// Roll back or promote on the operator's word. Read-only runs refuse.
+async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
+    let what = match &cmd {
+        FlagCommand::Rollback(_) => "rollback",
+        FlagCommand::Promote => "promote",
+    };
+    if cx.cfg.run.read_only {
+        cx.rec.log(
+            LogLevel::Warn,
+            None,
+            format!("{what} refused: the run is read-only (--read-only or run.read_only)"),
+        );
+        return false;
+    }
+    let ctl = match cx.canary {
+        Some(Ok(ctl)) => ctl,
+        Some(Err(e)) => {
+            cx.rec.log(
+                LogLevel::Error,
+                None,
+                format!("{what} impossible: the flag provider is unavailable: {e}"),
+            );
+            return false;
+        }
+        None => {
+            cx.rec.log(
+                LogLevel::Info,
+                None,
+                format!("{what}: no canary in this run plan"),
+            );
+            return false;
+        }
+    };
+    match cmd {
+        FlagCommand::Rollback(reason) => ctl.rollback(cx.rec, &cx.id.operator, &reason).await,
+        FlagCommand::Promote => ctl.promote(cx.rec, &cx.id.operator).await,
+    }
+}
+
 /// Run one stage while serving commands: the kill key stops a running load,
-/// an abort stops the run. Returns the abort reason, if the run was aborted.
+/// rollback acts at once (and ends a running canary stage), an abort stops
+/// the run. Returns the abort reason, if the run was aborted.
 async fn drive_stage(
-    cfg: &Config,
+    cx: &Cx<'_>,
     stage_id: &str,
-    id: &RunIdentity,
-    rec: &Recorder,
     commands: &mut UnboundedReceiver<Command>,
     commands_open: &mut bool,
 ) -> Option<String> {
+    let (rec, id) = (cx.rec, cx.id);
+    let is_canary = cx
+        .cfg
+        .stages
+        .iter()
+        .any(|s| s.id == stage_id && s.kind == StageKind::Canary);
     let cancel = CancellationToken::new();
-    let stage = run_stage(cfg, stage_id, rec, cancel.clone());
+    let stage = run_stage(cx, stage_id, cancel.clone());
     tokio::pin!(stage);
     loop {
         tokio::select! {
@@ -168,6 +248,15 @@ async fn drive_stage(
                     });
                     cancel.cancel();
                 }
+                Some(Command::Rollback { reason }) => {
+                    let done = flag_command(cx, FlagCommand::Rollback(reason)).await;
+                    if done && is_canary {
+                        cancel.cancel();
+                    }
+                }
+                Some(Command::Promote) => {
+                    flag_command(cx, FlagCommand::Promote).await;
+                }
                 Some(Command::RerunStage { stage }) => rec.log(
                     LogLevel::Warn,
                     None,
@@ -187,7 +276,8 @@ fn finish_aborted(rec: &Recorder, reason: &str) -> Outcome {
 }
 
 /// Run one (non-gate) stage to its verdict.
-async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder, cancel: CancellationToken) {
+async fn run_stage(cx: &Cx<'_>, stage_id: &str, cancel: CancellationToken) {
+    let (cfg, rec) = (cx.cfg, cx.rec);
     let Some(st) = cfg.stages.iter().find(|s| s.id == stage_id) else {
         return;
     };
@@ -246,6 +336,14 @@ async fn run_stage(cfg: &Config, stage_id: &str, rec: &Recorder, cancel: Cancell
                 });
             }
         },
+        StageKind::Canary => {
+            let ctl = match cx.canary {
+                Some(Ok(c)) => Ok(c),
+                Some(Err(e)) => Err(e.clone()),
+                None => Err("no canary provider".to_string()),
+            };
+            crate::canary::stage::run_stage(&cfg.canary, &cfg.load, ctl, &st.id, rec, cancel).await;
+        }
         StageKind::Gate => {}
         other => {
             // check-config refuses these; keep the run honest if one slips through.

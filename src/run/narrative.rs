@@ -110,6 +110,105 @@ pub fn line(event: &Event) -> Option<Line> {
                 report.summary
             ),
         ),
+        Event::CanaryStarted {
+            stage,
+            flag,
+            provider,
+            steps,
+            state,
+            ..
+        } => (
+            LogLevel::Info,
+            Some(stage),
+            format!(
+                "canary {flag} ({provider}) from {}%: steps {}",
+                state
+                    .rollout_percent
+                    .map(trim_num)
+                    .unwrap_or_else(|| "?".into()),
+                steps
+                    .iter()
+                    .map(|s| format!("{}%", trim_num(*s)))
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            ),
+        ),
+        Event::CanaryStep {
+            stage,
+            index,
+            percent,
+        } => (
+            LogLevel::Info,
+            Some(stage),
+            format!("step {}: {}% canary", index + 1, trim_num(*percent)),
+        ),
+        Event::CanaryGuard { stage, status } if status.consecutive > 0 => (
+            LogLevel::Warn,
+            Some(stage),
+            format!(
+                "guard: {} breaching windows, {} to rollback{}",
+                status.consecutive,
+                status.remaining,
+                status
+                    .reason
+                    .as_deref()
+                    .map(|r| format!(" ({r})"))
+                    .unwrap_or_default()
+            ),
+        ),
+        Event::CanaryJudgement {
+            stage,
+            index,
+            percent,
+            judgement,
+        } => (
+            verdict_level(judgement.verdict),
+            Some(stage),
+            format!(
+                "step {} ({}%) judged {}: {}",
+                index + 1,
+                trim_num(*percent),
+                judgement.verdict.badge(),
+                judgement.reason
+            ),
+        ),
+        Event::FlagChanged {
+            flag,
+            from,
+            to,
+            enabled,
+            actor,
+            reason,
+            elapsed_ms,
+            ..
+        } => (
+            if reason.starts_with("rollback") {
+                LogLevel::Warn
+            } else {
+                LogLevel::Info
+            },
+            None,
+            format!(
+                "flag {flag}: {} -> {}{} by {actor} ({reason}), confirmed in {} ms",
+                from.map(|p| format!("{}%", trim_num(p)))
+                    .unwrap_or_else(|| "?".into()),
+                to.map(|p| format!("{}%", trim_num(p)))
+                    .unwrap_or_else(|| "?".into()),
+                if *enabled { "" } else { " off" },
+                trim_num(*elapsed_ms)
+            ),
+        ),
+        Event::FlagChangeFailed {
+            flag,
+            actor,
+            action,
+            attempt,
+            error,
+        } => (
+            LogLevel::Error,
+            None,
+            format!("flag {flag}: {action} by {actor} failed (attempt {attempt}): {error}"),
+        ),
         Event::LoadStarted {
             stage,
             model,

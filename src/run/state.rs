@@ -411,11 +411,11 @@ impl RunState {
                 hold_s,
                 state,
             } => {
-                self.canary = Some(CanaryView::new(stage, flag, provider, steps, *hold_s, state));
+                self.canary = Some(CanaryView::new(
+                    stage, flag, provider, steps, *hold_s, state,
+                ));
             }
-            Event::CanaryStep {
-                index, percent, ..
-            } => {
+            Event::CanaryStep { index, percent, .. } => {
                 if let Some(c) = self.canary.as_mut() {
                     c.step = Some(*index);
                     c.guard = None;
@@ -452,7 +452,10 @@ impl RunState {
                 if let Some(c) = self.canary.as_mut().filter(|c| &c.flag == flag) {
                     c.percent = *to;
                     c.enabled = *enabled;
-                    if let Some(rb) = c.rollback.as_mut().filter(|r| r.status == RollbackStatus::Pending)
+                    if let Some(rb) = c
+                        .rollback
+                        .as_mut()
+                        .filter(|r| r.status == RollbackStatus::Pending)
                         && reason.starts_with("rollback")
                     {
                         rb.status = RollbackStatus::Confirmed;
@@ -460,7 +463,12 @@ impl RunState {
                     }
                 }
             }
-            Event::FlagChangeFailed { flag, action, error, .. } => {
+            Event::FlagChangeFailed {
+                flag,
+                action,
+                error,
+                ..
+            } => {
                 if let Some(rb) = self
                     .canary
                     .as_mut()

@@ -1,0 +1,324 @@
+//! The canary stage: step the flag through the plan's percentages, send load
+//! through the app at each step, watch the live guard per window, judge each
+//! step canary against baseline, and roll back at once on a failure.
+
+use tokio_util::sync::CancellationToken;
+
+use crate::canary::control::CanaryCtl;
+use crate::canary::{CanaryPlan, evaluate_guard, judge_step, load_samples};
+use crate::gate::trim_num;
+use crate::load::{LoadConfig, LoadPlan, LoadUpdate, Window};
+use crate::run::event::{Event, LogLevel};
+use crate::run::recorder::Recorder;
+use crate::run::verdict::{Evidence, Verdict};
+
+/// Default canary traffic when the load config names no rate.
+const DEFAULT_RATE: f64 = 50.0;
+
+fn finish(rec: &Recorder, stage: &str, verdict: Verdict, summary: String, evidence: Vec<Evidence>) {
+    rec.emit(Event::StageFinished {
+        stage: stage.to_string(),
+        verdict,
+        summary,
+        evidence,
+    });
+}
+
+/// The load for one step: the run's load mix at a steady rate for `hold_s`.
+fn step_load(load: &LoadConfig, hold_s: u64) -> LoadConfig {
+    let rate = load.rate.unwrap_or_else(|| {
+        load.stages
+            .iter()
+            .map(|s| match s {
+                crate::load::RateStage::Ramp { to, .. }
+                | crate::load::RateStage::Step { to, .. } => *to,
+                crate::load::RateStage::Sine { base, .. } => *base,
+                crate::load::RateStage::Hold { .. } => 0.0,
+            })
+            .fold(0.0, f64::max)
+    });
+    LoadConfig {
+        rate: Some(if rate > 0.0 { rate } else { DEFAULT_RATE }),
+        stages: Vec::new(),
+        duration_s: Some(hold_s as f64),
+        // A step judges the whole hold; thresholds belong to the load stage.
+        thresholds: Vec::new(),
+        ..load.clone()
+    }
+}
+
+enum StepEnd {
+    Held(Vec<Window>),
+    GuardTripped(String),
+    Stopped,
+}
+
+async fn hold_step(
+    plan: &CanaryPlan,
+    load: &LoadConfig,
+    stage: &str,
+    rec: &Recorder,
+    cancel: &CancellationToken,
+) -> Result<StepEnd, String> {
+    let cfg = step_load(load, plan.hold_s);
+    let lp = LoadPlan::from_config(&cfg).map_err(|e| e.to_string())?;
+    let stop = cancel.child_token();
+    let mut windows: Vec<Window> = Vec::new();
+    let mut tripped: Option<String> = None;
+    let result = crate::load::run(lp, stop.clone(), |u| match u {
+        LoadUpdate::Started {
+            model,
+            duration_s,
+            connections,
+        } => {
+            rec.emit(Event::LoadStarted {
+                stage: stage.to_string(),
+                model,
+                duration_s,
+                connections,
+                thresholds: Vec::new(),
+            });
+        }
+        LoadUpdate::Window(w) => {
+            rec.emit(Event::LoadWindow {
+                stage: stage.to_string(),
+                window: w.clone(),
+            });
+            windows.push(w);
+            if plan.guard.enabled {
+                let status = evaluate_guard(&plan.guard, &windows, &plan.canary_variant);
+                if status.tripped && tripped.is_none() {
+                    tripped = Some(
+                        status
+                            .reason
+                            .clone()
+                            .unwrap_or_else(|| "live guard tripped".into()),
+                    );
+                    stop.cancel();
+                }
+                rec.emit(Event::CanaryGuard {
+                    stage: stage.to_string(),
+                    status,
+                });
+            }
+        }
+    })
+    .await;
+    if cancel.is_cancelled() {
+        return Ok(StepEnd::Stopped);
+    }
+    if let Some(reason) = tripped {
+        return Ok(StepEnd::GuardTripped(reason));
+    }
+    result.map_err(|e| e.to_string())?;
+    Ok(StepEnd::Held(windows))
+}
+
+/// Run the canary stage. `cancel` fires when the operator rolled back (the
+/// engine did the rollback itself); the stage then ends failed.
+pub async fn run_stage(
+    plan: &CanaryPlan,
+    load: &LoadConfig,
+    ctl: Result<&CanaryCtl, String>,
+    stage: &str,
+    rec: &Recorder,
+    cancel: CancellationToken,
+) {
+    rec.emit(Event::StageStarted {
+        stage: stage.to_string(),
+    });
+    let ctl = match ctl {
+        Ok(c) => c,
+        Err(e) => {
+            return finish(
+                rec,
+                stage,
+                Verdict::Inconclusive,
+                format!("flag provider unavailable: {e}"),
+                Vec::new(),
+            );
+        }
+    };
+    let state = match ctl.provider.read(&plan.flag).await {
+        Ok(s) => s,
+        Err(e) => {
+            return finish(
+                rec,
+                stage,
+                Verdict::Inconclusive,
+                format!("cannot read flag {}: {e}", plan.flag),
+                Vec::new(),
+            );
+        }
+    };
+    rec.emit(Event::CanaryStarted {
+        stage: stage.to_string(),
+        flag: plan.flag.clone(),
+        provider: ctl.provider_name.clone(),
+        steps: plan.steps.clone(),
+        hold_s: plan.hold_s,
+        state,
+    });
+    let mut evidence = Vec::new();
+    let n = plan.steps.len();
+    for (index, &percent) in plan.steps.iter().enumerate() {
+        let reason = format!("step {}/{n}: {}%", index + 1, trim_num(percent));
+        if let Err(e) = ctl.set_step(rec, percent, reason).await {
+            ctl.rollback(
+                rec,
+                "flightdeck",
+                &format!("step {} could not be set", index + 1),
+            )
+            .await;
+            return finish(
+                rec,
+                stage,
+                Verdict::Inconclusive,
+                format!("flag could not be set to {}%: {e}", trim_num(percent)),
+                evidence,
+            );
+        }
+        rec.emit(Event::CanaryStep {
+            stage: stage.to_string(),
+            index,
+            percent,
+        });
+        rec.emit(Event::StageProgress {
+            stage: stage.to_string(),
+            message: format!(
+                "step {}/{n}: {}% canary, holding {} s",
+                index + 1,
+                trim_num(percent),
+                plan.hold_s
+            ),
+            fraction: Some(index as f64 / n.max(1) as f64),
+        });
+        let windows = match hold_step(plan, load, stage, rec, &cancel).await {
+            Err(e) => {
+                ctl.rollback(rec, "flightdeck", "canary load could not run")
+                    .await;
+                return finish(
+                    rec,
+                    stage,
+                    Verdict::Inconclusive,
+                    format!("canary load could not run: {e}"),
+                    evidence,
+                );
+            }
+            Ok(StepEnd::Stopped) => {
+                return finish(
+                    rec,
+                    stage,
+                    Verdict::Fail,
+                    format!(
+                        "rolled back by the operator at step {} ({}%)",
+                        index + 1,
+                        trim_num(percent)
+                    ),
+                    evidence,
+                );
+            }
+            Ok(StepEnd::GuardTripped(why)) => {
+                let reason = format!(
+                    "live guard at step {} ({}%): {why}",
+                    index + 1,
+                    trim_num(percent)
+                );
+                ctl.rollback(rec, "flightdeck", &reason).await;
+                evidence.push(Evidence {
+                    label: "live guard".into(),
+                    value: why,
+                    threshold: None,
+                    verdict: Verdict::Fail,
+                });
+                return finish(
+                    rec,
+                    stage,
+                    Verdict::Fail,
+                    format!("rolled back automatically: {reason}"),
+                    evidence,
+                );
+            }
+            Ok(StepEnd::Held(w)) => w,
+        };
+        if percent >= 100.0 {
+            // No baseline traffic is left to compare with: at 100% the live
+            // guard alone watched the hold.
+            evidence.push(Evidence {
+                label: format!("step {} (100%)", index + 1),
+                value: format!(
+                    "promoted; the live guard watched {} s of traffic",
+                    windows.len()
+                ),
+                threshold: None,
+                verdict: Verdict::Pass,
+            });
+            continue;
+        }
+        let (b, c) = load_samples(
+            &windows,
+            &plan.baseline_variant,
+            &plan.canary_variant,
+            &plan.judge.metrics,
+        );
+        let judgement = judge_step(&plan.judge, &b, &c);
+        let verdict = judgement.verdict;
+        evidence.push(Evidence {
+            label: format!("step {} ({}%)", index + 1, trim_num(percent)),
+            value: format!(
+                "score {}: {}",
+                judgement.score.map(trim_num).unwrap_or_else(|| "-".into()),
+                judgement.reason
+            ),
+            threshold: Some(format!(
+                "pass >= {}, marginal >= {}",
+                trim_num(plan.judge.pass_score),
+                trim_num(plan.judge.marginal_score)
+            )),
+            verdict,
+        });
+        let reason = judgement.reason.clone();
+        rec.emit(Event::CanaryJudgement {
+            stage: stage.to_string(),
+            index,
+            percent,
+            judgement: Box::new(judgement),
+        });
+        match verdict {
+            Verdict::Fail | Verdict::Inconclusive => {
+                let why = format!(
+                    "step {} ({}%) {}: {reason}",
+                    index + 1,
+                    trim_num(percent),
+                    verdict.as_str()
+                );
+                ctl.rollback(rec, "flightdeck", &why).await;
+                return finish(
+                    rec,
+                    stage,
+                    verdict,
+                    format!("rolled back automatically: {why}"),
+                    evidence,
+                );
+            }
+            Verdict::Warn => rec.log(
+                LogLevel::Warn,
+                Some(stage),
+                format!("step {} marginal: {reason}", index + 1),
+            ),
+            _ => {}
+        }
+    }
+    let last = plan.steps.last().copied().unwrap_or(0.0);
+    let overall = evidence
+        .iter()
+        .map(|e| e.verdict)
+        .fold(Verdict::Pass, Verdict::worst);
+    finish(
+        rec,
+        stage,
+        overall,
+        format!("{} steps judged; canary at {}%", n, trim_num(last)),
+        evidence,
+    );
+}
