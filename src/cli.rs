@@ -25,6 +25,10 @@ pub enum Commands {
         /// Demo scenario.
         #[arg(long, value_enum, default_value = "healthy")]
         scenario: Scenario,
+        /// A short run for smoke tests: 3 s of load, 3 s per canary step
+        /// (and the judge's minimum samples lowered to match).
+        #[arg(long)]
+        quick: bool,
         /// Shared run options.
         #[command(flatten)]
         run: RunArgs,
@@ -49,6 +53,14 @@ pub enum Commands {
     },
     /// A standalone HTTP load test (loopback and allow-listed hosts only), like oha.
     Load(Box<crate::load::LoadArgs>),
+    /// Feature flags: evaluate, read, set a rollout percentage, roll back.
+    Flags(crate::flags::cli::FlagsArgs),
+    /// Canary analysis without a run.
+    Canary {
+        /// What to do.
+        #[command(subcommand)]
+        command: CanaryCommands,
+    },
     /// Security and compliance findings: SARIF import, secrets scan.
     Scan {
         /// What to do.
@@ -148,4 +160,12 @@ pub enum EnvCommands {
     Drift(crate::iac::face::DriftArgs),
     /// Compare pre-production with production: parity score and differences.
     Parity(crate::iac::face::ParityArgs),
+}
+
+/// `flightdeck canary ...`.
+#[derive(Subcommand, Debug)]
+pub enum CanaryCommands {
+    /// Judge two samples (one number per line): Mann-Whitney U, confidence
+    /// interval, effect size.
+    Judge(crate::canary::cli::JudgeArgs),
 }

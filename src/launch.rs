@@ -284,8 +284,31 @@ pub async fn start_demo(
     Ok(t)
 }
 
+/// How the demo runs.
+#[derive(Clone, Copy, Debug)]
+pub struct Demo {
+    /// Scenario.
+    pub scenario: Scenario,
+    /// Short timings for smoke tests.
+    pub quick: bool,
+}
+
+/// Shorten the demo for smoke tests: 3 s of load, 3 s per canary step, and
+/// the judge's minimum samples lowered to what 3 s can give.
+pub fn quicken(cfg: &mut Config) {
+    cfg.load.stages = vec![crate::load::RateStage::Ramp {
+        from: 40.0,
+        to: 80.0,
+        duration_s: 3.0,
+    }];
+    cfg.canary.hold_s = 3;
+    for m in &mut cfg.canary.judge.metrics {
+        m.params.min_samples = m.params.min_samples.min(3);
+    }
+}
+
 /// `flightdeck run` and `flightdeck demo`.
-pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Failure> {
+pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure> {
     let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
     if demo.is_none() && config::uses_demo_placeholders(&cfg) {
         return Err(Failure::usage(
@@ -300,7 +323,12 @@ pub async fn run(args: RunArgs, demo: Option<Scenario>) -> Result<Finished, Fail
     let run_id = new_run_id();
     let (run_dir, journal) = prepare_run_dir(&cfg, &run_id)?;
     let targets = match demo {
-        Some(scenario) => Some(start_demo(&mut cfg, scenario, &run_dir).await?),
+        Some(d) => {
+            if d.quick {
+                quicken(&mut cfg);
+            }
+            Some(start_demo(&mut cfg, d.scenario, &run_dir).await?)
+        }
         None => None,
     };
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);

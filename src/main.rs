@@ -1,6 +1,6 @@
 use clap::Parser;
 
-use flightdeck::cli::{Cli, Commands, EnvCommands, PolicyCommands, ScanCommands};
+use flightdeck::cli::{CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands};
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
 fn main() {
@@ -27,7 +27,11 @@ fn main() {
                     f.code
                 }
             },
-            Commands::Demo { scenario, run } => finish(launch::run(run, Some(scenario)).await),
+            Commands::Demo {
+                scenario,
+                quick,
+                run,
+            } => finish(launch::run(run, Some(launch::Demo { scenario, quick })).await),
             Commands::Run { run } => finish(launch::run(run, None).await),
             Commands::Env { command } => {
                 let r = match command {
@@ -37,6 +41,19 @@ fn main() {
                 };
                 print_or_usage(r.map_err(|e| e.to_string()))
             }
+            Commands::Flags(args) => match flightdeck::flags::cli::run_flags(args).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    flightdeck::flags::cli::exit_code(&e)
+                }
+            },
+            Commands::Canary {
+                command: CanaryCommands::Judge(a),
+            } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
             Commands::Load(args) => print_or_usage(
                 flightdeck::load::run_cli(*args)
                     .await

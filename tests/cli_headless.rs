@@ -91,10 +91,10 @@ fn headless_demo_is_go_and_the_report_matches_the_journal() {
 }
 
 #[test]
-fn degraded_demo_is_no_go_with_the_reason() {
+fn unhealthy_demo_is_no_go_with_the_reason() {
     let dir = tempfile::tempdir().expect("tempdir");
     let o = run(bin()
-        .args(["demo", "--scenario", "degraded", "--state-dir"])
+        .args(["demo", "--quick", "--scenario", "unhealthy", "--state-dir"])
         .arg(dir.path())
         .env("FLIGHTDECK__ENVIRONMENT__HEALTH__RETRY_DELAY_MS", "10"));
     // stdout is a pipe here: headless is chosen automatically.
@@ -163,7 +163,7 @@ fn check_config_reports_every_problem_and_exits_2() {
     let o = run(bin().arg("check-config").arg("-c").arg(&good));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("ok (5 stages: env, load, scans, policy, gate)"),
+        text(&o).contains("ok (6 stages: env, load, canary, scans, policy, gate)"),
         "{}",
         text(&o)
     );
@@ -240,4 +240,37 @@ fn replay_of_a_missing_or_garbage_journal_is_a_usage_error() {
 fn usage_errors_exit_2() {
     let o = run(bin().arg("frobnicate"));
     assert_eq!(o.status.code(), Some(2));
+}
+
+#[test]
+fn degrading_canary_is_rolled_back_automatically_and_the_flag_file_shows_it() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path().join("state");
+    let o = run(bin()
+        .args(["demo", "--quick", "--scenario", "degraded", "--state-dir"])
+        .arg(&state));
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let t = text(&o);
+    assert!(t.contains("hard gate failed: canary"), "{t}");
+    assert!(t.contains("rolled back automatically"), "{t}");
+    let run_dir = only_run_dir(&state);
+    let back = journal::read(&run_dir.join("journal.jsonl")).expect("journal");
+    let folded = RunState::from_envelopes(&back.envelopes);
+    let canary = folded.canary.as_ref().expect("canary view");
+    assert_eq!(canary.percent, Some(0.0), "rolled back to 0%");
+    let rb = canary.rollback.as_ref().expect("rollback recorded");
+    assert_eq!(rb.actor, "flightdeck");
+    assert_eq!(
+        rb.status,
+        flightdeck::run::canary_view::RollbackStatus::Confirmed
+    );
+    // The flag file itself says 0%: the demo app sends nobody to the canary.
+    let flags = std::fs::read_to_string(run_dir.join("demo-assets/flags.json")).expect("flags");
+    let ctx = serde_json::json!({"targetingKey": "user-42"});
+    for i in 0..200 {
+        let ctx = serde_json::json!({"targetingKey": format!("user-{i}")});
+        let e = flightdeck::flags::evaluate(&flags, "checkout-v2", &ctx).expect("evaluate");
+        assert_eq!(e.variant.as_deref(), Some("baseline"), "{ctx}");
+    }
+    let _ = ctx;
 }

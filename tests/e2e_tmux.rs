@@ -153,7 +153,7 @@ fn wait_run_finished(state: &Path, secs: u64) {
 fn script(dir: &Path, args: &str) -> String {
     let d = dir.display();
     format!(
-        "{bin} demo --state-dir {d}/state {args}; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
+        "{bin} demo --quick --state-dir {d}/state {args}; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
         bin = bin()
     )
 }
@@ -162,7 +162,7 @@ fn script(dir: &Path, args: &str) -> String {
 fn demo_shows_every_pane_help_and_quits_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = Tmux::start((120, 40), &script(dir.path(), ""));
-    let screen = t.wait_for("the run to decide", 20, |s| {
+    let screen = t.wait_for("the run to decide", 90, |s| {
         s.contains("GO") && s.contains("Stages")
     });
     for title in ["Stages", "Environment", "Load", "Canary", "Findings", "Log"] {
@@ -205,7 +205,7 @@ fn demo_shows_every_pane_help_and_quits_cleanly() {
 fn compact_layout_at_80x24_zooms_one_pane_chosen_with_digits() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = Tmux::start((80, 24), &script(dir.path(), "--theme mono"));
-    t.wait_for("the compact layout", 20, |s| {
+    t.wait_for("the compact layout", 90, |s| {
         s.contains("Stages") && s.contains("GO")
     });
     t.keys(&["2"]);
@@ -223,7 +223,7 @@ fn too_small_terminal_says_what_it_needs() {
     let dir = tempfile::tempdir().expect("tempdir");
     let t = Tmux::start((60, 20), &script(dir.path(), ""));
     t.wait_for("the too-small message", 20, |s| s.contains("80x24"));
-    wait_run_finished(&dir.path().join("state"), 20);
+    wait_run_finished(&dir.path().join("state"), 90);
     t.keys(&["q"]);
     wait_file(&dir.path().join("exit"), 10);
 }
@@ -258,4 +258,68 @@ fn sigterm_restores_the_terminal_and_finishes_the_journal() {
         state.outcome.is_some(),
         "the journal ends with run_finished"
     );
+}
+
+#[test]
+fn rollback_key_rolls_the_canary_back_in_the_flag_file_and_the_journal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    // The full-length healthy demo: the canary holds each step for 10 s.
+    let script = format!(
+        "{bin} demo --state-dir {d}/state --operator sam; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
+        bin = bin()
+    );
+    let t = Tmux::start((120, 40), &script);
+    let state = dir.path().join("state");
+    // Wait until the canary takes traffic (the journal says the flag is at 5%).
+    let start = Instant::now();
+    let journal = loop {
+        let found = std::fs::read_dir(state.join("runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("journal.jsonl"))
+            .find(|j| read_to_string(j).contains("\"reason\":\"step 1/4: 5%\""));
+        if let Some(j) = found {
+            break j;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "the canary never started:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    t.keys(&["R"]);
+    let start = Instant::now();
+    while !read_to_string(&journal).contains("\"reason\":\"rollback: operator key R\"") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no confirmed rollback:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let back = journal::read(&journal).expect("journal");
+    let folded = RunState::from_envelopes(&back.envelopes);
+    let c = folded.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(0.0));
+    let rb = c.rollback.as_ref().expect("rollback");
+    assert_eq!(rb.actor, "sam");
+    assert!(
+        folded
+            .actions
+            .iter()
+            .any(|a| a.action == "rollback" && a.actor == "sam")
+    );
+    let flags = read_to_string(&journal.with_file_name("demo-assets").join("flags.json"));
+    for i in 0..100 {
+        let ctx = serde_json::json!({ "targetingKey": format!("user-{i}") });
+        let e = flightdeck::flags::evaluate(&flags, "checkout-v2", &ctx).expect("evaluate");
+        assert_eq!(e.variant.as_deref(), Some("baseline"));
+    }
+    // The run goes on to its decision: the canary stage failed, NO-GO.
+    t.wait_for("the decision", 90, |s| s.contains("NO-GO"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "1");
 }

@@ -53,7 +53,7 @@ pub fn facts(state: &RunState, approver: Option<&str>, today: NaiveDate) -> Valu
         "health": state.health.iter().map(|h| json!({
             "endpoint": h.endpoint, "status": h.status, "verdict": h.verdict, "version": h.version,
         })).collect::<Vec<_>>(),
-        "load": state.load.as_ref().and_then(|l| l.summary.as_ref()).map(|s| json!({
+        "load": state.load_summary.as_ref().map(|(_, s)| json!({
             "p50_ms": s.latency.p50_ms,
             "p95_ms": s.latency.p95_ms,
             "p99_ms": s.latency.p99_ms,

@@ -156,8 +156,11 @@ pub struct RunState {
     pub iac: Vec<(String, crate::environment::IacReport)>,
     /// The canary rollout, once one started (or a flag was changed).
     pub canary: Option<crate::run::canary_view::CanaryView>,
-    /// The latest load stage.
+    /// The latest load traffic (a load stage, or a canary step's traffic).
     pub load: Option<LoadView>,
+    /// The summary of the latest finished load stage, with its stage id
+    /// (kept when canary traffic takes over the live view).
+    pub load_summary: Option<(String, crate::load::Summary)>,
     /// Findings from scan stages, in arrival order.
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
@@ -508,7 +511,10 @@ impl RunState {
                 )),
             },
             Event::LoadSummary { stage, summary } => match self.load.as_mut() {
-                Some(l) if &l.stage == stage => l.summary = Some(summary.clone()),
+                Some(l) if &l.stage == stage => {
+                    l.summary = Some(summary.clone());
+                    self.load_summary = Some((stage.clone(), summary.clone()));
+                }
                 _ => self.anomalies.push(format!(
                     "event #{}: load summary for `{stage}` before its load_started; ignored",
                     env.seq
