@@ -178,6 +178,7 @@ fn ui_options(cfg: &Config, replay: bool) -> ui::UiOptions {
         mouse: cfg.ui.mouse,
         read_only: cfg.run.read_only,
         replay,
+        rollback_confirm: cfg.canary.rollback_confirm,
     }
 }
 

@@ -297,7 +297,8 @@ fn rollback_in_read_only_says_why_it_is_disabled() {
     assert!(press(&mut app, "R").is_empty());
     let status = app.status().expect("status");
     assert!(
-        status.error && status.text.contains("read-only: rollback is disabled"),
+        status.error
+            && status.text == "rollback disabled: read-only run (started with --read-only)",
         "{status:?}"
     );
 }
@@ -311,10 +312,9 @@ fn run_level_read_only_counts_too() {
     let mut app = app_with(&envs, &opts());
     assert!(app.read_only());
     press(&mut app, "P");
-    assert!(
-        app.status()
-            .is_some_and(|s| s.text.contains("read-only: promote is disabled"))
-    );
+    assert!(app.status().is_some_and(
+        |s| s.text == "promote disabled: read-only run (the run was started read-only)"
+    ));
 }
 
 #[test]
@@ -620,4 +620,286 @@ fn freeze_keeps_the_load_chart_while_windows_arrive() {
     let live = text(&render(&app, 120, 40));
     assert!(live.contains("0:36/1:00"), "{live}");
     assert_ne!(body(&live), body(&before));
+}
+
+// --- Canary: R rolls back at once, P promotes after a confirmation ---
+
+fn rollback_cmd() -> Effect {
+    Effect::Send(Command::Rollback {
+        reason: "operator key R".into(),
+    })
+}
+
+#[test]
+fn rollback_key_sends_at_once_from_every_pane_without_a_dialog() {
+    for pane in ["1", "2", "3", "4", "5", "6"] {
+        let mut app = canary_app(&canary_envelopes(), &opts());
+        press(&mut app, pane);
+        let effects = press(&mut app, "R");
+        assert_eq!(effects, [rollback_cmd()], "from pane {pane}");
+        assert_eq!(app.overlay(), None, "no dialog from pane {pane}");
+        let status = app.status().expect("status");
+        assert!(
+            !status.error && status.text.contains("rollback of `checkout-v2` requested"),
+            "{status:?}"
+        );
+    }
+}
+
+#[test]
+fn rollback_key_also_works_while_zoomed_frozen_or_in_help() {
+    let mut app = canary_app(&canary_envelopes(), &opts());
+    press(&mut app, "5");
+    press(&mut app, "z");
+    press(&mut app, "f");
+    assert_eq!(press(&mut app, "R"), [rollback_cmd()]);
+    press(&mut app, "?");
+    assert!(matches!(app.overlay(), Some(Overlay::Help { .. })));
+    assert_eq!(press(&mut app, "R"), [rollback_cmd()]);
+    assert_eq!(app.overlay(), None, "help closes so the pane shows PENDING");
+}
+
+#[test]
+fn rollback_key_in_read_only_sends_nothing_and_says_why() {
+    let o = UiOptions {
+        read_only: true,
+        ..opts()
+    };
+    let mut app = canary_app(&canary_envelopes(), &o);
+    press(&mut app, "4");
+    assert!(press(&mut app, "R").is_empty());
+    let status = app.status().expect("status");
+    assert!(status.error, "{status:?}");
+    assert_eq!(
+        status.text,
+        "rollback disabled: read-only run (started with --read-only)"
+    );
+    assert!(press(&mut app, "P").is_empty());
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("promote disabled: read-only run (started with --read-only)")
+    );
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn rollback_key_in_replay_sends_nothing() {
+    let o = UiOptions {
+        replay: true,
+        ..opts()
+    };
+    let mut app = canary_app(&canary_envelopes(), &o);
+    assert!(press(&mut app, "R").is_empty());
+    assert!(press(&mut app, "P").is_empty());
+    assert_eq!(app.overlay(), None);
+    let status = app.status().expect("status");
+    assert!(
+        status.error && status.text.contains("replay: promote is unavailable"),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn rollback_without_an_engine_says_so() {
+    let state = flightdeck::run::state::RunState::from_envelopes(&canary_envelopes());
+    let mut app = flightdeck::ui::App::with_no_color(&opts(), state, false, false).expect("app");
+    assert!(press(&mut app, "R").is_empty());
+    assert!(
+        app.status()
+            .is_some_and(|s| s.error && s.text.contains("no engine attached")),
+        "{:?}",
+        app.status()
+    );
+}
+
+#[test]
+fn rollback_confirm_option_asks_first_with_focus_on_roll_back() {
+    let o = UiOptions {
+        rollback_confirm: true,
+        ..opts()
+    };
+    let mut app = canary_app(&canary_envelopes(), &o);
+    assert!(press(&mut app, "R").is_empty(), "asks first");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::ConfirmRollback { yes_focused: true })
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("Roll back checkout-v2 to 0% now? [Y/n]")
+            && screen.contains("[ Roll back ]"),
+        "{screen}"
+    );
+    assert_eq!(press(&mut app, "y"), [rollback_cmd()]);
+    assert_eq!(app.overlay(), None);
+
+    press(&mut app, "R");
+    assert_eq!(
+        press(&mut app, "enter"),
+        [rollback_cmd()],
+        "enter picks Roll back"
+    );
+
+    press(&mut app, "R");
+    assert!(press(&mut app, "n").is_empty());
+    assert_eq!(app.overlay(), None);
+    press(&mut app, "R");
+    assert!(press(&mut app, "esc").is_empty());
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn promote_asks_with_focus_on_no_and_y_sends() {
+    let mut app = canary_app(&canary_envelopes(), &opts());
+    assert!(press(&mut app, "P").is_empty());
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::ConfirmPromote { yes_focused: false })
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("Promote checkout-v2 to 100%? [y/N]") && screen.contains("[ No ]"),
+        "{screen}"
+    );
+    assert!(press(&mut app, "n").is_empty(), "n cancels");
+    assert_eq!(app.overlay(), None);
+
+    press(&mut app, "P");
+    assert!(
+        press(&mut app, "enter").is_empty(),
+        "enter picks the focused No"
+    );
+    assert_eq!(app.overlay(), None);
+
+    press(&mut app, "P");
+    press(&mut app, "left");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::ConfirmPromote { yes_focused: true })
+    );
+    press(&mut app, "right");
+    assert!(
+        press(&mut app, "R").is_empty(),
+        "other keys do nothing in the dialog"
+    );
+    assert_eq!(press(&mut app, "y"), [Effect::Send(Command::Promote)]);
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn promote_is_refused_while_a_rollback_is_pending_or_after_it() {
+    let mut envs = canary_envelopes();
+    let n = envs.len() as u64;
+    envs.push(rollback_requested_envelope(n + 1));
+    let mut app = canary_app(&envs, &opts());
+    assert!(press(&mut app, "P").is_empty());
+    assert_eq!(app.overlay(), None);
+    assert!(
+        app.status()
+            .is_some_and(|s| s.error && s.text.contains("rollback of `checkout-v2` is pending")),
+        "{:?}",
+        app.status()
+    );
+    let mut app = canary_app(&canary_rolled_back_envelopes(), &opts());
+    assert!(press(&mut app, "P").is_empty());
+    assert_eq!(app.overlay(), None);
+    assert!(
+        app.status().is_some_and(|s| s.text.contains("is not live")),
+        "{:?}",
+        app.status()
+    );
+}
+
+fn canary_pane(app: &flightdeck::ui::App) -> String {
+    text(&render(app, 120, 40))
+}
+
+#[test]
+fn pane_shows_pending_then_confirmed_with_the_time_it_took() {
+    let envs = canary_envelopes();
+    let n = envs.len() as u64;
+    let mut app = canary_app(&envs, &opts());
+    press(&mut app, "4");
+    press(&mut app, "z");
+    assert_eq!(press(&mut app, "R"), [rollback_cmd()]);
+    let screen = canary_pane(&app);
+    assert!(
+        !screen.contains("ROLLBACK PENDING"),
+        "nothing before the engine journals it"
+    );
+
+    app.apply(&rollback_requested_envelope(n + 1));
+    let screen = canary_pane(&app);
+    assert!(screen.contains("ROLLBACK PENDING..."), "{screen}");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("ROLLBACK"), "{header}");
+
+    app.apply(&rollback_confirmed_envelope(n + 2));
+    let screen = canary_pane(&app);
+    assert!(!screen.contains("PENDING"), "{screen}");
+    assert!(
+        screen.contains("ROLLED BACK (confirmed in 1.5 ms by sam: operator key R)"),
+        "{screen}"
+    );
+    assert!(screen.contains("flag checkout-v2 0% -> canary"), "{screen}");
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(
+        !header.contains("ROLLBACK") && !header.contains("canary 25%"),
+        "{header}"
+    );
+}
+
+#[test]
+fn pane_shows_failed_rollback_with_retry_hint_and_r_retries() {
+    let envs = canary_envelopes();
+    let n = envs.len() as u64;
+    let mut app = canary_app(&envs, &opts());
+    press(&mut app, "4");
+    press(&mut app, "z");
+    app.apply(&rollback_requested_envelope(n + 1));
+    app.apply(&rollback_failed_envelope(n + 2));
+    let screen = canary_pane(&app);
+    assert!(
+        screen.contains("ROLLBACK FAILED: flag file is read-only — press R to retry"),
+        "{screen}"
+    );
+    assert!(
+        screen
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .contains("ROLLBACK FAILED"),
+        "{screen}"
+    );
+    assert_eq!(press(&mut app, "R"), [rollback_cmd()], "R retries");
+}
+
+#[test]
+fn header_shows_the_canary_share_while_it_is_live() {
+    let app = canary_app(&canary_envelopes(), &opts());
+    let screen = text(&render(&app, 140, 40));
+    let header = screen.lines().next().unwrap_or_default();
+    assert!(header.contains("canary 25%"), "{header}");
+}
+
+#[test]
+fn planned_canary_before_it_starts_says_waiting() {
+    let envs: Vec<_> = canary_envelopes().into_iter().take(2).collect();
+    let mut app = canary_app(&envs, &opts());
+    press(&mut app, "4");
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("canary stage planned: waiting for the canary to start."),
+        "{screen}"
+    );
+    assert_eq!(
+        press(&mut app, "R"),
+        Vec::<Effect>::new(),
+        "no canary yet: nothing to roll back"
+    );
+    assert_eq!(
+        app.status().map(|s| s.text.as_str()),
+        Some("no active canary to roll back")
+    );
 }

@@ -554,3 +554,139 @@ fn expired_acceptance_detail_names_approver_and_expiry() {
         assert!(screen.contains(part), "missing {part}:\n{screen}");
     }
 }
+
+// --- Canary pane ---
+
+fn canary_zoomed(envs: &[flightdeck::run::event::Envelope], o: &UiOptions) -> flightdeck::ui::App {
+    let mut app = canary_app(envs, o);
+    press(&mut app, "4");
+    press(&mut app, "z");
+    app
+}
+
+#[test]
+fn canary_zoomed_120x40_mid_rollout() {
+    let app = canary_zoomed(&canary_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("canary_zoomed_120x40", screen);
+    for part in [
+        "[4 Canary] flag checkout-v2 25% -> canary  step 2/4  judgement PASS (score 100)  [R] rollback",
+        "5% ✓  25% ●  50% ·  100% ·",
+        "guard: 1/3 breaching windows, rollback in 2 windows",
+        "judged step 1 at 5%: PASS (score 100)",
+        "metric",
+        "baseline",
+        "CI (shift)",
+        "effect",
+        "thr/bound",
+        "n b/c",
+        "verdict",
+        "p95 latency",
+        "error rate*",
+        "-1.25..4.5",
+        "1.08x",
+        "1.20x ±9.5",
+        "60/58",
+        "canary 25%",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    assert!(!screen.contains("ROLLBACK"), "{screen}");
+}
+
+#[test]
+fn canary_compact_80x24_mono() {
+    let o = UiOptions {
+        theme: "mono".into(),
+        ..opts()
+    };
+    let mut app = canary_app(&canary_envelopes(), &o);
+    press(&mut app, "4");
+    let buf = render(&app, 80, 24);
+    let screen = text(&buf);
+    insta::assert_snapshot!("canary_compact_80x24_mono", screen);
+    for part in [
+        "[4 Canary]",
+        "checkout-v2 25%",
+        "2/4",
+        "PASS",
+        "5% ✓  25% ●  50% ·  100% ·",
+        "guard: 1/3 breaching windows, rollback in 2 windows",
+        "p95 latency",
+        "verdict",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    for line in screen.lines() {
+        assert!(line.chars().count() <= 80, "overflow: {line}");
+    }
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset,
+                "colour at {x},{y}: {c:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn canary_after_a_confirmed_rollback_120x40() {
+    let app = canary_zoomed(&canary_rolled_back_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("canary_rolled_back_120x40", screen);
+    assert!(
+        screen.contains("ROLLED BACK (confirmed in 1.5 ms by sam: operator key R)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn canary_ascii_uses_bracket_markers() {
+    let o = UiOptions {
+        ascii: true,
+        ..opts()
+    };
+    let app = canary_zoomed(&canary_envelopes(), &o);
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("5% [x]  25% [>]  50% [ ]  100% [ ]"),
+        "{screen}"
+    );
+    assert!(screen.contains("1.20x +/-9.5"), "{screen}");
+    assert!(!screen.contains('✓') && !screen.contains('●'), "{screen}");
+}
+
+#[test]
+fn canary_in_the_full_grid_keeps_the_essentials() {
+    let app = canary_app(&canary_envelopes(), &opts());
+    let screen = text(&render(&app, 120, 40));
+    for part in [
+        " 4 Canary ",
+        "checkout-v2 25%",
+        "guard: 1/3 breaching",
+        "p95 latency",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn canary_verdict_badges_are_styled_and_read_only_drops_the_key() {
+    let app = canary_zoomed(&canary_envelopes(), &opts());
+    let buf = render(&app, 120, 40);
+    let theme = Theme::load("default", None).expect("default theme");
+    let (x, y) = find(&buf, "TRIPPED")
+        .or_else(|| find(&buf, "1/3 breaching"))
+        .expect("guard");
+    assert_eq!(Some(buf[(x, y)].fg), theme.style(Item::Warn).fg);
+    let o = UiOptions {
+        read_only: true,
+        ..opts()
+    };
+    let app = canary_zoomed(&canary_envelopes(), &o);
+    let screen = text(&render(&app, 120, 40));
+    let title = screen.lines().nth(1).unwrap_or_default();
+    assert!(!title.contains("[R]"), "{title}");
+}

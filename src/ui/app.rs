@@ -149,6 +149,17 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// "Roll back FLAG to 0% now?", only when `rollback_confirm` is set;
+    /// focus starts on Roll back (the safe direction).
+    ConfirmRollback {
+        /// Whether Roll back has the focus.
+        yes_focused: bool,
+    },
+    /// "Promote FLAG to 100%?"; focus starts on No.
+    ConfirmPromote {
+        /// Whether Yes has the focus.
+        yes_focused: bool,
+    },
 }
 
 /// A one-line text prompt in the hint bar.
@@ -205,6 +216,7 @@ pub struct App {
     pub(super) keymap: Keymap,
     pub(super) read_only_flag: bool,
     pub(super) replay: bool,
+    pub(super) rollback_confirm: bool,
     pub(super) has_engine: bool,
     pub(super) themes_dir: Option<PathBuf>,
     pub(super) color: ColorMode,
@@ -255,6 +267,7 @@ impl App {
             keymap,
             read_only_flag: opts.read_only,
             replay: opts.replay,
+            rollback_confirm: opts.rollback_confirm,
             has_engine: has_engine && !opts.replay,
             themes_dir: opts.themes_dir.clone(),
             color: opts.color,
@@ -335,6 +348,20 @@ impl App {
     /// Whether actions that change things are unavailable (read-only or replay).
     pub fn changes_disabled(&self) -> bool {
         self.read_only() || self.replay
+    }
+
+    /// Whether an operator rollback asks first.
+    pub fn rollback_confirm(&self) -> bool {
+        self.rollback_confirm
+    }
+
+    /// Why changes are disabled in a read-only session, for status messages.
+    pub fn read_only_reason(&self) -> &'static str {
+        if self.read_only_flag {
+            "started with --read-only"
+        } else {
+            "the run was started read-only"
+        }
     }
 
     /// What read-only and replay take away from the keymap.

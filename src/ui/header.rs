@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::gate::{Decision, trim_num};
+use crate::run::canary_view::RollbackStatus;
 use crate::run::event::EnvRisk;
 use crate::run::state::RunState;
 use crate::ui::app::App;
@@ -118,6 +119,26 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
     }
     if app.is_frozen() {
         segs.push((0, vec![Span::styled("FROZEN", theme.style(Item::Warn))]));
+    }
+    if let Some(c) = &state.canary {
+        if c.active()
+            && let Some(p) = c.percent
+        {
+            segs.push((
+                2,
+                vec![Span::styled(format!("canary {}%", trim_num(p)), text)],
+            ));
+        }
+        match c.rollback.as_ref().map(|r| &r.status) {
+            Some(RollbackStatus::Pending) => {
+                segs.push((0, vec![Span::styled("ROLLBACK", theme.style(Item::Warn))]));
+            }
+            Some(RollbackStatus::Failed(_)) => segs.push((
+                0,
+                vec![Span::styled("ROLLBACK FAILED", theme.style(Item::Fail))],
+            )),
+            _ => {}
+        }
     }
     segs.push((1, score_spans(app, state)));
     segs.push((0, vec![outcome_span(app, state)]));

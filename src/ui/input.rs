@@ -3,11 +3,15 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
+use crate::run::canary_view::RollbackStatus;
 use crate::run::command::Command;
 use crate::run::event::StageKind;
 use crate::run::state::StageStatus;
 use crate::ui::app::{App, Effect, Overlay, Pane, Prompt};
 use crate::ui::keymap::{Action, Key, Lookup};
+
+/// The reason sent with a rollback asked for by key.
+pub const ROLLBACK_REASON: &str = "operator key R";
 
 impl App {
     /// Handle one key press and say what the event loop must do.
@@ -15,8 +19,17 @@ impl App {
         if !matches!(ev.kind, KeyEventKind::Press | KeyEventKind::Repeat) {
             return Vec::new();
         }
-        if let Some(Overlay::ConfirmQuit { yes_focused }) = self.overlay {
-            return self.confirm_quit_key(ev, yes_focused);
+        match self.overlay {
+            Some(Overlay::ConfirmQuit { yes_focused }) => {
+                return self.confirm_quit_key(ev, yes_focused);
+            }
+            Some(Overlay::ConfirmRollback { yes_focused }) => {
+                return self.confirm_rollback_key(ev, yes_focused);
+            }
+            Some(Overlay::ConfirmPromote { yes_focused }) => {
+                return self.confirm_promote_key(ev, yes_focused);
+            }
+            _ => {}
         }
         if let Some(prompt) = self.prompt {
             return self.prompt_key(prompt, ev);
@@ -25,17 +38,7 @@ impl App {
         match self.keymap.lookup(Key::from_event(&ev), self.limits()) {
             Lookup::Bound(action) => self.act(action),
             Lookup::Disabled(action) => {
-                let why = if self.replay {
-                    format!(
-                        "replay: {} is unavailable (viewing a finished journal, no engine)",
-                        action.name()
-                    )
-                } else {
-                    format!(
-                        "read-only: {} is disabled (this run is read-only)",
-                        action.name()
-                    )
-                };
+                let why = self.disabled_message(action.name());
                 self.error(why);
                 Vec::new()
             }
@@ -48,6 +51,10 @@ impl App {
             Some(Overlay::Help { scroll }) => {
                 match action {
                     Action::Quit => return self.request_quit(),
+                    Action::Rollback => {
+                        self.overlay = None;
+                        return self.rollback();
+                    }
                     Action::Up => {
                         self.overlay = Some(Overlay::Help {
                             scroll: scroll.saturating_sub(1),
@@ -66,6 +73,10 @@ impl App {
             ) => {
                 match action {
                     Action::Quit => return self.request_quit(),
+                    Action::Rollback => {
+                        self.overlay = None;
+                        return self.rollback();
+                    }
                     Action::Help => self.open_help(),
                     Action::Back | Action::Select => self.overlay = None,
                     _ => {}
@@ -107,8 +118,8 @@ impl App {
                 self.command_input.clear();
                 self.prompt = Some(Prompt::Command);
             }
-            Action::Rollback => self.info("no active canary to roll back"),
-            Action::Promote => self.info("no active canary to promote"),
+            Action::Rollback => return self.rollback(),
+            Action::Promote => self.promote(),
             Action::Rerun => match (self.focus, self.selected_stage_id()) {
                 (Pane::Stages, Some(id)) => return self.rerun(&id),
                 _ => self.error("focus the Stages pane and select a stage to rerun"),
@@ -159,20 +170,35 @@ impl App {
         }
     }
 
-    fn confirm_quit_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+    /// The answer a key gives to a yes/no dialog: `Some(yes)` closes it;
+    /// arrows and tab move the focus (through `refocus`); other keys do nothing.
+    fn confirm_answer(
+        &mut self,
+        ev: KeyEvent,
+        yes_focused: bool,
+        refocus: fn(bool) -> Overlay,
+    ) -> Option<bool> {
         let yes = match ev.code {
             KeyCode::Char('y' | 'Y') => true,
             KeyCode::Char('n' | 'N') | KeyCode::Esc => false,
+            KeyCode::Char('c') if ev.modifiers.contains(KeyModifiers::CONTROL) => false,
             KeyCode::Enter => yes_focused,
             KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
-                self.overlay = Some(Overlay::ConfirmQuit {
-                    yes_focused: !yes_focused,
-                });
-                return Vec::new();
+                self.overlay = Some(refocus(!yes_focused));
+                return None;
             }
-            _ => return Vec::new(),
+            _ => return None,
         };
         self.overlay = None;
+        Some(yes)
+    }
+
+    fn confirm_quit_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+        let Some(yes) = self.confirm_answer(ev, yes_focused, |yes_focused| Overlay::ConfirmQuit {
+            yes_focused,
+        }) else {
+            return Vec::new();
+        };
         if !yes {
             self.info("quit cancelled; the run goes on");
             return Vec::new();
@@ -226,6 +252,121 @@ impl App {
         Vec::new()
     }
 
+    fn confirm_rollback_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+        match self.confirm_answer(ev, yes_focused, |yes_focused| Overlay::ConfirmRollback {
+            yes_focused,
+        }) {
+            Some(true) => self.send_rollback(),
+            Some(false) => {
+                self.info("rollback cancelled; the canary keeps its traffic");
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn confirm_promote_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+        match self.confirm_answer(ev, yes_focused, |yes_focused| Overlay::ConfirmPromote {
+            yes_focused,
+        }) {
+            Some(true) => {
+                let flag = self.canary_flag().unwrap_or_default();
+                self.info(format!("promote of `{flag}` to 100% requested"));
+                vec![Effect::Send(Command::Promote)]
+            }
+            Some(false) => {
+                self.info("promote cancelled");
+                Vec::new()
+            }
+            None => Vec::new(),
+        }
+    }
+
+    /// Why an action that changes things is unavailable in this session.
+    pub(crate) fn disabled_message(&self, action: &str) -> String {
+        if self.replay {
+            format!("replay: {action} is unavailable (viewing a finished journal, no engine)")
+        } else {
+            format!(
+                "{action} disabled: read-only run ({})",
+                self.read_only_reason()
+            )
+        }
+    }
+
+    /// The live canary's flag, if a canary has started.
+    fn canary_flag(&self) -> Option<String> {
+        self.state.canary.as_ref().map(|c| c.flag.clone())
+    }
+
+    /// `R`: roll the canary back at once (the safe direction), or ask first
+    /// when the run's config wants a confirmation. Acts on the live state,
+    /// also while the view is frozen.
+    pub(crate) fn rollback(&mut self) -> Vec<Effect> {
+        if self.changes_disabled() {
+            let why = self.disabled_message("rollback");
+            self.error(why);
+            return Vec::new();
+        }
+        let Some(flag) = self.canary_flag() else {
+            self.info("no active canary to roll back");
+            return Vec::new();
+        };
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot roll back `{flag}`"));
+            return Vec::new();
+        }
+        if self.rollback_confirm {
+            self.overlay = Some(Overlay::ConfirmRollback { yes_focused: true });
+            return Vec::new();
+        }
+        self.send_rollback()
+    }
+
+    fn send_rollback(&mut self) -> Vec<Effect> {
+        let flag = self.canary_flag().unwrap_or_default();
+        self.info(format!(
+            "rollback of `{flag}` requested: waiting for the provider to confirm"
+        ));
+        vec![Effect::Send(Command::Rollback {
+            reason: ROLLBACK_REASON.into(),
+        })]
+    }
+
+    /// `P`: promote the live canary to 100%, after a confirmation (focus on No).
+    pub(crate) fn promote(&mut self) {
+        if self.changes_disabled() {
+            let why = self.disabled_message("promote");
+            self.error(why);
+            return;
+        }
+        let Some(c) = self.state.canary.as_ref() else {
+            self.info("no active canary to promote");
+            return;
+        };
+        let flag = c.flag.clone();
+        if c.rollback
+            .as_ref()
+            .is_some_and(|r| r.status == RollbackStatus::Pending)
+        {
+            self.error(format!(
+                "a rollback of `{flag}` is pending: promote refused"
+            ));
+            return;
+        }
+        if !c.active() {
+            self.error(format!(
+                "canary `{flag}` is not live (rolled back or at 0%): nothing to promote"
+            ));
+            return;
+        }
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot promote `{flag}`"));
+            return;
+        }
+        self.overlay = Some(Overlay::ConfirmPromote { yes_focused: false });
+    }
+
     /// Stop the running load at once. Allowed in read-only runs: stopping
     /// load is the safe direction. Replay never gets here (the keymap
     /// disables the action there).
@@ -250,12 +391,9 @@ impl App {
 
     /// Ask the engine to rerun a stage, if that is allowed and possible.
     pub(crate) fn rerun(&mut self, stage: &str) -> Vec<Effect> {
-        if self.replay {
-            self.error("replay: rerun is unavailable (viewing a finished journal, no engine)");
-            return Vec::new();
-        }
-        if self.read_only() {
-            self.error("read-only: rerun is disabled (this run is read-only)");
+        if self.changes_disabled() {
+            let why = self.disabled_message("rerun");
+            self.error(why);
             return Vec::new();
         }
         if self.state.stage(stage).is_none() {

@@ -114,8 +114,26 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Some(Overlay::ConfirmQuit { yes_focused }) => {
             dialog::render(frame, area, app, *yes_focused)
         }
+        Some(Overlay::ConfirmRollback { yes_focused }) => {
+            let flag = canary_flag(app);
+            let c = dialog::rollback_dialog(&flag);
+            dialog::render_confirm(frame, area, app, &c, *yes_focused)
+        }
+        Some(Overlay::ConfirmPromote { yes_focused }) => {
+            let flag = canary_flag(app);
+            let c = dialog::promote_dialog(&flag);
+            dialog::render_confirm(frame, area, app, &c, *yes_focused)
+        }
         None => {}
     }
+}
+
+/// The live canary's flag, for the dialogs (they act on the live state).
+fn canary_flag(app: &App) -> String {
+    app.state()
+        .canary
+        .as_ref()
+        .map_or_else(|| "the canary".to_string(), |c| c.flag.clone())
 }
 
 /// The six panes in a grid: Stages | Load, Environment | Canary, Findings | Log.

@@ -57,6 +57,9 @@ pub struct UiOptions {
     pub read_only: bool,
     /// Viewing a finished journal: no engine, nothing to rerun.
     pub replay: bool,
+    /// Ask before an operator rollback (`canary.rollback_confirm`). Default
+    /// false: rollback is the safe direction, so `R` acts at once.
+    pub rollback_confirm: bool,
 }
 
 impl Default for UiOptions {
@@ -71,6 +74,7 @@ impl Default for UiOptions {
             mouse: false,
             read_only: false,
             replay: false,
+            rollback_confirm: false,
         }
     }
 }

@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use flightdeck::canary::{Classification, Direction, GuardStatus, MetricJudgement, StepJudgement};
 use flightdeck::config::ColorMode;
+use flightdeck::flags::FlagState;
 use flightdeck::gate::{Decision, PointsLost};
 use flightdeck::load::{EndpointSummary, EndpointWindow, Percentiles, Summary, Window};
 use flightdeck::policy::{PolicyOutcome, PolicyResult};
@@ -697,4 +699,226 @@ pub fn release_finished_envelopes() -> Vec<Envelope> {
         },
     ));
     out
+}
+
+/// The canary fixture's flag.
+pub const CANARY_FLAG: &str = "checkout-v2";
+
+fn canary_metric(
+    (name, critical): (&str, bool),
+    (baseline, canary): (f64, f64),
+    ci: (f64, f64),
+    effect: f64,
+    bound: Option<f64>,
+) -> MetricJudgement {
+    MetricJudgement {
+        name: name.into(),
+        direction: Direction::Increase,
+        critical,
+        weight: 1.0,
+        baseline_n: 60,
+        canary_n: 58,
+        missing: 2,
+        baseline_median: Some(baseline),
+        canary_median: Some(canary),
+        shift: Some((ci.0 + ci.1) / 2.0),
+        ci: Some(ci),
+        confidence: 0.98,
+        p_value: Some(0.41),
+        effect_size: Some(effect),
+        effect_threshold: 1.2,
+        bound,
+        classification: Classification::Pass,
+        verdict: Verdict::Pass,
+        reason: format!("{name}: no significant increase"),
+    }
+}
+
+fn flag_changed(from: f64, to: f64, reason: &str, actor: &str, ms: f64) -> Event {
+    Event::FlagChanged {
+        flag: CANARY_FLAG.into(),
+        provider: "file".into(),
+        from: Some(from),
+        to: Some(to),
+        enabled: true,
+        actor: actor.into(),
+        reason: reason.into(),
+        elapsed_ms: ms,
+    }
+}
+
+/// A run with a canary mid-rollout: steps 5/25/50/100, step 1 at 5% judged
+/// PASS (score 100, two metrics), step 2 at 25% running, guard 1/3 breaching.
+pub fn canary_envelopes() -> Vec<Envelope> {
+    let mut out = Vec::new();
+    let mut seq = 0;
+    let mut push = |secs: i64, event: Event| {
+        seq += 1;
+        out.push(env(seq, secs, event));
+    };
+    push(
+        0,
+        Event::RunStarted {
+            run_id: "c4a7e2b19d3f5a80".into(),
+            service: "shop-api".into(),
+            release: "2.14.0-rc3".into(),
+            environment: "preprod-eu".into(),
+            risk: EnvRisk::Preprod,
+            operator: "sam".into(),
+            read_only: false,
+            stages: vec![StagePlan {
+                id: "canary".into(),
+                kind: StageKind::Canary,
+                weight: 2.0,
+                hard: true,
+            }],
+            pass_score: 90.0,
+            warn_score: 70.0,
+        },
+    );
+    push(
+        1,
+        Event::StageStarted {
+            stage: "canary".into(),
+        },
+    );
+    push(
+        1,
+        Event::CanaryStarted {
+            stage: "canary".into(),
+            flag: CANARY_FLAG.into(),
+            provider: "file".into(),
+            steps: vec![5.0, 25.0, 50.0, 100.0],
+            hold_s: 10,
+            state: FlagState {
+                flag: CANARY_FLAG.into(),
+                provider: "file".into(),
+                enabled: true,
+                rollout_percent: Some(0.0),
+                canary_variant: Some("canary".into()),
+                variants: vec!["baseline".into(), "canary".into()],
+                default_variant: Some("baseline".into()),
+                summary: "ENABLED, fractional canary 0 / baseline 100".into(),
+            },
+        },
+    );
+    push(
+        2,
+        Event::CanaryStep {
+            stage: "canary".into(),
+            index: 0,
+            percent: 5.0,
+        },
+    );
+    push(2, flag_changed(0.0, 5.0, "step 1: 5%", "flightdeck", 2.1));
+    push(
+        12,
+        Event::CanaryJudgement {
+            stage: "canary".into(),
+            index: 0,
+            percent: 5.0,
+            judgement: Box::new(StepJudgement {
+                score: Some(100.0),
+                verdict: Verdict::Pass,
+                reason: "2 of 2 metrics pass".into(),
+                metrics: vec![
+                    canary_metric(
+                        ("p95 latency", false),
+                        (38.0, 41.5),
+                        (-1.25, 4.5),
+                        1.08,
+                        Some(9.5),
+                    ),
+                    canary_metric(
+                        ("error rate", true),
+                        (0.001, 0.0015),
+                        (-0.002, 0.003),
+                        1.12,
+                        Some(0.01),
+                    ),
+                ],
+            }),
+        },
+    );
+    push(
+        13,
+        Event::CanaryStep {
+            stage: "canary".into(),
+            index: 1,
+            percent: 25.0,
+        },
+    );
+    push(
+        13,
+        flag_changed(5.0, 25.0, "step 2: 25%", "flightdeck", 1.8),
+    );
+    push(
+        16,
+        Event::CanaryGuard {
+            stage: "canary".into(),
+            status: GuardStatus {
+                tripped: false,
+                consecutive: 1,
+                remaining: 2,
+                last_error_rate: Some(0.062),
+                last_p99_ms: Some(88.0),
+                reason: Some("error rate 6.2% > 5%".into()),
+            },
+        },
+    );
+    out
+}
+
+/// The operator pressed R: the engine journals the action (rollback pending).
+pub fn rollback_requested_envelope(seq: u64) -> Envelope {
+    env(
+        seq,
+        17,
+        Event::OperatorAction {
+            actor: "sam".into(),
+            action: "rollback".into(),
+            target: Some(CANARY_FLAG.into()),
+            reason: Some("operator key R".into()),
+        },
+    )
+}
+
+/// The provider confirmed the rollback at 0% in 1.5 ms.
+pub fn rollback_confirmed_envelope(seq: u64) -> Envelope {
+    env(
+        seq,
+        17,
+        flag_changed(25.0, 0.0, "rollback: operator key R", "sam", 1.5),
+    )
+}
+
+/// The provider refused the rollback.
+pub fn rollback_failed_envelope(seq: u64) -> Envelope {
+    env(
+        seq,
+        17,
+        Event::FlagChangeFailed {
+            flag: CANARY_FLAG.into(),
+            actor: "sam".into(),
+            action: "rollback".into(),
+            attempt: 1,
+            error: "flag file is read-only".into(),
+        },
+    )
+}
+
+/// The canary run, then a confirmed operator rollback.
+pub fn canary_rolled_back_envelopes() -> Vec<Envelope> {
+    let mut out = canary_envelopes();
+    let n = out.len() as u64;
+    out.push(rollback_requested_envelope(n + 1));
+    out.push(rollback_confirmed_envelope(n + 2));
+    out
+}
+
+/// An app over the canary run, clock 18 s after the start.
+pub fn canary_app(envs: &[Envelope], opts: &UiOptions) -> App {
+    let mut app = app_with(envs, opts);
+    app.now = t0() + Duration::seconds(18);
+    app
 }

@@ -60,6 +60,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, pane: Pane) {
 /// The frame of a pane: numbered title, marked `[n Title]` and highlighted
 /// when focused, so focus shows without colour too.
 pub fn pane_block(app: &App, pane: Pane, extra: &str) -> Block<'static> {
+    let extra = if extra.is_empty() {
+        Vec::new()
+    } else {
+        vec![Span::styled(
+            extra.to_string(),
+            app.theme().style(Item::Muted),
+        )]
+    };
+    pane_block_spans(app, pane, extra)
+}
+
+/// The frame of a pane with styled spans after the title (badges keep
+/// their colours; the text carries the meaning on its own).
+pub fn pane_block_spans(app: &App, pane: Pane, extra: Vec<Span<'static>>) -> Block<'static> {
     let theme = app.theme();
     let focused = app.focus() == pane;
     let name = format!("{} {}", pane.number(), pane.title());
@@ -85,7 +99,9 @@ pub fn pane_block(app: &App, pane: Pane, extra: &str) -> Block<'static> {
         ));
     }
     if !extra.is_empty() {
-        spans.push(Span::styled(format!(" {extra} "), theme.style(Item::Muted)));
+        spans.push(Span::styled(" ", theme.style(Item::Muted)));
+        spans.extend(extra);
+        spans.push(Span::styled(" ", theme.style(Item::Muted)));
     }
     Block::bordered()
         .border_set(border_set(app.ascii))
