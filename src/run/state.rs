@@ -455,10 +455,11 @@ impl RunState {
                 if let Some(c) = self.canary.as_mut().filter(|c| &c.flag == flag) {
                     c.percent = *to;
                     c.enabled = *enabled;
+                    // A retry may succeed after a failed attempt: confirm from Failed too.
                     if let Some(rb) = c
                         .rollback
                         .as_mut()
-                        .filter(|r| r.status == RollbackStatus::Pending)
+                        .filter(|r| r.status != RollbackStatus::Confirmed)
                         && reason.starts_with("rollback")
                     {
                         rb.status = RollbackStatus::Confirmed;

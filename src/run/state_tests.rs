@@ -351,3 +351,88 @@ fn provisional_score_follows_the_verdicts() {
     assert_eq!(d.outcome, Outcome::NoGo);
     assert_eq!(d.score, 0.0);
 }
+
+fn flag_state(percent: f64) -> crate::flags::FlagState {
+    crate::flags::FlagState {
+        flag: "checkout-v2".into(),
+        provider: "file".into(),
+        enabled: true,
+        rollout_percent: Some(percent),
+        canary_variant: Some("canary".into()),
+        variants: vec!["canary".into(), "baseline".into()],
+        default_variant: Some("baseline".into()),
+        summary: String::new(),
+    }
+}
+
+#[test]
+fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
+    use crate::run::canary_view::RollbackStatus;
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::CanaryStarted {
+                stage: "canary".into(),
+                flag: "checkout-v2".into(),
+                provider: "file".into(),
+                steps: vec![5.0, 100.0],
+                hold_s: 10,
+                state: flag_state(5.0),
+            },
+        ),
+        at(
+            3,
+            2,
+            Event::OperatorAction {
+                actor: "sam".into(),
+                action: "rollback".into(),
+                target: Some("checkout-v2".into()),
+                reason: Some("operator key R".into()),
+            },
+        ),
+    ]);
+    let rb = |s: &RunState| {
+        s.canary
+            .as_ref()
+            .and_then(|c| c.rollback.clone())
+            .expect("rollback")
+    };
+    assert_eq!(rb(&s).status, RollbackStatus::Pending);
+    assert_eq!(s.canary.as_ref().and_then(|c| c.percent), Some(5.0));
+    s.apply(&at(
+        4,
+        2,
+        Event::FlagChangeFailed {
+            flag: "checkout-v2".into(),
+            actor: "sam".into(),
+            action: "rollback".into(),
+            attempt: 1,
+            error: "connection refused".into(),
+        },
+    ));
+    assert_eq!(
+        rb(&s).status,
+        RollbackStatus::Failed("connection refused".into())
+    );
+    s.apply(&at(
+        5,
+        3,
+        Event::FlagChanged {
+            flag: "checkout-v2".into(),
+            provider: "file".into(),
+            from: Some(5.0),
+            to: Some(0.0),
+            enabled: true,
+            actor: "sam".into(),
+            reason: "rollback: operator key R".into(),
+            elapsed_ms: 120.5,
+        },
+    ));
+    assert_eq!(rb(&s).status, RollbackStatus::Confirmed);
+    assert_eq!(rb(&s).elapsed_ms, Some(120.5));
+    let c = s.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(0.0));
+    assert!(!c.active());
+}
