@@ -903,3 +903,65 @@ fn planned_canary_before_it_starts_says_waiting() {
         Some("no active canary to roll back")
     );
 }
+
+#[test]
+fn enter_on_environment_opens_the_iac_detail_and_esc_closes_it() {
+    let mut app = app_with(&iac_envelopes(), &opts());
+    press(&mut app, "2");
+    assert_eq!(app.focus(), Pane::Environment);
+    press(&mut app, "enter");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::IacDetail {
+            stage: "env".into(),
+            scroll: 0
+        })
+    );
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("output.service.log_level: debug vs info"),
+        "{screen}"
+    );
+    press(&mut app, "down");
+    assert_eq!(
+        app.overlay(),
+        Some(&Overlay::IacDetail {
+            stage: "env".into(),
+            scroll: 1
+        })
+    );
+    press(&mut app, "esc");
+    assert_eq!(app.overlay(), None);
+    assert_eq!(app.focus(), Pane::Environment);
+}
+
+#[test]
+fn enter_on_environment_without_iac_opens_nothing() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "2");
+    press(&mut app, "enter");
+    assert_eq!(app.overlay(), None);
+}
+
+#[test]
+fn iac_teardown_log_shows_the_environment_destroyed() {
+    let mut envs = iac_envelopes();
+    let n = envs.len() as u64;
+    envs.push(envelope(
+        n + 1,
+        44,
+        Event::Log {
+            level: flightdeck::run::event::LogLevel::Info,
+            stage: Some("env".into()),
+            message: "teardown: destroyed".into(),
+        },
+    ));
+    let mut app = app_with(&envs, &opts());
+    press(&mut app, "2");
+    let screen = text(&render(&app, 120, 40));
+    assert!(
+        screen.contains("ephemeral: destroyed at end of run"),
+        "{screen}"
+    );
+    assert!(!screen.contains("TTL:"), "{screen}");
+}

@@ -690,3 +690,95 @@ fn canary_verdict_badges_are_styled_and_read_only_drops_the_key() {
     let title = screen.lines().nth(1).unwrap_or_default();
     assert!(!title.contains("[R]"), "{title}");
 }
+
+fn iac_env_app(o: &UiOptions) -> flightdeck::ui::App {
+    let mut app = app_with(&iac_envelopes(), o);
+    press(&mut app, "2");
+    app
+}
+
+#[test]
+fn environment_zoomed_with_iac_120x40() {
+    let mut app = iac_env_app(&opts());
+    press(&mut app, "z");
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("env_iac_zoomed_120x40", screen);
+    for part in [
+        "IaC terraform (workspace default)  WARN",
+        "plan +1 ~1 -1 ±2 (replace)  drift 2  parity 66.7 (2 unintended)  risk HIGH",
+        "output.service.log_level: debug vs info",
+        "aws_db_instance.main.multi_az: false vs true",
+        "TTL: destroy at 11:00:00 (in 59m)",
+        "endpoint",
+        "cache",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    assert!(
+        !screen.contains("instance_type: t3.small"),
+        "intended diff in the pane:\n{screen}"
+    );
+}
+
+#[test]
+fn iac_detail_overlay_120x40() {
+    let mut app = iac_env_app(&opts());
+    press(&mut app, "enter");
+    let screen = text(&render(&app, 120, 40));
+    insta::assert_snapshot!("iac_detail_120x40", screen);
+    for part in [
+        "[IaC env: terraform (workspace default)]",
+        "aws_db_instance.main",
+        "replace_because_cannot_update",
+        "HIGH",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn iac_detail_scrolls_to_every_parity_difference() {
+    let mut app = iac_env_app(&opts());
+    press(&mut app, "enter");
+    for _ in 0..60 {
+        press(&mut app, "down");
+    }
+    let screen = text(&render(&app, 120, 40));
+    for part in [
+        "DIFF      output.service.log_level: debug vs info",
+        "intended  aws_instance.web.instance_type: t3.small vs m5.large  (preprod runs on smaller instances)",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+}
+
+#[test]
+fn environment_with_iac_compact_80x24_mono() {
+    let o = UiOptions {
+        theme: "mono".into(),
+        ..opts()
+    };
+    let app = iac_env_app(&o);
+    let buf = render(&app, 80, 24);
+    let screen = text(&buf);
+    insta::assert_snapshot!("env_iac_compact_80x24_mono", screen);
+    for part in [
+        "WARN",
+        "(replace)",
+        "2 unintended",
+        "debug vs info",
+        "TTL: destroy at",
+        "api",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            let c = &buf[(x, y)];
+            assert!(
+                c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset,
+                "colour at {x},{y}: {c:?}"
+            );
+        }
+    }
+}

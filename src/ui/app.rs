@@ -144,6 +144,13 @@ pub enum Overlay {
         /// Rule (`deny`, `warn`, `*`).
         rule: String,
     },
+    /// The IaC report of an environment stage: plan changes and parity diff.
+    IacDetail {
+        /// Stage id.
+        stage: String,
+        /// First line shown.
+        scroll: u16,
+    },
     /// "Run in progress: quit and abort it?"; focus starts on No.
     ConfirmQuit {
         /// Whether Yes has the focus.
@@ -479,6 +486,21 @@ impl App {
                 rule: p.result.rule.clone(),
             },
         })
+    }
+
+    /// The IaC report the Environment pane shows: the first one from an
+    /// environment stage, else the first one at all.
+    pub fn iac_report(&self) -> Option<(&str, &crate::environment::IacReport)> {
+        let view = self.view();
+        let is_env = |stage: &str| {
+            view.stage(stage)
+                .is_some_and(|s| s.plan.kind == crate::run::event::StageKind::Environment)
+        };
+        view.iac
+            .iter()
+            .find(|(s, _)| is_env(s))
+            .or_else(|| view.iac.first())
+            .map(|(s, r)| (s.as_str(), r))
     }
 
     pub(super) fn selected_stage_id(&self) -> Option<String> {

@@ -66,6 +66,30 @@ impl App {
                 }
                 return Vec::new();
             }
+            Some(Overlay::IacDetail { ref stage, scroll }) => {
+                match action {
+                    Action::Quit => return self.request_quit(),
+                    Action::Rollback => {
+                        self.overlay = None;
+                        return self.rollback();
+                    }
+                    Action::Up | Action::Down => {
+                        let scroll = if action == Action::Up {
+                            scroll.saturating_sub(1)
+                        } else {
+                            scroll.saturating_add(1)
+                        };
+                        self.overlay = Some(Overlay::IacDetail {
+                            stage: stage.clone(),
+                            scroll,
+                        });
+                    }
+                    Action::Help => self.open_help(),
+                    Action::Back | Action::Select => self.overlay = None,
+                    _ => {}
+                }
+                return Vec::new();
+            }
             Some(
                 Overlay::StageDetail { .. }
                 | Overlay::FindingDetail { .. }
@@ -154,6 +178,14 @@ impl App {
                     }
                 }
                 Pane::Findings => self.overlay = self.selected_finding_overlay(),
+                Pane::Environment => {
+                    if let Some((stage, _)) = self.iac_report() {
+                        self.overlay = Some(Overlay::IacDetail {
+                            stage: stage.to_string(),
+                            scroll: 0,
+                        });
+                    }
+                }
                 _ => {}
             },
         }

@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Overlay, Pane};
 use crate::ui::theme::Item;
-use crate::ui::{detail, dialog, finding_detail, header, help, hints, panes};
+use crate::ui::{detail, dialog, finding_detail, header, help, hints, iac_detail, panes};
 
 /// Smallest screen the control room draws on.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -111,6 +111,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
             policy,
             rule,
         }) => finding_detail::render_policy(frame, area, app, stage, policy, rule),
+        Some(Overlay::IacDetail { stage, scroll }) => {
+            iac_detail::render(frame, area, app, stage, *scroll)
+        }
         Some(Overlay::ConfirmQuit { yes_focused }) => {
             dialog::render(frame, area, app, *yes_focused)
         }

@@ -14,6 +14,7 @@ pub mod finding_detail;
 pub mod header;
 pub mod help;
 pub mod hints;
+pub mod iac_detail;
 pub mod input;
 pub mod keymap;
 pub mod layout;

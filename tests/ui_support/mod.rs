@@ -922,3 +922,72 @@ pub fn canary_app(envs: &[Envelope], opts: &UiOptions) -> App {
     app.now = t0() + Duration::seconds(18);
     app
 }
+
+/// An IaC report as the environment stage journals it: the plan of the
+/// `plan-1.2.json` fixture, the drift of `refresh-only.json`, a small parity
+/// report (two unintended differences, one intended) and a TTL that ends
+/// 59 minutes after the fixed clock.
+pub fn fixture_iac_report() -> flightdeck::environment::IacReport {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iac");
+    let mut plan = flightdeck::iac::plan::read(&dir.join("plan-1.2.json")).expect("plan fixture");
+    let mut drift =
+        flightdeck::iac::drift::read(&dir.join("refresh-only.json")).expect("drift fixture");
+    // Snapshots must not depend on where the repository is checked out.
+    plan.file = "tests/fixtures/iac/plan-1.2.json".into();
+    drift.file = "tests/fixtures/iac/refresh-only.json".into();
+    let parity: flightdeck::iac::parity::ParityReport = serde_json::from_value(serde_json::json!({
+        "preprod_file": "preprod.plan.json",
+        "prod_file": "prod.state.json",
+        "score": 66.7,
+        "comparable": 6,
+        "matching": 4,
+        "resources_matched": 3,
+        "only_in_preprod": [],
+        "only_in_prod": [],
+        "not_compared": 1,
+        "differences": [
+            {"address": "output.service", "attribute": "log_level",
+             "preprod": "debug", "prod": "info", "intended": false},
+            {"address": "aws_db_instance.main", "attribute": "multi_az",
+             "preprod": "false", "prod": "true", "intended": false},
+            {"address": "aws_instance.web", "attribute": "instance_type",
+             "preprod": "t3.small", "prod": "m5.large", "intended": true,
+             "reason": "preprod runs on smaller instances"}
+        ]
+    }))
+    .expect("parity literal");
+    flightdeck::environment::IacReport {
+        provisioner: "terraform".into(),
+        workspace: Some("default".into()),
+        verdict: Verdict::Warn,
+        summary: "plan applied; parity 66.7 below 90".into(),
+        plan: Some(plan),
+        drift: Some(drift),
+        parity: Some(parity),
+        var_parity: None,
+        apply: None,
+        endpoints: vec![],
+        expires_at: Some(t0() + Duration::seconds(30 + 59 * 60 + 30)),
+    }
+}
+
+/// The fixture run with an IaC report for the `env` stage, applied right
+/// after the stage starts.
+pub fn iac_envelopes() -> Vec<Envelope> {
+    let mut envs = run_envelopes();
+    envs.insert(
+        2,
+        env(
+            0,
+            2,
+            Event::EnvIac {
+                stage: "env".into(),
+                report: Box::new(fixture_iac_report()),
+            },
+        ),
+    );
+    for (i, e) in envs.iter_mut().enumerate() {
+        e.seq = i as u64 + 1;
+    }
+    envs
+}

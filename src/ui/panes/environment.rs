@@ -1,12 +1,16 @@
-//! Pane 2, Environment: the latest health-check attempt per endpoint.
+//! Pane 2, Environment: the IaC summary of the environment stage (when it
+//! has one), then the latest health-check attempt per endpoint.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
-use ratatui::text::Span;
-use ratatui::widgets::{Cell, Row, Table, TableState};
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use crate::run::event::StageKind;
+use crate::environment::IacReport;
+use crate::iac::plan::RiskLevel;
+use crate::run::event::{HealthCheck, StageKind};
 use crate::ui::app::{App, Pane};
+use crate::ui::iac_detail::{difference_text, lifecycle, plan_counts, provisioner_text, risk_item};
 use crate::ui::panes::{
     capability_message, header_style, pane_block, render_message, verdict_span,
 };
@@ -21,15 +25,154 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let checks = app.visible_health();
+    if let Some((stage, report)) = app.iac_report() {
+        render_with_iac(frame, area, app, stage, report, &checks);
+        return;
+    }
     if checks.is_empty() {
-        let text = if state.health.is_empty() {
-            "Environment stage planned: waiting for data.".to_string()
-        } else {
-            format!("No endpoint matches /{}.", app.filter(Pane::Environment))
-        };
+        let text = empty_text(app);
         render_message(frame, area, app, Pane::Environment, &text);
         return;
     }
+    let table = health_table(app, &checks).block(pane_block(app, Pane::Environment, ""));
+    let mut ts = TableState::new().with_selected(app.selected(Pane::Environment));
+    frame.render_stateful_widget(table, area, &mut ts);
+}
+
+fn empty_text(app: &App) -> String {
+    if app.view().health.is_empty() {
+        "Environment stage planned: waiting for data.".to_string()
+    } else {
+        format!("No endpoint matches /{}.", app.filter(Pane::Environment))
+    }
+}
+
+/// The IaC block above the health checks, sized to leave the table room.
+fn render_with_iac(
+    frame: &mut Frame,
+    area: Rect,
+    app: &App,
+    stage: &str,
+    report: &IacReport,
+    checks: &[&HealthCheck],
+) {
+    let block = pane_block(app, Pane::Environment, " enter: IaC detail ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let lines = iac_summary_lines(app, stage, report, inner.height);
+    let [top, rest] = Layout::vertical([
+        Constraint::Length((lines.len() as u16).min(inner.height)),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(lines), top);
+    if rest.height == 0 {
+        return;
+    }
+    if checks.is_empty() {
+        let text = if app.view().health.is_empty() {
+            "Health checks: waiting for data.".to_string()
+        } else {
+            empty_text(app)
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, app.theme().style(Item::Muted))),
+            rest,
+        );
+        return;
+    }
+    let mut ts = TableState::new().with_selected(app.selected(Pane::Environment));
+    frame.render_stateful_widget(health_table(app, checks), rest, &mut ts);
+}
+
+/// The compact IaC lines: provisioner and verdict; plan, drift and parity
+/// figures; the first unintended parity differences; the lifecycle. Fewer
+/// differences when `height` is short, so health rows stay visible.
+pub fn iac_summary_lines(app: &App, stage: &str, r: &IacReport, height: u16) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    let text = theme.style(Item::Text);
+    let muted = theme.style(Item::Muted);
+    let mut lines = vec![Line::from(vec![
+        Span::styled(format!("IaC {}  ", provisioner_text(r)), text),
+        verdict_span(app, r.verdict),
+    ])];
+    let mut figures = Vec::new();
+    match &r.plan {
+        None => figures.push(Span::styled("plan -", muted)),
+        Some(p) => {
+            figures.push(Span::styled(
+                format!("plan {}", plan_counts(p, app.ascii)),
+                text,
+            ));
+            if p.failure().is_some() {
+                figures.push(Span::styled(" FAILED", theme.style(Item::Fail)));
+            }
+        }
+    }
+    figures.push(Span::styled(
+        match &r.drift {
+            None => "  drift -".to_string(),
+            Some(d) => format!("  drift {}", d.drifted.len()),
+        },
+        if r.drift.as_ref().is_some_and(|d| d.has_drift()) {
+            theme.style(Item::Warn)
+        } else {
+            text
+        },
+    ));
+    let unintended: Vec<_> = r
+        .parity
+        .as_ref()
+        .map(|p| p.unintended().collect())
+        .unwrap_or_default();
+    figures.push(Span::styled(
+        match &r.parity {
+            None => "  parity -".to_string(),
+            Some(p) => format!(
+                "  parity {} ({} unintended)",
+                p.score
+                    .map_or_else(|| "?".to_string(), crate::gate::trim_num),
+                unintended.len()
+            ),
+        },
+        if unintended.is_empty() {
+            text
+        } else {
+            theme.style(Item::Warn)
+        },
+    ));
+    if let Some(top) = r
+        .plan
+        .as_ref()
+        .and_then(|p| p.risks.iter().map(|n| n.level).max())
+        .filter(|l| *l > RiskLevel::Low)
+    {
+        figures.push(Span::styled("  risk ", text));
+        figures.push(Span::styled(top.badge(), theme.style(risk_item(top))));
+    }
+    lines.push(Line::from(figures));
+    let life = lifecycle(app, stage, r, app.now);
+    let fixed = lines.len() as u16 + u16::from(life.is_some());
+    // Keep room for the table header and three health rows.
+    let budget = height.saturating_sub(fixed + 4) as usize;
+    let shown = unintended.len().min(3).min(budget);
+    for d in &unintended[..shown] {
+        lines.push(Line::styled(format!("  {}", difference_text(d)), text));
+    }
+    if unintended.len() > shown && budget > shown {
+        lines.push(Line::styled(
+            format!("  +{} more unintended (enter)", unintended.len() - shown),
+            muted,
+        ));
+    }
+    if let Some((life, item)) = life {
+        lines.push(Line::styled(life, theme.style(item)));
+    }
+    lines
+}
+
+/// The health-check table, without its frame.
+fn health_table<'a>(app: &App, checks: &[&HealthCheck]) -> Table<'a> {
     let theme = app.theme();
     let text = theme.style(Item::Text);
     let name_width = checks
@@ -81,15 +224,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Fill(1),
     ];
     let focused = app.focus() == Pane::Environment;
-    let table = Table::new(rows, widths)
+    Table::new(rows, widths)
         .header(header)
-        .block(pane_block(app, Pane::Environment, ""))
         .row_highlight_style(if focused {
             theme.style(Item::Highlight)
         } else {
             ratatui::style::Style::new()
         })
-        .highlight_symbol("> ");
-    let mut ts = TableState::new().with_selected(app.selected(Pane::Environment));
-    frame.render_stateful_widget(table, area, &mut ts);
+        .highlight_symbol("> ")
 }
