@@ -1,15 +1,23 @@
 //! HTTP posture checks: security headers and version disclosure of one URL.
 //!
-//! TLS: certificate validity (expiry, hostname, chain) is enforced by the
-//! client; a certificate error becomes a `posture/tls-certificate` finding
-//! carrying the client's message. Days-to-expiry warnings are not computed.
+//! TLS (`https://` only): a direct handshake reads the server's chain and
+//! judges expiry (`posture/tls-cert-expiry`, high when expired or under 7 days
+//! left, medium under [`PostureOptions::cert_expiry_warn_days`]), a leaf not yet
+//! valid, the host name (`posture/tls-hostname-mismatch`) and the chain of trust
+//! (`posture/tls-untrusted`, self-signed included) (see `posture/tls.rs`). When the
+//! certificate has a problem the headers are still fetched, without certificate
+//! verification, so both kinds of finding are reported. Any other certificate
+//! error of the HTTP client becomes `posture/tls-certificate`.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
 use super::finding::{Finding, Location, Severity, Suppression, fingerprint_of};
+
+mod tls;
 
 /// Tool name on posture findings.
 pub const TOOL: &str = "flightdeck-posture";
@@ -22,6 +30,11 @@ pub struct PostureOptions {
     pub timeout_ms: u64,
     /// HSTS `max-age` below this many seconds is reported (default 180 days).
     pub min_hsts_max_age: u64,
+    /// A certificate expiring within this many days is reported (default 30).
+    pub cert_expiry_warn_days: u64,
+    /// PEM file of CA certificates trusted besides the Mozilla roots (an
+    /// internal pre-production CA).
+    pub ca_file: Option<PathBuf>,
 }
 
 impl Default for PostureOptions {
@@ -29,6 +42,8 @@ impl Default for PostureOptions {
         PostureOptions {
             timeout_ms: 10_000,
             min_hsts_max_age: 15_552_000,
+            cert_expiry_warn_days: 30,
+            ca_file: None,
         }
     }
 }
@@ -43,23 +58,63 @@ pub struct PostureError {
     pub message: String,
 }
 
-/// GET `url` (no proxy, no redirects followed) and judge its response headers.
+/// Check the TLS certificate (https only), then GET `url` (no proxy, no
+/// redirects followed) and judge its response headers.
 pub async fn check_posture(url: &str, opts: &PostureOptions) -> Result<Vec<Finding>, PostureError> {
     let err = |message: String| PostureError {
         url: url.to_string(),
         message,
     };
-    let client = reqwest::Client::builder()
+    let ca_pem = match &opts.ca_file {
+        Some(p) => Some(
+            std::fs::read(p)
+                .map_err(|e| err(format!("cannot read CA file {}: {e}", p.display())))?,
+        ),
+        None => None,
+    };
+    let mut out = Vec::new();
+    let parsed = reqwest::Url::parse(url).map_err(|e| err(format!("not a valid URL: {e}")))?;
+    if parsed.scheme() == "https" {
+        for issue in check_tls(&parsed, opts, ca_pem.as_deref())
+            .await
+            .map_err(err)?
+        {
+            out.push(finding(
+                url,
+                issue.rule,
+                issue.title,
+                issue.message,
+                issue.severity,
+            ));
+        }
+    }
+    let mut builder = reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())
-        .timeout(Duration::from_millis(opts.timeout_ms))
+        .timeout(Duration::from_millis(opts.timeout_ms));
+    if let Some(pem) = &ca_pem {
+        let certs = reqwest::Certificate::from_pem_bundle(pem)
+            .map_err(|e| err(format!("CA file is not valid PEM: {e}")))?;
+        for cert in certs {
+            builder = builder.add_root_certificate(cert);
+        }
+    }
+    // The certificate problems are reported already; still judge the headers.
+    let cert_reported = !out.is_empty();
+    if cert_reported {
+        builder = builder.danger_accept_invalid_certs(true);
+    }
+    let client = builder
         .build()
         .map_err(|e| err(format!("cannot build HTTP client: {e}")))?;
     match client.get(url).send().await {
-        Ok(resp) => Ok(judge_headers(url, resp.headers(), opts)),
+        Ok(resp) => {
+            out.extend(judge_headers(url, resp.headers(), opts));
+            Ok(out)
+        }
         Err(e) => {
             let chain = error_chain(&e);
-            if chain.to_ascii_lowercase().contains("certificate") {
+            if chain.to_ascii_lowercase().contains("certificate") && !cert_reported {
                 Ok(vec![finding(
                     url,
                     "posture/tls-certificate",
@@ -72,6 +127,39 @@ pub async fn check_posture(url: &str, opts: &PostureOptions) -> Result<Vec<Findi
             }
         }
     }
+}
+
+/// Handshake with the URL's host and judge the certificate it presents.
+async fn check_tls(
+    url: &reqwest::Url,
+    opts: &PostureOptions,
+    ca_pem: Option<&[u8]>,
+) -> Result<Vec<tls::CertIssue>, String> {
+    let host = url
+        .host_str()
+        .ok_or("https URL without a host")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let name = rustls::pki_types::ServerName::try_from(host.clone())
+        .map_err(|e| format!("{host:?} is not a valid TLS server name: {e}"))?;
+    let roots = tls::root_store(ca_pem)?;
+    let chain = tls::fetch_chain(
+        &host,
+        port,
+        name.clone(),
+        Duration::from_millis(opts.timeout_ms),
+    )
+    .await?;
+    tls::judge_chain(
+        &host,
+        &name,
+        &chain,
+        &roots,
+        chrono::Utc::now().timestamp(),
+        opts.cert_expiry_warn_days,
+    )
 }
 
 fn error_chain(e: &dyn std::error::Error) -> String {
