@@ -285,8 +285,14 @@ pub struct ScanSection {
     pub secrets_paths: Vec<PathBuf>,
     /// gitleaks-format rules; the built-in `config/secrets-rules.toml` when absent.
     pub secrets_rules: Option<PathBuf>,
-    /// URLs whose HTTP security posture is checked.
+    /// URLs whose HTTP security posture is checked (headers; TLS certificate
+    /// expiry, hostname and trust for https).
     pub posture_urls: Vec<String>,
+    /// Extra trusted CA certificates (PEM) for the posture checks, e.g. an
+    /// internal pre-production CA.
+    pub posture_ca_file: Option<PathBuf>,
+    /// A certificate expiring within this many days is a finding (default 30).
+    pub cert_expiry_warn_days: Option<u32>,
     /// Risk acceptances: rule or fingerprint, justification, approver, expiry.
     pub acceptances: Vec<crate::scan::RiskAcceptance>,
     /// Pass/fail criteria.

@@ -105,9 +105,15 @@ pub async fn run_stage(
         }
     }
     for url in &cfg.posture_urls {
+        let defaults = PostureOptions::default();
         let opts = PostureOptions {
             timeout_ms: 5_000,
-            ..PostureOptions::default()
+            cert_expiry_warn_days: cfg
+                .cert_expiry_warn_days
+                .map(Into::into)
+                .unwrap_or(defaults.cert_expiry_warn_days),
+            ca_file: cfg.posture_ca_file.clone(),
+            ..defaults
         };
         match check_posture(url, &opts).await {
             Ok(f) => {
