@@ -12,7 +12,7 @@ use flightdeck::iac::config::{
     EphemeralConfig, IacConfig, IntendedDifference, ParityConfig, ProvisionerKind,
 };
 use flightdeck::iac::provisioner::Terraform;
-use flightdeck::iac::stage::{run_stage, teardown};
+use flightdeck::iac::stage::{destroy, run_stage, teardown};
 use flightdeck::iac::{IacError, IacOutcome};
 use flightdeck::run::event::Event;
 use flightdeck::run::recorder::Recorder;
@@ -221,7 +221,15 @@ async fn apply_outputs_endpoints_then_destroy() {
         "secret leaked: {all}"
     );
 
+    // On demand (operator key or TTL): refused for an environment that is
+    // not declared ephemeral.
     let rec = Recorder::new(None);
+    let mut not_ephemeral = cfg.clone();
+    not_ephemeral.ephemeral = None;
+    let (v, msg) = destroy(&not_ephemeral, "env", &rec).await;
+    assert_eq!(v, Verdict::Skipped);
+    assert!(msg.contains("refusing to destroy"), "{msg}");
+
     let (v, msg) = teardown(&cfg, "env", &rec).await;
     assert_eq!(v, Verdict::Pass, "{msg}");
     let t = Terraform::from_config(&cfg);

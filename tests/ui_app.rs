@@ -421,7 +421,9 @@ fn unknown_palette_command_lists_commands() {
     type_line(&mut app, "launch");
     let s = app.status().expect("status");
     assert!(
-        s.error && s.text.contains(":quit, :theme NAME, :rerun STAGE, :help"),
+        s.error
+            && s.text
+                .contains(":quit, :theme NAME, :rerun STAGE, :destroy, :help"),
         "{s:?}"
     );
 }
@@ -964,4 +966,32 @@ fn iac_teardown_log_shows_the_environment_destroyed() {
         "{screen}"
     );
     assert!(!screen.contains("TTL:"), "{screen}");
+}
+
+#[test]
+fn destroy_command_asks_the_engine_only_when_there_is_an_environment_to_destroy() {
+    let mut app = app_with(&iac_envelopes(), &opts());
+    press(&mut app, ":");
+    let effects = type_line(&mut app, "destroy");
+    assert_eq!(effects, [Effect::Send(Command::DestroyEnvironment)]);
+
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, ":");
+    assert!(type_line(&mut app, "destroy").is_empty());
+    let status = app.status().expect("status");
+    assert!(
+        status.error && status.text.contains("nothing to destroy"),
+        "{status:?}"
+    );
+
+    let ro = UiOptions {
+        read_only: true,
+        ..opts()
+    };
+    let mut app = app_with(&iac_envelopes(), &ro);
+    press(&mut app, ":");
+    assert!(
+        type_line(&mut app, "destroy").is_empty(),
+        "read-only sends nothing"
+    );
 }

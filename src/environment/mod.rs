@@ -110,17 +110,50 @@ pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
     });
 }
 
-/// Destroy ephemeral environments at the end of the run, if configured.
-pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
-    let Some(iac) = &env.iac else { return };
-    if !iac.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) {
+/// Why an environment is being destroyed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Teardown {
+    /// The run ended and `ephemeral.destroy_at_end` is set.
+    EndOfRun,
+    /// The operator asked (`:destroy`).
+    Operator,
+    /// The environment's TTL ran out.
+    TtlExpired,
+}
+
+/// Destroy the ephemeral environment: at the end of the run if configured,
+/// or now on the operator's word or when its TTL runs out.
+pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder, why: Teardown) {
+    let Some(iac) = &env.iac else {
+        if why != Teardown::EndOfRun {
+            rec.log(
+                LogLevel::Warn,
+                Some(stage),
+                "destroy: no IaC in this environment",
+            );
+        }
         return;
-    }
-    let (verdict, summary) = crate::iac::stage::teardown(iac, stage, rec).await;
-    let level = if verdict == Verdict::Fail {
-        LogLevel::Error
-    } else {
-        LogLevel::Info
     };
-    rec.log(level, Some(stage), format!("teardown: {summary}"));
+    let (verdict, summary) = match why {
+        Teardown::EndOfRun => {
+            if !iac.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) {
+                return;
+            }
+            crate::iac::stage::teardown(iac, stage, rec).await
+        }
+        Teardown::Operator | Teardown::TtlExpired => {
+            crate::iac::stage::destroy(iac, stage, rec).await
+        }
+    };
+    let level = match verdict {
+        Verdict::Fail => LogLevel::Error,
+        Verdict::Skipped => LogLevel::Warn,
+        _ => LogLevel::Info,
+    };
+    let when = match why {
+        Teardown::EndOfRun => "teardown",
+        Teardown::Operator => "teardown (operator)",
+        Teardown::TtlExpired => "teardown (TTL expired)",
+    };
+    rec.log(level, Some(stage), format!("{when}: {summary}"));
 }

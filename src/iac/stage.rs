@@ -475,6 +475,19 @@ pub async fn teardown(cfg: &IacConfig, stage: &str, rec: &Recorder) -> (Verdict,
     if !cfg.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) {
         return (Verdict::Skipped, "not ephemeral: nothing destroyed".into());
     }
+    destroy(cfg, stage, rec).await
+}
+
+/// Destroy an ephemeral environment now (operator key or TTL expiry).
+/// Refuses an environment that is not declared ephemeral.
+pub async fn destroy(cfg: &IacConfig, stage: &str, rec: &Recorder) -> (Verdict, String) {
+    if cfg.ephemeral.is_none() {
+        return (
+            Verdict::Skipped,
+            "not an ephemeral environment (no environment.iac.ephemeral): refusing to destroy"
+                .into(),
+        );
+    }
     let Some(p) = Provisioner::from_config(cfg) else {
         return (Verdict::Skipped, "no provisioner: nothing destroyed".into());
     };

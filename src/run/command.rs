@@ -21,6 +21,8 @@ pub enum Command {
     },
     /// Promote the canary to 100% (the UI confirms first).
     Promote,
+    /// Destroy the ephemeral environment now (`:destroy`).
+    DestroyEnvironment,
     /// Stop the run now; it ends inconclusive.
     Abort {
         /// Why (e.g. `operator quit`, `SIGTERM`).

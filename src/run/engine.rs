@@ -6,6 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
+use crate::environment::Teardown;
 use crate::gate::{PointsLost, trim_num};
 use crate::run::command::Command;
 use crate::run::event::{Event, LogLevel, Outcome, StageKind, StagePlan};
@@ -84,18 +85,35 @@ pub async fn run(
         }
     }
     let mut outcome = decide(cfg, rec);
-    for st in cfg
-        .stages
-        .iter()
-        .filter(|s| s.kind == StageKind::Environment)
-    {
-        crate::environment::teardown(&cfg.environment, &st.id, rec).await;
-    }
+    destroy_environments(&cx, Teardown::EndOfRun).await;
     if after == AfterDecision::Return {
         return outcome;
     }
-    while let Some(cmd) = commands.recv().await {
+    let mut ttl = ttl_deadline(rec);
+    loop {
+        let cmd = tokio::select! {
+            c = commands.recv() => c,
+            _ = sleep_until(ttl), if ttl.is_some() => {
+                ttl = None;
+                destroy_environments(&cx, Teardown::TtlExpired).await;
+                continue;
+            }
+        };
+        let Some(cmd) = cmd else { break };
         match cmd {
+            Command::DestroyEnvironment => {
+                if refuse_read_only(&cx, "destroy") {
+                    continue;
+                }
+                cx.rec.emit(Event::OperatorAction {
+                    actor: id.operator.clone(),
+                    action: "destroy_environment".into(),
+                    target: None,
+                    reason: None,
+                });
+                destroy_environments(&cx, Teardown::Operator).await;
+                ttl = None;
+            }
             Command::Abort { .. } => break,
             Command::StopLoad => rec.log(LogLevel::Info, None, "no load is running"),
             Command::Rollback { reason } => {
@@ -167,18 +185,62 @@ enum FlagCommand {
     Promote,
 }
 
-/// Roll back or promote on the operator's word. Read-only runs refuse.
-async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
-    let what = match &cmd {
-        FlagCommand::Rollback(_) => "rollback",
-        FlagCommand::Promote => "promote",
-    };
+/// Log and return true when the run is read-only.
+fn refuse_read_only(cx: &Cx<'_>, what: &str) -> bool {
     if cx.cfg.run.read_only {
         cx.rec.log(
             LogLevel::Warn,
             None,
             format!("{what} refused: the run is read-only (--read-only or run.read_only)"),
         );
+    }
+    cx.cfg.run.read_only
+}
+
+/// The earliest TTL of an ephemeral environment that is still up, if any.
+fn ttl_deadline(rec: &Recorder) -> Option<tokio::time::Instant> {
+    let state = rec.state();
+    let destroyed = |stage: &str| {
+        state
+            .logs
+            .iter()
+            .any(|l| l.stage.as_deref() == Some(stage) && l.message.starts_with("teardown"))
+    };
+    let at = state
+        .iac
+        .iter()
+        .filter(|(stage, _)| !destroyed(stage))
+        .filter_map(|(_, r)| r.expires_at)
+        .min()?;
+    let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
+    Some(tokio::time::Instant::now() + left)
+}
+
+async fn sleep_until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn destroy_environments(cx: &Cx<'_>, why: Teardown) {
+    for st in cx
+        .cfg
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Environment)
+    {
+        crate::environment::teardown(&cx.cfg.environment, &st.id, cx.rec, why).await;
+    }
+}
+
+/// Roll back or promote on the operator's word. Read-only runs refuse.
+async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
+    let what = match &cmd {
+        FlagCommand::Rollback(_) => "rollback",
+        FlagCommand::Promote => "promote",
+    };
+    if refuse_read_only(cx, what) {
         return false;
     }
     let ctl = match cx.canary {
@@ -257,6 +319,11 @@ async fn drive_stage(
                 Some(Command::Promote) => {
                     flag_command(cx, FlagCommand::Promote).await;
                 }
+                Some(Command::DestroyEnvironment) => rec.log(
+                    LogLevel::Warn,
+                    None,
+                    "destroy ignored while a stage runs: wait until the run has decided",
+                ),
                 Some(Command::RerunStage { stage }) => rec.log(
                     LogLevel::Warn,
                     None,

@@ -422,6 +422,25 @@ impl App {
     }
 
     /// Ask the engine to rerun a stage, if that is allowed and possible.
+    /// `:destroy`: ask the engine to destroy the ephemeral environment now.
+    pub(crate) fn destroy_environment(&mut self) -> Vec<Effect> {
+        if self.changes_disabled() {
+            let why = self.disabled_message("destroy");
+            self.error(why);
+            return Vec::new();
+        }
+        if !self.has_engine {
+            self.error("no engine attached: cannot destroy the environment".to_string());
+            return Vec::new();
+        }
+        if self.state.iac.is_empty() {
+            self.error("no IaC environment in this run: nothing to destroy".to_string());
+            return Vec::new();
+        }
+        self.info("destroy of the ephemeral environment requested".to_string());
+        vec![Effect::Send(Command::DestroyEnvironment)]
+    }
+
     pub(crate) fn rerun(&mut self, stage: &str) -> Vec<Effect> {
         if self.changes_disabled() {
             let why = self.disabled_message("rerun");

@@ -157,7 +157,7 @@ impl Action {
             Action::Zoom => "zoom the focused pane (toggle)",
             Action::Freeze => "freeze the view; events keep arriving (toggle)",
             Action::Filter => "filter rows of Stages, Environment or Findings",
-            Action::Command => "command palette (:quit :theme :rerun :help)",
+            Action::Command => "command palette (:quit :theme :rerun ...)",
             Action::Rollback => "roll back the active canary",
             Action::Promote => "promote the active canary",
             Action::Rerun => "rerun the selected stage",

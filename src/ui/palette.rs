@@ -1,13 +1,18 @@
-//! The `:` command palette: `:quit`, `:theme NAME`, `:rerun STAGE`, `:help`.
+//! The `:` command palette: `:quit`, `:theme NAME`, `:rerun STAGE`,
+//! `:destroy`, `:help`.
 
 use crate::ui::app::{App, Effect};
 use crate::ui::theme::known_themes;
 
 /// Palette commands with their usage, for help and error messages.
-pub const COMMANDS: [(&str, &str); 4] = [
+pub const COMMANDS: [(&str, &str); 5] = [
     ("quit", "quit (asks first while the run is in progress)"),
     ("theme NAME", "switch the colour theme"),
     ("rerun STAGE", "run one stage again"),
+    (
+        "destroy",
+        "destroy the ephemeral environment now (after the decision)",
+    ),
     ("help", "show the key bindings"),
 ];
 
@@ -52,6 +57,7 @@ impl App {
                 self.error(format!("usage: :rerun STAGE (stages: {})", ids.join(", ")));
             }
             ("rerun", Some(stage)) => return self.rerun(stage),
+            ("destroy", None) => return self.destroy_environment(),
             (other, _) => self.error(format!(
                 "unknown command `:{other}` (commands: {})",
                 command_list()
