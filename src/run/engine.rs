@@ -123,12 +123,7 @@ pub async fn run(
                 flag_command(&cx, FlagCommand::Promote).await;
             }
             Command::RerunStage { stage } => {
-                if cfg.run.read_only {
-                    rec.log(
-                        LogLevel::Warn,
-                        None,
-                        format!("rerun of `{stage}` refused: the run is read-only"),
-                    );
+                if refuse_read_only(&cx, &format!("rerun of `{stage}`")) {
                     continue;
                 }
                 if !cfg.stages.iter().any(|s| s.id == stage) {
