@@ -81,9 +81,16 @@ pub struct LoadArgs {
     /// Refuse rates above this.
     #[arg(long, default_value_t = 20_000.0)]
     pub max_rate: f64,
-    /// Speak HTTP/2 with prior knowledge (h2c).
+    /// Speak HTTP/2: prior knowledge (h2c) over TCP, ALPN over HTTPS.
     #[arg(long)]
     pub http2: bool,
+    /// PEM file of extra CA certificates trusted for https:// targets.
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
+    /// DANGER: do not verify the server certificate at all (https:// only).
+    /// The server is not authenticated; use only against throwaway test servers.
+    #[arg(long)]
+    pub insecure: bool,
     /// Response header naming the variant that served a request.
     #[arg(long, default_value = "x-variant")]
     pub variant_header: String,
@@ -160,6 +167,8 @@ impl LoadArgs {
             variant_header: self.variant_header.clone(),
             targeting_header: self.targeting_header.clone(),
             http2: self.http2,
+            ca_file: self.ca_file.clone(),
+            insecure: self.insecure,
             max_rate: self.max_rate,
             max_connections: self.max_connections,
             thresholds: self.thresholds.clone(),

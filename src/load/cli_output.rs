@@ -127,6 +127,9 @@ pub(super) fn text_report(
             .collect();
         let _ = writeln!(o, "  Errors:        {}", kinds.join(", "));
     }
+    if let Some(tls) = &s.tls_error {
+        let _ = writeln!(o, "  TLS:           {tls}");
+    }
     for e in &s.endpoints {
         let _ = writeln!(
             o,

@@ -43,8 +43,17 @@ pub struct LoadConfig {
     pub targeting_header: Option<String>,
     /// Closed model: pause between a response and the next request.
     pub think_time_ms: u64,
-    /// Speak HTTP/2 with prior knowledge (h2c, plain TCP). HTTPS is not supported yet.
+    /// Speak HTTP/2: with prior knowledge (h2c) over plain TCP; over HTTPS
+    /// offered by ALPN (`h2`, falling back to `http/1.1` if the server picks it).
     pub http2: bool,
+    /// Extra CA certificates (a PEM file) trusted for `https://` targets, on
+    /// top of the Mozilla roots (webpki-roots). Use it for a private or test CA.
+    pub ca_file: Option<PathBuf>,
+    /// DANGER: accept ANY certificate on `https://` targets, without checking
+    /// the issuer, the expiry or the host name. The traffic is encrypted but
+    /// the server is NOT authenticated; anyone in the path can impersonate it.
+    /// Only for throwaway test servers; prefer `ca_file`. Default false.
+    pub insecure: bool,
     /// Hard cap: refuse any rate above this.
     pub max_rate: f64,
     /// Hard cap: refuse more connections than this; also the default open-model pool.
@@ -74,6 +83,8 @@ impl Default for LoadConfig {
             targeting_header: None,
             think_time_ms: 0,
             http2: false,
+            ca_file: None,
+            insecure: false,
             max_rate: 20_000.0,
             max_connections: 512,
             max_duration_s: 3_600.0,

@@ -59,7 +59,10 @@ pub fn judge(
             None,
             Verdict::Inconclusive,
         );
-        let line = format!("no request completed ({})", error_kinds(summary));
+        let mut line = format!("no request completed ({})", error_kinds(summary));
+        if let Some(tls) = &summary.tls_error {
+            line = format!("{line}; {tls}");
+        }
         return (Verdict::Inconclusive, ev, line);
     }
     push(
@@ -138,12 +141,20 @@ pub fn judge(
         push(
             &mut ev,
             "errors".into(),
-            format!(
-                "{} of {} failed ({})",
-                summary.errors,
-                summary.requests,
-                error_kinds(summary)
-            ),
+            match &summary.tls_error {
+                Some(tls) => format!(
+                    "{} of {} failed ({}); {tls}",
+                    summary.errors,
+                    summary.requests,
+                    error_kinds(summary)
+                ),
+                None => format!(
+                    "{} of {} failed ({})",
+                    summary.errors,
+                    summary.requests,
+                    error_kinds(summary)
+                ),
+            },
             Some("no error_rate threshold set; more than half failing fails".into()),
             v,
         );

@@ -10,8 +10,11 @@
 //! `max_rate` and `max_connections`, and stops by itself.
 //!
 //! Supported: HTTP/1.1 keep-alive (one task per connection, driving its own
-//! connection) and HTTP/2 with prior knowledge (`http2 = true`, one stream
-//! at a time per connection). HTTPS is refused with a clear message.
+//! connection) and HTTP/2 (`http2 = true`, one stream at a time per
+//! connection; prior knowledge over TCP, ALPN over TLS), over plain TCP or
+//! HTTPS (rustls; certificates checked against the Mozilla roots plus
+//! `load.ca_file`, unless `load.insecure`). A failed TLS handshake counts as
+//! error kind `tls`.
 
 pub mod baseline;
 pub mod cli;
@@ -26,6 +29,7 @@ pub mod stage;
 pub mod stats;
 pub mod target;
 pub mod threshold;
+pub mod tls;
 pub mod totals;
 mod worker;
 

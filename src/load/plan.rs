@@ -3,6 +3,7 @@
 //! Building a plan checks every URL against the allow-list before anything
 //! is resolved or sent, and enforces the hard caps.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -12,7 +13,7 @@ use http::{HeaderMap, Method};
 use super::config::LoadConfig;
 use super::error::LoadError;
 use super::schedule::RateProfile;
-use super::target::Origin;
+use super::target::{Origin, Scheme};
 use super::threshold::Threshold;
 
 /// Distinct endpoint names tracked separately; the rest share `other`, so
@@ -76,8 +77,10 @@ pub struct LoadPlan {
     pub variant_header: HeaderName,
     /// Request header with a varied targeting key.
     pub targeting_header: Option<HeaderName>,
-    /// Speak HTTP/2 with prior knowledge.
+    /// Speak HTTP/2 (prior knowledge over TCP, ALPN over TLS).
     pub http2: bool,
+    /// TLS client configuration, present when an origin is `https://`.
+    pub tls: Option<Arc<rustls::ClientConfig>>,
     /// The allow-list, kept to re-check resolved addresses.
     pub allow_hosts: Vec<String>,
     /// Sliding-window thresholds that stop the run when breached.
@@ -157,6 +160,15 @@ impl LoadPlan {
                 weight: e.weight,
             });
         }
+        let tls = if origins.iter().any(|o| o.scheme == Scheme::Https) {
+            Some(super::tls::client_config(
+                cfg.ca_file.as_deref(),
+                cfg.insecure,
+                cfg.http2,
+            )?)
+        } else {
+            None
+        };
         Ok(LoadPlan {
             model,
             duration: Duration::from_secs_f64(duration_s),
@@ -171,6 +183,7 @@ impl LoadPlan {
                 .as_ref()
                 .and_then(|h| HeaderName::from_bytes(h.as_bytes()).ok()),
             http2: cfg.http2,
+            tls,
             allow_hosts: cfg.allow_hosts.clone(),
             abort_on,
         })

@@ -7,7 +7,7 @@ use http::{HeaderMap, Method};
 
 use crate::load::config::{LoadConfig, Problem};
 use crate::load::error::LoadError;
-use crate::load::target::{self, Origin, ParsedUrl, Scheme};
+use crate::load::target::{self, Origin, ParsedUrl};
 
 /// A mix entry before interning origins and names.
 pub(crate) struct RawEntry {
@@ -116,13 +116,6 @@ pub(crate) fn build_mix(cfg: &LoadConfig, errors: &mut Vec<LoadError>) -> Vec<Ra
         match target::read_url_file(file, &cfg.allow_hosts) {
             Ok(lines) => {
                 for l in lines {
-                    if l.url.origin.scheme == Scheme::Https {
-                        errors.push(https_unsupported(
-                            &format!("{}:{}", file.display(), l.line),
-                            &l.url,
-                        ));
-                        continue;
-                    }
                     let name = format!("{} {}", l.method, path_only(&l.url.path_and_query));
                     out.push(RawEntry {
                         name,
@@ -146,9 +139,7 @@ pub(crate) fn build_mix(cfg: &LoadConfig, errors: &mut Vec<LoadError>) -> Vec<Ra
             ));
         } else if let Ok(url) = target::parse_url("load.target", &cfg.target) {
             let name = format!("GET {}", path_only(&url.path_and_query));
-            if url.origin.scheme == Scheme::Https {
-                errors.push(https_unsupported("load.target", &url));
-            } else if host_ok(&url, &cfg.allow_hosts) {
+            if host_ok(&url, &cfg.allow_hosts) {
                 out.push(RawEntry {
                     name,
                     method: Method::GET,
@@ -159,17 +150,6 @@ pub(crate) fn build_mix(cfg: &LoadConfig, errors: &mut Vec<LoadError>) -> Vec<Ra
                 });
             }
         }
-    } else {
-        // https in explicit requests is reported here too.
-        let mut kept = Vec::new();
-        for e in out {
-            if e.url.origin.scheme == Scheme::Https {
-                errors.push(https_unsupported("load.requests", &e.url));
-            } else {
-                kept.push(e);
-            }
-        }
-        out = kept;
     }
     out
 }
@@ -180,14 +160,6 @@ fn host_ok(url: &ParsedUrl, allow: &[String]) -> bool {
 
 fn check_origin(field: &str, origin: &Origin, allow: &[String]) -> Result<(), LoadError> {
     target::check_allowed(field, origin, allow)
-}
-
-fn https_unsupported(field: &str, url: &ParsedUrl) -> LoadError {
-    LoadError::BadUrl {
-        field: field.to_string(),
-        url: format!("https://{}{}", url.origin.authority, url.path_and_query),
-        reason: "https is not supported by the load engine yet".into(),
-    }
 }
 
 fn path_only(pq: &str) -> &str {

@@ -173,11 +173,14 @@ pub struct Summary {
     /// Responses per status code.
     #[serde(deserialize_with = "status_keys::deserialize")]
     pub status_codes: BTreeMap<u16, u64>,
-    /// Failures per kind: `connect`, `timeout`, `reset`, `protocol`, `status_4xx`, `status_5xx`.
+    /// Failures per kind: `connect`, `tls`, `timeout`, `reset`, `protocol`, `status_4xx`, `status_5xx`.
     pub error_kinds: BTreeMap<String, u64>,
     /// Why the run ended early, if it did (`cancelled`, a threshold breach).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_early: Option<String>,
+    /// The first TLS handshake failure, in words (e.g. certificate not trusted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_error: Option<String>,
 }
 
 /// What the runner reports while it runs.

@@ -61,6 +61,7 @@ pub async fn run(
         plan,
         addrs,
         cum,
+        tls_error: std::sync::OnceLock::new(),
     });
     sink(LoadUpdate::Started {
         model: model_name.into(),
@@ -86,7 +87,8 @@ pub async fn run(
                         // A refused connection fails at once; pause so a
                         // down target does not turn the loop into a spin.
                         let failed = w.exec(&shared, None).await;
-                        let pause = if failed == Some(ErrorKind::Connect) {
+                        let refused = matches!(failed, Some(ErrorKind::Connect | ErrorKind::Tls));
+                        let pause = if refused {
                             think.max(CONNECT_BACKOFF)
                         } else {
                             think
@@ -230,6 +232,7 @@ pub async fn run(
         .unwrap_or(0.0);
     let mut summary = totals.summary(model_name, &names, elapsed, target_rps, unsent);
     summary.stopped_early = stopped_early;
+    summary.tls_error = shared.tls_error.get().cloned();
     Ok(summary)
 }
 

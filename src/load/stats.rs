@@ -22,8 +22,10 @@ pub(crate) fn new_hist() -> Histogram<u64> {
 /// Why a request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {
-    /// TCP connect or handshake failed.
+    /// TCP connect or HTTP handshake failed.
     Connect,
+    /// The TLS handshake failed (e.g. certificate not trusted).
+    Tls,
     /// No complete response within the timeout.
     Timeout,
     /// The connection closed or reset mid-exchange.
@@ -37,8 +39,9 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
-    pub(crate) const ALL: [ErrorKind; 6] = [
+    pub(crate) const ALL: [ErrorKind; 7] = [
         ErrorKind::Connect,
+        ErrorKind::Tls,
         ErrorKind::Timeout,
         ErrorKind::Reset,
         ErrorKind::Protocol,
@@ -50,6 +53,7 @@ impl ErrorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Connect => "connect",
+            ErrorKind::Tls => "tls",
             ErrorKind::Timeout => "timeout",
             ErrorKind::Reset => "reset",
             ErrorKind::Protocol => "protocol",
@@ -146,7 +150,7 @@ pub struct WindowAcc {
     pub(crate) endpoints: Vec<Group>,
     pub(crate) variants: Vec<Option<Group>>,
     pub(crate) status: BTreeMap<u16, u64>,
-    pub(crate) kinds: [u64; 6],
+    pub(crate) kinds: [u64; ErrorKind::ALL.len()],
 }
 
 impl WindowAcc {
@@ -158,7 +162,7 @@ impl WindowAcc {
             endpoints: (0..endpoints).map(|_| Group::new()).collect(),
             variants: Vec::new(),
             status: BTreeMap::new(),
-            kinds: [0; 6],
+            kinds: [0; ErrorKind::ALL.len()],
         }
     }
 }

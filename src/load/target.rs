@@ -16,7 +16,7 @@ use super::error::LoadError;
 pub enum Scheme {
     /// Plain HTTP.
     Http,
-    /// HTTP over TLS (refused by this engine for now; see the module docs).
+    /// HTTP over TLS.
     Https,
 }
 
@@ -42,7 +42,7 @@ pub struct ParsedUrl {
     pub path_and_query: String,
 }
 
-/// Parse an absolute `http://` URL. `field` names where it came from.
+/// Parse an absolute `http://` or `https://` URL. `field` names where it came from.
 pub fn parse_url(field: &str, url: &str) -> Result<ParsedUrl, LoadError> {
     let bad = |reason: &str| LoadError::BadUrl {
         field: field.to_string(),

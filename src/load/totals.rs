@@ -39,7 +39,7 @@ pub struct Totals {
     variants: Vec<Group>,
     variant_names: Vec<String>,
     status: BTreeMap<u16, u64>,
-    kinds: [u64; 6],
+    kinds: [u64; ErrorKind::ALL.len()],
     backlog: u64,
     windows: u32,
     saturated: u32,
@@ -57,7 +57,7 @@ impl Totals {
             variants: Vec::new(),
             variant_names: Vec::new(),
             status: BTreeMap::new(),
-            kinds: [0; 6],
+            kinds: [0; ErrorKind::ALL.len()],
             backlog: 0,
             windows: 0,
             saturated: 0,
@@ -239,6 +239,7 @@ impl Totals {
                 .map(|(k, n)| (k.as_str().to_string(), n))
                 .collect(),
             stopped_early: None,
+            tls_error: None,
         }
     }
 }

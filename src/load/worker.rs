@@ -2,21 +2,25 @@
 //! them itself (no separate connection task for HTTP/1.1, so no cross-task
 //! wake-up per request), sends one request at a time and records the outcome.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use bytes::Bytes;
 use http::{HeaderValue, Request};
 use http_body_util::{BodyExt, Full};
 use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::time::Instant;
 
 use super::plan::LoadPlan;
 use super::stats::{ErrorKind, Outcome, Recorder};
+use super::target::Scheme;
+use super::tls;
 
 /// State shared by every connection task of a run.
 pub struct Shared {
@@ -30,14 +34,17 @@ pub struct Shared {
     pub recorder: Mutex<Recorder>,
     /// Requests sent in the current window.
     pub sent: AtomicU64,
+    /// The first TLS handshake failure, in words.
+    pub tls_error: OnceLock<String>,
 }
 
-type H1Conn = http1::Connection<TokioIo<TcpStream>, Full<Bytes>>;
+/// An HTTP/1.1 connection driver, whatever the IO type (TCP or TLS).
+type H1Driver = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>;
 
 enum Conn {
     H1 {
         sender: http1::SendRequest<Full<Bytes>>,
-        conn: Pin<Box<H1Conn>>,
+        conn: H1Driver,
     },
     H2 {
         sender: http2::SendRequest<Full<Bytes>>,
@@ -132,21 +139,24 @@ impl Worker {
             .await
             .map_err(|_| ErrorKind::Connect)?;
         let _ = stream.set_nodelay(true);
-        let io = TokioIo::new(stream);
-        let conn = if shared.plan.http2 {
-            let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
-                .await
-                .map_err(|_| ErrorKind::Connect)?;
-            tokio::spawn(async move {
-                let _ = conn.await;
-            });
-            Conn::H2 { sender }
-        } else {
-            let (sender, conn) = http1::handshake(io).await.map_err(|_| ErrorKind::Connect)?;
-            Conn::H1 {
-                sender,
-                conn: Box::pin(conn),
+        let o = &shared.plan.origins[origin];
+        let conn = match (&o.scheme, &shared.plan.tls) {
+            (Scheme::Https, Some(config)) => {
+                let tls_failed = |msg: String| {
+                    let _ = shared.tls_error.set(msg);
+                    ErrorKind::Tls
+                };
+                let name = tls::server_name(&o.host).map_err(tls_failed)?;
+                let stream = tokio_rustls::TlsConnector::from(config.clone())
+                    .connect(name, stream)
+                    .await
+                    .map_err(|e| tls_failed(tls::describe(&o.host, &e)))?;
+                // Over TLS, HTTP/2 only if the server chose it by ALPN.
+                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+                handshake(stream, h2).await?
             }
+            (Scheme::Https, None) => return Err(ErrorKind::Tls),
+            (Scheme::Http, _) => handshake(stream, shared.plan.http2).await?,
         };
         self.conns[origin] = Some(conn);
         Ok(())
@@ -164,8 +174,12 @@ impl Worker {
                 .path_and_query()
                 .map(|p| p.as_str())
                 .unwrap_or("/");
+            let scheme = match origin.scheme {
+                Scheme::Http => "http",
+                Scheme::Https => "https",
+            };
             if let Ok(uri) = http::Uri::builder()
-                .scheme("http")
+                .scheme(scheme)
                 .authority(origin.authority.as_str())
                 .path_and_query(pq)
                 .build()
@@ -230,6 +244,29 @@ impl Worker {
             self.conns[origin] = None;
         }
         result
+    }
+}
+
+/// The HTTP handshake over any IO (plain TCP or TLS): one code path.
+async fn handshake<I>(io: I, h2: bool) -> Result<Conn, ErrorKind>
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let io = TokioIo::new(io);
+    if h2 {
+        let (sender, conn) = http2::handshake(TokioExecutor::new(), io)
+            .await
+            .map_err(|_| ErrorKind::Connect)?;
+        tokio::spawn(async move {
+            let _ = conn.await;
+        });
+        Ok(Conn::H2 { sender })
+    } else {
+        let (sender, conn) = http1::handshake(io).await.map_err(|_| ErrorKind::Connect)?;
+        Ok(Conn::H1 {
+            sender,
+            conn: Box::pin(conn),
+        })
     }
 }
 
