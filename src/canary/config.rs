@@ -147,6 +147,11 @@ pub struct JudgeConfig {
     pub pass_score: f64,
     /// Score at or above this (and below pass) is marginal: WARN. Default 75.
     pub marginal_score: f64,
+    /// Base URL of the Prometheus server the PromQL metrics are queried on,
+    /// e.g. `http://127.0.0.1:9090` (`judge.prometheus_url`). Required as soon
+    /// as one metric has a PromQL source; unused otherwise. Default none.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub prometheus_url: Option<String>,
 }
 
 impl Default for JudgeConfig {
@@ -159,6 +164,7 @@ impl Default for JudgeConfig {
             ],
             pass_score: 95.0,
             marginal_score: 75.0,
+            prometheus_url: None,
         }
     }
 }

@@ -222,11 +222,29 @@ fn direction_word(d: Direction) -> &'static str {
 /// - score >= pass_score: PASS, unless a metric had NODATA (then WARN: too
 ///   little data never reads as pass); >= marginal_score: WARN; else FAIL.
 pub fn judge_step(cfg: &JudgeConfig, baseline: &Samples, canary: &Samples) -> StepJudgement {
+    judge_step_with_errors(cfg, baseline, canary, &BTreeMap::new())
+}
+
+/// [`judge_step`], where the metrics named in `errors` could not be fetched
+/// (e.g. a failing PromQL query): each is NODATA with its reason, never a pass.
+pub fn judge_step_with_errors(
+    cfg: &JudgeConfig,
+    baseline: &Samples,
+    canary: &Samples,
+    errors: &BTreeMap<String, String>,
+) -> StepJudgement {
     let empty = Vec::new();
     let metrics: Vec<MetricJudgement> = cfg
         .metrics
         .iter()
         .map(|m| {
+            if let Some(e) = errors.get(&m.name) {
+                let mut j = judge_metric(m, &empty, &empty);
+                j.classification = Classification::Nodata;
+                j.verdict = Verdict::Inconclusive;
+                j.reason = format!("NODATA: {e}");
+                return j;
+            }
             judge_metric(
                 m,
                 baseline.get(&m.name).unwrap_or(&empty),

@@ -10,6 +10,7 @@ pub mod control;
 pub mod guard;
 pub mod judge;
 pub mod plan;
+pub mod prometheus;
 pub mod samples;
 pub mod stage;
 pub mod stats;
@@ -23,6 +24,8 @@ pub use config::{
 pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
 pub use judge::{
     Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step,
+    judge_step_with_errors,
 };
 pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
+pub use prometheus::{PromClient, PromqlSamples, fetch_promql, promql_samples};
 pub use samples::{VariantSeries, load_samples, variant_series};

@@ -270,6 +270,22 @@ impl CanaryPlan {
                 );
             }
         }
+        let promql = super::prometheus::has_promql(&j.metrics);
+        match j.prometheus_url.as_deref().map(str::trim) {
+            None | Some("") if promql => bad(
+                "judge.prometheus_url".into(),
+                "a metric has a PromQL source but no Prometheus URL is set".into(),
+                "set judge.prometheus_url = \"http://127.0.0.1:9090\"",
+            ),
+            Some(u) if !u.is_empty() && !u.starts_with("http://") && !u.starts_with("https://") => {
+                bad(
+                    "judge.prometheus_url".into(),
+                    format!("\"{u}\" is not an http(s) URL"),
+                    "e.g. http://127.0.0.1:9090",
+                )
+            }
+            _ => {}
+        }
         let g = &self.guard;
         if g.enabled && (!(0.0..=1.0).contains(&g.max_error_rate) || g.consecutive_windows == 0) {
             bad(

@@ -5,7 +5,9 @@
 use tokio_util::sync::CancellationToken;
 
 use crate::canary::control::CanaryCtl;
-use crate::canary::{CanaryPlan, evaluate_guard, judge_step, load_samples};
+use crate::canary::{
+    CanaryPlan, evaluate_guard, fetch_promql, judge_step_with_errors, load_samples,
+};
 use crate::gate::trim_num;
 use crate::load::{LoadConfig, LoadPlan, LoadUpdate, Window};
 use crate::run::event::{Event, LogLevel};
@@ -193,7 +195,10 @@ pub async fn run_stage(
             ),
             fraction: Some(index as f64 / n.max(1) as f64),
         });
-        let windows = match hold_step(plan, load, stage, rec, &cancel).await {
+        let hold_start = std::time::SystemTime::now();
+        let held = hold_step(plan, load, stage, rec, &cancel).await;
+        let hold_end = std::time::SystemTime::now();
+        let windows = match held {
             Err(e) => {
                 ctl.rollback(rec, "flightdeck", "canary load could not run")
                     .await;
@@ -255,13 +260,31 @@ pub async fn run_stage(
             });
             continue;
         }
-        let (b, c) = load_samples(
+        let (mut b, mut c) = load_samples(
             &windows,
             &plan.baseline_variant,
             &plan.canary_variant,
             &plan.judge.metrics,
         );
-        let judgement = judge_step(&plan.judge, &b, &c);
+        // PromQL metrics over the same hold; a failing query makes its metric
+        // NODATA with the reason (never a pass).
+        let prom = fetch_promql(
+            plan.judge.prometheus_url.as_deref(),
+            &plan.judge.metrics,
+            hold_start,
+            hold_end,
+        )
+        .await;
+        for (name, e) in &prom.errors {
+            rec.log(
+                LogLevel::Warn,
+                Some(stage),
+                format!("step {}: metric {name}: {e}", index + 1),
+            );
+        }
+        b.extend(prom.baseline);
+        c.extend(prom.canary);
+        let judgement = judge_step_with_errors(&plan.judge, &b, &c, &prom.errors);
         let verdict = judgement.verdict;
         evidence.push(Evidence {
             label: format!("step {} ({}%)", index + 1, trim_num(percent)),

@@ -346,3 +346,62 @@ fn cli_reads_samples_and_judges() {
     let e = cli::run_judge(args("text")).unwrap_err().to_string();
     assert!(e.contains("c.txt:2") && e.contains("4l.2"), "{e}");
 }
+
+fn promql(name: &str) -> MetricConfig {
+    MetricConfig {
+        source: MetricSource::Promql {
+            baseline: "sum(rate(x[5s]))".into(),
+            canary: "sum(rate(y[5s]))".into(),
+        },
+        ..MetricConfig::load(name, LoadMetric::ErrorRate, true)
+    }
+}
+
+#[test]
+fn promql_metric_needs_a_prometheus_url() {
+    let mut plan = CanaryPlan {
+        flag: "checkout-v2".into(),
+        ..CanaryPlan::default()
+    };
+    plan.judge.metrics.push(promql("5xx"));
+    let keys: Vec<String> = plan.validate().into_iter().map(|i| i.key).collect();
+    assert_eq!(keys, vec!["judge.prometheus_url".to_string()]);
+    plan.judge.prometheus_url = Some("127.0.0.1:9090".into());
+    let issues = plan.validate();
+    assert!(
+        issues.len() == 1 && issues[0].message.contains("not an http(s) URL"),
+        "{issues:?}"
+    );
+    plan.judge.prometheus_url = Some("http://127.0.0.1:9090".into());
+    assert!(plan.validate().is_empty(), "{:?}", plan.validate());
+    // The key is read from TOML and left out when unset.
+    let j: JudgeConfig = toml::from_str("prometheus_url = \"http://p:9090\"").unwrap();
+    assert_eq!(j.prometheus_url.as_deref(), Some("http://p:9090"));
+    let text = toml::to_string(&JudgeConfig::default()).unwrap();
+    assert!(!text.contains("prometheus_url"), "{text}");
+}
+
+#[test]
+fn failed_fetch_is_nodata_with_its_reason_never_pass() {
+    let mut cfg = JudgeConfig {
+        metrics: vec![promql("5xx")],
+        ..JudgeConfig::default()
+    };
+    // Samples that would pass, but the metric's query failed.
+    let same: Samples = [("5xx".to_string(), s(&[0.0; 20]))].into();
+    let errors = [("5xx".to_string(), "query `x` failed: boom".to_string())].into();
+    let j = judge_step_with_errors(&cfg, &same, &same, &errors);
+    assert_eq!(j.metrics[0].classification, Classification::Nodata);
+    assert_eq!(j.metrics[0].reason, "NODATA: query `x` failed: boom");
+    assert_eq!(j.verdict, Verdict::Inconclusive);
+    assert!(j.reason.contains("boom"), "{}", j.reason);
+    // Non-critical: the other metrics carry the score, but never a clean pass.
+    cfg.metrics[0].critical = false;
+    cfg.metrics
+        .push(MetricConfig::load("p95", LoadMetric::P95, false));
+    let mut both = same.clone();
+    both.insert("p95".into(), s(&latency(40.0, 20)));
+    let j = judge_step_with_errors(&cfg, &both, &both, &errors);
+    assert_eq!(j.verdict, Verdict::Warn, "{}", j.reason);
+    assert!(j.reason.contains("no data for 5xx"), "{}", j.reason);
+}

@@ -3,6 +3,7 @@
 //! (latency, errors, failing health) from a given moment on.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -132,6 +133,90 @@ struct Variant {
     behaviour: Arc<RwLock<Behaviour>>,
     started: Instant,
     counter: Arc<std::sync::atomic::AtomicU64>,
+    metrics: Arc<ApiMetrics>,
+}
+
+/// Upper bounds (seconds) of the latency histogram's buckets.
+const LATENCY_BUCKETS: [f64; 11] = [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+
+/// What a variant counts of the API requests it served, for `/metrics`.
+#[derive(Default)]
+struct ApiMetrics {
+    requests: AtomicU64,
+    errors: AtomicU64,
+    /// Non-cumulative counts per bucket; the last one is +Inf.
+    buckets: [AtomicU64; LATENCY_BUCKETS.len() + 1],
+    sum_us: AtomicU64,
+}
+
+impl ApiMetrics {
+    fn observe(&self, took: Duration, error: bool) {
+        let s = took.as_secs_f64();
+        let i = LATENCY_BUCKETS
+            .iter()
+            .position(|le| s <= *le)
+            .unwrap_or(LATENCY_BUCKETS.len());
+        self.buckets[i].fetch_add(1, Ordering::Relaxed);
+        self.sum_us
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+        if error {
+            self.errors.fetch_add(1, Ordering::Relaxed);
+        }
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Prometheus text exposition format (0.0.4).
+    fn render(&self, variant: &str) -> String {
+        use std::fmt::Write;
+        let mut out = String::new();
+        let l = format!("variant=\"{variant}\"");
+        let _ = writeln!(out, "# HELP demo_requests_total API requests served.");
+        let _ = writeln!(out, "# TYPE demo_requests_total counter");
+        let _ = writeln!(
+            out,
+            "demo_requests_total{{{l}}} {}",
+            self.requests.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP demo_request_errors_total API requests answered with a 5xx."
+        );
+        let _ = writeln!(out, "# TYPE demo_request_errors_total counter");
+        let _ = writeln!(
+            out,
+            "demo_request_errors_total{{{l}}} {}",
+            self.errors.load(Ordering::Relaxed)
+        );
+        let _ = writeln!(
+            out,
+            "# HELP demo_request_duration_seconds API request latency."
+        );
+        let _ = writeln!(out, "# TYPE demo_request_duration_seconds histogram");
+        let mut cumulative = 0;
+        for (i, b) in self.buckets.iter().enumerate() {
+            cumulative += b.load(Ordering::Relaxed);
+            let le = LATENCY_BUCKETS
+                .get(i)
+                .map(|v| v.to_string())
+                .unwrap_or_else(|| "+Inf".into());
+            let _ = writeln!(
+                out,
+                "demo_request_duration_seconds_bucket{{{l},le=\"{le}\"}} {cumulative}"
+            );
+        }
+        let _ = writeln!(
+            out,
+            "demo_request_duration_seconds_sum{{{l}}} {}",
+            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6
+        );
+        let _ = writeln!(
+            out,
+            "demo_request_duration_seconds_count{{{l}}} {cumulative}"
+        );
+        out
+    }
 }
 
 impl Variant {
@@ -169,12 +254,26 @@ async fn version(State(v): State<Variant>) -> Response {
     v.tag(axum::Json(body).into_response())
 }
 
+async fn metrics(State(v): State<Variant>) -> Response {
+    let body = v.metrics.render(v.name);
+    (
+        [(
+            axum::http::header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response()
+}
+
 async fn api(State(v): State<Variant>, base_ms: u64, body: serde_json::Value) -> Response {
+    let started = Instant::now();
     let b = v.active();
     tokio::time::sleep(Duration::from_millis(base_ms + b.extra_latency_ms)).await;
     let n = v.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     // Deterministic error spread: every k-th request fails at rate 1/k.
     let fail = b.error_rate > 0.0 && (n as f64 * b.error_rate).fract() + b.error_rate >= 1.0;
+    v.metrics.observe(started.elapsed(), fail);
     if fail {
         return v.tag((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
     }
@@ -185,6 +284,7 @@ fn router(v: Variant) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/version", get(version))
+        .route("/metrics", get(metrics))
         .route(
             "/api/products",
             get(|s| {
@@ -247,6 +347,7 @@ impl DemoTargets {
                 behaviour,
                 started,
                 counter: Arc::default(),
+                metrics: Arc::default(),
             }));
         }
         let app = Router::new().fallback(front).with_state(Front {
