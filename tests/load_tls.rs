@@ -159,7 +159,7 @@ async fn with_the_test_ca_every_request_succeeds() {
     assert!(s.latency.p50_ms <= s.latency.p99_ms);
     assert!(s.latency.p99_ms <= s.latency.max_ms + 0.01);
     assert_eq!(server.h2.load(Ordering::SeqCst), 0, "HTTP/1.1 unless asked");
-    assert_eq!(load::judge(&s, &[], &[], None).0, Verdict::Pass);
+    assert_pass_unless_saturated(&s);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -198,7 +198,7 @@ async fn insecure_skips_verification() {
     .await;
     server.task.abort();
     assert!(s.requests > 10 && s.errors == 0, "{s:?}");
-    assert_eq!(load::judge(&s, &[], &[], None).0, Verdict::Pass);
+    assert_pass_unless_saturated(&s);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -251,4 +251,18 @@ fn the_cli_flags_reach_the_config() {
         Some(std::path::Path::new("/tmp/ca.pem"))
     );
     assert!(c.insecure);
+}
+
+/// Pass, unless this shared machine made the generator fall behind (then the
+/// honest verdict is inconclusive, never fail).
+fn assert_pass_unless_saturated(s: &load::Summary) {
+    let v = load::judge(s, &[], &[], None).0;
+    if s.saturated_windows == 0 {
+        assert_eq!(v, Verdict::Pass, "{s:?}");
+    } else {
+        assert!(
+            matches!(v, Verdict::Pass | Verdict::Warn | Verdict::Inconclusive),
+            "{v:?} {s:?}"
+        );
+    }
 }

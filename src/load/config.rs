@@ -60,6 +60,10 @@ pub struct LoadConfig {
     pub max_connections: u32,
     /// Hard cap: refuse runs longer than this.
     pub max_duration_s: f64,
+    /// A window whose send lag p99 exceeds this (ms) is saturated: the
+    /// generator fell behind its schedule. Default 10; raise it on a shared
+    /// or slow machine (the demo's `--quick` smoke profile uses 50).
+    pub max_lag_ms: f64,
     /// Pass/fail criteria, e.g. `p95 < 300ms`, `checkout: error_rate < 1%`,
     /// `p99 < 1s over 10s`.
     pub thresholds: Vec<String>,
@@ -88,6 +92,7 @@ impl Default for LoadConfig {
             max_rate: 20_000.0,
             max_connections: 512,
             max_duration_s: 3_600.0,
+            max_lag_ms: crate::load::totals::SATURATION_LAG_MS,
             thresholds: Vec::new(),
             baseline: BaselineOptions::default(),
         }

@@ -85,6 +85,8 @@ pub struct LoadPlan {
     pub allow_hosts: Vec<String>,
     /// Sliding-window thresholds that stop the run when breached.
     pub abort_on: Vec<Threshold>,
+    /// Send lag p99 (ms) above which a window counts as saturated.
+    pub max_lag_ms: f64,
 }
 
 impl LoadPlan {
@@ -186,6 +188,7 @@ impl LoadPlan {
             tls,
             allow_hosts: cfg.allow_hosts.clone(),
             abort_on,
+            max_lag_ms: cfg.max_lag_ms,
         })
     }
 

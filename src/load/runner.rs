@@ -51,6 +51,7 @@ pub async fn run(
     let duration = plan.duration;
     let timeout = plan.timeout;
     let abort_on = plan.abort_on.clone();
+    let plan_max_lag_ms = plan.max_lag_ms;
     let profile = match &plan.model {
         Model::Open { profile, .. } => Some(profile.clone()),
         Model::Closed { .. } => None,
@@ -130,7 +131,7 @@ pub async fn run(
     }
 
     let deadline = start + duration;
-    let mut totals = Totals::new(names.len());
+    let mut totals = Totals::new(names.len(), plan_max_lag_ms);
     let n_windows = duration.as_secs_f64().ceil().max(1.0) as u32;
     let keep = abort_on.iter().filter_map(|t| t.over_s).max().unwrap_or(0) as usize;
     let mut recent: VecDeque<Window> = VecDeque::new();

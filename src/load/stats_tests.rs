@@ -1,5 +1,5 @@
 use super::*;
-use crate::load::totals::{Pacing, Totals};
+use crate::load::totals::{Pacing, SATURATION_LAG_MS, Totals};
 
 fn ok(endpoint: usize, us: u64) -> Outcome {
     Outcome {
@@ -16,7 +16,7 @@ fn ok(endpoint: usize, us: u64) -> Outcome {
 fn windows_fold_into_totals_and_attribute_variants() {
     let names = vec!["a".to_string(), "b".to_string()];
     let mut rec = Recorder::new(2);
-    let mut totals = Totals::new(2);
+    let mut totals = Totals::new(2, SATURATION_LAG_MS);
     for i in 0..100u64 {
         rec.record(
             &ok((i % 2) as usize, 1000 * (i + 1)),
@@ -55,7 +55,7 @@ fn windows_fold_into_totals_and_attribute_variants() {
 
 #[test]
 fn lagging_or_short_windows_are_saturated() {
-    let mut totals = Totals::new(1);
+    let mut totals = Totals::new(1, SATURATION_LAG_MS);
     let names = vec!["a".to_string()];
     let mut w = WindowAcc::new(1);
     w.lag.record(50_000).unwrap();

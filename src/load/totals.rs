@@ -45,12 +45,14 @@ pub struct Totals {
     saturated: u32,
     run: u32,
     longest_run: u32,
+    max_lag_ms: f64,
 }
 
 impl Totals {
     /// Empty totals for `endpoints` endpoint names.
-    pub fn new(endpoints: usize) -> Self {
+    pub fn new(endpoints: usize, max_lag_ms: f64) -> Self {
         Totals {
+            max_lag_ms,
             all: Group::new(),
             lag: new_hist(),
             endpoints: (0..endpoints).map(|_| Group::new()).collect(),
@@ -78,7 +80,7 @@ impl Totals {
     ) -> Window {
         let lag_p99_ms = ms(&w.lag, 0.99);
         let saturated = pacing.open
-            && (lag_p99_ms > SATURATION_LAG_MS
+            && (lag_p99_ms > self.max_lag_ms
                 || (pacing.scheduled >= 20
                     && (pacing.sent as f64) < SATURATION_SENT_SHARE * pacing.scheduled as f64));
         let window = Window {
