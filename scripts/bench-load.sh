@@ -62,14 +62,9 @@ for _ in $(seq 50); do
 done
 URL="http://127.0.0.1:$PORT/"
 
-# Our generator: the real subcommand when wired, else the example binary.
-cargo build --release --quiet --bin flightdeck 2>/dev/null || true
-if [ -x target/release/flightdeck ] && target/release/flightdeck load --help >/dev/null 2>&1; then
-  FD=(target/release/flightdeck load)
-else
-  cargo build --release --quiet --example load
-  FD=(target/release/examples/load)
-fi
+# Our generator: the real subcommand.
+cargo build --release --quiet --bin flightdeck
+FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
 HAVE_OHA=0; command -v oha >/dev/null && HAVE_OHA=1
 
 # run NAME CMD... -> prints "NAME rps cpu_s rss_kb"
