@@ -531,7 +531,7 @@ fn finding_detail_overlay_120x40() {
     for part in [
         "[Finding CVE-2026-1234 (Trivy)]",
         "rule properties.security-severity 7.5",
-        "https://avd.aquasec.com/nvd/cve-2026-1234",
+        "https://avd.aquasec.com.example/nvd/cve-2026-1234",
         "scanner: new",
     ] {
         assert!(screen.contains(part), "missing {part}:\n{screen}");

@@ -428,7 +428,7 @@ pub fn fixture_findings() -> Vec<Finding> {
         ("usr/lib/libssl.so.3", None),
     );
     cve.severity_source = "rule properties.security-severity 7.5".into();
-    cve.help = Some("https://avd.aquasec.com/nvd/cve-2026-1234".into());
+    cve.help = Some("https://avd.aquasec.com.example/nvd/cve-2026-1234".into());
     cve.baseline_state = Some(BaselineState::New);
     let mut known = finding(
         ("Bandit", "B105", "hardcoded password string"),
