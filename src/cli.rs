@@ -110,6 +110,11 @@ pub struct RunArgs {
     /// Operator name (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
+    /// Approve applying the saved plan of an environment with
+    /// `iac.apply = "confirm"` (journalled as the operator's action). Without
+    /// it a headless run does not apply such a plan and is inconclusive.
+    #[arg(long)]
+    pub approve_apply: bool,
     /// UI options.
     #[command(flatten)]
     pub ui: UiArgs,

@@ -13,7 +13,7 @@ use crate::cli::{RunArgs, UiArgs};
 use crate::config::{self, ColorMode, Config, OverrideValue, Sources};
 use crate::demo::{DemoTargets, Scenario};
 use crate::run::command::Command;
-use crate::run::engine::{self, AfterDecision, RunIdentity};
+use crate::run::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
 use crate::run::event::Outcome;
 use crate::run::journal::{self, JOURNAL_FILE, Journal};
 use crate::run::recorder::Recorder;
@@ -338,6 +338,11 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     let id = RunIdentity {
         run_id,
         operator: operator(&cfg),
+        approvals: match (args.approve_apply, headless) {
+            (true, _) => ApplyApprovals::PreApproved,
+            (false, true) => ApplyApprovals::Nobody,
+            (false, false) => ApplyApprovals::Operator,
+        },
     };
     let rec = Recorder::new(Some(journal));
     let (state0, rx) = rec.subscribe();

@@ -6,7 +6,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use flightdeck::iac::IacError;
-use flightdeck::iac::config::{CommandConfig, IacConfig, ProvisionerKind};
+use flightdeck::iac::config::{ApplyMode, CommandConfig, IacConfig, ProvisionerKind};
 use flightdeck::iac::provisioner::Terraform;
 use flightdeck::iac::stage::run_stage;
 use flightdeck::run::recorder::Recorder;
@@ -147,7 +147,7 @@ async fn a_half_finished_apply_is_reported_as_such() {
         provisioner: ProvisionerKind::Terraform,
         binary: Some(bin.display().to_string()),
         working_dir: dir.path().to_path_buf(),
-        allow_apply: true,
+        apply: Some(ApplyMode::Auto),
         ..IacConfig::default()
     };
     let lines = std::sync::Mutex::new(Vec::new());

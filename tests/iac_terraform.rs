@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use flightdeck::iac::config::{
-    EphemeralConfig, IacConfig, IntendedDifference, ParityConfig, ProvisionerKind,
+    ApplyMode, EphemeralConfig, IacConfig, IntendedDifference, ParityConfig, ProvisionerKind,
 };
 use flightdeck::iac::provisioner::Terraform;
 use flightdeck::iac::stage::{destroy, run_stage, teardown};
@@ -134,7 +134,7 @@ async fn plan_only_on_the_demo_dir_with_drift_and_parity() {
     assert!(out.apply.is_none());
     assert!(out.evidence.iter().any(|e| e.label == "apply"
         && e.verdict == Verdict::Skipped
-        && e.value.contains("allow_apply = false")));
+        && e.value.contains("apply = \"never\"")));
     let parity = out.parity.as_ref().expect("parity");
     let unintended: Vec<_> = parity.unintended().collect();
     assert_eq!(unintended.len(), 1, "{parity:?}");
@@ -172,7 +172,7 @@ async fn apply_outputs_endpoints_then_destroy() {
     let bin = terraform();
     let dir = demo_copy();
     let cfg = IacConfig {
-        allow_apply: true,
+        apply: Some(ApplyMode::Auto),
         drift: false,
         outputs_endpoints: BTreeMap::from([
             ("baseline_url".to_string(), "baseline".to_string()),
@@ -249,7 +249,7 @@ async fn apply_is_refused_unless_allowed() {
     t.plan(&|_| {}).await.unwrap();
     let e = t.apply(0, &|_| {}).await.unwrap_err();
     assert!(matches!(e, IacError::NotAllowed { .. }), "{e}");
-    assert!(e.to_string().contains("allow_apply"), "{e}");
+    assert!(e.to_string().contains("iac.apply is \"never\""), "{e}");
     let e = t.destroy(&|_| {}).await.unwrap_err();
     assert!(matches!(e, IacError::NotAllowed { .. }), "{e}");
     assert!(!dir.path().join("terraform.tfstate").exists());

@@ -38,6 +38,7 @@ fn id() -> RunIdentity {
     RunIdentity {
         run_id: "test-run".into(),
         operator: "tester".into(),
+        approvals: Default::default(),
     }
 }
 

@@ -120,6 +120,7 @@ fn allowed_values(leaf: &str) -> Option<&'static str> {
         "risk" => Some("dev, staging, preprod, prod"),
         "kind" => Some("environment, load, scan, policy, drill, canary, gate"),
         "color" => Some("auto, never, 16, 256, truecolor"),
+        "apply" => Some("never, confirm, auto"),
         _ => None,
     }
 }

@@ -6,6 +6,7 @@ pub mod health;
 pub mod iac_report;
 
 use crate::config::{EndpointConfig, EnvironmentSection};
+use crate::iac::approval::Approver;
 use crate::iac::config::ProvisionerKind;
 use crate::run::event::{Event, LogLevel};
 use crate::run::recorder::Recorder;
@@ -30,6 +31,7 @@ async fn run_iac(
     env: &EnvironmentSection,
     stage: &str,
     rec: &Recorder,
+    approver: &Approver<'_>,
 ) -> Option<(Verdict, Vec<Evidence>, String, Vec<EndpointConfig>)> {
     let iac = env.iac.as_ref()?;
     let cli = matches!(
@@ -47,7 +49,7 @@ async fn run_iac(
         );
         return None;
     }
-    let outcome = crate::iac::run_stage(iac, stage, rec).await;
+    let outcome = crate::iac::run_stage_with(iac, stage, rec, approver).await;
     let provisioner = serde_json::to_value(iac.provisioner)
         .ok()
         .and_then(|v| v.as_str().map(str::to_string))
@@ -69,8 +71,20 @@ async fn run_iac(
     Some((verdict, evidence, summary, endpoints))
 }
 
-/// Run the environment stage. Nothing checked at all is inconclusive, never pass.
+/// Run the environment stage with nobody to approve an apply. Nothing
+/// checked at all is inconclusive, never pass.
 pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
+    run_stage_with(env, stage, rec, &Approver::Nobody).await
+}
+
+/// Run the environment stage; `approver` answers an apply that asks first
+/// (`iac.apply = "confirm"`).
+pub async fn run_stage_with(
+    env: &EnvironmentSection,
+    stage: &str,
+    rec: &Recorder,
+    approver: &Approver<'_>,
+) {
     rec.emit(Event::StageStarted {
         stage: stage.to_string(),
     });
@@ -78,7 +92,7 @@ pub async fn run_stage(env: &EnvironmentSection, stage: &str, rec: &Recorder) {
     let mut evidence = Vec::new();
     let mut summaries = Vec::new();
     let mut endpoints = env.endpoints.clone();
-    if let Some((v, ev, s, found)) = run_iac(env, stage, rec).await {
+    if let Some((v, ev, s, found)) = run_iac(env, stage, rec, approver).await {
         if v != Verdict::Skipped {
             verdict = Some(v);
             summaries.push(s);

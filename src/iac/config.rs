@@ -7,7 +7,8 @@
 //! ```toml
 //! provisioner = "terraform"          # or "tofu", "command", "none"
 //! working_dir = "config/demo/terraform"
-//! allow_apply = true                 # plan is always safe; apply needs this
+//! apply = "confirm"                  # never | confirm | auto; plan is always safe
+//! approval_timeout = "10m"           # how long a "confirm" apply waits for an answer
 //! vars = { baseline_url = "{demo.baseline}", canary_url = "{demo.canary}" }
 //! outputs_endpoints = { baseline_url = "baseline", canary_url = "canary" }
 //! ephemeral = { ttl_s = 3600, destroy_at_end = true }
@@ -43,6 +44,34 @@ pub enum ProvisionerKind {
     None,
 }
 
+/// Whether flightdeck applies the saved plan. Plan is always safe to run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApplyMode {
+    /// Plan only; never apply or destroy.
+    #[default]
+    Never,
+    /// Apply the saved plan only after an operator approves it (the TUI
+    /// dialog, or `flightdeck run --approve-apply`).
+    Confirm,
+    /// Apply the saved plan without asking.
+    Auto,
+}
+
+impl ApplyMode {
+    /// Name as written in config files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApplyMode::Never => "never",
+            ApplyMode::Confirm => "confirm",
+            ApplyMode::Auto => "auto",
+        }
+    }
+}
+
+/// Default of `approval_timeout`.
+pub const DEFAULT_APPROVAL_TIMEOUT: &str = "10m";
+
 /// Configuration of the IaC stage.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -61,8 +90,14 @@ pub struct IacConfig {
     pub var_files: Vec<PathBuf>,
     /// `-var NAME=VALUE` pairs (never secrets: put those in the environment as `TF_VAR_*`).
     pub vars: BTreeMap<String, String>,
-    /// Whether flightdeck may apply the saved plan (and destroy). Plan is always safe.
-    pub allow_apply: bool,
+    /// Whether flightdeck applies the saved plan (and may destroy): see
+    /// [`IacConfig::apply_mode`]. `None` falls back to `allow_apply`.
+    pub apply: Option<ApplyMode>,
+    /// Deprecated alias: `true` means `apply = "auto"`, `false` `apply = "never"`.
+    pub allow_apply: Option<bool>,
+    /// How long an apply with `apply = "confirm"` waits for the operator's
+    /// answer, e.g. `"10m"`, `"90s"`; then it is not applied (inconclusive).
+    pub approval_timeout: String,
     /// The saved plan file, relative to `working_dir` unless absolute.
     pub plan_file: PathBuf,
     /// A plan JSON file to judge instead of running a provisioner (with `provisioner = "none"`).
@@ -98,7 +133,9 @@ impl Default for IacConfig {
             backend_config: Vec::new(),
             var_files: Vec::new(),
             vars: BTreeMap::new(),
-            allow_apply: false,
+            apply: None,
+            allow_apply: None,
+            approval_timeout: DEFAULT_APPROVAL_TIMEOUT.into(),
             plan_file: PathBuf::from("flightdeck.tfplan"),
             plan_json: None,
             timeout_s: 600,
@@ -239,6 +276,29 @@ impl IacConfig {
         }
     }
 
+    /// The effective apply mode: `apply`, else the `allow_apply` alias, else never.
+    pub fn apply_mode(&self) -> ApplyMode {
+        match (self.apply, self.allow_apply) {
+            (Some(m), _) => m,
+            (None, Some(true)) => ApplyMode::Auto,
+            (None, _) => ApplyMode::Never,
+        }
+    }
+
+    /// Whether the provisioner may change infrastructure at all (apply after
+    /// approval, or destroy an ephemeral environment).
+    pub fn may_change(&self) -> bool {
+        self.apply_mode() != ApplyMode::Never
+    }
+
+    /// `approval_timeout` as a duration (the default when it does not parse;
+    /// `validate` reports that).
+    pub fn approval_timeout(&self) -> std::time::Duration {
+        crate::load::cli::parse_duration(&self.approval_timeout)
+            .or_else(|_| crate::load::cli::parse_duration(DEFAULT_APPROVAL_TIMEOUT))
+            .unwrap_or_default()
+    }
+
     /// Every problem at once: `(key, message, hint)`, keys relative to this section.
     pub fn validate(&self) -> Vec<(String, String, String)> {
         let mut p = Vec::new();
@@ -292,14 +352,38 @@ impl IacConfig {
             );
         }
         if self.provisioner == ProvisionerKind::Command
-            && self.allow_apply
+            && self.may_change()
             && self.command.apply.is_empty()
         {
             add(
                 "command.apply",
-                "is empty while allow_apply = true".into(),
-                "add the apply argv, or set allow_apply = false",
+                format!("is empty while apply = \"{}\"", self.apply_mode().as_str()),
+                "add the apply argv, or set apply = \"never\"",
             );
+        }
+        match (self.apply, self.allow_apply) {
+            (Some(m), Some(a)) if (m == ApplyMode::Auto) != a || m == ApplyMode::Confirm => add(
+                "allow_apply",
+                format!(
+                    "= {a} contradicts apply = \"{}\"",
+                    m.as_str()
+                ),
+                "allow_apply is the old spelling of apply: remove it and keep apply (never | confirm | auto)",
+            ),
+            _ => {}
+        }
+        match crate::load::cli::parse_duration(&self.approval_timeout) {
+            Ok(d) if d.is_zero() => add(
+                "approval_timeout",
+                "must be above 0".into(),
+                "give the operator time to read the plan, e.g. \"10m\"",
+            ),
+            Ok(_) => {}
+            Err(e) => add(
+                "approval_timeout",
+                e,
+                "a duration such as \"10m\", \"90s\" or \"1h\"",
+            ),
         }
         if self.command.shell {
             for (k, argv) in [
@@ -316,11 +400,15 @@ impl IacConfig {
                 }
             }
         }
-        if self.provisioner == ProvisionerKind::None && self.allow_apply {
+        if self.provisioner == ProvisionerKind::None && self.may_change() {
             add(
-                "allow_apply",
+                if self.apply.is_some() {
+                    "apply"
+                } else {
+                    "allow_apply"
+                },
                 "has no effect with provisioner = \"none\"".into(),
-                "choose a provisioner or remove allow_apply",
+                "choose a provisioner or remove it",
             );
         }
         if self.provisioner == ProvisionerKind::None
@@ -347,10 +435,10 @@ impl IacConfig {
                 add(k, "cannot be inconclusive".into(), "use pass, warn or fail");
             }
         }
-        if self.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) && !self.allow_apply {
+        if self.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) && !self.may_change() {
             add(
                 "ephemeral.destroy_at_end",
-                "needs allow_apply = true".into(),
+                "needs apply = \"confirm\" or \"auto\"".into(),
                 "an environment flightdeck may not apply cannot be destroyed by it either",
             );
         }
@@ -450,16 +538,55 @@ mod tests {
             .collect();
         let c: IacConfig = toml::from_str(&doc).unwrap();
         assert_eq!(c.provisioner, ProvisionerKind::Terraform);
-        let p = c.parity.unwrap();
+        let p = c.parity.clone().unwrap();
         assert_eq!(p.intended[0].attribute, "*");
         assert_eq!(p.intended.len(), 2);
         assert_eq!(c.outputs_endpoints["canary_url"], "canary");
+        assert_eq!(c.apply_mode(), ApplyMode::Confirm);
+    }
+
+    #[test]
+    fn allow_apply_is_an_alias_of_apply_auto() {
+        let c: IacConfig = toml::from_str("allow_apply = true").unwrap();
+        assert_eq!(c.apply_mode(), ApplyMode::Auto);
+        let c: IacConfig = toml::from_str("allow_apply = false").unwrap();
+        assert_eq!(c.apply_mode(), ApplyMode::Never);
+        let c: IacConfig = toml::from_str("apply = \"confirm\"").unwrap();
+        assert_eq!(c.apply_mode(), ApplyMode::Confirm);
+        assert!(c.may_change());
+    }
+
+    #[test]
+    fn apply_problems_are_explained() {
+        let c: IacConfig = toml::from_str(
+            r#"
+provisioner = "terraform"
+apply = "confirm"
+allow_apply = true
+approval_timeout = "ten minutes"
+"#,
+        )
+        .unwrap();
+        let p = c.validate();
+        let get = |k: &str| p.iter().find(|(x, _, _)| x == k).cloned();
+        let (_, m, h) = get("allow_apply").expect("conflict reported");
+        assert!(m.contains("contradicts apply = \"confirm\""), "{m}");
+        assert!(h.contains("never | confirm | auto"), "{h}");
+        let (_, m, _) = get("approval_timeout").expect("bad duration reported");
+        assert!(m.contains("not a duration"), "{m}");
+        assert!(
+            toml::from_str::<IacConfig>("apply = \"sometimes\"")
+                .unwrap_err()
+                .to_string()
+                .contains("expected one of `never`, `confirm`, `auto`")
+        );
     }
 
     #[test]
     fn defaults_are_safe_and_valid() {
         let c = IacConfig::default();
-        assert!(!c.allow_apply);
+        assert_eq!(c.apply_mode(), ApplyMode::Never);
+        assert_eq!(c.approval_timeout(), std::time::Duration::from_secs(600));
         assert!(c.validate().is_empty(), "{:?}", c.validate());
     }
 
@@ -468,7 +595,7 @@ mod tests {
         let c: IacConfig = toml::from_str(
             r#"
 provisioner = "command"
-allow_apply = true
+apply = "auto"
 timeout_s = 0
 [parity]
 min_score = 120

@@ -88,7 +88,7 @@ pub enum IacError {
     },
     /// Apply or destroy was asked for while the config does not allow it.
     #[error(
-        "{action} refused: iac.allow_apply is false (plan is always safe; set allow_apply = true to let flightdeck change infrastructure)"
+        "{action} refused: iac.apply is \"never\" (plan is always safe; set apply = \"confirm\" or \"auto\" to let flightdeck change infrastructure)"
     )]
     NotAllowed {
         /// `apply` or `destroy`.

@@ -7,6 +7,7 @@
 //! Terraform output is parsed (`show -json`, `-json` UI streams, `output
 //! -json`), and no raw value of a sensitive attribute ever leaves this module.
 
+pub mod approval;
 pub mod command;
 pub mod config;
 pub mod drift;
@@ -24,4 +25,4 @@ pub mod vars;
 
 pub use config::IacConfig;
 pub use error::IacError;
-pub use stage::{IacOutcome, run_stage};
+pub use stage::{IacOutcome, run_stage, run_stage_with};

@@ -1,5 +1,6 @@
 //! Provisioners: the Terraform/OpenTofu CLI, or custom argv commands. Plan
-//! is always safe; apply and destroy happen only when `allow_apply` is set,
+//! is always safe; apply and destroy happen only when `apply` is not "never" (after the
+//! operator's approval with "confirm"),
 //! and apply only ever applies the saved plan that was judged.
 
 use std::collections::BTreeMap;
@@ -123,7 +124,7 @@ impl Terraform {
             vars: cfg.vars.clone(),
             plan_file: cfg.plan_file.clone(),
             timeout: Duration::from_secs(cfg.timeout_s),
-            allow_apply: cfg.allow_apply,
+            allow_apply: cfg.may_change(),
         }
     }
 
@@ -445,7 +446,7 @@ impl Provisioner {
             ProvisionerKind::Command => Some(Provisioner::Command(CommandProvisioner {
                 config: cfg.command.clone(),
                 working_dir: cfg.working_dir.clone(),
-                allow_apply: cfg.allow_apply,
+                allow_apply: cfg.may_change(),
             })),
             ProvisionerKind::None => None,
         }

@@ -1,7 +1,8 @@
-//! The IaC stage: provision (plan; apply only when allowed), then judge the
-//! plan, drift and production parity, and collect endpoints from outputs.
-//! It speaks to the run only through `Event::Log` lines; the verdict is
-//! returned for the caller to record.
+//! The IaC stage: provision (plan; apply only when allowed or approved),
+//! then judge the plan, drift and production parity, and collect endpoints
+//! from outputs. It speaks to the run through `Event::Log` lines and, with
+//! `apply = "confirm"`, the approval request and its resolution; the verdict
+//! is returned for the caller to record.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -10,7 +11,8 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::config::{IacConfig, ParityConfig};
+use super::approval::{ApprovalDecision, ApprovalRequest, Approver};
+use super::config::{ApplyMode, IacConfig, ParityConfig};
 use super::drift::DriftReport;
 use super::error::{IacError, read_json};
 use super::parity::{self, ParityOptions, ParityReport};
@@ -20,7 +22,7 @@ use super::provisioner::{ApplyReport, OutputValue, Provisioner};
 use super::vars::{self, VarParityReport};
 use crate::config::EndpointConfig;
 use crate::gate::trim_num;
-use crate::run::event::LogLevel;
+use crate::run::event::{Event, LogLevel};
 use crate::run::recorder::Recorder;
 use crate::run::verdict::{Evidence, Verdict};
 
@@ -133,8 +135,94 @@ fn sink_for<'a>(rec: &'a Recorder, stage: &'a str) -> impl Fn(OutputLine) + Send
     }
 }
 
-/// Run the IaC stage. Never panics on bad input; every problem becomes evidence.
+/// Run the IaC stage with nobody to approve an apply. Never panics on bad
+/// input; every problem becomes evidence.
 pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutcome {
+    run_stage_with(cfg, stage, rec, &Approver::Nobody).await
+}
+
+/// Whether to apply the saved plan, and if not, the evidence that says why.
+enum ApplyGo {
+    Apply(Option<String>),
+    Skip(String, Verdict),
+}
+
+/// Decide whether the saved plan is applied: by config, or by asking.
+async fn decide_apply(
+    cfg: &IacConfig,
+    stage: &str,
+    rec: &Recorder,
+    plan: &PlanSummary,
+    approver: &Approver<'_>,
+) -> ApplyGo {
+    match cfg.apply_mode() {
+        ApplyMode::Never => {
+            return ApplyGo::Skip(
+                "not run: apply = \"never\" (plan only)".into(),
+                Verdict::Skipped,
+            );
+        }
+        ApplyMode::Auto => return ApplyGo::Apply(None),
+        ApplyMode::Confirm => {}
+    }
+    if plan.counts.changes() == 0 && plan.outputs.is_empty() {
+        return ApplyGo::Skip(
+            "not needed: the plan has no changes".into(),
+            Verdict::Skipped,
+        );
+    }
+    approver.forget_stale().await;
+    let provisioner = serde_json::to_value(cfg.provisioner)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    let plan_file = match cfg.provisioner {
+        super::config::ProvisionerKind::Command => "command.apply".to_string(),
+        _ => cfg.working_dir.join(&cfg.plan_file).display().to_string(),
+    };
+    let request = ApprovalRequest::new(
+        &provisioner,
+        &plan_file,
+        plan,
+        cfg.approval_timeout(),
+        Utc::now(),
+    );
+    rec.emit(Event::ApplyApprovalRequested {
+        stage: stage.to_string(),
+        request: Box::new(request.clone()),
+    });
+    let decision = approver.decide(&request).await;
+    rec.emit(Event::ApplyApprovalResolved {
+        stage: stage.to_string(),
+        decision: decision.clone(),
+    });
+    match &decision {
+        ApprovalDecision::Approved { .. } => ApplyGo::Apply(Some(decision.text())),
+        ApprovalDecision::Declined { .. } => ApplyGo::Skip(
+            format!("not applied: apply {}", decision.text()),
+            Verdict::Inconclusive,
+        ),
+        ApprovalDecision::TimedOut { .. } => ApplyGo::Skip(
+            format!(
+                "not applied: {} (approval_timeout = \"{}\")",
+                decision.text(),
+                cfg.approval_timeout
+            ),
+            Verdict::Inconclusive,
+        ),
+        ApprovalDecision::Unavailable { why } => {
+            ApplyGo::Skip(format!("not applied: {why}"), Verdict::Inconclusive)
+        }
+    }
+}
+
+/// Run the IaC stage; `approver` answers when `apply = "confirm"` asks.
+pub async fn run_stage_with(
+    cfg: &IacConfig,
+    stage: &str,
+    rec: &Recorder,
+    approver: &Approver<'_>,
+) -> IacOutcome {
     let mut o = IacOutcome::new();
     let problems = cfg.validate();
     if !problems.is_empty() {
@@ -213,31 +301,28 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
                             ),
                         }
                     }
-                    if ok && cfg.allow_apply {
-                        log(LogLevel::Info, "IaC: applying the saved plan".into());
-                        match p.apply(&run, &sink).await {
-                            Ok(a) => {
-                                o.add(
-                                    "apply",
-                                    if a.summary.is_empty() {
-                                        "applied".to_string()
-                                    } else {
-                                        a.summary.clone()
-                                    },
-                                    None,
-                                    Verdict::Pass,
-                                );
-                                o.apply = Some(a);
+                    if ok {
+                        match decide_apply(cfg, stage, rec, &run.summary, approver).await {
+                            ApplyGo::Apply(approval) => {
+                                log(LogLevel::Info, "IaC: applying the saved plan".into());
+                                match p.apply(&run, &sink).await {
+                                    Ok(a) => {
+                                        let mut what = if a.summary.is_empty() {
+                                            "applied".to_string()
+                                        } else {
+                                            a.summary.clone()
+                                        };
+                                        if let Some(by) = approval {
+                                            what.push_str(&format!(" ({by})"));
+                                        }
+                                        o.add("apply", what, None, Verdict::Pass);
+                                        o.apply = Some(a);
+                                    }
+                                    Err(e) => o.add("apply", e.to_string(), None, Verdict::Fail),
+                                }
                             }
-                            Err(e) => o.add("apply", e.to_string(), None, Verdict::Fail),
+                            ApplyGo::Skip(why, v) => o.add("apply", why, None, v),
                         }
-                    } else if ok {
-                        o.add(
-                            "apply",
-                            "not run: allow_apply = false (plan only)",
-                            None,
-                            Verdict::Skipped,
-                        );
                     }
                     plan_doc = Some(run.doc);
                 }

@@ -73,6 +73,29 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    if let Some(a) = &r.apply_approval {
+        let _ = writeln!(out, "\n## Apply approval\n");
+        let c = &a.counts;
+        let _ = writeln!(
+            out,
+            "Stage `{}` asked at {} to apply `{}`: {} to create, {} to update, {} to delete, {} to replace, {} output changes{}.\n",
+            a.stage,
+            a.requested_at.format("%H:%M:%S"),
+            a.plan_file,
+            c.create,
+            c.update,
+            c.delete,
+            c.replace,
+            a.output_changes,
+            a.risk
+                .map(|l| format!(", risk {}", l.badge()))
+                .unwrap_or_default()
+        );
+        for d in &a.destructive {
+            let _ = writeln!(out, "- **destructive**: `{d}`");
+        }
+        let _ = writeln!(out, "\n**{}**", a.outcome);
+    }
     if !r.operator_actions.is_empty() {
         let _ = writeln!(out, "\n## Operator actions\n");
         for a in &r.operator_actions {

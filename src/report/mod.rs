@@ -64,10 +64,55 @@ pub struct Report {
     pub stages: Vec<StageReport>,
     /// Health checks (last attempt per endpoint).
     pub health: Vec<HealthCheck>,
+    /// The apply approval (`iac.apply = "confirm"`), if one was asked for.
+    pub apply_approval: Option<ApprovalReport>,
     /// Operator actions.
     pub operator_actions: Vec<ActionRecord>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
+}
+
+/// The apply approval in the report: what was asked and how it ended.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct ApprovalReport {
+    /// The environment stage that asked.
+    pub stage: String,
+    /// The saved plan that was (or would have been) applied.
+    pub plan_file: String,
+    /// Counts per action.
+    pub counts: crate::iac::plan::ActionCounts,
+    /// Root outputs that change.
+    pub output_changes: usize,
+    /// Deletes and replaces.
+    pub destructive: Vec<String>,
+    /// The plan's highest risk.
+    pub risk: Option<crate::iac::plan::RiskLevel>,
+    /// When it was asked.
+    pub requested_at: DateTime<Utc>,
+    /// How it ended (`None`: the run stopped while it waited).
+    pub decision: Option<crate::iac::approval::ApprovalDecision>,
+    /// The decision in words.
+    pub outcome: String,
+}
+
+impl ApprovalReport {
+    fn from_view(a: &crate::run::approval_view::ApprovalView) -> ApprovalReport {
+        ApprovalReport {
+            stage: a.stage.clone(),
+            plan_file: a.request.plan_file.clone(),
+            counts: a.request.counts.clone(),
+            output_changes: a.request.output_changes,
+            destructive: a.request.destructive.clone(),
+            risk: a.request.risk,
+            requested_at: a.requested_at,
+            decision: a.decision.clone(),
+            outcome: match &a.decision {
+                Some(d) if d.approved() => format!("applied: {}", d.text()),
+                Some(d) => format!("not applied: {}", d.text()),
+                None => "not applied: the run ended while the approval was pending".into(),
+            },
+        }
+    }
 }
 
 /// One stage in the report.
@@ -135,6 +180,7 @@ impl Report {
                 })
                 .collect(),
             health: s.health.clone(),
+            apply_approval: s.approval.as_ref().map(ApprovalReport::from_view),
             operator_actions: s.actions.clone(),
             anomalies: s.anomalies.clone(),
         }

@@ -21,6 +21,14 @@ pub enum Command {
     },
     /// Promote the canary to 100% (the UI confirms first).
     Promote,
+    /// Answer the pending apply approval (`iac.apply = "confirm"`): the
+    /// waiting IaC stage applies its saved plan, or ends without applying.
+    AnswerApply {
+        /// Approve (`true`) or decline.
+        approve: bool,
+        /// Why, if said.
+        reason: Option<String>,
+    },
     /// Destroy the ephemeral environment now (`:destroy`).
     DestroyEnvironment,
     /// Stop the run now; it ends inconclusive.

@@ -1,12 +1,13 @@
 //! The run engine: runs the plan's stages in order, lets the gate decide,
 //! and serves operator commands (abort, rerun) through one channel.
 
-use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
 use crate::environment::Teardown;
+use crate::iac::approval::{ApprovalAnswer, Approver};
 use crate::gate::{PointsLost, trim_num};
 use crate::run::command::Command;
 use crate::run::event::{Event, LogLevel, Outcome, StageKind, StagePlan};
@@ -20,6 +21,21 @@ pub struct RunIdentity {
     pub run_id: String,
     /// Operator name.
     pub operator: String,
+    /// Who can approve an apply that asks first (`iac.apply = "confirm"`).
+    pub approvals: ApplyApprovals,
+}
+
+/// Who can approve an apply that asks first (`iac.apply = "confirm"`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ApplyApprovals {
+    /// Nobody (headless without `--approve-apply`): such an apply does not
+    /// happen and the stage is inconclusive.
+    #[default]
+    Nobody,
+    /// The operator answers in the TUI, through [`Command::AnswerApply`].
+    Operator,
+    /// The operator approved on the command line (`--approve-apply`).
+    PreApproved,
 }
 
 /// The plan as stage entries, with defaults applied.
@@ -68,12 +84,31 @@ pub async fn run(
         pass_score: cfg.gate.pass_score,
         warn_score: cfg.gate.warn_score,
     });
+    if id.approvals == ApplyApprovals::PreApproved {
+        if cfg.run.read_only {
+            rec.log(
+                LogLevel::Warn,
+                None,
+                "--approve-apply ignored: the run is read-only",
+            );
+        } else {
+            rec.emit(Event::OperatorAction {
+                actor: id.operator.clone(),
+                action: "approve_apply".into(),
+                target: None,
+                reason: Some("--approve-apply on the command line".into()),
+            });
+        }
+    }
     let canary = canary_ctl(cfg).await;
+    let (answers_tx, answers_rx) = unbounded_channel();
     let cx = Cx {
         cfg,
         id,
         rec,
         canary: canary.as_ref(),
+        answers_tx,
+        answers_rx: tokio::sync::Mutex::new(answers_rx),
     };
     let mut commands_open = true;
     for st in &cfg.stages {
@@ -116,6 +151,11 @@ pub async fn run(
             }
             Command::Abort { .. } => break,
             Command::StopLoad => rec.log(LogLevel::Info, None, "no load is running"),
+            Command::AnswerApply { .. } => rec.log(
+                LogLevel::Info,
+                None,
+                "no apply awaits approval: the run has decided",
+            ),
             Command::Rollback { reason } => {
                 flag_command(&cx, FlagCommand::Rollback(reason)).await;
             }
@@ -161,6 +201,63 @@ struct Cx<'a> {
     rec: &'a Recorder,
     /// The canary's flag provider, when a canary stage is planned.
     canary: Option<&'a Result<CanaryCtl, String>>,
+    /// Operator answers to an apply approval, on their way to the stage.
+    answers_tx: UnboundedSender<ApprovalAnswer>,
+    /// The waiting IaC stage reads answers here.
+    answers_rx: tokio::sync::Mutex<UnboundedReceiver<ApprovalAnswer>>,
+}
+
+impl Cx<'_> {
+    /// Who answers an apply approval in this run.
+    fn approver(&self) -> Approver<'_> {
+        if self.cfg.run.read_only {
+            return Approver::ReadOnly;
+        }
+        match self.id.approvals {
+            ApplyApprovals::Nobody => Approver::Nobody,
+            ApplyApprovals::PreApproved => Approver::PreApproved {
+                actor: &self.id.operator,
+            },
+            ApplyApprovals::Operator => Approver::Operator {
+                answers: &self.answers_rx,
+            },
+        }
+    }
+}
+
+/// Forward the operator's answer to the stage waiting for it, journalled
+/// first. Read-only runs refuse; with no request pending, say so.
+fn answer_apply(cx: &Cx<'_>, approve: bool, reason: Option<String>) {
+    let what = if approve {
+        "apply approval"
+    } else {
+        "apply decline"
+    };
+    if refuse_read_only(cx, what) {
+        return;
+    }
+    let state = cx.rec.state();
+    let Some(pending) = state.pending_approval() else {
+        cx.rec
+            .log(LogLevel::Info, None, format!("{what}: no apply awaits approval"));
+        return;
+    };
+    cx.rec.emit(Event::OperatorAction {
+        actor: cx.id.operator.clone(),
+        action: if approve {
+            "approve_apply"
+        } else {
+            "decline_apply"
+        }
+        .into(),
+        target: Some(pending.stage.clone()),
+        reason: reason.clone(),
+    });
+    let _ = cx.answers_tx.send(ApprovalAnswer {
+        approve,
+        actor: cx.id.operator.clone(),
+        reason,
+    });
 }
 
 /// Build the canary's flag provider when a canary stage is planned.
@@ -314,6 +411,9 @@ async fn drive_stage(
                 Some(Command::Promote) => {
                     flag_command(cx, FlagCommand::Promote).await;
                 }
+                Some(Command::AnswerApply { approve, reason }) => {
+                    answer_apply(cx, approve, reason);
+                }
                 Some(Command::DestroyEnvironment) => rec.log(
                     LogLevel::Warn,
                     None,
@@ -354,7 +454,8 @@ async fn run_stage(cx: &Cx<'_>, stage_id: &str, cancel: CancellationToken) {
     }
     match st.kind {
         StageKind::Environment => {
-            crate::environment::run_stage(&cfg.environment, &st.id, rec).await;
+            crate::environment::run_stage_with(&cfg.environment, &st.id, rec, &cx.approver())
+                .await;
         }
         StageKind::Load => {
             crate::load::stage::run_stage(

@@ -236,6 +236,21 @@ pub enum Event {
         /// Plan, drift, parity and endpoints (outputs are never journalled).
         report: Box<crate::environment::IacReport>,
     },
+    /// The IaC stage asks the operator to approve applying its saved plan
+    /// (`apply = "confirm"`), and waits.
+    ApplyApprovalRequested {
+        /// Stage id.
+        stage: String,
+        /// The plan's counts, destructive changes and risk.
+        request: Box<crate::iac::approval::ApprovalRequest>,
+    },
+    /// The approval request ended: approved, declined, timed out or impossible.
+    ApplyApprovalResolved {
+        /// Stage id.
+        stage: String,
+        /// How it ended.
+        decision: crate::iac::approval::ApprovalDecision,
+    },
     /// A canary rollout began.
     CanaryStarted {
         /// Stage id.
@@ -387,6 +402,8 @@ impl Event {
                 | Event::CanaryJudgement { .. }
                 | Event::GateDecision(_)
                 | Event::OperatorAction { .. }
+                | Event::ApplyApprovalRequested { .. }
+                | Event::ApplyApprovalResolved { .. }
                 | Event::RunFinished { .. }
         )
     }

@@ -1,5 +1,6 @@
 //! The run: events, their fold into state, the journal and the engine.
 
+pub mod approval_view;
 pub mod canary_view;
 pub mod command;
 pub mod engine;

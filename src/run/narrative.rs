@@ -110,6 +110,37 @@ pub fn line(event: &Event) -> Option<Line> {
                 report.summary
             ),
         ),
+        Event::ApplyApprovalRequested { stage, request: r } => (
+            LogLevel::Warn,
+            Some(stage),
+            format!(
+                "apply awaits approval: {} ({}){}{}; waits {}",
+                r.counts_text(true),
+                r.plan_file,
+                if r.destructive.is_empty() {
+                    String::new()
+                } else {
+                    format!("; DESTRUCTIVE: {}", r.destructive.join(", "))
+                },
+                r.risk
+                    .map(|l| format!("; risk {}", l.badge()))
+                    .unwrap_or_default(),
+                crate::iac::approval::wait_text(r.timeout_s)
+            ),
+        ),
+        Event::ApplyApprovalResolved { stage, decision } => (
+            if decision.approved() {
+                LogLevel::Info
+            } else {
+                LogLevel::Warn
+            },
+            Some(stage),
+            if decision.approved() {
+                format!("apply {}", decision.text())
+            } else {
+                format!("apply not run: {}", decision.text())
+            },
+        ),
         Event::CanaryStarted {
             stage,
             flag,

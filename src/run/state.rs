@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::gate::{self, Decision, Thresholds};
+use crate::run::approval_view::ApprovalView;
 use crate::run::canary_view::{CanaryView, JudgedStep, RollbackStatus, RollbackView};
 use crate::run::event::{
     EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
@@ -154,6 +155,8 @@ pub struct RunState {
     pub health: Vec<HealthCheck>,
     /// IaC findings per environment stage.
     pub iac: Vec<(String, crate::environment::IacReport)>,
+    /// The latest apply approval (`iac.apply = "confirm"`), once asked for.
+    pub approval: Option<ApprovalView>,
     /// The canary rollout, once one started (or a flag was changed).
     pub canary: Option<crate::run::canary_view::CanaryView>,
     /// The latest load traffic (a load stage, or a canary step's traffic).
@@ -237,6 +240,17 @@ impl RunState {
                 warn_score: info.warn_score,
             },
         ))
+    }
+
+    /// The apply approval that still waits for an answer, if any: asked by
+    /// a stage that is still running.
+    pub fn pending_approval(&self) -> Option<&ApprovalView> {
+        self.approval.as_ref().filter(|a| {
+            a.waiting()
+                && self
+                    .stage(&a.stage)
+                    .is_some_and(|s| s.status == StageStatus::Running)
+        })
     }
 
     /// Keep the event's narrative line (bounded).
@@ -379,6 +393,9 @@ impl RunState {
                 self.findings.retain(|f| f.stage != stage);
                 self.policies.retain(|p| p.stage != stage);
                 self.iac.retain(|(s, _)| s != &stage);
+                if self.approval.as_ref().is_some_and(|a| a.stage == stage) {
+                    self.approval = None;
+                }
             }
             Event::StageProgress {
                 stage,
@@ -405,6 +422,27 @@ impl RunState {
             Event::EnvIac { stage, report } => {
                 self.iac.retain(|(s, _)| s != stage);
                 self.iac.push((stage.clone(), (**report).clone()));
+            }
+            Event::ApplyApprovalRequested { stage, request } => {
+                self.approval = Some(ApprovalView {
+                    stage: stage.clone(),
+                    request: (**request).clone(),
+                    requested_at: ts,
+                    decision: None,
+                    resolved_at: None,
+                });
+            }
+            Event::ApplyApprovalResolved { stage, decision } => {
+                match self.approval.as_mut().filter(|a| &a.stage == stage) {
+                    Some(a) => {
+                        a.decision = Some(decision.clone());
+                        a.resolved_at = Some(ts);
+                    }
+                    None => self.anomalies.push(format!(
+                        "event #{}: apply approval of `{stage}` resolved before it was requested; ignored",
+                        env.seq
+                    )),
+                }
             }
             Event::CanaryStarted {
                 stage,

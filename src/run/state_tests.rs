@@ -436,3 +436,200 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
     assert_eq!(c.percent, Some(0.0));
     assert!(!c.active());
 }
+
+fn risky_plan() -> crate::iac::plan::PlanSummary {
+    let doc = serde_json::json!({
+        "format_version": "1.2",
+        "terraform_version": "1.9.0",
+        "resource_changes": [
+            {"address": "aws_db_instance.main", "type": "aws_db_instance", "mode": "managed",
+             "change": {"actions": ["delete", "create"], "before": {"engine": "postgres"}, "after": {"engine": "postgres"}}},
+            {"address": "aws_instance.web", "type": "aws_instance", "mode": "managed",
+             "change": {"actions": ["create"], "before": null, "after": {"ami": "ami-1"}}},
+            {"address": "aws_instance.api", "type": "aws_instance", "mode": "managed",
+             "change": {"actions": ["update"], "before": {"ami": "ami-1"}, "after": {"ami": "ami-2"}}}
+        ]
+    });
+    crate::iac::plan::summarize(std::path::Path::new("tf.plan"), &doc).expect("plan")
+}
+
+fn approval_requested(timeout_s: u64) -> Event {
+    let request = crate::iac::approval::ApprovalRequest::new(
+        "terraform",
+        "/srv/env/tf.plan",
+        &risky_plan(),
+        std::time::Duration::from_secs(timeout_s),
+        Utc.timestamp_opt(1_790_000_002, 0).single().unwrap_or_default(),
+    );
+    Event::ApplyApprovalRequested {
+        stage: "env".into(),
+        request: Box::new(request),
+    }
+}
+
+#[test]
+fn an_apply_approval_waits_then_records_the_operators_yes() {
+    use crate::iac::approval::ApprovalDecision;
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(3, 2, approval_requested(600)),
+    ]);
+    let a = s.pending_approval().expect("pending");
+    assert_eq!(a.stage, "env");
+    assert_eq!(a.request.counts_text(false), "+1 ~1 -0 ±1");
+    assert_eq!(a.request.destructive, vec!["-/+ aws_db_instance.main"]);
+    assert_eq!(a.request.risk, Some(crate::iac::plan::RiskLevel::High));
+    assert_eq!(
+        a.seconds_left(Utc.timestamp_opt(1_790_000_062, 0).single().unwrap_or_default()),
+        540
+    );
+    s.apply(&at(
+        4,
+        30,
+        Event::OperatorAction {
+            actor: "sam".into(),
+            action: "approve_apply".into(),
+            target: Some("env".into()),
+            reason: Some("plan reviewed".into()),
+        },
+    ));
+    assert!(s.pending_approval().is_some(), "pending until the stage says");
+    s.apply(&at(
+        5,
+        30,
+        Event::ApplyApprovalResolved {
+            stage: "env".into(),
+            decision: ApprovalDecision::Approved {
+                actor: "sam".into(),
+                reason: Some("plan reviewed".into()),
+            },
+        },
+    ));
+    assert!(s.pending_approval().is_none());
+    let a = s.approval.as_ref().expect("kept after the decision");
+    assert!(a.decision.as_ref().is_some_and(|d| d.approved()));
+    assert_eq!(a.resolved_at.map(|t| (t - a.requested_at).num_seconds()), Some(28));
+    assert_eq!(s.actions.last().map(|a| a.action.as_str()), Some("approve_apply"));
+    let texts: Vec<&str> = s.logs.iter().map(|l| l.message.as_str()).collect();
+    assert!(
+        texts.contains(
+            &"apply awaits approval: +1 ~1 -0 +-1 (/srv/env/tf.plan); DESTRUCTIVE: -/+ aws_db_instance.main; risk HIGH; waits 10m"
+        ),
+        "{texts:?}"
+    );
+    assert!(texts.contains(&"apply approved by sam (plan reviewed)"), "{texts:?}");
+}
+
+#[test]
+fn a_declined_or_timed_out_approval_is_no_longer_pending_and_says_why() {
+    use crate::iac::approval::ApprovalDecision;
+    for (decision, line, level) in [
+        (
+            ApprovalDecision::Declined {
+                actor: "sam".into(),
+                reason: None,
+            },
+            "apply not run: declined by sam",
+            LogLevel::Warn,
+        ),
+        (
+            ApprovalDecision::TimedOut { after_s: 90 },
+            "apply not run: no answer within 1m30s",
+            LogLevel::Warn,
+        ),
+        (
+            ApprovalDecision::Unavailable {
+                why: crate::iac::approval::NOBODY_TO_CONFIRM.into(),
+            },
+            "apply not run: apply awaits operator confirmation; run with --approve-apply or in the TUI",
+            LogLevel::Warn,
+        ),
+    ] {
+        let s = RunState::from_envelopes(&[
+            at(1, 0, started()),
+            at(2, 1, Event::StageStarted { stage: "env".into() }),
+            at(3, 2, approval_requested(90)),
+            at(
+                4,
+                3,
+                Event::ApplyApprovalResolved {
+                    stage: "env".into(),
+                    decision: decision.clone(),
+                },
+            ),
+        ]);
+        assert!(s.pending_approval().is_none());
+        assert_eq!(s.approval.as_ref().and_then(|a| a.decision.clone()), Some(decision));
+        let last = s.logs.last().expect("narrated");
+        assert_eq!((last.message.as_str(), last.level), (line, level));
+    }
+}
+
+#[test]
+fn an_approval_is_not_pending_once_its_stage_stopped_or_restarted() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(3, 2, approval_requested(600)),
+        at(
+            4,
+            3,
+            Event::RunFinished {
+                outcome: Outcome::Inconclusive,
+                reason: Some("aborted: operator quit".into()),
+            },
+        ),
+    ]);
+    assert!(s.pending_approval().is_none(), "the run ended: nobody waits");
+    assert!(s.approval.as_ref().is_some_and(|a| a.waiting()));
+
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(3, 2, approval_requested(600)),
+    ]);
+    s.apply(&at(4, 3, Event::StageStarted { stage: "env".into() }));
+    assert!(s.approval.is_none(), "a rerun asks again");
+}
+
+#[test]
+fn a_resolution_without_its_request_is_an_anomaly() {
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started()),
+        at(
+            2,
+            1,
+            Event::ApplyApprovalResolved {
+                stage: "env".into(),
+                decision: crate::iac::approval::ApprovalDecision::TimedOut { after_s: 5 },
+            },
+        ),
+    ]);
+    assert!(s.approval.is_none());
+    assert!(s.anomalies[0].contains("resolved before it was requested"), "{:?}", s.anomalies);
+}
+
+#[test]
+fn approval_events_survive_the_journal_round_trip() {
+    let e = at(3, 2, approval_requested(600));
+    let line = serde_json::to_string(&e).unwrap();
+    assert!(line.contains("\"type\":\"apply_approval_requested\""), "{line}");
+    let back: Envelope = serde_json::from_str(&line).unwrap();
+    assert_eq!(back, e);
+    assert!(e.event.is_durable());
+    let r = at(
+        4,
+        3,
+        Event::ApplyApprovalResolved {
+            stage: "env".into(),
+            decision: crate::iac::approval::ApprovalDecision::Declined {
+                actor: "sam".into(),
+                reason: Some("deletes the database".into()),
+            },
+        },
+    );
+    let line = serde_json::to_string(&r).unwrap();
+    assert!(line.contains("\"decision\":\"declined\""), "{line}");
+    assert_eq!(serde_json::from_str::<Envelope>(&line).unwrap(), r);
+}

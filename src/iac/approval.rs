@@ -1,0 +1,247 @@
+//! Approval of an apply: with `apply = "confirm"` the IaC stage shows the
+//! operator what the saved plan will do and applies exactly that plan only
+//! on their word. The request and the answer are events, so the TUI, the
+//! headless narrative, the journal and the reports all read the same story.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::plan::{ActionCounts, ChangeAction, PlanSummary, RiskLevel};
+
+/// What the operator is asked to approve.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    /// `terraform`, `tofu` or `command`.
+    pub provisioner: String,
+    /// The saved plan that will be applied, and nothing else.
+    pub plan_file: String,
+    /// Counts per action.
+    pub counts: ActionCounts,
+    /// Root outputs that change.
+    pub output_changes: usize,
+    /// The highest risk the plan's notes carry, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk: Option<RiskLevel>,
+    /// Deletes and replaces, as `-/+ address` lines: shown prominently.
+    pub destructive: Vec<String>,
+    /// High-risk notes, `address: message`.
+    pub high_risks: Vec<String>,
+    /// How long the stage waits for an answer.
+    pub timeout_s: u64,
+    /// When the stage stops waiting.
+    pub deadline: DateTime<Utc>,
+    /// The whole plan summary (masked), for the detail overlay.
+    pub plan: PlanSummary,
+}
+
+impl ApprovalRequest {
+    /// The request for a plan. `now` is when the wait starts.
+    pub fn new(
+        provisioner: &str,
+        plan_file: &str,
+        plan: &PlanSummary,
+        timeout: Duration,
+        now: DateTime<Utc>,
+    ) -> ApprovalRequest {
+        let destructive = plan
+            .changes
+            .iter()
+            .filter(|c| matches!(c.action, ChangeAction::Delete | ChangeAction::Replace))
+            .map(|c| format!("{} {}", c.action.symbol(), c.address))
+            .collect();
+        let high_risks = plan
+            .risks
+            .iter()
+            .filter(|r| r.level == RiskLevel::High)
+            .map(|r| format!("{}: {}", r.address, r.message))
+            .collect();
+        ApprovalRequest {
+            provisioner: provisioner.to_string(),
+            plan_file: plan_file.to_string(),
+            counts: plan.counts.clone(),
+            output_changes: plan.outputs.len(),
+            risk: plan.risks.iter().map(|r| r.level).max(),
+            destructive,
+            high_risks,
+            timeout_s: timeout.as_secs(),
+            deadline: now
+                + chrono::Duration::from_std(timeout).unwrap_or_else(|_| chrono::Duration::zero()),
+            plan: plan.clone(),
+        }
+    }
+
+    /// `+2 ~1 -0 ±0`, plus outputs when they change.
+    pub fn counts_text(&self, ascii: bool) -> String {
+        let c = &self.counts;
+        let mut s = format!(
+            "+{} ~{} -{} {}{}",
+            c.create,
+            c.update,
+            c.delete,
+            if ascii { "+-" } else { "±" },
+            c.replace
+        );
+        if self.output_changes > 0 {
+            s.push_str(&format!(
+                ", {} output{}",
+                self.output_changes,
+                if self.output_changes == 1 { "" } else { "s" }
+            ));
+        }
+        s
+    }
+}
+
+/// How an approval request ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "snake_case")]
+pub enum ApprovalDecision {
+    /// An operator approved: the saved plan is applied.
+    Approved {
+        /// Who.
+        actor: String,
+        /// Why, or how (`--approve-apply`).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// An operator declined: nothing is applied.
+    Declined {
+        /// Who.
+        actor: String,
+        /// Why.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+    /// Nobody answered in time: nothing is applied.
+    TimedOut {
+        /// How long the stage waited.
+        after_s: u64,
+    },
+    /// Nobody can answer (headless without `--approve-apply`, a read-only
+    /// run): nothing is applied.
+    Unavailable {
+        /// Why, with what to do.
+        why: String,
+    },
+}
+
+impl ApprovalDecision {
+    /// Whether the plan may be applied.
+    pub fn approved(&self) -> bool {
+        matches!(self, ApprovalDecision::Approved { .. })
+    }
+
+    /// One line for people: `approved by sam (looks right)`.
+    pub fn text(&self) -> String {
+        let why = |r: &Option<String>| r.as_deref().map(|r| format!(" ({r})")).unwrap_or_default();
+        match self {
+            ApprovalDecision::Approved { actor, reason } => {
+                format!("approved by {actor}{}", why(reason))
+            }
+            ApprovalDecision::Declined { actor, reason } => {
+                format!("declined by {actor}{}", why(reason))
+            }
+            ApprovalDecision::TimedOut { after_s } => {
+                format!("no answer within {}", wait_text(*after_s))
+            }
+            ApprovalDecision::Unavailable { why } => why.clone(),
+        }
+    }
+}
+
+/// A wait for people: `45s`, `10m`, `1h30m`.
+pub fn wait_text(secs: u64) -> String {
+    match secs {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3600 && s % 60 == 0 => format!("{}m", s / 60),
+        s if s < 3600 => format!("{}m{:02}s", s / 60, s % 60),
+        s if s % 3600 == 0 => format!("{}h", s / 3600),
+        s => format!("{}h{:02}m", s / 3600, (s / 60) % 60),
+    }
+}
+
+/// The operator's answer, as the engine forwards it to the waiting stage.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApprovalAnswer {
+    /// Approve (`true`) or decline.
+    pub approve: bool,
+    /// Who answered.
+    pub actor: String,
+    /// Why, if said.
+    pub reason: Option<String>,
+}
+
+/// What headless runs say when nobody can confirm.
+pub const NOBODY_TO_CONFIRM: &str =
+    "apply awaits operator confirmation; run with --approve-apply or in the TUI";
+
+/// Who can answer an approval request in this run.
+#[derive(Debug, Clone, Copy)]
+pub enum Approver<'a> {
+    /// Nobody (headless without `--approve-apply`, tests, offline tools).
+    Nobody,
+    /// The run is read-only: approval is refused.
+    ReadOnly,
+    /// Approved on the command line before the plan (`--approve-apply`).
+    PreApproved {
+        /// The CLI user.
+        actor: &'a str,
+    },
+    /// An operator answers through the engine (the TUI).
+    Operator {
+        /// Answers forwarded by the engine.
+        answers: &'a Mutex<UnboundedReceiver<ApprovalAnswer>>,
+    },
+}
+
+impl Approver<'_> {
+    /// Wait for the decision on `request`. Never longer than its timeout.
+    pub async fn decide(&self, request: &ApprovalRequest) -> ApprovalDecision {
+        match self {
+            Approver::Nobody => ApprovalDecision::Unavailable {
+                why: NOBODY_TO_CONFIRM.into(),
+            },
+            Approver::ReadOnly => ApprovalDecision::Unavailable {
+                why: "approval refused: the run is read-only (--read-only or run.read_only)"
+                    .into(),
+            },
+            Approver::PreApproved { actor } => ApprovalDecision::Approved {
+                actor: actor.to_string(),
+                reason: Some("--approve-apply".into()),
+            },
+            Approver::Operator { answers } => {
+                let mut rx = answers.lock().await;
+                let wait = Duration::from_secs(request.timeout_s);
+                match tokio::time::timeout(wait, rx.recv()).await {
+                    Ok(Some(a)) if a.approve => ApprovalDecision::Approved {
+                        actor: a.actor,
+                        reason: a.reason,
+                    },
+                    Ok(Some(a)) => ApprovalDecision::Declined {
+                        actor: a.actor,
+                        reason: a.reason,
+                    },
+                    Ok(None) => ApprovalDecision::Unavailable {
+                        why: "the operator's command channel closed before an answer".into(),
+                    },
+                    Err(_) => ApprovalDecision::TimedOut {
+                        after_s: request.timeout_s,
+                    },
+                }
+            }
+        }
+    }
+
+    /// Drop answers left over from an earlier request, so that a late key
+    /// press never approves a newer plan.
+    pub async fn forget_stale(&self) {
+        if let Approver::Operator { answers } = self {
+            let mut rx = answers.lock().await;
+            while rx.try_recv().is_ok() {}
+        }
+    }
+}
