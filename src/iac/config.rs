@@ -364,10 +364,7 @@ impl IacConfig {
         match (self.apply, self.allow_apply) {
             (Some(m), Some(a)) if (m == ApplyMode::Auto) != a || m == ApplyMode::Confirm => add(
                 "allow_apply",
-                format!(
-                    "= {a} contradicts apply = \"{}\"",
-                    m.as_str()
-                ),
+                format!("is {a}, which contradicts apply = \"{}\"", m.as_str()),
                 "allow_apply is the old spelling of apply: remove it and keep apply (never | confirm | auto)",
             ),
             _ => {}
@@ -570,7 +567,7 @@ approval_timeout = "ten minutes"
         let p = c.validate();
         let get = |k: &str| p.iter().find(|(x, _, _)| x == k).cloned();
         let (_, m, h) = get("allow_apply").expect("conflict reported");
-        assert!(m.contains("contradicts apply = \"confirm\""), "{m}");
+        assert!(m.contains("which contradicts apply = \"confirm\""), "{m}");
         assert!(h.contains("never | confirm | auto"), "{h}");
         let (_, m, _) = get("approval_timeout").expect("bad duration reported");
         assert!(m.contains("not a duration"), "{m}");
