@@ -423,7 +423,7 @@ fn unknown_palette_command_lists_commands() {
     assert!(
         s.error
             && s.text
-                .contains(":quit, :theme NAME, :rerun STAGE, :destroy, :help"),
+                .contains(":quit, :theme NAME, :rerun STAGE, :destroy, :apply, :help"),
         "{s:?}"
     );
 }

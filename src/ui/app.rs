@@ -167,6 +167,12 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// "Apply the saved plan?" (`iac.apply = "confirm"`): opens by itself
+    /// when the IaC stage asks; focus starts on No.
+    ConfirmApply {
+        /// Whether Yes has the focus.
+        yes_focused: bool,
+    },
 }
 
 /// A one-line text prompt in the hint bar.
@@ -225,6 +231,8 @@ pub struct App {
     pub(super) replay: bool,
     pub(super) rollback_confirm: bool,
     pub(super) has_engine: bool,
+    /// The approval request (by its time) whose dialog the operator hid.
+    pub(super) approval_hidden: Option<DateTime<Utc>>,
     pub(super) themes_dir: Option<PathBuf>,
     pub(super) color: ColorMode,
     pub(super) no_color: bool,
@@ -251,7 +259,7 @@ impl App {
             no_color,
         )?;
         let keymap = Keymap::load(opts.keymap.as_deref())?;
-        Ok(App {
+        let mut app = App {
             now: initial.last_ts.unwrap_or_default(),
             ascii: opts.ascii,
             state: initial,
@@ -276,15 +284,51 @@ impl App {
             replay: opts.replay,
             rollback_confirm: opts.rollback_confirm,
             has_engine: has_engine && !opts.replay,
+            approval_hidden: None,
             themes_dir: opts.themes_dir.clone(),
             color: opts.color,
             no_color,
-        })
+        };
+        app.sync_approval_dialog();
+        Ok(app)
     }
 
     /// Apply one event to the live state (the frozen snapshot, if any, stays).
     pub fn apply(&mut self, env: &Envelope) {
         self.state.apply(env);
+        self.sync_approval_dialog();
+    }
+
+    /// Open the apply dialog when a stage asks for approval (unless the
+    /// operator hid it, or is typing or answering another question); close
+    /// it when the request ends without this dialog (timeout, rerun).
+    pub(crate) fn sync_approval_dialog(&mut self) {
+        let pending = self.state.pending_approval().map(|a| a.requested_at);
+        match (pending, &self.overlay) {
+            (None, Some(Overlay::ConfirmApply { .. })) => {
+                self.overlay = None;
+                if let Some(d) = self.state.approval.as_ref().and_then(|a| a.decision.as_ref()) {
+                    self.info(format!("apply request ended: {}", d.text()));
+                }
+            }
+            (
+                Some(at),
+                None
+                | Some(
+                    Overlay::Help { .. }
+                    | Overlay::StageDetail { .. }
+                    | Overlay::FindingDetail { .. }
+                    | Overlay::PolicyDetail { .. },
+                ),
+            ) if self.approval_hidden != Some(at)
+                && self.prompt.is_none()
+                && self.has_engine
+                && !self.changes_disabled() =>
+            {
+                self.overlay = Some(Overlay::ConfirmApply { yes_focused: false });
+            }
+            _ => {}
+        }
     }
 
     /// The live run state.

@@ -1,12 +1,15 @@
 //! Yes/no dialogs: quit a run in progress (focus on No), promote the canary
-//! (focus on No) and, when the run's config asks for it, roll back (focus on
-//! Roll back: it is the safe direction).
+//! (focus on No), apply a saved plan that waits for approval (focus on No)
+//! and, when the run's config asks for it, roll back (focus on Roll back: it
+//! is the safe direction).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use crate::iac::approval::wait_text;
+use crate::run::approval_view::ApprovalView;
 use crate::ui::app::App;
 use crate::ui::layout::centered;
 use crate::ui::panes::border_set;
@@ -105,4 +108,114 @@ pub fn render_confirm(frame: &mut Frame, area: Rect, app: &App, c: &Confirm, yes
 /// Draw the quit confirmation.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, yes_focused: bool) {
     render_confirm(frame, area, app, &quit_dialog(), yes_focused);
+}
+
+/// The apply approval: what the saved plan does (destructive changes and
+/// high risks first and in the failure colour), how long the stage waits,
+/// and the keys. Focus starts on No.
+pub fn render_apply(frame: &mut Frame, area: Rect, app: &App, a: &ApprovalView, yes_focused: bool) {
+    let theme = app.theme();
+    let text = theme.style(Item::Text);
+    let muted = theme.style(Item::Muted);
+    let bad = theme.style(Item::Fail);
+    let r = &a.request;
+    let c = &r.counts;
+    let env = app
+        .state()
+        .info
+        .as_ref()
+        .map_or_else(|| "the environment".to_string(), |i| i.environment.clone());
+    let mut lines = vec![
+        Line::styled(
+            format!(" Apply the saved plan to {env} (stage {})? [y/N]", a.stage),
+            text,
+        ),
+        Line::styled(format!(" plan     {} ({})", r.plan_file, r.provisioner), muted),
+        Line::from(vec![
+            Span::styled(
+                format!(
+                    " changes  +{} create  ~{} update  ",
+                    c.create, c.update
+                ),
+                text,
+            ),
+            Span::styled(
+                format!("-{} delete  ", c.delete),
+                if c.delete > 0 { bad } else { text },
+            ),
+            Span::styled(
+                format!("{}{} replace", if app.ascii { "+-" } else { "±" }, c.replace),
+                if c.replace > 0 { bad } else { text },
+            ),
+            Span::styled(
+                if r.output_changes > 0 {
+                    format!("  ({} output changes)", r.output_changes)
+                } else {
+                    String::new()
+                },
+                muted,
+            ),
+        ]),
+    ];
+    // Keep the buttons on screen: list what fits (one row each, never
+    // wrapped), then say how many more.
+    let room = area.height.saturating_sub(10) as usize;
+    let mut loud: Vec<String> = r
+        .destructive
+        .iter()
+        .map(|d| format!(" DESTRUCTIVE  {d}"))
+        .collect();
+    loud.extend(r.high_risks.iter().map(|h| format!(" RISK HIGH    {h}")));
+    let shown = loud.len().min(room.max(1));
+    for l in &loud[..shown] {
+        lines.push(Line::styled(l.clone(), bad));
+    }
+    if loud.len() > shown {
+        lines.push(Line::styled(
+            format!(" +{} more (d: plan detail)", loud.len() - shown),
+            bad,
+        ));
+    }
+    if loud.is_empty() {
+        lines.push(Line::styled(" nothing is deleted or replaced", muted));
+    }
+    lines.push(Line::styled(
+        format!(
+            " waits {} more, then nothing is applied (approval_timeout)",
+            wait_text(a.seconds_left(app.now) as u64)
+        ),
+        muted,
+    ));
+    let button = |label: &str, focused: bool| {
+        if focused {
+            Span::styled(format!("[ {label} ]"), theme.style(Item::Highlight))
+        } else {
+            Span::styled(format!("  {label}  "), text)
+        }
+    };
+    lines.push(Line::raw(""));
+    lines.push(Line::from(vec![
+        Span::raw("        "),
+        button("Yes, apply", yes_focused),
+        Span::raw("    "),
+        button("No", !yes_focused),
+    ]));
+    lines.push(Line::styled(
+        " y apply  n decline  d plan  esc hide (:apply)",
+        muted,
+    ));
+    let width = lines
+        .iter()
+        .map(|l| l.width() as u16 + 3)
+        .max()
+        .unwrap_or(50)
+        .clamp(50, 100)
+        .min(area.width);
+    let popup = centered(area, width, lines.len() as u16 + 2);
+    let block = Block::bordered()
+        .border_set(border_set(app.ascii))
+        .border_style(theme.style(if loud.is_empty() { Item::Warn } else { Item::Fail }))
+        .title(Line::styled("[Apply plan?]", theme.style(Item::TitleFocus)));
+    frame.render_widget(Clear, popup);
+    frame.render_widget(Paragraph::new(lines).block(block), popup);
 }

@@ -116,7 +116,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(" :", theme.style(Item::HintKey)),
             Span::styled(format!("{}_", app.command_input()), theme.style(Item::Text)),
             Span::styled(
-                "   quit | theme NAME | rerun STAGE | help   esc cancel",
+                "   quit | theme NAME | rerun STAGE | apply | help   esc cancel",
                 theme.style(Item::Muted),
             ),
         ]),

@@ -404,13 +404,53 @@ pub fn iac_lines(app: &App, stage: &str, r: &IacReport) -> Vec<Line<'static>> {
     lines
 }
 
+/// The plan that waits for approval, with how the approval stands.
+pub fn approval_plan_lines(
+    app: &App,
+    a: &crate::run::approval_view::ApprovalView,
+) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    let status = match &a.decision {
+        None => (
+            format!(
+                "awaiting approval to apply {} (esc returns to the question)",
+                a.request.plan_file
+            ),
+            Item::Warn,
+        ),
+        Some(d) if d.approved() => (format!("apply {}", d.text()), Item::Text),
+        Some(d) => (format!("apply not run: {}", d.text()), Item::Warn),
+    };
+    let mut lines = vec![
+        field(
+            theme,
+            "approval",
+            vec![Span::styled(status.0, theme.style(status.1))],
+        ),
+        Line::raw(""),
+    ];
+    plan_lines(app, &a.request.plan, &mut lines);
+    lines
+}
+
 /// Draw the IaC detail of a stage, scrolled by `scroll` lines.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str, scroll: u16) {
-    let Some((_, r)) = app.view().iac.iter().find(|(s, _)| s == stage) else {
-        return;
+    let view = app.view();
+    let (title, lines) = match view.iac.iter().find(|(s, _)| s == stage) {
+        Some((_, r)) => (
+            format!("[IaC {stage}: {}]", provisioner_text(r)),
+            iac_lines(app, stage, r),
+        ),
+        // Before the stage reports, the plan waiting for approval is all there is.
+        None => match view.approval.as_ref().filter(|a| a.stage == stage) {
+            Some(a) => (
+                format!("[IaC {stage}: {} plan]", a.request.provisioner),
+                approval_plan_lines(app, a),
+            ),
+            None => return,
+        },
     };
     let theme = app.theme();
-    let lines = iac_lines(app, stage, r);
     let width = area.width.saturating_sub(8).min(110);
     let inner_w = width.saturating_sub(2).max(1) as usize;
     // Wrapped height, near enough to bound the scroll.
@@ -425,7 +465,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str, scroll: u16
         .border_set(border_set(app.ascii))
         .border_style(theme.style(Item::BorderFocus))
         .title(Line::styled(
-            format!("[IaC {stage}: {}]", provisioner_text(r)),
+            title,
             theme.style(Item::TitleFocus),
         ))
         .title_bottom(Line::styled(

@@ -29,10 +29,17 @@ impl App {
             Some(Overlay::ConfirmPromote { yes_focused }) => {
                 return self.confirm_promote_key(ev, yes_focused);
             }
+            Some(Overlay::ConfirmApply { yes_focused }) => {
+                return self.confirm_apply_key(ev, yes_focused);
+            }
             _ => {}
         }
         if let Some(prompt) = self.prompt {
-            return self.prompt_key(prompt, ev);
+            let effects = self.prompt_key(prompt, ev);
+            if self.prompt.is_none() && self.overlay.is_none() {
+                self.sync_approval_dialog();
+            }
+            return effects;
         }
         self.status = None;
         match self.keymap.lookup(Key::from_event(&ev), self.limits()) {
@@ -85,7 +92,11 @@ impl App {
                         });
                     }
                     Action::Help => self.open_help(),
-                    Action::Back | Action::Select => self.overlay = None,
+                    Action::Back | Action::Select => {
+                        self.overlay = None;
+                        // Back from reading the plan: the question is still open.
+                        self.sync_approval_dialog();
+                    }
                     _ => {}
                 }
                 return Vec::new();
@@ -179,11 +190,12 @@ impl App {
                 }
                 Pane::Findings => self.overlay = self.selected_finding_overlay(),
                 Pane::Environment => {
-                    if let Some((stage, _)) = self.iac_report() {
-                        self.overlay = Some(Overlay::IacDetail {
-                            stage: stage.to_string(),
-                            scroll: 0,
-                        });
+                    let stage = self
+                        .iac_report()
+                        .map(|(s, _)| s.to_string())
+                        .or_else(|| self.view().approval.as_ref().map(|a| a.stage.clone()));
+                    if let Some(stage) = stage {
+                        self.overlay = Some(Overlay::IacDetail { stage, scroll: 0 });
                     }
                 }
                 _ => {}
@@ -312,6 +324,96 @@ impl App {
             }
             None => Vec::new(),
         }
+    }
+
+    /// The apply dialog: `y` applies the saved plan, `n` declines, Enter
+    /// answers the focused button (No at first), `d` shows the plan, Esc
+    /// hides the question without answering (`:apply` brings it back).
+    fn confirm_apply_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+        let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let approve = match ev.code {
+            KeyCode::Char('y' | 'Y') => true,
+            KeyCode::Char('n' | 'N') => false,
+            KeyCode::Enter => yes_focused,
+            KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab => {
+                self.overlay = Some(Overlay::ConfirmApply {
+                    yes_focused: !yes_focused,
+                });
+                return Vec::new();
+            }
+            KeyCode::Char('d' | 'D') => {
+                if let Some(a) = self.state.pending_approval() {
+                    self.overlay = Some(Overlay::IacDetail {
+                        stage: a.stage.clone(),
+                        scroll: 0,
+                    });
+                }
+                return Vec::new();
+            }
+            KeyCode::Esc => {
+                self.hide_apply_dialog();
+                return Vec::new();
+            }
+            KeyCode::Char('c') if ctrl => {
+                self.hide_apply_dialog();
+                return self.request_quit();
+            }
+            _ => return Vec::new(),
+        };
+        self.overlay = None;
+        self.answer_apply(approve)
+    }
+
+    fn hide_apply_dialog(&mut self) {
+        self.overlay = None;
+        self.approval_hidden = self.state.pending_approval().map(|a| a.requested_at);
+        self.info("apply question hidden; the stage still waits (:apply to answer)");
+    }
+
+    /// Send the answer to the pending apply approval, if one waits.
+    fn answer_apply(&mut self, approve: bool) -> Vec<Effect> {
+        if self.changes_disabled() {
+            let why = self.disabled_message("apply approval");
+            self.error(why);
+            return Vec::new();
+        }
+        let Some(a) = self.state.pending_approval() else {
+            self.info("no apply awaits approval");
+            return Vec::new();
+        };
+        let stage = a.stage.clone();
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot answer `{stage}`"));
+            return Vec::new();
+        }
+        if approve {
+            self.info(format!("apply of `{stage}` approved: applying the saved plan"));
+        } else {
+            self.info(format!("apply of `{stage}` declined: nothing is applied"));
+        }
+        vec![Effect::Send(Command::AnswerApply {
+            approve,
+            reason: Some("operator dialog".into()),
+        })]
+    }
+
+    /// `:apply`: bring back the apply question (hidden or not yet shown).
+    pub(crate) fn reopen_apply_dialog(&mut self) {
+        if self.changes_disabled() {
+            let why = self.disabled_message("apply approval");
+            self.error(why);
+            return;
+        }
+        if self.state.pending_approval().is_none() {
+            self.info("no apply awaits approval");
+            return;
+        }
+        if !self.has_engine {
+            self.error("no engine attached: cannot answer the apply question");
+            return;
+        }
+        self.approval_hidden = None;
+        self.overlay = Some(Overlay::ConfirmApply { yes_focused: false });
     }
 
     /// Why an action that changes things is unavailable in this session.

@@ -122,6 +122,11 @@ pub fn draw(frame: &mut Frame, app: &App) {
             let c = dialog::rollback_dialog(&flag);
             dialog::render_confirm(frame, area, app, &c, *yes_focused)
         }
+        Some(Overlay::ConfirmApply { yes_focused }) => {
+            if let Some(a) = app.state().pending_approval() {
+                dialog::render_apply(frame, area, app, a, *yes_focused)
+            }
+        }
         Some(Overlay::ConfirmPromote { yes_focused }) => {
             let flag = canary_flag(app);
             let c = dialog::promote_dialog(&flag);

@@ -1,17 +1,21 @@
 //! The `:` command palette: `:quit`, `:theme NAME`, `:rerun STAGE`,
-//! `:destroy`, `:help`.
+//! `:destroy`, `:apply`, `:help`.
 
 use crate::ui::app::{App, Effect};
 use crate::ui::theme::known_themes;
 
 /// Palette commands with their usage, for help and error messages.
-pub const COMMANDS: [(&str, &str); 5] = [
+pub const COMMANDS: [(&str, &str); 6] = [
     ("quit", "quit (asks first while the run is in progress)"),
     ("theme NAME", "switch the colour theme"),
     ("rerun STAGE", "run one stage again"),
     (
         "destroy",
         "destroy the ephemeral environment now (after the decision)",
+    ),
+    (
+        "apply",
+        "answer the pending apply approval (reopens its dialog)",
     ),
     ("help", "show the key bindings"),
 ];
@@ -58,6 +62,7 @@ impl App {
             }
             ("rerun", Some(stage)) => return self.rerun(stage),
             ("destroy", None) => return self.destroy_environment(),
+            ("apply", None) => self.reopen_apply_dialog(),
             (other, _) => self.error(format!(
                 "unknown command `:{other}` (commands: {})",
                 command_list()

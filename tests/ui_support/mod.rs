@@ -991,3 +991,43 @@ pub fn iac_envelopes() -> Vec<Envelope> {
     }
     envs
 }
+
+/// A run whose `env` stage waits for approval to apply the fixture plan
+/// (asked 2 s after the start, 10 minutes to answer).
+pub fn approval_envelopes() -> Vec<Envelope> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/iac");
+    let mut plan = flightdeck::iac::plan::read(&dir.join("plan-1.2.json")).expect("plan fixture");
+    plan.file = "tests/fixtures/iac/plan-1.2.json".into();
+    let request = flightdeck::iac::approval::ApprovalRequest::new(
+        "terraform",
+        "/srv/preprod-eu/flightdeck.tfplan",
+        &plan,
+        std::time::Duration::from_secs(600),
+        t0() + Duration::seconds(2),
+    );
+    let mut envs: Vec<Envelope> = run_envelopes().into_iter().take(3).collect();
+    envs.push(env(
+        4,
+        2,
+        Event::ApplyApprovalRequested {
+            stage: "env".into(),
+            request: Box::new(request),
+        },
+    ));
+    envs
+}
+
+/// The approval's resolution, as the stage emits it.
+pub fn approval_resolved_envelope(
+    seq: u64,
+    decision: flightdeck::iac::approval::ApprovalDecision,
+) -> Envelope {
+    env(
+        seq,
+        40,
+        Event::ApplyApprovalResolved {
+            stage: "env".into(),
+            decision,
+        },
+    )
+}

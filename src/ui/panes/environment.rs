@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 use crate::environment::IacReport;
+use crate::iac::approval::wait_text;
 use crate::iac::plan::RiskLevel;
 use crate::run::event::{HealthCheck, StageKind};
 use crate::ui::app::{App, Pane};
@@ -25,8 +26,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         return;
     }
     let checks = app.visible_health();
+    let mut lines = approval_lines(app);
     if let Some((stage, report)) = app.iac_report() {
-        render_with_iac(frame, area, app, stage, report, &checks);
+        let inner = pane_block(app, Pane::Environment, "").inner(area);
+        let budget = inner.height.saturating_sub(lines.len() as u16);
+        lines.extend(iac_summary_lines(app, stage, report, budget));
+    }
+    if !lines.is_empty() {
+        render_with_lines(frame, area, app, lines, &checks);
         return;
     }
     if checks.is_empty() {
@@ -47,19 +54,57 @@ fn empty_text(app: &App) -> String {
     }
 }
 
-/// The IaC block above the health checks, sized to leave the table room.
-fn render_with_iac(
+/// The apply approval, if the run asked for one: waiting (with the counts,
+/// what is destroyed and the time left) or how it ended.
+pub fn approval_lines(app: &App) -> Vec<Line<'static>> {
+    let view = app.view();
+    let Some(a) = view.approval.as_ref() else {
+        return Vec::new();
+    };
+    let theme = app.theme();
+    let text = theme.style(Item::Text);
+    let warn = theme.style(Item::Warn);
+    match &a.decision {
+        None if view.pending_approval().is_some() => {
+            let mut lines = vec![Line::from(vec![
+                Span::styled("awaiting approval: ", warn),
+                Span::styled(
+                    format!(
+                        "{} — press y in the dialog (:apply), {} left",
+                        a.request.counts_text(app.ascii),
+                        wait_text(a.seconds_left(app.now) as u64)
+                    ),
+                    text,
+                ),
+            ])];
+            if !a.request.destructive.is_empty() {
+                lines.push(Line::styled(
+                    format!("  DESTRUCTIVE: {}", a.request.destructive.join(", ")),
+                    theme.style(Item::Fail),
+                ));
+            }
+            lines
+        }
+        None => vec![Line::styled(
+            "apply approval: unanswered when the stage stopped; nothing applied",
+            warn,
+        )],
+        Some(d) if d.approved() => vec![Line::styled(format!("apply {}", d.text()), text)],
+        Some(d) => vec![Line::styled(format!("apply not run: {}", d.text()), warn)],
+    }
+}
+
+/// The IaC (and approval) block above the health checks, sized to leave the table room.
+fn render_with_lines(
     frame: &mut Frame,
     area: Rect,
     app: &App,
-    stage: &str,
-    report: &IacReport,
+    lines: Vec<Line<'static>>,
     checks: &[&HealthCheck],
 ) {
     let block = pane_block(app, Pane::Environment, " enter: IaC detail ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let lines = iac_summary_lines(app, stage, report, inner.height);
     let [top, rest] = Layout::vertical([
         Constraint::Length((lines.len() as u16).min(inner.height)),
         Constraint::Fill(1),
