@@ -424,10 +424,7 @@ kind = "gate"
     assert!(approval.decision.as_ref().is_some_and(|d| d.approved()));
     let report = &folded.iac[0].1;
     let applied = report.apply.as_ref().expect("apply result journalled");
-    assert!(
-        applied.summary.contains("Apply complete"),
-        "{applied:?}"
-    );
+    assert!(applied.summary.contains("Apply complete"), "{applied:?}");
     let o = Command::new(terraform())
         .args(["output", "-json"])
         .current_dir(&tf)

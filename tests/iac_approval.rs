@@ -147,11 +147,22 @@ async fn run_with(
         .expect("an approval request");
         assert_eq!(asked.counts.changes(), 0, "outputs only");
         assert_eq!(asked.output_changes, 4, "{asked:?}");
-        assert!(asked.plan_file.ends_with("tf/flightdeck.tfplan"), "{}", asked.plan_file);
+        assert!(
+            asked.plan_file.ends_with("tf/flightdeck.tfplan"),
+            "{}",
+            asked.plan_file
+        );
         before_answer();
         tx.send(Command::AnswerApply {
             approve,
-            reason: Some(if approve { "plan reviewed" } else { "not today" }.into()),
+            reason: Some(
+                if approve {
+                    "plan reviewed"
+                } else {
+                    "not today"
+                }
+                .into(),
+            ),
         })
         .expect("send");
     }
@@ -184,14 +195,7 @@ async fn approved_applies_exactly_the_saved_plan() {
         text.push_str("\noutput \"sneaked_in\" {\n  value = \"not planned\"\n}\n");
         std::fs::write(&main, text).expect("edit main.tf");
     };
-    let (outcome, s) = run_with(
-        dir.path(),
-        cfg,
-        ApplyApprovals::Operator,
-        Some(true),
-        sneak,
-    )
-    .await;
+    let (outcome, s) = run_with(dir.path(), cfg, ApplyApprovals::Operator, Some(true), sneak).await;
     assert_eq!(outcome, Outcome::Go, "{:#?}", s.stages);
     let action = s
         .actions
@@ -199,7 +203,11 @@ async fn approved_applies_exactly_the_saved_plan() {
         .find(|a| a.action == "approve_apply")
         .expect("journalled operator action");
     assert_eq!(
-        (action.actor.as_str(), action.target.as_deref(), action.reason.as_deref()),
+        (
+            action.actor.as_str(),
+            action.target.as_deref(),
+            action.reason.as_deref()
+        ),
         ("sam", Some("env"), Some("plan reviewed"))
     );
     let a = s.approval.as_ref().expect("approval");
@@ -211,7 +219,10 @@ async fn approved_applies_exactly_the_saved_plan() {
     assert!(s.iac[0].1.apply.is_some());
 
     let out = outputs(&tf);
-    assert_eq!(out["baseline_url"]["value"], "http://127.0.0.1:18081", "{out}");
+    assert_eq!(
+        out["baseline_url"]["value"], "http://127.0.0.1:18081",
+        "{out}"
+    );
     assert!(
         out.get("sneaked_in").is_none(),
         "only the saved plan is applied: {out}"
@@ -222,11 +233,20 @@ async fn approved_applies_exactly_the_saved_plan() {
 async fn declined_applies_nothing_and_is_inconclusive() {
     let (dir, file) = setup("2m");
     let cfg = load(&file);
-    let (outcome, s) =
-        run_with(dir.path(), cfg, ApplyApprovals::Operator, Some(false), || {}).await;
+    let (outcome, s) = run_with(
+        dir.path(),
+        cfg,
+        ApplyApprovals::Operator,
+        Some(false),
+        || {},
+    )
+    .await;
     assert_eq!(outcome, Outcome::Inconclusive);
     assert_eq!(
-        s.actions.iter().map(|a| a.action.as_str()).collect::<Vec<_>>(),
+        s.actions
+            .iter()
+            .map(|a| a.action.as_str())
+            .collect::<Vec<_>>(),
         ["decline_apply"]
     );
     let (v, value) = apply_evidence(&s);
@@ -265,7 +285,10 @@ async fn read_only_refuses_approval_and_says_why() {
     assert_eq!(outcome, Outcome::Inconclusive);
     let (v, value) = apply_evidence(&s);
     assert_eq!(v, Verdict::Inconclusive);
-    assert!(value.contains("approval refused: the run is read-only"), "{value}");
+    assert!(
+        value.contains("approval refused: the run is read-only"),
+        "{value}"
+    );
     assert!(!dir.path().join("tf/terraform.tfstate").exists());
 }
 
@@ -303,15 +326,25 @@ fn headless_with_approve_apply_applies_and_journals_the_cli_user() {
     let o = flightdeck(&file, &["--approve-apply"]);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(0), "{err}");
-    assert!(err.contains("apply awaits approval: +0 ~0 -0 +-0, 4 outputs"), "{err}");
-    assert!(err.contains("apply approved by ci-bot (--approve-apply)"), "{err}");
+    assert!(
+        err.contains("apply awaits approval: +0 ~0 -0 +-0, 4 outputs"),
+        "{err}"
+    );
+    assert!(
+        err.contains("apply approved by ci-bot (--approve-apply)"),
+        "{err}"
+    );
     let run_dir = only_run_dir(&dir.path().join("state"));
     let back = journal::read(&run_dir.join("journal.jsonl")).expect("journal");
     let s = RunState::from_envelopes(&back.envelopes);
     let a = &s.actions[0];
     assert_eq!(
         (a.actor.as_str(), a.action.as_str(), a.reason.as_deref()),
-        ("ci-bot", "approve_apply", Some("--approve-apply on the command line"))
+        (
+            "ci-bot",
+            "approve_apply",
+            Some("--approve-apply on the command line")
+        )
     );
     let report: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
@@ -320,7 +353,10 @@ fn headless_with_approve_apply_applies_and_journals_the_cli_user() {
     assert_eq!(report["apply_approval"]["decision"]["decision"], "approved");
     let md = std::fs::read_to_string(run_dir.join("report.md")).expect("report.md");
     assert!(md.contains("## Apply approval"), "{md}");
-    assert!(md.contains("**applied: approved by ci-bot (--approve-apply)**"), "{md}");
+    assert!(
+        md.contains("**applied: approved by ci-bot (--approve-apply)**"),
+        "{md}"
+    );
     assert_eq!(
         outputs(&dir.path().join("tf"))["canary_url"]["value"],
         "http://127.0.0.1:18082"
@@ -340,6 +376,9 @@ fn headless_without_approve_apply_does_not_apply_and_is_inconclusive() {
         &std::fs::read_to_string(run_dir.join("report.json")).expect("report.json"),
     )
     .expect("json");
-    assert_eq!(report["apply_approval"]["decision"]["decision"], "unavailable");
+    assert_eq!(
+        report["apply_approval"]["decision"]["decision"],
+        "unavailable"
+    );
     assert_eq!(report["outcome"], "inconclusive");
 }

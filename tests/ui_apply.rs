@@ -82,7 +82,11 @@ fn y_approves_n_declines_and_enter_answers_the_focused_button() {
     assert_eq!(press(&mut app, "n"), answer(false));
 
     let mut app = asked();
-    assert_eq!(press(&mut app, "enter"), answer(false), "focus starts on No");
+    assert_eq!(
+        press(&mut app, "enter"),
+        answer(false),
+        "focus starts on No"
+    );
 
     let mut app = asked();
     assert!(press(&mut app, "tab").is_empty());

@@ -206,8 +206,7 @@ impl Approver<'_> {
                 why: NOBODY_TO_CONFIRM.into(),
             },
             Approver::ReadOnly => ApprovalDecision::Unavailable {
-                why: "approval refused: the run is read-only (--read-only or run.read_only)"
-                    .into(),
+                why: "approval refused: the run is read-only (--read-only or run.read_only)".into(),
             },
             Approver::PreApproved { actor } => ApprovalDecision::Approved {
                 actor: actor.to_string(),

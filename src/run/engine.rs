@@ -7,8 +7,8 @@ use tokio_util::sync::CancellationToken;
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
 use crate::environment::Teardown;
-use crate::iac::approval::{ApprovalAnswer, Approver};
 use crate::gate::{PointsLost, trim_num};
+use crate::iac::approval::{ApprovalAnswer, Approver};
 use crate::run::command::Command;
 use crate::run::event::{Event, LogLevel, Outcome, StageKind, StagePlan};
 use crate::run::recorder::Recorder;
@@ -238,8 +238,11 @@ fn answer_apply(cx: &Cx<'_>, approve: bool, reason: Option<String>) {
     }
     let state = cx.rec.state();
     let Some(pending) = state.pending_approval() else {
-        cx.rec
-            .log(LogLevel::Info, None, format!("{what}: no apply awaits approval"));
+        cx.rec.log(
+            LogLevel::Info,
+            None,
+            format!("{what}: no apply awaits approval"),
+        );
         return;
     };
     cx.rec.emit(Event::OperatorAction {
@@ -454,8 +457,7 @@ async fn run_stage(cx: &Cx<'_>, stage_id: &str, cancel: CancellationToken) {
     }
     match st.kind {
         StageKind::Environment => {
-            crate::environment::run_stage_with(&cfg.environment, &st.id, rec, &cx.approver())
-                .await;
+            crate::environment::run_stage_with(&cfg.environment, &st.id, rec, &cx.approver()).await;
         }
         StageKind::Load => {
             crate::load::stage::run_stage(

@@ -459,7 +459,9 @@ fn approval_requested(timeout_s: u64) -> Event {
         "/srv/env/tf.plan",
         &risky_plan(),
         std::time::Duration::from_secs(timeout_s),
-        Utc.timestamp_opt(1_790_000_002, 0).single().unwrap_or_default(),
+        Utc.timestamp_opt(1_790_000_002, 0)
+            .single()
+            .unwrap_or_default(),
     );
     Event::ApplyApprovalRequested {
         stage: "env".into(),
@@ -472,7 +474,13 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
     use crate::iac::approval::ApprovalDecision;
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started()),
-        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
         at(3, 2, approval_requested(600)),
     ]);
     let a = s.pending_approval().expect("pending");
@@ -481,7 +489,11 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
     assert_eq!(a.request.destructive, vec!["-/+ aws_db_instance.main"]);
     assert_eq!(a.request.risk, Some(crate::iac::plan::RiskLevel::High));
     assert_eq!(
-        a.seconds_left(Utc.timestamp_opt(1_790_000_062, 0).single().unwrap_or_default()),
+        a.seconds_left(
+            Utc.timestamp_opt(1_790_000_062, 0)
+                .single()
+                .unwrap_or_default()
+        ),
         540
     );
     s.apply(&at(
@@ -494,7 +506,10 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
             reason: Some("plan reviewed".into()),
         },
     ));
-    assert!(s.pending_approval().is_some(), "pending until the stage says");
+    assert!(
+        s.pending_approval().is_some(),
+        "pending until the stage says"
+    );
     s.apply(&at(
         5,
         30,
@@ -509,8 +524,14 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
     assert!(s.pending_approval().is_none());
     let a = s.approval.as_ref().expect("kept after the decision");
     assert!(a.decision.as_ref().is_some_and(|d| d.approved()));
-    assert_eq!(a.resolved_at.map(|t| (t - a.requested_at).num_seconds()), Some(28));
-    assert_eq!(s.actions.last().map(|a| a.action.as_str()), Some("approve_apply"));
+    assert_eq!(
+        a.resolved_at.map(|t| (t - a.requested_at).num_seconds()),
+        Some(28)
+    );
+    assert_eq!(
+        s.actions.last().map(|a| a.action.as_str()),
+        Some("approve_apply")
+    );
     let texts: Vec<&str> = s.logs.iter().map(|l| l.message.as_str()).collect();
     assert!(
         texts.contains(
@@ -518,7 +539,10 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
         ),
         "{texts:?}"
     );
-    assert!(texts.contains(&"apply approved by sam (plan reviewed)"), "{texts:?}");
+    assert!(
+        texts.contains(&"apply approved by sam (plan reviewed)"),
+        "{texts:?}"
+    );
 }
 
 #[test]
@@ -548,7 +572,13 @@ fn a_declined_or_timed_out_approval_is_no_longer_pending_and_says_why() {
     ] {
         let s = RunState::from_envelopes(&[
             at(1, 0, started()),
-            at(2, 1, Event::StageStarted { stage: "env".into() }),
+            at(
+                2,
+                1,
+                Event::StageStarted {
+                    stage: "env".into(),
+                },
+            ),
             at(3, 2, approval_requested(90)),
             at(
                 4,
@@ -560,7 +590,10 @@ fn a_declined_or_timed_out_approval_is_no_longer_pending_and_says_why() {
             ),
         ]);
         assert!(s.pending_approval().is_none());
-        assert_eq!(s.approval.as_ref().and_then(|a| a.decision.clone()), Some(decision));
+        assert_eq!(
+            s.approval.as_ref().and_then(|a| a.decision.clone()),
+            Some(decision)
+        );
         let last = s.logs.last().expect("narrated");
         assert_eq!((last.message.as_str(), last.level), (line, level));
     }
@@ -570,7 +603,13 @@ fn a_declined_or_timed_out_approval_is_no_longer_pending_and_says_why() {
 fn an_approval_is_not_pending_once_its_stage_stopped_or_restarted() {
     let s = RunState::from_envelopes(&[
         at(1, 0, started()),
-        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
         at(3, 2, approval_requested(600)),
         at(
             4,
@@ -581,15 +620,30 @@ fn an_approval_is_not_pending_once_its_stage_stopped_or_restarted() {
             },
         ),
     ]);
-    assert!(s.pending_approval().is_none(), "the run ended: nobody waits");
+    assert!(
+        s.pending_approval().is_none(),
+        "the run ended: nobody waits"
+    );
     assert!(s.approval.as_ref().is_some_and(|a| a.waiting()));
 
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started()),
-        at(2, 1, Event::StageStarted { stage: "env".into() }),
+        at(
+            2,
+            1,
+            Event::StageStarted {
+                stage: "env".into(),
+            },
+        ),
         at(3, 2, approval_requested(600)),
     ]);
-    s.apply(&at(4, 3, Event::StageStarted { stage: "env".into() }));
+    s.apply(&at(
+        4,
+        3,
+        Event::StageStarted {
+            stage: "env".into(),
+        },
+    ));
     assert!(s.approval.is_none(), "a rerun asks again");
 }
 
@@ -607,14 +661,21 @@ fn a_resolution_without_its_request_is_an_anomaly() {
         ),
     ]);
     assert!(s.approval.is_none());
-    assert!(s.anomalies[0].contains("resolved before it was requested"), "{:?}", s.anomalies);
+    assert!(
+        s.anomalies[0].contains("resolved before it was requested"),
+        "{:?}",
+        s.anomalies
+    );
 }
 
 #[test]
 fn approval_events_survive_the_journal_round_trip() {
     let e = at(3, 2, approval_requested(600));
     let line = serde_json::to_string(&e).unwrap();
-    assert!(line.contains("\"type\":\"apply_approval_requested\""), "{line}");
+    assert!(
+        line.contains("\"type\":\"apply_approval_requested\""),
+        "{line}"
+    );
     let back: Envelope = serde_json::from_str(&line).unwrap();
     assert_eq!(back, e);
     assert!(e.event.is_durable());

@@ -307,7 +307,12 @@ impl App {
         match (pending, &self.overlay) {
             (None, Some(Overlay::ConfirmApply { .. })) => {
                 self.overlay = None;
-                if let Some(d) = self.state.approval.as_ref().and_then(|a| a.decision.as_ref()) {
+                if let Some(d) = self
+                    .state
+                    .approval
+                    .as_ref()
+                    .and_then(|a| a.decision.as_ref())
+                {
                     self.info(format!("apply request ended: {}", d.text()));
                 }
             }

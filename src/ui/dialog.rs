@@ -130,13 +130,13 @@ pub fn render_apply(frame: &mut Frame, area: Rect, app: &App, a: &ApprovalView, 
             format!(" Apply the saved plan to {env} (stage {})? [y/N]", a.stage),
             text,
         ),
-        Line::styled(format!(" plan     {} ({})", r.plan_file, r.provisioner), muted),
+        Line::styled(
+            format!(" plan     {} ({})", r.plan_file, r.provisioner),
+            muted,
+        ),
         Line::from(vec![
             Span::styled(
-                format!(
-                    " changes  +{} create  ~{} update  ",
-                    c.create, c.update
-                ),
+                format!(" changes  +{} create  ~{} update  ", c.create, c.update),
                 text,
             ),
             Span::styled(
@@ -144,7 +144,11 @@ pub fn render_apply(frame: &mut Frame, area: Rect, app: &App, a: &ApprovalView, 
                 if c.delete > 0 { bad } else { text },
             ),
             Span::styled(
-                format!("{}{} replace", if app.ascii { "+-" } else { "±" }, c.replace),
+                format!(
+                    "{}{} replace",
+                    if app.ascii { "+-" } else { "±" },
+                    c.replace
+                ),
                 if c.replace > 0 { bad } else { text },
             ),
             Span::styled(
@@ -214,7 +218,11 @@ pub fn render_apply(frame: &mut Frame, area: Rect, app: &App, a: &ApprovalView, 
     let popup = centered(area, width, lines.len() as u16 + 2);
     let block = Block::bordered()
         .border_set(border_set(app.ascii))
-        .border_style(theme.style(if loud.is_empty() { Item::Warn } else { Item::Fail }))
+        .border_style(theme.style(if loud.is_empty() {
+            Item::Warn
+        } else {
+            Item::Fail
+        }))
         .title(Line::styled("[Apply plan?]", theme.style(Item::TitleFocus)));
     frame.render_widget(Clear, popup);
     frame.render_widget(Paragraph::new(lines).block(block), popup);

@@ -464,10 +464,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str, scroll: u16
     let block = Block::bordered()
         .border_set(border_set(app.ascii))
         .border_style(theme.style(Item::BorderFocus))
-        .title(Line::styled(
-            title,
-            theme.style(Item::TitleFocus),
-        ))
+        .title(Line::styled(title, theme.style(Item::TitleFocus)))
         .title_bottom(Line::styled(
             " up/down scroll  esc close ",
             theme.style(Item::Muted),

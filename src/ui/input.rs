@@ -387,7 +387,9 @@ impl App {
             return Vec::new();
         }
         if approve {
-            self.info(format!("apply of `{stage}` approved: applying the saved plan"));
+            self.info(format!(
+                "apply of `{stage}` approved: applying the saved plan"
+            ));
         } else {
             self.info(format!("apply of `{stage}` declined: nothing is applied"));
         }
