@@ -4,6 +4,7 @@
 //!
 //! Pure: no IO except [`cli::read_samples`]; knows nothing of the TUI or the journal.
 
+pub mod auto;
 pub mod cli;
 pub mod config;
 pub mod control;

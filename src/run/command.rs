@@ -19,8 +19,21 @@ pub enum Command {
         /// Why (e.g. `operator key R`).
         reason: String,
     },
-    /// Promote the canary to 100% (the UI confirms first).
+    /// Promote the canary to 100% (the UI confirms first). While an
+    /// automatic rollback is held this overrides the judge, and is journalled
+    /// so; while one counts down it is refused (hold it first).
     Promote,
+    /// Hold the pending automatic rollback: the countdown stops, the canary
+    /// keeps its share and steps wait, for at most `canary.max_hold`.
+    Hold {
+        /// Why (e.g. `operator key H`).
+        reason: String,
+    },
+    /// Release a held automatic rollback: the countdown restarts from the full delay.
+    Release {
+        /// Why (e.g. `operator key H`).
+        reason: String,
+    },
     /// Destroy the ephemeral environment now (`:destroy`).
     DestroyEnvironment,
     /// Stop the run now; it ends inconclusive.
