@@ -24,8 +24,8 @@ pub use config::{
 };
 pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
 pub use judge::{
-    Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step,
-    judge_step_with_errors,
+    Classification, MetricJudgement, SampleSource, Samples, StepJudgement, judge_metric,
+    judge_step, judge_step_with_errors,
 };
 pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
 pub use prometheus::{PromClient, PromqlSamples, fetch_promql, promql_samples};

@@ -66,6 +66,10 @@ pub struct Report {
     pub health: Vec<HealthCheck>,
     /// Operator actions.
     pub operator_actions: Vec<ActionRecord>,
+    /// The canary: flag, share, every judged step with each metric's numbers
+    /// and sample source, the automatic rollback and any rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<crate::run::canary_view::CanaryView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -136,6 +140,7 @@ impl Report {
                 .collect(),
             health: s.health.clone(),
             operator_actions: s.actions.clone(),
+            canary: s.canary.clone(),
             anomalies: s.anomalies.clone(),
         }
     }

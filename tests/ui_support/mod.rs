@@ -713,6 +713,7 @@ fn canary_metric(
 ) -> MetricJudgement {
     MetricJudgement {
         name: name.into(),
+        source: Default::default(),
         direction: Direction::Increase,
         critical,
         weight: 1.0,

@@ -656,6 +656,7 @@ mod tests {
     fn metric(classification: Classification, verdict: Verdict) -> MetricJudgement {
         MetricJudgement {
             name: "p95".into(),
+            source: Default::default(),
             direction: Direction::Increase,
             critical: false,
             weight: 1.0,
