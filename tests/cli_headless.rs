@@ -259,7 +259,16 @@ fn degrading_canary_is_rolled_back_automatically_and_the_flag_file_shows_it() {
     let canary = folded.canary.as_ref().expect("canary view");
     assert_eq!(canary.percent, Some(0.0), "rolled back to 0%");
     let rb = canary.rollback.as_ref().expect("rollback recorded");
-    assert_eq!(rb.actor, "flightdeck");
+    // The trigger rolled it back, after a countdown nobody held (headless).
+    assert!(
+        ["live guard", "judge"].contains(&rb.actor.as_str()),
+        "{rb:?}"
+    );
+    let auto = canary.auto.as_ref().expect("countdown announced");
+    assert_eq!(auto.trigger, rb.actor);
+    assert_eq!(auto.delay_ms, 3_000);
+    assert!(auto.held_by.is_empty());
+    assert!(t.contains("automatic rollback of checkout-v2 in 3s"), "{t}");
     assert_eq!(
         rb.status,
         flightdeck::run::canary_view::RollbackStatus::Confirmed

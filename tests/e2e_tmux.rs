@@ -437,3 +437,94 @@ kind = "gate"
     t.keys(&["q"]);
     assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "0");
 }
+
+/// The canary's share in a demo flag file (the `canary` entry of the
+/// fractional split).
+fn canary_share(flags: &str) -> Option<f64> {
+    let doc: serde_json::Value = serde_json::from_str(flags).ok()?;
+    doc["flags"]["checkout-v2"]["targeting"]["fractional"]
+        .as_array()?
+        .iter()
+        .find(|v| v[0] == "canary")
+        .and_then(|v| v[1].as_f64())
+}
+
+#[test]
+fn hold_key_holds_the_automatic_rollback_then_r_rolls_back() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let d = dir.path().display();
+    // The degraded demo with a 5 s countdown (through the env layer), long
+    // enough to press H in, short enough to show the hold outlasting it.
+    let script = format!(
+        "FLIGHTDECK__CANARY__AUTO_ROLLBACK_DELAY=5s {bin} demo --quick --scenario degraded --state-dir {d}/state --operator sam; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
+        bin = bin()
+    );
+    let t = Tmux::start((120, 40), &script);
+    let state = dir.path().join("state");
+    let start = Instant::now();
+    let journal = loop {
+        let found = std::fs::read_dir(state.join("runs"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path().join("journal.jsonl"))
+            .find(|j| read_to_string(j).contains("\"type\":\"canary_auto_rollback\""));
+        if let Some(j) = found {
+            break j;
+        }
+        assert!(
+            start.elapsed() < Duration::from_secs(90),
+            "no automatic rollback countdown:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    t.keys(&["H"]);
+    t.keys(&["4"]);
+    t.keys(&["z"]);
+    let held = t.wait_for("the held rollback", 5, |s| {
+        s.contains("AUTO-ROLLBACK HELD by sam — R rolls back, H releases")
+    });
+    assert!(held.contains("H release"), "{held}");
+    let flags = journal.with_file_name("demo-assets").join("flags.json");
+    let share = canary_share(&read_to_string(&flags)).expect("share");
+    assert!(share > 0.0, "the canary keeps its share: {share}");
+    // Past the 5 s countdown: still held, the flag file unchanged.
+    std::thread::sleep(Duration::from_secs(6));
+    let screen = t.screen();
+    assert!(screen.contains("AUTO-ROLLBACK HELD by sam"), "{screen}");
+    assert_eq!(canary_share(&read_to_string(&flags)), Some(share));
+    assert!(!read_to_string(&journal).contains("\"action\":\"rollback\""));
+    t.keys(&["R"]);
+    let start = Instant::now();
+    while !read_to_string(&journal).contains("\"reason\":\"rollback: operator key R\"") {
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "no confirmed rollback:\n{}",
+            t.screen()
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(canary_share(&read_to_string(&flags)), Some(0.0));
+    let back = journal::read(&journal).expect("journal");
+    let folded = RunState::from_envelopes(&back.envelopes);
+    let actions: Vec<(&str, &str)> = folded
+        .actions
+        .iter()
+        .map(|a| (a.actor.as_str(), a.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [("sam", "hold"), ("sam", "rollback")],
+        "{actions:?}"
+    );
+    let c = folded.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(0.0));
+    assert_eq!(
+        c.auto.as_ref().map(|a| a.held_by.clone()),
+        Some(vec!["sam".to_string()])
+    );
+    t.wait_for("the decision", 90, |s| s.contains("NO-GO"));
+    t.keys(&["q"]);
+    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "1");
+}

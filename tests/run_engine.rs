@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use flightdeck::config::{self, Config, Sources};
+use flightdeck::config::{self, Config, HumanDuration, Sources};
 use flightdeck::demo::{DemoTargets, Scenario};
 use flightdeck::launch::{quicken, start_demo};
 use flightdeck::report;
@@ -291,4 +291,287 @@ fn cfg_flag_file(cfg: &Config) -> String {
         }
         other => panic!("unexpected provider {other:?}"),
     }
+}
+
+/// The degraded demo with only the canary stage, started in the background.
+async fn degraded_canary(
+    dir: &Path,
+    delay: HumanDuration,
+    max_hold: HumanDuration,
+) -> (
+    Config,
+    DemoTargets,
+    Recorder,
+    tokio::sync::mpsc::UnboundedSender<Command>,
+    tokio::task::JoinHandle<Outcome>,
+) {
+    let (mut cfg, t) = demo(Scenario::Degraded, dir).await;
+    cfg.canary.auto_rollback_delay = delay;
+    cfg.canary.max_hold = max_hold;
+    cfg.stages
+        .retain(|s| matches!(s.id.as_str(), "canary" | "gate"));
+    let rec = Recorder::new(Some(
+        Journal::create(&dir.join("journal.jsonl")).expect("journal"),
+    ));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = {
+        let (rec, cfg) = (rec.clone(), cfg.clone());
+        tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await })
+    };
+    (cfg, t, rec, tx, run)
+}
+
+/// Wait (bounded) until the fold says `pred`.
+async fn wait_state(rec: &Recorder, what: &str, secs: u64, pred: impl Fn(&RunState) -> bool) {
+    let start = std::time::Instant::now();
+    while !pred(&rec.state()) {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(secs),
+            "timed out waiting for {what}: {:#?}",
+            rec.state()
+                .logs
+                .iter()
+                .map(|l| &l.message)
+                .collect::<Vec<_>>()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+fn flag_percent(cfg: &Config) -> f64 {
+    let flags = cfg_flag_file(cfg);
+    let doc: serde_json::Value = serde_json::from_str(&flags).expect("flag file is JSON");
+    let variants = doc["flags"]["checkout-v2"]["targeting"]["fractional"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    variants
+        .iter()
+        .find(|v| v[0] == "canary")
+        .and_then(|v| v[1].as_f64())
+        .unwrap_or_else(|| panic!("no canary share in {flags}"))
+}
+
+fn pending(s: &RunState) -> Option<flightdeck::run::canary_view::AutoRollbackView> {
+    s.canary.as_ref().and_then(|c| c.pending_auto().cloned())
+}
+
+#[tokio::test]
+async fn a_held_automatic_rollback_keeps_the_canary_until_released() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cfg, _t, rec, tx, run) =
+        degraded_canary(dir.path(), HumanDuration::secs(1), HumanDuration::secs(600)).await;
+    // The degrading canary trips the guard or fails its judgement: countdown.
+    wait_state(&rec, "the automatic rollback countdown", 60, |s| {
+        pending(s).is_some_and(|a| a.counting())
+    })
+    .await;
+    tx.send(Command::Hold {
+        reason: "operator key H".into(),
+    })
+    .expect("send");
+    wait_state(&rec, "the hold", 5, |s| {
+        pending(s).is_some_and(|a| a.held())
+    })
+    .await;
+    let held_at = rec.state().canary.and_then(|c| c.percent).expect("share");
+    assert!(held_at > 0.0);
+    // Well past the 1 s delay: still held, still at its share, no step taken.
+    tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
+    let state = rec.state();
+    let c = state.canary.as_ref().expect("canary");
+    assert!(c.pending_auto().is_some_and(|a| a.held()), "{:?}", c.auto);
+    assert_eq!(c.percent, Some(held_at));
+    assert!(c.rollback.is_none());
+    assert_eq!(flag_percent(&cfg), held_at, "the flag file keeps the share");
+    assert!(!run.is_finished());
+    tx.send(Command::Release {
+        reason: "operator key H".into(),
+    })
+    .expect("send");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the released countdown rolls back")
+        .expect("engine task");
+    assert_eq!(outcome, Outcome::NoGo);
+    let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
+    let state = RunState::from_envelopes(&back.envelopes);
+    let c = state.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(0.0));
+    assert_eq!(flag_percent(&cfg), 0.0);
+    let a = c.auto.as_ref().expect("auto");
+    let rb = c.rollback.as_ref().expect("rollback");
+    assert_eq!(rb.actor, a.trigger, "the trigger rolls back");
+    assert!(["live guard", "judge"].contains(&a.trigger.as_str()));
+    assert_eq!(a.held_by, ["tester"]);
+    let actions: Vec<(&str, &str)> = state
+        .actions
+        .iter()
+        .map(|x| (x.actor.as_str(), x.action.as_str()))
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            ("tester", "hold"),
+            ("tester", "release"),
+            (a.trigger.as_str(), "rollback")
+        ]
+    );
+    // The release restarted the full delay: the rollback came >= 1 s after it.
+    let release = &state.actions[1];
+    assert!(rb.requested_at - release.ts >= chrono::Duration::milliseconds(950));
+    let st = state.stage("canary").expect("stage");
+    assert_eq!(st.verdict, Some(Verdict::Fail));
+    assert!(
+        st.summary.starts_with("rolled back automatically"),
+        "{}",
+        st.summary
+    );
+}
+
+#[tokio::test]
+async fn a_hold_that_runs_out_rolls_back_with_hold_expired() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cfg, _t, rec, tx, run) = degraded_canary(
+        dir.path(),
+        HumanDuration::secs(2),
+        HumanDuration::millis(1_500),
+    )
+    .await;
+    wait_state(&rec, "the automatic rollback countdown", 60, |s| {
+        pending(s).is_some_and(|a| a.counting())
+    })
+    .await;
+    tx.send(Command::Hold {
+        reason: "operator key H".into(),
+    })
+    .expect("send");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the hold runs out")
+        .expect("engine task");
+    assert_eq!(outcome, Outcome::NoGo);
+    let state = rec.state();
+    let c = state.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(0.0));
+    assert_eq!(flag_percent(&cfg), 0.0);
+    let rb = c.rollback.as_ref().expect("rollback");
+    assert!(rb.reason.starts_with("hold expired: "), "{}", rb.reason);
+    let hold = state
+        .actions
+        .iter()
+        .find(|a| a.action == "hold")
+        .expect("hold");
+    let expired = state
+        .actions
+        .iter()
+        .find(|a| a.action == "hold_expired")
+        .expect("hold_expired");
+    let took = expired.ts - hold.ts;
+    assert!(
+        took >= chrono::Duration::milliseconds(1_450) && took < chrono::Duration::seconds(5),
+        "{took}"
+    );
+    assert!(
+        state
+            .logs
+            .iter()
+            .any(|l| l.message.starts_with("hold on checkout-v2 expired")),
+    );
+}
+
+#[tokio::test]
+async fn hold_with_nothing_pending_says_so_and_changes_nothing() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cfg, _t) = demo(Scenario::Healthy, dir.path()).await;
+    let mut cfg = cfg;
+    cfg.stages
+        .retain(|s| matches!(s.id.as_str(), "canary" | "gate"));
+    let rec = Recorder::new(None);
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tx.send(Command::Hold {
+        reason: "operator key H".into(),
+    })
+    .expect("send");
+    drop(tx);
+    engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await;
+    let state = rec.state();
+    assert!(state.actions.is_empty(), "{:?}", state.actions);
+    assert!(
+        state
+            .logs
+            .iter()
+            .any(|l| l.message == "hold: nothing to hold (no automatic rollback is pending)")
+    );
+}
+
+#[tokio::test]
+async fn promoting_over_a_held_rollback_is_journalled_as_an_override() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cfg, _t, rec, tx, run) =
+        degraded_canary(dir.path(), HumanDuration::secs(1), HumanDuration::secs(600)).await;
+    wait_state(&rec, "the automatic rollback countdown", 60, |s| {
+        pending(s).is_some_and(|a| a.counting())
+    })
+    .await;
+    // Promote during the countdown is refused: an override must be deliberate.
+    tx.send(Command::Promote).expect("send");
+    tx.send(Command::Hold {
+        reason: "operator key H".into(),
+    })
+    .expect("send");
+    wait_state(&rec, "the hold", 5, |s| {
+        pending(s).is_some_and(|a| a.held())
+    })
+    .await;
+    tx.send(Command::Promote).expect("send");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the promote ends the stage")
+        .expect("engine task");
+    let state = rec.state();
+    assert!(
+        state.logs.iter().any(|l| l.message.starts_with(
+            "promote refused: the automatic rollback of checkout-v2 is counting down"
+        )),
+        "{:#?}",
+        state.logs
+    );
+    let c = state.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(100.0));
+    assert_eq!(flag_percent(&cfg), 100.0);
+    assert!(c.rollback.is_none());
+    let promote = state
+        .actions
+        .iter()
+        .find(|a| a.action == "promote")
+        .expect("promote journalled");
+    assert_eq!(promote.actor, "tester");
+    assert!(
+        promote
+            .reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with("override: automatic rollback held (")),
+        "{promote:?}"
+    );
+    let st = state.stage("canary").expect("stage");
+    assert_eq!(st.verdict, Some(Verdict::Warn));
+    assert!(
+        st.summary
+            .starts_with("promoted to 100% by tester over a held automatic rollback"),
+        "{}",
+        st.summary
+    );
+    let d = state.decision.as_ref().expect("decision");
+    assert_ne!(
+        (outcome, d.band),
+        (Outcome::Go, Verdict::Pass),
+        "never a clean GO"
+    );
+    assert!(
+        d.rationale
+            .contains("operator override on canary: promoted by tester"),
+        "{}",
+        d.rationale
+    );
 }

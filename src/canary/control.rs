@@ -124,16 +124,23 @@ impl CanaryCtl {
         self.retrying(rec, actor, "rollback", reason, None).await
     }
 
-    /// Promote to 100%, journalled; bounded retries.
-    pub async fn promote(&self, rec: &Recorder, actor: &str) -> bool {
+    /// Promote to 100%, journalled (with the reason, e.g. an override of a
+    /// held automatic rollback); bounded retries.
+    pub async fn promote(&self, rec: &Recorder, actor: &str, reason: Option<&str>) -> bool {
         rec.emit(Event::OperatorAction {
             actor: actor.to_string(),
             action: "promote".into(),
             target: Some(self.flag.clone()),
-            reason: None,
+            reason: reason.map(str::to_string),
         });
-        self.retrying(rec, actor, "promote", "operator", Some(100.0))
-            .await
+        self.retrying(
+            rec,
+            actor,
+            "promote",
+            reason.unwrap_or("operator"),
+            Some(100.0),
+        )
+        .await
     }
 
     async fn retrying(

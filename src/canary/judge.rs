@@ -26,11 +26,25 @@ pub enum Classification {
     Nodata,
 }
 
+/// Where a metric's samples came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SampleSource {
+    /// The run's own load windows, one value per second.
+    #[default]
+    Load,
+    /// PromQL range queries against Prometheus.
+    Prometheus,
+}
+
 /// The judgement of one metric, with every number behind it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MetricJudgement {
     /// Metric name.
     pub name: String,
+    /// Where its samples came from (journals before this field: load).
+    #[serde(default)]
+    pub source: SampleSource,
     /// Which change is bad.
     pub direction: Direction,
     /// Whether a failure fails the step outright.
@@ -115,6 +129,10 @@ pub fn judge_metric(
     };
     let mut j = MetricJudgement {
         name: cfg.name.clone(),
+        source: match cfg.source {
+            crate::canary::MetricSource::Load(_) => SampleSource::Load,
+            crate::canary::MetricSource::Promql { .. } => SampleSource::Prometheus,
+        },
         direction: cfg.direction,
         critical: cfg.critical,
         weight: cfg.weight,

@@ -4,6 +4,7 @@
 //!
 //! Pure: no IO except [`cli::read_samples`]; knows nothing of the TUI or the journal.
 
+pub mod auto;
 pub mod cli;
 pub mod config;
 pub mod control;
@@ -23,8 +24,8 @@ pub use config::{
 };
 pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
 pub use judge::{
-    Classification, MetricJudgement, Samples, StepJudgement, judge_metric, judge_step,
-    judge_step_with_errors,
+    Classification, MetricJudgement, SampleSource, Samples, StepJudgement, judge_metric,
+    judge_step, judge_step_with_errors,
 };
 pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
 pub use prometheus::{PromClient, PromqlSamples, fetch_promql, promql_samples};

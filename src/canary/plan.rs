@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{JudgeConfig, MetricSource};
 use super::guard::LiveGuard;
+use crate::config::HumanDuration;
 use crate::flags::{SecretRef, UnleashConfig};
 
 /// Which flag provider the canary drives.
@@ -58,6 +59,13 @@ pub struct CanaryPlan {
     pub guard: LiveGuard,
     /// Ask before an operator rollback (default false: rollback is the safe direction).
     pub rollback_confirm: bool,
+    /// When the live guard trips or a step's judgement fails, the automatic
+    /// rollback counts down this long first, so that an operator can hold it
+    /// (`H`). Default `3s`; `0s` rolls back at once, with no countdown.
+    pub auto_rollback_delay: HumanDuration,
+    /// The longest an automatic rollback can be held; when the hold runs out
+    /// the rollback happens ("hold expired"). Default `10m`.
+    pub max_hold: HumanDuration,
 }
 
 impl Default for CanaryPlan {
@@ -72,6 +80,8 @@ impl Default for CanaryPlan {
             judge: JudgeConfig::default(),
             guard: LiveGuard::default(),
             rollback_confirm: false,
+            auto_rollback_delay: HumanDuration::secs(3),
+            max_hold: HumanDuration::secs(600),
         }
     }
 }
@@ -285,6 +295,23 @@ impl CanaryPlan {
                 )
             }
             _ => {}
+        }
+        if self.auto_rollback_delay.get() > std::time::Duration::from_secs(600) {
+            bad(
+                "auto_rollback_delay".into(),
+                format!(
+                    "{} keeps a failing canary live too long before anyone acts",
+                    self.auto_rollback_delay
+                ),
+                "a few seconds is enough to reach the hold key, e.g. \"3s\" (\"0s\": at once)",
+            );
+        }
+        if self.max_hold.is_zero() {
+            bad(
+                "max_hold".into(),
+                "0s: a hold would expire as soon as it starts".into(),
+                "bound holds with a real duration, e.g. \"10m\"",
+            );
         }
         let g = &self.guard;
         if g.enabled && (!(0.0..=1.0).contains(&g.max_error_rate) || g.consecutive_windows == 0) {

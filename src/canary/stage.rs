@@ -1,9 +1,12 @@
 //! The canary stage: step the flag through the plan's percentages, send load
 //! through the app at each step, watch the live guard per window, judge each
-//! step canary against baseline, and roll back at once on a failure.
+//! step canary against baseline, and roll back on a failure after a short
+//! countdown the operator can hold (see [`crate::canary::auto`]).
 
+use tokio::sync::mpsc::UnboundedReceiver;
 use tokio_util::sync::CancellationToken;
 
+use crate::canary::auto::{AutoEnd, HoldOp, JUDGE, LIVE_GUARD, countdown};
 use crate::canary::control::CanaryCtl;
 use crate::canary::{
     CanaryPlan, evaluate_guard, fetch_promql, judge_step_with_errors, load_samples,
@@ -116,8 +119,73 @@ async fn hold_step(
     Ok(StepEnd::Held(windows))
 }
 
+/// A fired trigger: who, why, where, and the verdict a rollback gives.
+struct Fired<'a> {
+    trigger: &'a str,
+    why: String,
+    index: usize,
+    percent: f64,
+    verdict: Verdict,
+}
+
+/// What the stage needs while an automatic rollback is pending.
+struct Auto<'a> {
+    plan: &'a CanaryPlan,
+    ctl: &'a CanaryCtl,
+    rec: &'a Recorder,
+    stage: &'a str,
+    cancel: &'a CancellationToken,
+}
+
+/// Count down to the automatic rollback (holdable), then finish the stage
+/// from how the countdown ended.
+async fn auto_rollback(
+    a: &Auto<'_>,
+    fired: Fired<'_>,
+    ops: &mut UnboundedReceiver<HoldOp>,
+    mut evidence: Vec<Evidence>,
+) {
+    let end = countdown(
+        a.plan,
+        a.ctl,
+        a.rec,
+        a.stage,
+        fired.trigger,
+        &fired.why,
+        ops,
+        a.cancel,
+    )
+    .await;
+    let at = format!("step {} ({}%)", fired.index + 1, trim_num(fired.percent));
+    let (verdict, summary) = match end {
+        AutoEnd::RolledBack { reason, .. } => (
+            fired.verdict,
+            format!("rolled back automatically: {reason}"),
+        ),
+        AutoEnd::Promoted { actor } => {
+            let note = format!(
+                "promoted to 100% by {actor} over a held automatic rollback ({}): the judge was overridden",
+                crate::run::canary_view::cause(fired.trigger, &fired.why)
+            );
+            evidence.push(Evidence {
+                label: "operator override".into(),
+                value: note.clone(),
+                threshold: None,
+                verdict: Verdict::Warn,
+            });
+            (Verdict::Warn, note)
+        }
+        AutoEnd::Stopped => (
+            Verdict::Fail,
+            format!("rolled back by the operator at {at}, during the automatic rollback countdown"),
+        ),
+    };
+    finish(a.rec, a.stage, verdict, summary, evidence);
+}
+
 /// Run the canary stage. `cancel` fires when the operator rolled back (the
-/// engine did the rollback itself); the stage then ends failed.
+/// engine did the rollback itself); the stage then ends failed. `ops`
+/// carries the operator's holds of a pending automatic rollback.
 pub async fn run_stage(
     plan: &CanaryPlan,
     load: &LoadConfig,
@@ -125,6 +193,7 @@ pub async fn run_stage(
     stage: &str,
     rec: &Recorder,
     cancel: CancellationToken,
+    mut ops: UnboundedReceiver<HoldOp>,
 ) {
     rec.emit(Event::StageStarted {
         stage: stage.to_string(),
@@ -152,6 +221,13 @@ pub async fn run_stage(
                 Vec::new(),
             );
         }
+    };
+    let auto = Auto {
+        plan,
+        ctl,
+        rec,
+        stage,
+        cancel: &cancel,
     };
     rec.emit(Event::CanaryStarted {
         stage: stage.to_string(),
@@ -229,20 +305,20 @@ pub async fn run_stage(
                     index + 1,
                     trim_num(percent)
                 );
-                ctl.rollback(rec, "flightdeck", &reason).await;
                 evidence.push(Evidence {
                     label: "live guard".into(),
                     value: why,
                     threshold: None,
                     verdict: Verdict::Fail,
                 });
-                return finish(
-                    rec,
-                    stage,
-                    Verdict::Fail,
-                    format!("rolled back automatically: {reason}"),
-                    evidence,
-                );
+                let fired = Fired {
+                    trigger: LIVE_GUARD,
+                    why: reason,
+                    index,
+                    percent,
+                    verdict: Verdict::Fail,
+                };
+                return auto_rollback(&auto, fired, &mut ops, evidence).await;
             }
             Ok(StepEnd::Held(w)) => w,
         };
@@ -315,14 +391,14 @@ pub async fn run_stage(
                     trim_num(percent),
                     verdict.as_str()
                 );
-                ctl.rollback(rec, "flightdeck", &why).await;
-                return finish(
-                    rec,
-                    stage,
+                let fired = Fired {
+                    trigger: JUDGE,
+                    why,
+                    index,
+                    percent,
                     verdict,
-                    format!("rolled back automatically: {why}"),
-                    evidence,
-                );
+                };
+                return auto_rollback(&auto, fired, &mut ops, evidence).await;
             }
             Verdict::Warn => rec.log(
                 LogLevel::Warn,

@@ -3,6 +3,7 @@
 //! reports every problem at once with its source, key path and a hint.
 
 mod check;
+mod duration;
 mod model;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ pub use check::{
     DEMO_PLACEHOLDERS, RUNNABLE_KINDS, check_semantics, map_placeholder_fields,
     uses_demo_placeholders,
 };
+pub use duration::HumanDuration;
 pub use model::*;
 
 /// Prefix of environment variables that override config keys.

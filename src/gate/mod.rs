@@ -12,6 +12,10 @@
 //!    pass would land in another band than counted as fail), INCONCLUSIVE;
 //! 4. otherwise the band decides: `score >= pass_score` GO, `score >= warn_score`
 //!    GO with warnings, below that NO-GO. Nothing scored at all is INCONCLUSIVE.
+//!
+//! An operator override (a canary promoted over a held automatic rollback)
+//! never reads as a clean GO: the band is at most warn, and the rationale
+//! names the override, whatever the weights.
 
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +40,9 @@ pub struct StageInput<'a> {
     pub verdict: Option<Verdict>,
     /// Its one-line summary, quoted in explanations.
     pub summary: &'a str,
+    /// An operator overrode the stage's safety net (e.g. promoted a canary
+    /// over a held automatic rollback); the note says how.
+    pub overridden: Option<String>,
 }
 
 /// Points lost by one stage, with the reason.
@@ -202,9 +209,25 @@ pub fn decide(stages: &[StageInput<'_>], t: Thresholds) -> Decision {
             ),
         }
     };
+    let overrides: Vec<String> = stages
+        .iter()
+        .filter_map(|s| s.overridden.as_ref().map(|n| format!("{}: {n}", s.plan.id)))
+        .collect();
+    let (band, rationale) = if overrides.is_empty() {
+        (band_now, rationale)
+    } else {
+        let note = format!("operator override on {}", overrides.join("; "));
+        match outcome {
+            Outcome::Go => (
+                band_now.worst(Verdict::Warn),
+                format!("GO with warnings: {note} ({rationale})"),
+            ),
+            _ => (band_now, format!("{rationale}; {note}")),
+        }
+    };
     Decision {
         score,
-        band: band_now,
+        band,
         outcome,
         lost,
         rationale,
@@ -244,6 +267,7 @@ mod tests {
                 plan: p,
                 verdict: *verdict,
                 summary: "",
+                overridden: None,
             })
             .collect()
     }
@@ -322,6 +346,26 @@ mod tests {
         let d = decide(&inputs(&s), T);
         assert_eq!(d.outcome, Outcome::Inconclusive);
         assert!(d.lost[0].reason.contains("not finished"));
+    }
+
+    #[test]
+    fn an_operator_override_is_never_a_clean_go() {
+        let s = [
+            (plan("canary", 1.0, true), Some(Verdict::Warn)),
+            (plan("b", 99.0, false), Some(Verdict::Pass)),
+        ];
+        let mut i = inputs(&s);
+        i[0].overridden = Some("promoted by sam over a held automatic rollback".into());
+        let d = decide(&i, T);
+        assert_eq!(d.score, 99.5, "the score alone is in the pass band");
+        assert_eq!(d.outcome, Outcome::Go);
+        assert_eq!(d.band, Verdict::Warn);
+        assert!(
+            d.rationale
+                .starts_with("GO with warnings: operator override on canary: promoted by sam"),
+            "{}",
+            d.rationale
+        );
     }
 
     #[test]

@@ -68,6 +68,10 @@ pub struct Report {
     pub apply_approval: Option<ApprovalReport>,
     /// Operator actions.
     pub operator_actions: Vec<ActionRecord>,
+    /// The canary: flag, share, every judged step with each metric's numbers
+    /// and sample source, the automatic rollback and any rollback.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub canary: Option<crate::run::canary_view::CanaryView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -182,6 +186,7 @@ impl Report {
             health: s.health.clone(),
             apply_approval: s.approval.as_ref().map(ApprovalReport::from_view),
             operator_actions: s.actions.clone(),
+            canary: s.canary.clone(),
             anomalies: s.anomalies.clone(),
         }
     }

@@ -44,6 +44,107 @@ pub struct RollbackView {
     pub elapsed_ms: Option<f64>,
 }
 
+/// Where a pending automatic rollback stands.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum AutoStatus {
+    /// Counting down: the rollback happens at `deadline`.
+    Counting {
+        /// When the countdown ends.
+        deadline: DateTime<Utc>,
+    },
+    /// Held by an operator: the canary stays at its share, steps wait.
+    Held {
+        /// Who holds it.
+        by: String,
+        /// Since when.
+        since: DateTime<Utc>,
+        /// When the hold runs out and the rollback happens (`canary.max_hold`).
+        expires_at: DateTime<Utc>,
+    },
+    /// The hold ran out; the rollback follows.
+    Expired {
+        /// Who had held it.
+        by: String,
+    },
+    /// The canary was rolled back (at zero, or by an operator first).
+    RolledBack {
+        /// Who rolled it back (the trigger, or an operator).
+        by: String,
+    },
+    /// An operator promoted the canary over the held rollback: the judge
+    /// was overridden.
+    Overridden {
+        /// Who promoted.
+        by: String,
+    },
+}
+
+/// `trigger: reason`, or the reason alone when it already names the trigger
+/// (`live guard at step 2 (25%): ...`).
+pub fn cause(trigger: &str, reason: &str) -> String {
+    if reason.starts_with(trigger) {
+        reason.to_string()
+    } else {
+        format!("{trigger}: {reason}")
+    }
+}
+
+/// An automatic rollback announced by the canary stage.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct AutoRollbackView {
+    /// What fired: `live guard` or `judge`.
+    pub trigger: String,
+    /// Why.
+    pub reason: String,
+    /// The countdown, ms.
+    pub delay_ms: u64,
+    /// The longest hold, ms.
+    pub max_hold_ms: u64,
+    /// When it was announced.
+    pub announced_at: DateTime<Utc>,
+    /// Operators who held it, in order (a hold may be released and taken again).
+    pub held_by: Vec<String>,
+    /// Where it stands.
+    pub status: AutoStatus,
+}
+
+impl AutoRollbackView {
+    /// Still waiting to roll back: counting down, held, or just expired.
+    pub fn pending(&self) -> bool {
+        matches!(
+            self.status,
+            AutoStatus::Counting { .. } | AutoStatus::Held { .. } | AutoStatus::Expired { .. }
+        )
+    }
+
+    /// Counting down (H holds it).
+    pub fn counting(&self) -> bool {
+        matches!(self.status, AutoStatus::Counting { .. })
+    }
+
+    /// Held by an operator (H releases it).
+    pub fn held(&self) -> bool {
+        matches!(self.status, AutoStatus::Held { .. })
+    }
+
+    /// What fired and why, naming the trigger once.
+    pub fn cause(&self) -> String {
+        cause(&self.trigger, &self.reason)
+    }
+
+    /// The override, in words, when an operator promoted over the held rollback.
+    pub fn override_note(&self) -> Option<String> {
+        match &self.status {
+            AutoStatus::Overridden { by } => Some(format!(
+                "promoted by {by} over a held automatic rollback ({})",
+                self.cause()
+            )),
+            _ => None,
+        }
+    }
+}
+
 /// The canary rollout.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct CanaryView {
@@ -69,6 +170,8 @@ pub struct CanaryView {
     pub guard: Option<GuardStatus>,
     /// The last rollback, if any.
     pub rollback: Option<RollbackView>,
+    /// The automatic rollback announced by a trigger, if any.
+    pub auto: Option<AutoRollbackView>,
 }
 
 impl CanaryView {
@@ -93,7 +196,13 @@ impl CanaryView {
             judged: Vec::new(),
             guard: None,
             rollback: None,
+            auto: None,
         }
+    }
+
+    /// The automatic rollback while it is still pending.
+    pub fn pending_auto(&self) -> Option<&AutoRollbackView> {
+        self.auto.as_ref().filter(|a| a.pending())
     }
 
     /// Whether the canary is live: it has traffic and was not rolled back.

@@ -19,7 +19,9 @@ pub enum Command {
         /// Why (e.g. `operator key R`).
         reason: String,
     },
-    /// Promote the canary to 100% (the UI confirms first).
+    /// Promote the canary to 100% (the UI confirms first). While an
+    /// automatic rollback is held this overrides the judge, and is journalled
+    /// so; while one counts down it is refused (hold it first).
     Promote,
     /// Answer the pending apply approval (`iac.apply = "confirm"`): the
     /// waiting IaC stage applies its saved plan, or ends without applying.
@@ -28,6 +30,17 @@ pub enum Command {
         approve: bool,
         /// Why, if said.
         reason: Option<String>,
+    },
+    /// Hold the pending automatic rollback: the countdown stops, the canary
+    /// keeps its share and steps wait, for at most `canary.max_hold`.
+    Hold {
+        /// Why (e.g. `operator key H`).
+        reason: String,
+    },
+    /// Release a held automatic rollback: the countdown restarts from the full delay.
+    Release {
+        /// Why (e.g. `operator key H`).
+        reason: String,
     },
     /// Destroy the ephemeral environment now (`:destroy`).
     DestroyEnvironment,

@@ -4,6 +4,7 @@
 use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
+use crate::canary::auto::HoldOp;
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
 use crate::environment::Teardown;
@@ -160,8 +161,10 @@ pub async fn run(
                 flag_command(&cx, FlagCommand::Rollback(reason)).await;
             }
             Command::Promote => {
-                flag_command(&cx, FlagCommand::Promote).await;
+                promote(&cx, None).await;
             }
+            Command::Hold { reason } => hold_command(&cx, None, false, reason),
+            Command::Release { reason } => hold_command(&cx, None, true, reason),
             Command::RerunStage { stage } => {
                 if refuse_read_only(&cx, &format!("rerun of `{stage}`")) {
                     continue;
@@ -277,7 +280,8 @@ async fn canary_ctl(cfg: &Config) -> Option<Result<CanaryCtl, String>> {
 
 enum FlagCommand {
     Rollback(String),
-    Promote,
+    /// With the reason journalled (an override says so).
+    Promote(Option<String>),
 }
 
 /// Log and return true when the run is read-only.
@@ -333,7 +337,7 @@ async fn destroy_environments(cx: &Cx<'_>, why: Teardown) {
 async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
     let what = match &cmd {
         FlagCommand::Rollback(_) => "rollback",
-        FlagCommand::Promote => "promote",
+        FlagCommand::Promote(_) => "promote",
     };
     if refuse_read_only(cx, what) {
         return false;
@@ -359,8 +363,97 @@ async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
     };
     match cmd {
         FlagCommand::Rollback(reason) => ctl.rollback(cx.rec, &cx.id.operator, &reason).await,
-        FlagCommand::Promote => ctl.promote(cx.rec, &cx.id.operator).await,
+        FlagCommand::Promote(reason) => {
+            ctl.promote(cx.rec, &cx.id.operator, reason.as_deref())
+                .await
+        }
     }
+}
+
+/// The canary's pending automatic rollback, if any: (flag, view).
+fn pending_auto(rec: &Recorder) -> Option<(String, crate::run::canary_view::AutoRollbackView)> {
+    let state = rec.state();
+    let c = state.canary?;
+    let a = c.pending_auto()?.clone();
+    Some((c.flag, a))
+}
+
+/// Promote on the operator's word. While an automatic rollback counts down
+/// it is refused (hold it first: an override must be deliberate); while one
+/// is held it overrides the judge, journalled as such, and the canary stage
+/// (through `ops`) ends on it.
+async fn promote(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>) {
+    let reason = match pending_auto(cx.rec) {
+        Some((flag, a)) if a.counting() => {
+            cx.rec.log(
+                LogLevel::Warn,
+                None,
+                format!(
+                    "promote refused: the automatic rollback of {flag} is counting down ({}); hold it first to override the judge",
+                    a.cause()
+                ),
+            );
+            return;
+        }
+        Some((_, a)) if a.held() => {
+            Some(format!("override: automatic rollback held ({})", a.cause()))
+        }
+        _ => None,
+    };
+    let overriding = reason.is_some();
+    let done = flag_command(cx, FlagCommand::Promote(reason)).await;
+    if let (true, true, Some(ops)) = (done, overriding, ops) {
+        let _ = ops.send(HoldOp::Promoted {
+            actor: cx.id.operator.clone(),
+        });
+    }
+}
+
+/// Hold or release the pending automatic rollback: journal the operator's
+/// action, then tell the canary stage (which owns the countdown). Without a
+/// pending rollback there is nothing to hold, and the log says so.
+fn hold_command(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>, release: bool, reason: String) {
+    let what = if release { "release" } else { "hold" };
+    if refuse_read_only(cx, what) {
+        return;
+    }
+    let pending = pending_auto(cx.rec).zip(ops);
+    let (flag, a, ops) = match pending {
+        Some(((flag, a), ops)) if (release && a.held()) || (!release && a.counting()) => {
+            (flag, a, ops)
+        }
+        Some(((flag, a), _)) if a.held() => {
+            cx.rec.log(
+                LogLevel::Info,
+                None,
+                format!("hold: the automatic rollback of {flag} is already held"),
+            );
+            return;
+        }
+        _ => {
+            let text = if release {
+                "release: no automatic rollback is held"
+            } else {
+                "hold: nothing to hold (no automatic rollback is pending)"
+            };
+            cx.rec.log(LogLevel::Info, None, text);
+            return;
+        }
+    };
+    cx.rec.emit(Event::OperatorAction {
+        actor: cx.id.operator.clone(),
+        action: what.into(),
+        target: Some(flag),
+        reason: Some(format!("{reason}; {}", a.cause())),
+    });
+    let op = if release {
+        HoldOp::Release
+    } else {
+        HoldOp::Hold {
+            actor: cx.id.operator.clone(),
+        }
+    };
+    let _ = ops.send(op);
 }
 
 /// Run one stage while serving commands: the kill key stops a running load,
@@ -379,7 +472,9 @@ async fn drive_stage(
         .iter()
         .any(|s| s.id == stage_id && s.kind == StageKind::Canary);
     let cancel = CancellationToken::new();
-    let stage = run_stage(cx, stage_id, cancel.clone());
+    let (ops_tx, ops_rx) = unbounded_channel();
+    let ops = is_canary.then_some(&ops_tx);
+    let stage = run_stage(cx, stage_id, cancel.clone(), ops_rx);
     tokio::pin!(stage);
     loop {
         tokio::select! {
@@ -396,6 +491,11 @@ async fn drive_stage(
                     cancel.cancel();
                     return Some(reason);
                 }
+                Some(Command::StopLoad) if is_canary && pending_auto(rec).is_some() => rec.log(
+                    LogLevel::Info,
+                    None,
+                    "no load is running: the canary waits on its automatic rollback (H holds, R rolls back)",
+                ),
                 Some(Command::StopLoad) => {
                     rec.emit(Event::OperatorAction {
                         actor: id.operator.clone(),
@@ -411,9 +511,9 @@ async fn drive_stage(
                         cancel.cancel();
                     }
                 }
-                Some(Command::Promote) => {
-                    flag_command(cx, FlagCommand::Promote).await;
-                }
+                Some(Command::Promote) => promote(cx, ops).await,
+                Some(Command::Hold { reason }) => hold_command(cx, ops, false, reason),
+                Some(Command::Release { reason }) => hold_command(cx, ops, true, reason),
                 Some(Command::AnswerApply { approve, reason }) => {
                     answer_apply(cx, approve, reason);
                 }
@@ -440,8 +540,14 @@ fn finish_aborted(rec: &Recorder, reason: &str) -> Outcome {
     Outcome::Inconclusive
 }
 
-/// Run one (non-gate) stage to its verdict.
-async fn run_stage(cx: &Cx<'_>, stage_id: &str, cancel: CancellationToken) {
+/// Run one (non-gate) stage to its verdict. `ops` reaches a canary stage's
+/// automatic rollback countdown.
+async fn run_stage(
+    cx: &Cx<'_>,
+    stage_id: &str,
+    cancel: CancellationToken,
+    ops: UnboundedReceiver<HoldOp>,
+) {
     let (cfg, rec) = (cx.cfg, cx.rec);
     let Some(st) = cfg.stages.iter().find(|s| s.id == stage_id) else {
         return;
@@ -507,7 +613,8 @@ async fn run_stage(cx: &Cx<'_>, stage_id: &str, cancel: CancellationToken) {
                 Some(Err(e)) => Err(e.clone()),
                 None => Err("no canary provider".to_string()),
             };
-            crate::canary::stage::run_stage(&cfg.canary, &cfg.load, ctl, &st.id, rec, cancel).await;
+            crate::canary::stage::run_stage(&cfg.canary, &cfg.load, ctl, &st.id, rec, cancel, ops)
+                .await;
         }
         StageKind::Gate => {}
         other => {

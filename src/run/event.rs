@@ -293,6 +293,24 @@ pub enum Event {
         /// The judgement, with every metric's numbers.
         judgement: Box<crate::canary::StepJudgement>,
     },
+    /// An automatic trigger fired (the live guard tripped, or a step's
+    /// judgement failed): the canary is rolled back when the countdown ends,
+    /// from this event's time plus `delay_ms`, unless an operator holds it
+    /// (an `operator_action` `hold`) or acts first.
+    CanaryAutoRollback {
+        /// Stage id.
+        stage: String,
+        /// Flag key.
+        flag: String,
+        /// What fired: `live guard` or `judge`; the rollback's actor.
+        trigger: String,
+        /// Why, in words.
+        reason: String,
+        /// The countdown, milliseconds.
+        delay_ms: u64,
+        /// The longest an operator may hold the rollback, milliseconds.
+        max_hold_ms: u64,
+    },
     /// A flag was changed through its provider and read back.
     FlagChanged {
         /// Flag key.
@@ -400,6 +418,7 @@ impl Event {
                 | Event::FlagChanged { .. }
                 | Event::FlagChangeFailed { .. }
                 | Event::CanaryJudgement { .. }
+                | Event::CanaryAutoRollback { .. }
                 | Event::GateDecision(_)
                 | Event::OperatorAction { .. }
                 | Event::ApplyApprovalRequested { .. }

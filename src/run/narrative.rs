@@ -316,6 +316,44 @@ pub fn line(event: &Event) -> Option<Line> {
                 d.rationale
             ),
         ),
+        Event::CanaryAutoRollback {
+            stage,
+            flag,
+            trigger,
+            reason,
+            delay_ms,
+            ..
+        } => (
+            LogLevel::Warn,
+            Some(stage),
+            format!(
+                "automatic rollback of {flag} in {} ({}); an operator can hold it (H)",
+                crate::config::HumanDuration::millis(*delay_ms),
+                crate::run::canary_view::cause(trigger, reason)
+            ),
+        ),
+        Event::OperatorAction {
+            actor,
+            action,
+            target,
+            reason,
+        } if matches!(action.as_str(), "hold" | "release" | "hold_expired") => {
+            let flag = target.as_deref().unwrap_or("the canary");
+            let why = reason
+                .as_deref()
+                .map(|r| format!(" ({r})"))
+                .unwrap_or_default();
+            let text = match action.as_str() {
+                "hold" => format!(
+                    "{actor} holds the automatic rollback of {flag}: the canary keeps its share{why}"
+                ),
+                "release" => format!(
+                    "{actor} releases the hold on {flag}: the rollback countdown restarts{why}"
+                ),
+                _ => format!("hold on {flag} expired{why}: rolling back"),
+            };
+            (LogLevel::Warn, None, text)
+        }
         Event::OperatorAction {
             actor,
             action,

@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::gate::{self, Decision, Thresholds};
 use crate::run::approval_view::ApprovalView;
-use crate::run::canary_view::{CanaryView, JudgedStep, RollbackStatus, RollbackView};
+use crate::run::canary_view::{
+    AutoRollbackView, AutoStatus, CanaryView, JudgedStep, RollbackStatus, RollbackView,
+};
 use crate::run::event::{
     EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
 };
@@ -231,6 +233,12 @@ impl RunState {
                 plan: &s.plan,
                 verdict: s.verdict,
                 summary: &s.summary,
+                overridden: self
+                    .canary
+                    .as_ref()
+                    .filter(|c| c.stage == s.plan.id)
+                    .and_then(|c| c.auto.as_ref())
+                    .and_then(|a| a.override_note()),
             })
             .collect();
         Some(gate::decide(
@@ -482,10 +490,33 @@ impl RunState {
                     });
                 }
             }
+            Event::CanaryAutoRollback {
+                flag,
+                trigger,
+                reason,
+                delay_ms,
+                max_hold_ms,
+                ..
+            } => {
+                if let Some(c) = self.canary.as_mut().filter(|c| &c.flag == flag) {
+                    c.auto = Some(AutoRollbackView {
+                        trigger: trigger.clone(),
+                        reason: reason.clone(),
+                        delay_ms: *delay_ms,
+                        max_hold_ms: *max_hold_ms,
+                        announced_at: ts,
+                        held_by: Vec::new(),
+                        status: AutoStatus::Counting {
+                            deadline: ts + ms(*delay_ms),
+                        },
+                    });
+                }
+            }
             Event::FlagChanged {
                 flag,
                 to,
                 enabled,
+                actor,
                 reason,
                 elapsed_ms,
                 ..
@@ -493,6 +524,13 @@ impl RunState {
                 if let Some(c) = self.canary.as_mut().filter(|c| &c.flag == flag) {
                     c.percent = *to;
                     c.enabled = *enabled;
+                    // Promoted while the automatic rollback was held: the
+                    // operator overrode the judge.
+                    if let Some(a) = c.auto.as_mut().filter(|a| a.held())
+                        && reason.starts_with("promote")
+                    {
+                        a.status = AutoStatus::Overridden { by: actor.clone() };
+                    }
                     // A retry may succeed after a failed attempt: confirm from Failed too.
                     if let Some(rb) = c
                         .rollback
@@ -601,6 +639,9 @@ impl RunState {
                     target: target.clone(),
                     reason: reason.clone(),
                 });
+                if let Some(c) = self.canary.as_mut() {
+                    auto_action(c, ts, actor, action);
+                }
                 if action == "rollback"
                     && let Some(c) = self.canary.as_mut()
                 {
@@ -641,6 +682,38 @@ impl RunState {
             }
         }
     }
+}
+
+fn ms(n: u64) -> chrono::Duration {
+    chrono::Duration::milliseconds(i64::try_from(n).unwrap_or(i64::MAX / 1_000_000))
+}
+
+/// What an operator action means for a pending automatic rollback: `hold`
+/// stops the countdown, `release` restarts it from the full delay,
+/// `hold_expired` ends the hold, `rollback` settles it.
+fn auto_action(c: &mut CanaryView, ts: DateTime<Utc>, actor: &str, action: &str) {
+    let Some(a) = c.auto.as_mut().filter(|a| a.pending()) else {
+        return;
+    };
+    let next = match (action, &a.status) {
+        ("hold", AutoStatus::Counting { .. }) => {
+            a.held_by.push(actor.to_string());
+            AutoStatus::Held {
+                by: actor.to_string(),
+                since: ts,
+                expires_at: ts + ms(a.max_hold_ms),
+            }
+        }
+        ("release", AutoStatus::Held { .. }) => AutoStatus::Counting {
+            deadline: ts + ms(a.delay_ms),
+        },
+        ("hold_expired", AutoStatus::Held { by, .. }) => AutoStatus::Expired { by: by.clone() },
+        ("rollback", _) => AutoStatus::RolledBack {
+            by: actor.to_string(),
+        },
+        _ => return,
+    };
+    a.status = next;
 }
 
 #[cfg(test)]

@@ -694,3 +694,237 @@ fn approval_events_survive_the_journal_round_trip() {
     assert!(line.contains("\"decision\":\"declined\""), "{line}");
     assert_eq!(serde_json::from_str::<Envelope>(&line).unwrap(), r);
 }
+
+fn started_with_canary() -> Event {
+    let Event::RunStarted {
+        run_id,
+        service,
+        release,
+        environment,
+        risk,
+        operator,
+        read_only,
+        mut stages,
+        pass_score,
+        warn_score,
+    } = started()
+    else {
+        unreachable!("started() is a run_started")
+    };
+    stages.insert(
+        1,
+        StagePlan {
+            id: "canary".into(),
+            kind: StageKind::Canary,
+            weight: 1.0,
+            hard: true,
+        },
+    );
+    // The environment weighs so much that a canary warning alone keeps the
+    // score in the pass band: only the override rule makes it a warning.
+    stages[0].weight = 99.0;
+    Event::RunStarted {
+        run_id,
+        service,
+        release,
+        environment,
+        risk,
+        operator,
+        read_only,
+        stages,
+        pass_score,
+        warn_score,
+    }
+}
+
+fn canary_started() -> Event {
+    Event::CanaryStarted {
+        stage: "canary".into(),
+        flag: "checkout-v2".into(),
+        provider: "file".into(),
+        steps: vec![5.0, 25.0, 100.0],
+        hold_s: 10,
+        state: flag_state(25.0),
+    }
+}
+
+fn auto_rollback() -> Event {
+    Event::CanaryAutoRollback {
+        stage: "canary".into(),
+        flag: "checkout-v2".into(),
+        trigger: "live guard".into(),
+        reason: "live guard at step 2 (25%): error rate 20% > 5%".into(),
+        delay_ms: 3_000,
+        max_hold_ms: 600_000,
+    }
+}
+
+fn action(actor: &str, action: &str, reason: &str) -> Event {
+    Event::OperatorAction {
+        actor: actor.into(),
+        action: action.into(),
+        target: Some("checkout-v2".into()),
+        reason: Some(reason.into()),
+    }
+}
+
+fn ts(secs: i64) -> DateTime<Utc> {
+    at(0, secs, Event::Unknown).ts
+}
+
+fn auto(s: &RunState) -> crate::run::canary_view::AutoRollbackView {
+    s.canary
+        .as_ref()
+        .and_then(|c| c.auto.clone())
+        .expect("automatic rollback")
+}
+
+#[test]
+fn automatic_rollback_counts_down_is_held_released_and_rolls_back() {
+    use crate::run::canary_view::AutoStatus;
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started_with_canary()),
+        at(2, 1, canary_started()),
+        at(3, 10, auto_rollback()),
+    ]);
+    let a = auto(&s);
+    assert_eq!(a.trigger, "live guard");
+    assert_eq!(a.status, AutoStatus::Counting { deadline: ts(13) });
+    assert!(a.pending() && a.counting());
+    // A release with nothing held changes nothing.
+    s.apply(&at(4, 11, action("sam", "release", "operator key H")));
+    assert_eq!(auto(&s).status, AutoStatus::Counting { deadline: ts(13) });
+    s.apply(&at(5, 12, action("sam", "hold", "operator key H")));
+    assert_eq!(
+        auto(&s).status,
+        AutoStatus::Held {
+            by: "sam".into(),
+            since: ts(12),
+            expires_at: ts(612),
+        }
+    );
+    assert_eq!(auto(&s).held_by, ["sam"]);
+    // Released long after the first deadline: the countdown restarts in full.
+    s.apply(&at(6, 100, action("sam", "release", "operator key H")));
+    assert_eq!(auto(&s).status, AutoStatus::Counting { deadline: ts(103) });
+    s.apply(&at(
+        7,
+        103,
+        action("live guard", "rollback", "live guard at step 2"),
+    ));
+    assert_eq!(
+        auto(&s).status,
+        AutoStatus::RolledBack {
+            by: "live guard".into()
+        }
+    );
+    assert!(!auto(&s).pending());
+    // Once settled, a late hold is ignored.
+    s.apply(&at(8, 104, action("sam", "hold", "operator key H")));
+    assert!(!auto(&s).pending());
+    let rb = s.canary.as_ref().and_then(|c| c.rollback.clone());
+    assert_eq!(rb.map(|r| r.actor).as_deref(), Some("live guard"));
+    let text: Vec<&str> = s.logs.iter().map(|l| l.message.as_str()).collect();
+    for want in [
+        "automatic rollback of checkout-v2 in 3s (live guard at step 2 (25%): error rate 20% > 5%); an operator can hold it (H)",
+        "sam holds the automatic rollback of checkout-v2",
+        "sam releases the hold on checkout-v2",
+    ] {
+        assert!(text.iter().any(|t| t.contains(want)), "{want}: {text:#?}");
+    }
+}
+
+#[test]
+fn an_expired_hold_is_recorded_then_the_rollback_settles_it() {
+    use crate::run::canary_view::AutoStatus;
+    let s = RunState::from_envelopes(&[
+        at(1, 0, started_with_canary()),
+        at(2, 1, canary_started()),
+        at(3, 10, auto_rollback()),
+        at(4, 11, action("sam", "hold", "operator key H")),
+        at(
+            5,
+            611,
+            action(
+                "live guard",
+                "hold_expired",
+                "held by sam for canary.max_hold (10m)",
+            ),
+        ),
+    ]);
+    assert_eq!(auto(&s).status, AutoStatus::Expired { by: "sam".into() });
+    assert!(auto(&s).pending(), "the rollback still has to happen");
+    assert!(
+        s.logs
+            .iter()
+            .any(|l| l.message.starts_with("hold on checkout-v2 expired")),
+        "{:#?}",
+        s.logs
+    );
+    let mut s = s;
+    s.apply(&at(
+        6,
+        611,
+        action("live guard", "rollback", "hold expired: ..."),
+    ));
+    assert_eq!(
+        auto(&s).status,
+        AutoStatus::RolledBack {
+            by: "live guard".into()
+        }
+    );
+}
+
+#[test]
+fn promoting_over_a_held_rollback_is_an_override_the_gate_names() {
+    use crate::run::canary_view::AutoStatus;
+    let mut s = RunState::from_envelopes(&[
+        at(1, 0, started_with_canary()),
+        at(2, 1, canary_started()),
+        at(3, 10, auto_rollback()),
+        at(4, 11, action("sam", "hold", "operator key H")),
+        at(
+            5,
+            20,
+            action(
+                "sam",
+                "promote",
+                "override: automatic rollback held (live guard: ...)",
+            ),
+        ),
+    ]);
+    // Journalled, not yet confirmed by the provider: still held.
+    assert!(auto(&s).held());
+    s.apply(&at(
+        6,
+        20,
+        Event::FlagChanged {
+            flag: "checkout-v2".into(),
+            provider: "file".into(),
+            from: Some(25.0),
+            to: Some(100.0),
+            enabled: true,
+            actor: "sam".into(),
+            reason: "promote: override: automatic rollback held (live guard: ...)".into(),
+            elapsed_ms: 2.0,
+        },
+    ));
+    assert_eq!(auto(&s).status, AutoStatus::Overridden { by: "sam".into() });
+    assert!(
+        auto(&s)
+            .override_note()
+            .is_some_and(|n| n.starts_with("promoted by sam over a held automatic rollback"))
+    );
+    s.apply(&at(7, 21, finished("env", Verdict::Pass)));
+    s.apply(&at(8, 21, finished("canary", Verdict::Warn)));
+    let d = s.provisional().expect("decision");
+    assert_eq!(d.outcome, Outcome::Go);
+    assert!(d.score >= 90.0, "the score alone would pass: {}", d.score);
+    assert_eq!(d.band, Verdict::Warn, "never a clean GO");
+    assert!(
+        d.rationale
+            .contains("operator override on canary: promoted by sam"),
+        "{}",
+        d.rationale
+    );
+}

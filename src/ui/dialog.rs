@@ -55,6 +55,18 @@ pub fn promote_dialog(flag: &str) -> Confirm {
     }
 }
 
+/// The promote confirmation while an automatic rollback of `flag` is held:
+/// promoting overrides the judge, and the journal and the gate say so.
+pub fn override_dialog(flag: &str) -> Confirm {
+    Confirm {
+        title: "Override the judge?".into(),
+        question: format!("Promote {flag} to 100% over the held automatic rollback? [y/N]"),
+        yes: "Yes, override".into(),
+        no: "No".into(),
+        border: Item::Fail,
+    }
+}
+
 /// The rollback confirmation for `flag` (only with `rollback_confirm`).
 pub fn rollback_dialog(flag: &str) -> Confirm {
     Confirm {

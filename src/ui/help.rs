@@ -51,9 +51,9 @@ pub fn help_text(app: &App) -> Vec<Line<'static>> {
     }
     if limits.read_only || limits.replay {
         let why = if limits.replay {
-            "replay of a finished journal: rollback, promote, rerun and kill_load are disabled"
+            "replay of a finished journal: rollback, promote, hold, rerun and kill_load are disabled"
         } else {
-            "read-only run: rollback, promote and rerun are disabled (kill_load stays)"
+            "read-only run: rollback, promote, hold and rerun are disabled (kill_load stays)"
         };
         lines.push(Line::raw(""));
         lines.push(Line::styled(format!(" {why}"), theme.style(Item::Warn)));

@@ -27,7 +27,7 @@ const HINTS: [(Action, &str); 12] = [
 ];
 
 /// Display order of the hints on the line.
-const ORDER: [Action; 12] = [
+const ORDER: [Action; 13] = [
     Action::FocusNext,
     Action::Pane1,
     Action::Zoom,
@@ -35,6 +35,7 @@ const ORDER: [Action; 12] = [
     Action::Filter,
     Action::Command,
     Action::Rollback,
+    Action::Hold,
     Action::Promote,
     Action::Rerun,
     Action::KillLoad,
@@ -71,16 +72,29 @@ fn key_text(keymap: &Keymap, action: Action, limits: Limits) -> Option<String> {
 }
 
 /// The hints that fit in `width` columns, as (key, label) pairs in display order.
+/// `hold` is the hold key's label while an automatic rollback is pending
+/// (`hold` or `release`); rollback and hold then come right after quit and
+/// help, because the countdown is short.
 pub fn hints(
     keymap: &Keymap,
     limits: impl Into<Limits>,
     frozen: bool,
+    hold: Option<&str>,
     width: usize,
 ) -> Vec<(String, String)> {
     let limits = limits.into();
     let mut chosen: Vec<(Action, String, String)> = Vec::new();
     let mut used = 1;
-    for (action, label) in HINTS {
+    let mut wanted: Vec<(Action, &str)> = HINTS.to_vec();
+    if let Some(label) = hold {
+        // Rollback and hold are what matters during a countdown.
+        wanted.retain(|(a, _)| *a != Action::Rollback);
+        wanted.splice(
+            2..2,
+            [(Action::Rollback, "rollback"), (Action::Hold, label)],
+        );
+    }
+    for (action, label) in wanted {
         let Some(key) = key_text(keymap, action, limits) else {
             continue;
         };
@@ -131,7 +145,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         (None, None) => {
             let mut spans = vec![Span::raw(" ")];
             let limits = app.limits();
-            for (key, label) in hints(app.keymap(), limits, app.is_frozen(), area.width as usize) {
+            let hold = app
+                .view()
+                .canary
+                .as_ref()
+                .and_then(|c| c.pending_auto())
+                .and_then(|a| {
+                    if a.held() {
+                        Some("release")
+                    } else {
+                        a.counting().then_some("hold")
+                    }
+                });
+            for (key, label) in hints(
+                app.keymap(),
+                limits,
+                app.is_frozen(),
+                hold,
+                area.width as usize,
+            ) {
                 spans.push(Span::styled(key, theme.style(Item::HintKey)));
                 spans.push(Span::styled(
                     format!(" {label}  "),

@@ -12,6 +12,8 @@ use crate::ui::keymap::{Action, Key, Lookup};
 
 /// The reason sent with a rollback asked for by key.
 pub const ROLLBACK_REASON: &str = "operator key R";
+/// The reason sent with a hold or release asked for by key.
+pub const HOLD_REASON: &str = "operator key H";
 
 impl App {
     /// Handle one key press and say what the event loop must do.
@@ -62,6 +64,10 @@ impl App {
                         self.overlay = None;
                         return self.rollback();
                     }
+                    Action::Hold => {
+                        self.overlay = None;
+                        return self.hold();
+                    }
                     Action::Up => {
                         self.overlay = Some(Overlay::Help {
                             scroll: scroll.saturating_sub(1),
@@ -79,6 +85,10 @@ impl App {
                     Action::Rollback => {
                         self.overlay = None;
                         return self.rollback();
+                    }
+                    Action::Hold => {
+                        self.overlay = None;
+                        return self.hold();
                     }
                     Action::Up | Action::Down => {
                         let scroll = if action == Action::Up {
@@ -111,6 +121,10 @@ impl App {
                     Action::Rollback => {
                         self.overlay = None;
                         return self.rollback();
+                    }
+                    Action::Hold => {
+                        self.overlay = None;
+                        return self.hold();
                     }
                     Action::Help => self.open_help(),
                     Action::Back | Action::Select => self.overlay = None,
@@ -155,6 +169,7 @@ impl App {
             }
             Action::Rollback => return self.rollback(),
             Action::Promote => self.promote(),
+            Action::Hold => return self.hold(),
             Action::Rerun => match (self.focus, self.selected_stage_id()) {
                 (Pane::Stages, Some(id)) => return self.rerun(&id),
                 _ => self.error("focus the Stages pane and select a stage to rerun"),
@@ -496,11 +511,64 @@ impl App {
             ));
             return;
         }
+        if c.pending_auto().is_some_and(|a| a.counting()) {
+            let hold = self.key_name(Action::Hold);
+            self.error(format!(
+                "the automatic rollback of `{flag}` is counting down: hold it first ({hold}) to override the judge"
+            ));
+            return;
+        }
         if !self.has_engine {
             self.error(format!("no engine attached: cannot promote `{flag}`"));
             return;
         }
         self.overlay = Some(Overlay::ConfirmPromote { yes_focused: false });
+    }
+
+    /// The first key bound to an action, or its name when none is.
+    fn key_name(&self, action: Action) -> String {
+        self.keymap
+            .keys_for(action, self.limits())
+            .first()
+            .map_or_else(|| action.name().to_string(), ToString::to_string)
+    }
+
+    /// `H`: hold a counting-down automatic rollback, or release a held one
+    /// (the countdown restarts from the full delay). Otherwise there is
+    /// nothing to hold, and the status line says so.
+    pub(crate) fn hold(&mut self) -> Vec<Effect> {
+        if self.changes_disabled() {
+            let why = self.disabled_message("hold");
+            self.error(why);
+            return Vec::new();
+        }
+        let pending = self
+            .state
+            .canary
+            .as_ref()
+            .and_then(|c| c.pending_auto().map(|a| (c.flag.clone(), a.clone())));
+        let Some((flag, a)) = pending.filter(|(_, a)| a.counting() || a.held()) else {
+            self.info("nothing to hold: no automatic rollback is pending");
+            return Vec::new();
+        };
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot hold `{flag}`"));
+            return Vec::new();
+        }
+        let reason = HOLD_REASON.to_string();
+        if a.held() {
+            self.info(format!(
+                "releasing the hold on `{flag}`: the rollback countdown restarts"
+            ));
+            vec![Effect::Send(Command::Release { reason })]
+        } else {
+            let rollback = self.key_name(Action::Rollback);
+            let hold = self.key_name(Action::Hold);
+            self.info(format!(
+                "holding the automatic rollback of `{flag}`: {rollback} rolls back, {hold} releases"
+            ));
+            vec![Effect::Send(Command::Hold { reason })]
+        }
     }
 
     /// Stop the running load at once. Allowed in read-only runs: stopping

@@ -60,6 +60,8 @@ pub enum Action {
     Rollback,
     /// Promote the active canary.
     Promote,
+    /// Hold (or release) a pending automatic rollback.
+    Hold,
     /// Rerun the selected stage.
     Rerun,
     /// Stop the running load at once.
@@ -82,7 +84,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 25] = [
+    pub const ALL: [Action; 26] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -99,6 +101,7 @@ impl Action {
         Action::Command,
         Action::Rollback,
         Action::Promote,
+        Action::Hold,
         Action::Rerun,
         Action::KillLoad,
         Action::Sort,
@@ -129,6 +132,7 @@ impl Action {
             Action::Command => "command",
             Action::Rollback => "rollback",
             Action::Promote => "promote",
+            Action::Hold => "hold",
             Action::Rerun => "rerun",
             Action::KillLoad => "kill_load",
             Action::Sort => "sort",
@@ -160,6 +164,7 @@ impl Action {
             Action::Command => "command palette (:quit :theme :rerun ...)",
             Action::Rollback => "roll back the active canary",
             Action::Promote => "promote the active canary",
+            Action::Hold => "hold or release a pending automatic rollback",
             Action::Rerun => "rerun the selected stage",
             Action::KillLoad => "stop the load now (safe: kept in read-only)",
             Action::Sort => "sort Findings: severity, tool, location",
@@ -173,8 +178,13 @@ impl Action {
     }
 
     /// Actions that change the system under test; read-only mode removes them.
+    /// Holding an automatic rollback keeps a misbehaving canary live, so it
+    /// is one of them.
     pub fn changes_things(self) -> bool {
-        matches!(self, Action::Rollback | Action::Promote | Action::Rerun)
+        matches!(
+            self,
+            Action::Rollback | Action::Promote | Action::Hold | Action::Rerun
+        )
     }
 
     /// Actions that only mean something with a live engine; replay removes them.
@@ -548,6 +558,10 @@ mod tests {
         assert!(map.bindings(true).all(|(_, a)| !a.changes_things()));
         assert!(map.keys_for(Action::Rollback, true).is_empty());
         assert!(map.keys_for(Action::Promote, true).is_empty());
+        assert!(map.keys_for(Action::Hold, true).is_empty());
+        assert!(!map.keys_for(Action::Hold, false).is_empty());
+        let h = Key::parse("H").expect("H");
+        assert_eq!(map.lookup(h, true), Lookup::Disabled(Action::Hold));
         let r = Key::parse("R").expect("R");
         assert_eq!(map.lookup(r, true), Lookup::Disabled(Action::Rollback));
     }

@@ -129,7 +129,17 @@ pub fn draw(frame: &mut Frame, app: &App) {
         }
         Some(Overlay::ConfirmPromote { yes_focused }) => {
             let flag = canary_flag(app);
-            let c = dialog::promote_dialog(&flag);
+            let held = app
+                .state()
+                .canary
+                .as_ref()
+                .and_then(|c| c.pending_auto())
+                .is_some_and(|a| a.held());
+            let c = if held {
+                dialog::override_dialog(&flag)
+            } else {
+                dialog::promote_dialog(&flag)
+            };
             dialog::render_confirm(frame, area, app, &c, *yes_focused)
         }
         None => {}

@@ -713,6 +713,7 @@ fn canary_metric(
 ) -> MetricJudgement {
     MetricJudgement {
         name: name.into(),
+        source: Default::default(),
         direction: Direction::Increase,
         critical,
         weight: 1.0,
@@ -1030,4 +1031,53 @@ pub fn approval_resolved_envelope(
             decision,
         },
     )
+}
+
+/// The canary run, then the live guard trips at 16 s and the automatic
+/// rollback counts down 3 s; with `held`, sam holds it at 17 s (max 10 min).
+pub fn canary_auto_envelopes(held: bool) -> Vec<Envelope> {
+    let mut out = canary_envelopes();
+    let mut seq = out.len() as u64;
+    let mut push = |secs: i64, event: Event| {
+        seq += 1;
+        out.push(env(seq, secs, event));
+    };
+    let why = "second 6: error rate 20.0% > 5.0% for 3 consecutive windows";
+    push(
+        16,
+        Event::CanaryGuard {
+            stage: "canary".into(),
+            status: GuardStatus {
+                tripped: true,
+                consecutive: 3,
+                remaining: 0,
+                last_error_rate: Some(0.2),
+                last_p99_ms: Some(210.0),
+                reason: Some(why.into()),
+            },
+        },
+    );
+    push(
+        16,
+        Event::CanaryAutoRollback {
+            stage: "canary".into(),
+            flag: CANARY_FLAG.into(),
+            trigger: "live guard".into(),
+            reason: format!("live guard at step 2 (25%): {why}"),
+            delay_ms: 3_000,
+            max_hold_ms: 600_000,
+        },
+    );
+    if held {
+        push(
+            17,
+            Event::OperatorAction {
+                actor: "sam".into(),
+                action: "hold".into(),
+                target: Some(CANARY_FLAG.into()),
+                reason: Some("operator key H; live guard: ...".into()),
+            },
+        );
+    }
+    out
 }

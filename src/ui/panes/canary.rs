@@ -1,6 +1,7 @@
 //! Pane 4, Canary: the flag and its share in the title with the latest
 //! judgement and the rollback key; in the body the steps, the live guard,
-//! the rollback status and the metrics of the latest judged step. Every
+//! a pending automatic rollback (countdown or hold), the rollback status and
+//! the metrics of the latest judged step. Every
 //! state is written out in text (markers, badges); colour only repeats it.
 
 use ratatui::Frame;
@@ -600,6 +601,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(block, area);
 
     let mut lines = vec![steps_line(app, c), guard_line(app, c, inner.width as usize)];
+    if let Some(a) = &c.auto {
+        lines.extend(super::auto_rollback::lines(app, a));
+    }
     if let Some(rb) = &c.rollback {
         lines.push(rollback_line(app, rb));
     }
@@ -652,6 +656,7 @@ mod tests {
     fn metric(classification: Classification, verdict: Verdict) -> MetricJudgement {
         MetricJudgement {
             name: "p95".into(),
+            source: Default::default(),
             direction: Direction::Increase,
             critical: false,
             weight: 1.0,
