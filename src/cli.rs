@@ -67,6 +67,12 @@ pub enum Commands {
         #[command(subcommand)]
         command: ScanCommands,
     },
+    /// Secret references in config: list them and check that each resolves.
+    Secrets {
+        /// What to do.
+        #[command(subcommand)]
+        command: SecretsCommands,
+    },
     /// Policy-as-code (Rego).
     Policy {
         /// What to do.
@@ -147,6 +153,14 @@ pub enum ScanCommands {
     Import(crate::scan::cli::ImportArgs),
     /// Scan paths for secrets with gitleaks-format rules (matches are redacted).
     Secrets(crate::scan::cli::SecretsArgs),
+}
+
+/// `flightdeck secrets ...`.
+#[derive(Subcommand, Debug)]
+pub enum SecretsCommands {
+    /// List every secret reference in a config (where, what kind) and whether
+    /// it resolves, never its value. Exit 0 all resolve, 1 some do not, 2 bad config.
+    Check(crate::secrets::check::CheckArgs),
 }
 
 /// `flightdeck policy ...`.

@@ -104,7 +104,8 @@ fn sources_for(args: &RunArgs, demo: bool) -> Sources {
     s
 }
 
-fn load_config(sources: &Sources) -> Result<Config, Failure> {
+/// Load and check a config; every problem becomes one `error:` line (exit 2).
+pub fn load_config(sources: &Sources) -> Result<Config, Failure> {
     config::load(sources).map_err(|problems| {
         let mut msg: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
         msg.push(format!(

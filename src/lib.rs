@@ -19,4 +19,5 @@ pub mod policy;
 pub mod report;
 pub mod run;
 pub mod scan;
+pub mod secrets;
 pub mod ui;

@@ -1,6 +1,8 @@
 use clap::Parser;
 
-use flightdeck::cli::{CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands};
+use flightdeck::cli::{
+    CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands, SecretsCommands,
+};
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
 fn main() {
@@ -66,6 +68,18 @@ fn main() {
                 };
                 print_or_usage(r.map_err(|e| e.to_string()))
             }
+            Commands::Secrets {
+                command: SecretsCommands::Check(a),
+            } => match flightdeck::secrets::check::run_check(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),

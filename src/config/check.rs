@@ -73,6 +73,13 @@ fn section<T: DeserializeOwned + Serialize>(
                 };
                 message = "is required but missing".into();
                 hint = "add it; config/flightdeck.toml shows an example".into();
+            } else if message.contains("secret reference") {
+                // Internally tagged enums (the canary provider) lose the
+                // path below them; the token is the provider's only reference.
+                if key.ends_with(".provider") {
+                    key.push_str(".token");
+                }
+                hint = format!("write {}", crate::secrets::SHAPES_HINT);
             } else if let Some(bad) = message.split("does not have variant constructor ").nth(1) {
                 let leaf = key.rsplit('.').next().unwrap_or(&key);
                 message = format!("unknown value `{}`", bad.trim());

@@ -93,6 +93,10 @@ pub struct ProviderArgs {
     /// Environment variable holding the Unleash admin token (or OFREP bearer token).
     #[arg(long, default_value = "FLIGHTDECK_UNLEASH_TOKEN", value_name = "NAME")]
     pub token_env: String,
+    /// The token as a secret reference written as in config, e.g.
+    /// '{ aws_secret = "preprod/unleash", key = "token" }' (instead of --token-env).
+    #[arg(long, value_name = "REF", conflicts_with = "token_env")]
+    pub token_ref: Option<String>,
     /// Name of the canary variant (default: `canary`, else `on`).
     #[arg(long)]
     pub canary_variant: Option<String>,
@@ -110,6 +114,31 @@ fn usage(message: &str) -> FlagError {
 }
 
 impl ProviderArgs {
+    /// The token reference: `--token-ref`, else `--token-env`.
+    fn token(&self) -> Result<SecretRef, FlagError> {
+        let Some(text) = &self.token_ref else {
+            return Ok(SecretRef::env(&self.token_env));
+        };
+        #[derive(serde::Deserialize)]
+        struct Wrap {
+            r: SecretRef,
+        }
+        toml::from_str::<Wrap>(&format!("r = {text}"))
+            .map(|w| w.r)
+            .map_err(|e| usage(&format!("--token-ref: {}", e.message())))
+    }
+
+    /// An optional bearer token (OFREP): a failing `--token-ref` is an error,
+    /// an unset `--token-env` variable means no token.
+    async fn optional_token(&self) -> Result<Option<crate::secrets::Secret>, FlagError> {
+        let r = self.token()?.resolve().await;
+        match r {
+            Ok(t) => Ok(Some(t)),
+            Err(e) if self.token_ref.is_some() => Err(e.into()),
+            Err(_) => Ok(None),
+        }
+    }
+
     /// Build the chosen provider.
     pub async fn provider(&self) -> Result<Box<dyn FlagProvider>, FlagError> {
         match (&self.flags_file, &self.ofrep_url, &self.unleash_url) {
@@ -117,11 +146,11 @@ impl ProviderArgs {
                 Ok(Box::new(FileProvider::new(f, self.canary_variant.clone())))
             }
             (None, Some(u), None) => {
-                let token = SecretRef::env(&self.token_env).resolve().await.ok();
+                let token = self.optional_token().await?;
                 Ok(Box::new(OfrepProvider::new(u, json!({}), token)))
             }
             (None, None, Some(u)) => {
-                let token = SecretRef::env(&self.token_env).resolve().await?;
+                let token = self.token()?.resolve().await?;
                 Ok(Box::new(UnleashProvider::new(
                     u,
                     &self.unleash_project,
@@ -181,7 +210,7 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
                     .await?
                     .evaluate(&flag, &ctx)?,
                 (None, Some(u)) if provider.unleash_url.is_none() => {
-                    let token = SecretRef::env(&provider.token_env).resolve().await.ok();
+                    let token = provider.optional_token().await?;
                     OfrepProvider::new(u, json!({}), token)
                         .evaluate(&flag, &ctx)
                         .await?

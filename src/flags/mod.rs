@@ -17,16 +17,15 @@ pub mod flagd;
 pub mod logic;
 pub mod murmur;
 pub mod ofrep;
-pub mod secret;
 pub mod unleash;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use crate::secrets::{Secret, SecretError, SecretRef};
 pub use file::FileProvider;
 pub use flagd::{EvalReason, EvaluatedFlag, FlagFile, evaluate};
 pub use ofrep::OfrepProvider;
-pub use secret::{Secret, SecretError, SecretRef};
 pub use unleash::{UnleashConfig, UnleashProvider};
 
 /// The default name of the canary variant; `on` is accepted when a flag has no

@@ -8,8 +8,8 @@ use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use super::flagd::{EvalReason, EvaluatedFlag};
-use super::secret::Secret;
 use super::{FlagError, FlagProvider, FlagState};
+use crate::secrets::Secret;
 
 /// An OFREP endpoint (`POST {base}/ofrep/v1/evaluate/flags/{key}`).
 #[derive(Clone, Debug)]

@@ -9,8 +9,8 @@ use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::secret::{Secret, SecretRef};
 use super::{FlagError, FlagProvider, FlagState, check_percent};
+use crate::secrets::{Secret, SecretRef};
 
 /// Where the Unleash admin API is, as written in config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
