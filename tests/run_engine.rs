@@ -575,3 +575,53 @@ async fn promoting_over_a_held_rollback_is_journalled_as_an_override() {
         d.rationale
     );
 }
+
+#[tokio::test]
+async fn promote_mid_stepping_ends_the_canary_at_100_and_never_steps_back_down() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (mut cfg, _t) = demo(Scenario::Healthy, dir.path()).await;
+    cfg.canary.hold_s = 30;
+    cfg.stages
+        .retain(|s| matches!(s.id.as_str(), "canary" | "gate"));
+    let rec = Recorder::new(Some(
+        Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
+    ));
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    let run = {
+        let (rec, cfg) = (rec.clone(), cfg.clone());
+        tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await })
+    };
+    wait_state(&rec, "the first canary step", 30, |s| {
+        s.canary.as_ref().is_some_and(|c| c.percent == Some(5.0))
+    })
+    .await;
+    tx.send(Command::Promote).expect("send");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(15), run)
+        .await
+        .expect("the promote ends the stage, not its 30 s holds")
+        .expect("engine task");
+    let state = rec.state();
+    assert_eq!(flag_percent(&cfg), 100.0, "the flag stays promoted");
+    let c = state.canary.as_ref().expect("canary");
+    assert_eq!(c.percent, Some(100.0));
+    assert!(c.rollback.is_none());
+    assert_eq!(
+        state
+            .actions
+            .iter()
+            .map(|a| a.action.as_str())
+            .collect::<Vec<_>>(),
+        ["promote"]
+    );
+    let st = state.stage("canary").expect("stage");
+    assert_eq!(st.verdict, Some(Verdict::Warn), "{}", st.summary);
+    assert_eq!(
+        st.summary,
+        "promoted to 100% by tester after 0 of 4 steps; the remaining steps were not judged"
+    );
+    // A warning is worth half the canary's points; with the canary as the
+    // only weighted stage that is below the warn band.
+    let d = state.decision.as_ref().expect("decision");
+    assert_eq!(outcome, Outcome::NoGo, "{}", d.rationale);
+    assert!(d.rationale.contains("score 50"), "{}", d.rationale);
+}

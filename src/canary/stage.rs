@@ -56,6 +56,8 @@ enum StepEnd {
     Held(Vec<Window>),
     GuardTripped(String),
     Stopped,
+    /// An operator promoted to 100% (provider confirmed) during the hold.
+    Promoted(String),
 }
 
 async fn hold_step(
@@ -64,53 +66,76 @@ async fn hold_step(
     stage: &str,
     rec: &Recorder,
     cancel: &CancellationToken,
+    ops: &mut UnboundedReceiver<HoldOp>,
 ) -> Result<StepEnd, String> {
     let cfg = step_load(load, plan.hold_s);
     let lp = LoadPlan::from_config(&cfg).map_err(|e| e.to_string())?;
     let stop = cancel.child_token();
     let mut windows: Vec<Window> = Vec::new();
     let mut tripped: Option<String> = None;
-    let result = crate::load::run(lp, stop.clone(), |u| match u {
-        LoadUpdate::Started {
-            model,
-            duration_s,
-            connections,
-        } => {
-            rec.emit(Event::LoadStarted {
-                stage: stage.to_string(),
+    // An operator's promote ends the step (and the stepping) early; the
+    // load is stopped and drained, never dropped mid-flight.
+    let mut promoted_by: Option<String> = None;
+    let result = {
+        let load = crate::load::run(lp, stop.clone(), |u| match u {
+            LoadUpdate::Started {
                 model,
                 duration_s,
                 connections,
-                thresholds: Vec::new(),
-            });
-        }
-        LoadUpdate::Window(w) => {
-            rec.emit(Event::LoadWindow {
-                stage: stage.to_string(),
-                window: w.clone(),
-            });
-            windows.push(w);
-            if plan.guard.enabled {
-                let status = evaluate_guard(&plan.guard, &windows, &plan.canary_variant);
-                if status.tripped && tripped.is_none() {
-                    tripped = Some(
-                        status
-                            .reason
-                            .clone()
-                            .unwrap_or_else(|| "live guard tripped".into()),
-                    );
-                    stop.cancel();
-                }
-                rec.emit(Event::CanaryGuard {
+            } => {
+                rec.emit(Event::LoadStarted {
                     stage: stage.to_string(),
-                    status,
+                    model,
+                    duration_s,
+                    connections,
+                    thresholds: Vec::new(),
                 });
             }
+            LoadUpdate::Window(w) => {
+                rec.emit(Event::LoadWindow {
+                    stage: stage.to_string(),
+                    window: w.clone(),
+                });
+                windows.push(w);
+                if plan.guard.enabled {
+                    let status = evaluate_guard(&plan.guard, &windows, &plan.canary_variant);
+                    if status.tripped && tripped.is_none() {
+                        tripped = Some(
+                            status
+                                .reason
+                                .clone()
+                                .unwrap_or_else(|| "live guard tripped".into()),
+                        );
+                        stop.cancel();
+                    }
+                    rec.emit(Event::CanaryGuard {
+                        stage: stage.to_string(),
+                        status,
+                    });
+                }
+            }
+        });
+        tokio::pin!(load);
+        let mut ops_open = true;
+        loop {
+            tokio::select! {
+                r = &mut load => break r,
+                op = ops.recv(), if ops_open && promoted_by.is_none() => match op {
+                    Some(HoldOp::Promoted { actor }) => {
+                        promoted_by = Some(actor);
+                        stop.cancel();
+                    }
+                    Some(_) => {}
+                    None => ops_open = false,
+                },
+            }
         }
-    })
-    .await;
+    };
     if cancel.is_cancelled() {
         return Ok(StepEnd::Stopped);
+    }
+    if let Some(actor) = promoted_by {
+        return Ok(StepEnd::Promoted(actor));
     }
     if let Some(reason) = tripped {
         return Ok(StepEnd::GuardTripped(reason));
@@ -183,6 +208,28 @@ async fn auto_rollback(
     finish(a.rec, a.stage, verdict, summary, evidence);
 }
 
+/// An operator promoted the canary to 100% with `judged` of `n` steps
+/// behind it: the stage ends there, a warning naming who skipped what.
+fn promoted_early(
+    rec: &Recorder,
+    stage: &str,
+    actor: &str,
+    judged: usize,
+    n: usize,
+    mut evidence: Vec<Evidence>,
+) {
+    let note = format!(
+        "promoted to 100% by {actor} after {judged} of {n} steps; the remaining steps were not judged"
+    );
+    evidence.push(Evidence {
+        label: "operator promote".into(),
+        value: note.clone(),
+        threshold: None,
+        verdict: Verdict::Warn,
+    });
+    finish(rec, stage, Verdict::Warn, note, evidence);
+}
+
 /// Run the canary stage. `cancel` fires when the operator rolled back (the
 /// engine did the rollback itself); the stage then ends failed. `ops`
 /// carries the operator's holds of a pending automatic rollback.
@@ -240,6 +287,10 @@ pub async fn run_stage(
     let mut evidence = Vec::new();
     let n = plan.steps.len();
     for (index, &percent) in plan.steps.iter().enumerate() {
+        // A promote confirmed between two holds: never set the flag back down.
+        if let Ok(HoldOp::Promoted { actor }) = ops.try_recv() {
+            return promoted_early(rec, stage, &actor, index, n, evidence);
+        }
         let reason = format!("step {}/{n}: {}%", index + 1, trim_num(percent));
         if let Err(e) = ctl.set_step(rec, percent, reason).await {
             ctl.rollback(
@@ -272,7 +323,7 @@ pub async fn run_stage(
             fraction: Some(index as f64 / n.max(1) as f64),
         });
         let hold_start = std::time::SystemTime::now();
-        let held = hold_step(plan, load, stage, rec, &cancel).await;
+        let held = hold_step(plan, load, stage, rec, &cancel, &mut ops).await;
         let hold_end = std::time::SystemTime::now();
         let windows = match held {
             Err(e) => {
@@ -298,6 +349,9 @@ pub async fn run_stage(
                     ),
                     evidence,
                 );
+            }
+            Ok(StepEnd::Promoted(actor)) => {
+                return promoted_early(rec, stage, &actor, index, n, evidence);
             }
             Ok(StepEnd::GuardTripped(why)) => {
                 let reason = format!(

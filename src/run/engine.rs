@@ -400,9 +400,11 @@ async fn promote(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>) {
         }
         _ => None,
     };
-    let overriding = reason.is_some();
+    // Confirmed, the canary stage ends on it: over a held rollback as an
+    // override of the judge, otherwise as an early promote (it must not step
+    // the flag back down afterwards).
     let done = flag_command(cx, FlagCommand::Promote(reason)).await;
-    if let (true, true, Some(ops)) = (done, overriding, ops) {
+    if let (true, Some(ops)) = (done, ops) {
         let _ = ops.send(HoldOp::Promoted {
             actor: cx.id.operator.clone(),
         });
