@@ -22,6 +22,7 @@ pub mod config;
 pub mod error;
 pub mod judge;
 pub mod lean;
+pub mod pace;
 pub mod plan;
 pub mod report;
 pub mod runner;

@@ -17,6 +17,7 @@ use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use super::error::LoadError;
+use super::pace::Pacer;
 use super::plan::{LoadPlan, Model};
 use super::report::{LoadUpdate, Summary, Window};
 use super::stats::{Collector, ErrorKind};
@@ -337,13 +338,22 @@ impl LoadThread {
                     };
                     let Some(t0) = t0 else { return };
                     let pacer = &pacers[k];
+                    let timer = Pacer::new();
                     let mut late = 0u32;
                     // This thread's share: every n-th arrival.
                     for t in profile.arrivals().skip(k).step_by(n) {
                         let at = t0 + Duration::from_secs_f64(t);
                         if at > Instant::now() {
                             late = 0;
-                            tokio::select! { _ = sleep_until(at) => {}, _ = stop.cancelled() => return }
+                            if pacer.has_idle() {
+                                tokio::select! { _ = timer.sleep_until(at) => {}, _ = stop.cancelled() => return }
+                            } else {
+                                // Every connection is busy: this one will
+                                // queue whenever it is due, so a coarse
+                                // wait does (its lag still counts from
+                                // `at`), and arrivals batch up per tick.
+                                tokio::select! { _ = sleep_until(at) => {}, _ = stop.cancelled() => return }
+                            }
                         } else if stop.is_cancelled() {
                             return;
                         } else {
@@ -433,6 +443,16 @@ impl PoolPacer {
                 self.dropped.fetch_add(1, Ordering::Relaxed);
             }
         }
+    }
+
+    /// Whether a connection is free to send at once.
+    fn has_idle(&self) -> bool {
+        !self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .idle
+            .is_empty()
     }
 
     /// The next queued request, or mark `id` idle.
