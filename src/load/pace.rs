@@ -52,10 +52,10 @@ impl Pacer {
     /// Wait until `at`.
     pub async fn sleep_until(&self, at: Instant) {
         #[cfg(target_os = "linux")]
-        if let Some(fd) = &self.fd {
-            if precise(fd, at).await.is_ok() {
-                return;
-            }
+        if let Some(fd) = &self.fd
+            && precise(fd, at).await.is_ok()
+        {
+            return;
         }
         tokio::time::sleep_until(at).await;
     }
