@@ -1,18 +1,28 @@
 #!/usr/bin/env bash
-# Benchmark (not a test): Flightdeck's load engine beside wrk (and oha, when
-# installed) against one nginx worker on 127.0.0.1, interleaved, same
-# connections and duration. Prints req/s, requests per generator CPU-second
-# (user+sys from /usr/bin/time), peak RSS, and ratios against wrk.
+# Benchmark (not a test): Flightdeck's load engine beside wrk (and oha, and
+# wrk2, when installed) against one nginx worker on 127.0.0.1, interleaved
+# rounds, server and generator pinned to different cores. Four parts:
 #
-#   scripts/bench-load.sh [-c CONNECTIONS] [-d SECONDS] [-r ROUNDS]
+#  1. throughput, closed model: req/s and requests per generator CPU-second
+#     (user+sys from /usr/bin/time), peak RSS, ratios against wrk;
+#  2. fixed rate, open model: corrected p50/p99 (from the intended send
+#     time) beside oha's `--latency-correction` and wrk2's, and the ratio;
+#  3. a rate the box cannot sustain: the verdict must be inconclusive, with
+#     the send lag shown;
+#  4. with -m: peak RSS of a 120 s run against a 10 s run at 1000/s.
 #
-# Traffic goes only to 127.0.0.1. nginx runs from a temp prefix and is
-# stopped on exit. oha is optional (`cargo install oha --locked` is slow).
+#   scripts/bench-load.sh [-c CONNECTIONS] [-d SECONDS] [-r ROUNDS] [-q RATE] [-m]
+#
+# Traffic goes only to 127.0.0.1; every run is bounded by its duration.
+# nginx runs from a temp prefix and is stopped on exit. oha is optional
+# (`cargo install oha --locked` is slow); wrk2 is used when on PATH.
+# The machine may be shared: compare req/CPU-s rather than req/s, and the
+# medians over rounds rather than any one round.
 set -euo pipefail
 
-CONNS=16 DUR=5 ROUNDS=3
-while getopts "c:d:r:" o; do
-  case $o in c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;; *) exit 2 ;; esac
+CONNS=16 DUR=5 ROUNDS=3 RATE=2000 MEM=0
+while getopts "c:d:r:q:m" o; do
+  case $o in c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;; q) RATE=$OPTARG ;; m) MEM=1 ;; *) exit 2 ;; esac
 done
 cd "$(dirname "$0")/.."
 
@@ -66,6 +76,7 @@ URL="http://127.0.0.1:$PORT/"
 cargo build --release --quiet --bin flightdeck
 FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
 HAVE_OHA=0; command -v oha >/dev/null && HAVE_OHA=1
+HAVE_WRK2=0; command -v wrk2 >/dev/null && HAVE_WRK2=1
 
 # run NAME CMD... -> prints "NAME rps cpu_s rss_kb"
 run() {
@@ -81,16 +92,21 @@ run() {
   echo "$name $rps $(python3 -c "print($u + $s)") $m"
 }
 
-echo "nginx 1 worker on $URL, $CONNS connections, ${DUR}s, $ROUNDS rounds, generator pinned: ${PIN_GEN[*]:-no}"
+echo "== 1. throughput: nginx 1 worker on $URL, $CONNS connections, ${DUR}s, $ROUNDS rounds, generator pinned: ${PIN_GEN[*]:-no}"
 printf '%-6s %-11s %12s %10s %16s %10s\n' round tool req/s cpu-s req/cpu-s rss-MB
 RESULTS="$TMP/results"
 for r in $(seq "$ROUNDS"); do
   lines=()
-  lines+=("$(run wrk wrk -t1 -c"$CONNS" -d"${DUR}s" "$URL")")
-  lines+=("$(run flightdeck "${FD[@]}" "$URL" -c "$CONNS" -z "${DUR}s" --output json)")
-  if [ "$HAVE_OHA" = 1 ]; then
-    lines+=("$(run oha oha --no-tui -c "$CONNS" -z "${DUR}s" --output-format json "$URL")")
-  fi
+  # The order rotates per round, so that no tool always runs first.
+  order=(wrk flightdeck oha)
+  for ((i = 0; i < r - 1; i++)); do order=("${order[@]:1}" "${order[0]}"); done
+  for tool in "${order[@]}"; do
+    case $tool in
+      wrk) lines+=("$(run wrk wrk -t1 -c"$CONNS" -d"${DUR}s" "$URL")") ;;
+      flightdeck) lines+=("$(run flightdeck "${FD[@]}" "$URL" -c "$CONNS" -z "${DUR}s" --output json)") ;;
+      oha) [ "$HAVE_OHA" = 1 ] && lines+=("$(run oha oha --no-tui -c "$CONNS" -z "${DUR}s" --output-format json "$URL")") ;;
+    esac
+  done
   for l in "${lines[@]}"; do
     read -r name rps cpu rss <<<"$l"
     echo "$r $name $rps $cpu $rss" >>"$RESULTS"
@@ -113,3 +129,81 @@ if "wrk" in med:
         if n != "wrk":
             print(f"{n}/wrk: req/s x{med[n][0]/med['wrk'][0]:.2f}, req per CPU-second x{med[n][1]/med['wrk'][1]:.2f}")
 PY
+
+echo
+echo "== 2. fixed rate: $RATE/s for ${DUR}s, up to $CONNS connections, $ROUNDS rounds; latency from the intended send time (ms)"
+LAT="$TMP/latency"
+for r in $(seq "$ROUNDS"); do
+  "${PIN_GEN[@]}" "${FD[@]}" "$URL" -q "$RATE" --max-connections "$CONNS" -z "${DUR}s" --output json >"$TMP/fdq.json" 2>/dev/null || true
+  python3 - "$TMP/fdq.json" "$r" >>"$LAT" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+l, u = d["latencyPercentiles"], d["uncorrectedLatencyPercentiles"]
+print(sys.argv[2], "flightdeck", l["p50"] * 1e3, l["p99"] * 1e3, u["p99"] * 1e3, d["scheduleLag"]["p99Ms"], d["summary"]["requestsPerSec"])
+PY
+  if [ "$HAVE_OHA" = 1 ]; then
+    "${PIN_GEN[@]}" oha --no-tui -q "$RATE" --latency-correction -c "$CONNS" -z "${DUR}s" --output-format json "$URL" >"$TMP/ohaq.json" 2>/dev/null || true
+    python3 - "$TMP/ohaq.json" "$r" >>"$LAT" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+l = d["latencyPercentiles"]
+print(sys.argv[2], "oha", l["p50"] * 1e3, l["p99"] * 1e3, "nan", "nan", d["summary"]["requestsPerSec"])
+PY
+  fi
+  if [ "$HAVE_WRK2" = 1 ]; then
+    "${PIN_GEN[@]}" wrk2 -t1 -c"$CONNS" -d"${DUR}s" -R"$RATE" --latency "$URL" >"$TMP/wrk2.out" 2>/dev/null || true
+    python3 - "$TMP/wrk2.out" "$r" >>"$LAT" <<'PY'
+import re, sys
+t = open(sys.argv[1]).read()
+def ms(q):
+    m = re.search(rf"^\s*{q}%\s+([\d.]+)(us|ms|s)\b", t, re.M)
+    if not m:
+        return float("nan")
+    return float(m.group(1)) * {"us": 1e-3, "ms": 1.0, "s": 1e3}[m.group(2)]
+rps = re.search(r"Requests/sec:\s+([\d.]+)", t)
+print(sys.argv[2], "wrk2", ms("50.000"), ms("99.000"), "nan", "nan", rps.group(1) if rps else "nan")
+PY
+  fi
+done
+python3 - "$LAT" <<'PY'
+import sys, math, statistics as st
+rows = [l.split() for l in open(sys.argv[1])]
+print(f"{'round':<6} {'tool':<11} {'p50':>8} {'p99':>8} {'p99-uncorr':>11} {'lag-p99':>8} {'req/s':>8}")
+by = {}
+for r, n, p50, p99, up99, lag, rps in rows:
+    v = [float(x) for x in (p50, p99, up99, lag, rps)]
+    by.setdefault(n, []).append(v)
+    print(f"{r:<6} {n:<11} " + " ".join(f"{x:{w}.3f}" if not math.isnan(x) else f"{'-':>{w}}" for x, w in zip(v, (8, 8, 11, 8, 8))))
+med = {n: [st.median(r[i] for r in v) for i in range(5)] for n, v in by.items()}
+print("medians")
+for n, v in med.items():
+    print(f"{'':<6} {n:<11} " + " ".join(f"{x:{w}.3f}" if not math.isnan(x) else f"{'-':>{w}}" for x, w in zip(v, (8, 8, 11, 8, 8))))
+for ref in ("oha", "wrk2"):
+    if ref in med and "flightdeck" in med and med[ref][1] > 0:
+        print(f"flightdeck/{ref} corrected p99: x{med['flightdeck'][1] / med[ref][1]:.2f} (target <= 1.20)")
+PY
+
+echo
+echo "== 3. a rate this box cannot sustain (200000/s, 2 connections, 2 s): expect inconclusive with the lag shown"
+"${PIN_GEN[@]}" "${FD[@]}" "$URL" -q 200000 --max-rate 250000 --max-connections 2 -z 2s --output json >"$TMP/sat.json" 2>/dev/null || true
+python3 - "$TMP/sat.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+print(f"verdict {d['verdict']}: {d['verdictLine']}")
+print(f"schedule lag p99 {d['scheduleLag']['p99Ms']} ms, saturated windows {d['saturatedWindows']}")
+if d["verdict"] != "inconclusive":
+    print("UNEXPECTED: a saturated run must be inconclusive")
+PY
+
+if [ "$MEM" = 1 ]; then
+  echo
+  echo "== 4. peak RSS at 1000/s: 10 s against 120 s (about 2 minutes)"
+  for d in 10 120; do
+    /usr/bin/time -f "%M" -o "$TMP/rss$d" "${PIN_GEN[@]}" "${FD[@]}" "$URL" -q 1000 -z "${d}s" --output json >"$TMP/rss$d.json" 2>/dev/null || true
+  done
+  python3 - "$TMP/rss10" "$TMP/rss120" <<'PY'
+import sys
+a, b = (int(open(p).read().split()[-1]) for p in sys.argv[1:3])
+print(f"10 s: {a} KB, 120 s: {b} KB, growth {100 * (b - a) / a:+.1f}% (target within 10%)")
+PY
+fi

@@ -21,6 +21,8 @@ pub mod cli;
 pub mod config;
 pub mod error;
 pub mod judge;
+pub mod lean;
+pub mod pace;
 pub mod plan;
 pub mod report;
 pub mod runner;

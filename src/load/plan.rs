@@ -87,6 +87,10 @@ pub struct LoadPlan {
     pub abort_on: Vec<Threshold>,
     /// Send lag p99 (ms) above which a window counts as saturated.
     pub max_lag_ms: f64,
+    /// Speak HTTP/1.1 through hyper rather than the lean path: when a
+    /// request needs it (a user-set `Transfer-Encoding` or `Expect`), or
+    /// when `FLIGHTDECK_LOAD_ENGINE=hyper` (to compare the two).
+    pub hyper_h1: bool,
 }
 
 impl LoadPlan {
@@ -171,6 +175,10 @@ impl LoadPlan {
         } else {
             None
         };
+        let hyper_h1 = std::env::var("FLIGHTDECK_LOAD_ENGINE").is_ok_and(|v| v == "hyper")
+            || !mix
+                .iter()
+                .all(|m| super::lean::WireRequest::supports(&m.headers));
         Ok(LoadPlan {
             model,
             duration: Duration::from_secs_f64(duration_s),
@@ -189,6 +197,7 @@ impl LoadPlan {
             allow_hosts: cfg.allow_hosts.clone(),
             abort_on,
             max_lag_ms: cfg.max_lag_ms,
+            hyper_h1,
         })
     }
 

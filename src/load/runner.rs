@@ -11,15 +11,16 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
 use tokio::time::{Instant, sleep_until};
 use tokio_util::sync::CancellationToken;
 
 use super::error::LoadError;
+use super::pace::Pacer;
 use super::plan::{LoadPlan, Model};
 use super::report::{LoadUpdate, Summary, Window};
-use super::stats::{ErrorKind, Recorder, WindowAcc};
+use super::stats::{Collector, ErrorKind};
 use super::target;
 use super::totals::{Pacing, Totals};
 use super::worker::{Shared, Worker};
@@ -28,14 +29,24 @@ use super::worker::{Shared, Worker};
 const MAX_DRAIN: Duration = Duration::from_secs(2);
 /// Closed model: pause after a refused connection.
 const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
-/// Most requests queued behind busy connections; beyond it they are dropped
-/// and counted as unsent, so a hopeless rate cannot grow memory.
+/// Most requests queued behind busy connections (per load thread); beyond it
+/// they are dropped and counted as unsent, so a hopeless rate cannot grow
+/// memory.
 const MAX_QUEUE: usize = 1_000_000;
+/// Most load threads.
+const MAX_THREADS: usize = 64;
+/// After aborting, how long to wait for the load threads to stop.
+const SETTLE: Duration = Duration::from_millis(100);
 
 /// Run `plan`, calling `sink` with [`LoadUpdate::Started`] and then one
 /// [`LoadUpdate::Window`] per second, and return the whole-run summary.
 /// Cancelling `cancel` stops the load at once (in-flight requests are
 /// abandoned) and still returns a summary of what was measured.
+///
+/// The connections are spread over load threads (one per available core,
+/// at most one per connection), each with its own single-threaded runtime,
+/// its own share of the arrival schedule and its own recorder: no request
+/// crosses a thread. This task only paces the windows.
 pub async fn run(
     plan: LoadPlan,
     cancel: CancellationToken,
@@ -43,7 +54,6 @@ pub async fn run(
 ) -> Result<Summary, LoadError> {
     let addrs = resolve(&plan).await?;
     let names = plan.endpoint_names.clone();
-    let cum = plan.cumulative_weights();
     let (model_name, conns) = match &plan.model {
         Model::Closed { connections, .. } => ("closed", *connections),
         Model::Open { pool, .. } => ("open", *pool),
@@ -56,14 +66,10 @@ pub async fn run(
         Model::Open { profile, .. } => Some(profile.clone()),
         Model::Closed { .. } => None,
     };
-    let shared = Arc::new(Shared {
-        recorder: Mutex::new(Recorder::new(names.len())),
-        sent: AtomicU64::new(0),
-        plan,
-        addrs,
-        cum,
-        tls_error: std::sync::OnceLock::new(),
-    });
+    let threads = load_threads(conns);
+    let shared = Arc::new(Shared::new(plan, addrs, threads));
+    let pacers: Arc<Vec<PoolPacer>> =
+        Arc::new((0..threads).map(|_| PoolPacer::default()).collect());
     sink(LoadUpdate::Started {
         model: model_name.into(),
         duration_s: duration.as_secs_f64(),
@@ -71,84 +77,61 @@ pub async fn run(
     });
 
     let stop = cancel.child_token();
-    let mut start = Instant::now();
-    let pacer = Arc::new(PoolPacer::default());
-    let mut tasks = JoinSet::new();
-    match &shared.plan.model {
-        Model::Closed {
-            connections,
-            think_time,
-        } => {
-            for id in 0..*connections {
-                let (shared, stop, think) = (shared.clone(), stop.clone(), *think_time);
-                tasks.spawn(async move {
-                    let mut w = Worker::new(u64::from(id), shared.origins_len());
-                    // The main loop cancels `stop` at the deadline.
-                    while !stop.is_cancelled() {
-                        // A refused connection fails at once; pause so a
-                        // down target does not turn the loop into a spin.
-                        let failed = w.exec(&shared, None).await;
-                        let refused = matches!(failed, Some(ErrorKind::Connect | ErrorKind::Tls));
-                        let pause = if refused {
-                            think.max(CONNECT_BACKOFF)
-                        } else {
-                            think
-                        };
-                        if !pause.is_zero() {
-                            tokio::select! { _ = tokio::time::sleep(pause) => {}, _ = stop.cancelled() => break }
-                        }
-                    }
-                });
-            }
-        }
-        Model::Open { profile, pool } => {
-            let mut senders = Vec::new();
-            for id in 0..*pool {
-                let (tx, rx) = mpsc::unbounded_channel();
-                senders.push(tx);
-                let (shared, stop, pacer) = (shared.clone(), stop.clone(), pacer.clone());
-                tasks.spawn(open_worker(id as usize, shared, stop, pacer, rx));
-            }
-            pacer.state.lock().unwrap_or_else(|p| p.into_inner()).idle =
-                (0..*pool as usize).rev().collect();
-            // Let the connection tasks park before the clock starts, so
-            // that spawning them does not show up as schedule lag.
-            tokio::task::yield_now().await;
-            start = Instant::now();
-            let (profile, stop, pacer) = (profile.clone(), stop.clone(), pacer.clone());
-            tasks.spawn(async move {
-                for t in profile.arrivals() {
-                    let at = start + Duration::from_secs_f64(t);
-                    if at > Instant::now() {
-                        tokio::select! { _ = sleep_until(at) => {}, _ = stop.cancelled() => return }
-                    } else if stop.is_cancelled() {
-                        return;
-                    }
-                    pacer.dispatch(at, &senders);
-                }
-            });
+    let abort = CancellationToken::new();
+    let (start_tx, start_rx) = watch::channel(None::<Instant>);
+    let (ready_tx, mut ready_rx) = mpsc::unbounded_channel::<()>();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<()>();
+    for k in 0..threads {
+        let t = LoadThread {
+            index: k,
+            threads,
+            shared: shared.clone(),
+            pacers: pacers.clone(),
+            stop: stop.clone(),
+            abort: abort.clone(),
+            start: start_rx.clone(),
+            ready: ready_tx.clone(),
+            done: done_tx.clone(),
+        };
+        let spawned = std::thread::Builder::new()
+            .name(format!("load-{k}"))
+            .spawn(move || t.run());
+        if let Err(e) = spawned {
+            stop.cancel();
+            abort.cancel();
+            return Err(LoadError::Setup(format!("cannot start a load thread: {e}")));
         }
     }
+    drop((ready_tx, done_tx));
+    // Every thread has its connection tasks parked before the clock starts,
+    // so that starting them does not show up as schedule lag.
+    for _ in 0..threads {
+        tokio::select! {
+            r = ready_rx.recv() => if r.is_none() { break },
+            _ = cancel.cancelled() => break,
+        }
+    }
+    let start = Instant::now();
+    let _ = start_tx.send(Some(start));
 
     let deadline = start + duration;
     let mut totals = Totals::new(names.len(), plan_max_lag_ms);
+    let mut collector = Collector::new(names.len());
     let n_windows = duration.as_secs_f64().ceil().max(1.0) as u32;
     let keep = abort_on.iter().filter_map(|t| t.over_s).max().unwrap_or(0) as usize;
     let mut recent: VecDeque<Window> = VecDeque::new();
     let mut stopped_early = None;
     let mut window_start = start;
     let mut second = 0u32;
-    let close = |totals: &mut Totals, second: u32, from: Instant, to: Instant| {
-        let fresh = WindowAcc::new(names.len());
-        let (acc, variants) = shared
-            .recorder
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .take(fresh);
+    let mut close = |totals: &mut Totals, second: u32, from: Instant, to: Instant| {
+        let (acc, variants) = collector.collect(&shared.recorders);
         let (a, b) = (
             (from - start).as_secs_f64(),
             (to - start).as_secs_f64().min(duration.as_secs_f64()),
         );
+        let swap = |f: fn(&PoolPacer) -> &AtomicU64| -> u64 {
+            pacers.iter().map(|p| f(p).swap(0, Ordering::Relaxed)).sum()
+        };
         let pacing = Pacing {
             target_rps: profile
                 .as_ref()
@@ -160,9 +143,9 @@ pub async fn run(
                     }
                 })
                 .unwrap_or(0.0),
-            scheduled: pacer.scheduled.swap(0, Ordering::Relaxed),
+            scheduled: swap(|p| &p.scheduled),
             sent: shared.sent.swap(0, Ordering::Relaxed),
-            backlog: pacer.backlog.swap(0, Ordering::Relaxed),
+            backlog: swap(|p| &p.backlog),
             open: profile.is_some(),
         };
         totals.close_window(
@@ -174,7 +157,7 @@ pub async fn run(
             pacing,
         )
     };
-    while second + 1 < n_windows {
+    while second + 1 < n_windows && !cancel.is_cancelled() {
         let boundary = start + Duration::from_secs(u64::from(second) + 1);
         tokio::select! {
             _ = sleep_until(boundary) => {}
@@ -188,14 +171,17 @@ pub async fn run(
             if recent.len() > keep {
                 recent.pop_front();
             }
-            let slice: Vec<Window> = recent.iter().cloned().collect();
-            if let Some(reason) = abort_on.iter().find_map(|t| t.sustained_breach(&slice)) {
+            let slice = recent.make_contiguous();
+            if let Some(reason) = abort_on.iter().find_map(|t| t.sustained_breach(slice)) {
                 sink(LoadUpdate::Window(w));
                 stopped_early = Some(reason);
                 break;
             }
         }
         sink(LoadUpdate::Window(w));
+    }
+    if cancel.is_cancelled() {
+        stopped_early.get_or_insert_with(|| "cancelled".to_string());
     }
     if stopped_early.is_none() {
         tokio::select! {
@@ -204,28 +190,42 @@ pub async fn run(
         }
     }
     stop.cancel();
+    let mut finished = 0;
     if !cancel.is_cancelled() {
         let drain = sleep_until(Instant::now() + timeout.min(MAX_DRAIN));
         tokio::pin!(drain);
-        loop {
+        while finished < threads {
             tokio::select! {
-                r = tasks.join_next() => if r.is_none() { break },
+                r = done_rx.recv() => match r { Some(()) => finished += 1, None => break },
                 _ = &mut drain => break,
                 _ = cancel.cancelled() => { stopped_early.get_or_insert_with(|| "cancelled".to_string()); break }
             }
         }
     }
-    tasks.abort_all();
+    abort.cancel();
     let end = Instant::now();
+    // Aborting is immediate; wait a moment for the threads to let go.
+    let settle = sleep_until(end + SETTLE);
+    tokio::pin!(settle);
+    while finished < threads {
+        tokio::select! {
+            r = done_rx.recv() => match r { Some(()) => finished += 1, None => break },
+            _ = &mut settle => break,
+        }
+    }
     let last = close(&mut totals, second, window_start, end);
     sink(LoadUpdate::Window(last));
-    let unsent = pacer
-        .state
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .queue
-        .len() as u64
-        + pacer.dropped.load(Ordering::Relaxed);
+    let unsent = pacers
+        .iter()
+        .map(|p| {
+            p.state
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .queue
+                .len() as u64
+                + p.dropped.load(Ordering::Relaxed)
+        })
+        .sum();
     let elapsed = (end - start).as_secs_f64();
     let target_rps = profile
         .as_ref()
@@ -237,14 +237,183 @@ pub async fn run(
     Ok(summary)
 }
 
+/// How many load threads: one per core this process may run on (or
+/// `FLIGHTDECK_LOAD_THREADS`), never more than the connections.
+fn load_threads(conns: u32) -> usize {
+    let cores = std::env::var("FLIGHTDECK_LOAD_THREADS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    cores.clamp(1, MAX_THREADS).min((conns as usize).max(1))
+}
+
 impl Shared {
     fn origins_len(&self) -> usize {
         self.plan.origins.len()
     }
 }
 
+/// One load thread: a single-threaded runtime driving its share of the
+/// connections (and, in the open model, of the arrivals).
+struct LoadThread {
+    index: usize,
+    threads: usize,
+    shared: Arc<Shared>,
+    pacers: Arc<Vec<PoolPacer>>,
+    stop: CancellationToken,
+    abort: CancellationToken,
+    start: watch::Receiver<Option<Instant>>,
+    ready: mpsc::UnboundedSender<()>,
+    done: mpsc::UnboundedSender<()>,
+}
+
+impl LoadThread {
+    fn run(self) {
+        let done = self.done.clone();
+        match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(rt) => {
+                rt.block_on(self.drive());
+                // Connection tasks (HTTP/2 drivers) go with the runtime.
+                drop(rt);
+            }
+            Err(_) => {
+                let _ = self.ready.send(());
+            }
+        }
+        let _ = done.send(());
+    }
+
+    async fn drive(self) {
+        let LoadThread {
+            index: k,
+            threads: n,
+            shared,
+            pacers,
+            stop,
+            abort,
+            mut start,
+            ready,
+            ..
+        } = self;
+        let mut tasks = JoinSet::new();
+        match &shared.plan.model {
+            Model::Closed {
+                connections,
+                think_time,
+            } => {
+                for id in (k..*connections as usize).step_by(n) {
+                    let (shared, stop, think) = (shared.clone(), stop.clone(), *think_time);
+                    let mut start = start.clone();
+                    tasks.spawn(async move {
+                        if start.wait_for(Option::is_some).await.is_err() {
+                            return;
+                        }
+                        closed_worker(id, k, shared, stop, think).await;
+                    });
+                }
+            }
+            Model::Open { profile, pool } => {
+                let ids: Vec<usize> = (k..*pool as usize).step_by(n).collect();
+                let mut senders = Vec::new();
+                for (local, id) in ids.iter().enumerate() {
+                    let (tx, rx) = mpsc::unbounded_channel();
+                    senders.push(tx);
+                    let (shared, stop, pacers) = (shared.clone(), stop.clone(), pacers.clone());
+                    tasks.spawn(open_worker(*id, local, k, shared, stop, pacers, rx));
+                }
+                pacers[k]
+                    .state
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .idle = (0..ids.len()).rev().collect();
+                let (profile, stop, pacers) = (profile.clone(), stop.clone(), pacers.clone());
+                tasks.spawn(async move {
+                    let t0 = match start.wait_for(Option::is_some).await {
+                        Ok(at) => *at,
+                        Err(_) => None,
+                    };
+                    let Some(t0) = t0 else { return };
+                    let pacer = &pacers[k];
+                    let timer = Pacer::new();
+                    let mut late = 0u32;
+                    // This thread's share: every n-th arrival.
+                    for t in profile.arrivals().skip(k).step_by(n) {
+                        let at = t0 + Duration::from_secs_f64(t);
+                        if at > Instant::now() {
+                            late = 0;
+                            if pacer.has_idle() {
+                                tokio::select! { _ = timer.sleep_until(at) => {}, _ = stop.cancelled() => return }
+                            } else {
+                                // Every connection is busy: this one will
+                                // queue whenever it is due, so a coarse
+                                // wait does (its lag still counts from
+                                // `at`), and arrivals batch up per tick.
+                                tokio::select! { _ = sleep_until(at) => {}, _ = stop.cancelled() => return }
+                            }
+                        } else if stop.is_cancelled() {
+                            return;
+                        } else {
+                            // Behind schedule: let the connections run now
+                            // and then, rather than only queueing.
+                            late += 1;
+                            if late.is_multiple_of(64) {
+                                tokio::task::yield_now().await;
+                            }
+                        }
+                        pacer.dispatch(at, &senders);
+                    }
+                });
+            }
+        }
+        let _ = ready.send(());
+        tokio::select! {
+            _ = stop.cancelled() => {}
+            _ = abort.cancelled() => {}
+        }
+        // Let requests in flight finish until the runner aborts.
+        loop {
+            tokio::select! {
+                biased;
+                _ = abort.cancelled() => break,
+                r = tasks.join_next() => if r.is_none() { break },
+            }
+        }
+        tasks.shutdown().await;
+    }
+}
+
+async fn closed_worker(
+    id: usize,
+    slot: usize,
+    shared: Arc<Shared>,
+    stop: CancellationToken,
+    think: Duration,
+) {
+    let mut w = Worker::new(id as u64, shared.origins_len(), slot);
+    // The runner cancels `stop` at the deadline.
+    while !stop.is_cancelled() {
+        // A refused connection fails at once; pause so a down target does
+        // not turn the loop into a spin.
+        let failed = w.exec(&shared, None).await;
+        let refused = matches!(failed, Some(ErrorKind::Connect | ErrorKind::Tls));
+        let pause = if refused {
+            think.max(CONNECT_BACKOFF)
+        } else {
+            think
+        };
+        if !pause.is_zero() {
+            tokio::select! { _ = tokio::time::sleep(pause) => {}, _ = stop.cancelled() => break }
+        }
+    }
+}
+
 /// Hands scheduled requests to idle connections, most recently idle first
 /// (so a low rate keeps few connections warm), or queues them as backlog.
+/// One per load thread; the counters are summed per window.
 #[derive(Default)]
 struct PoolPacer {
     state: Mutex<PoolState>,
@@ -276,6 +445,16 @@ impl PoolPacer {
         }
     }
 
+    /// Whether a connection is free to send at once.
+    fn has_idle(&self) -> bool {
+        !self
+            .state
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .idle
+            .is_empty()
+    }
+
     /// The next queued request, or mark `id` idle.
     fn next_or_idle(&self, id: usize) -> Option<Instant> {
         let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
@@ -289,12 +468,15 @@ impl PoolPacer {
 
 async fn open_worker(
     id: usize,
+    local: usize,
+    slot: usize,
     shared: Arc<Shared>,
     stop: CancellationToken,
-    pacer: Arc<PoolPacer>,
+    pacers: Arc<Vec<PoolPacer>>,
     mut rx: mpsc::UnboundedReceiver<Instant>,
 ) {
-    let mut w = Worker::new(id as u64, shared.origins_len());
+    let mut w = Worker::new(id as u64, shared.origins_len(), slot);
+    let pacer = &pacers[slot];
     loop {
         let job = tokio::select! {
             j = rx.recv() => match j { Some(j) => j, None => return },
@@ -306,7 +488,7 @@ async fn open_worker(
                 return;
             }
             w.exec(&shared, Some(at)).await;
-            next = pacer.next_or_idle(id);
+            next = pacer.next_or_idle(local);
         }
     }
 }

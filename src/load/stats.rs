@@ -1,8 +1,9 @@
 //! Summarising at the source: per-request outcomes go into HDR histograms of
-//! the current one-second window; at each second the window is taken out,
-//! turned into a [`Window`], merged into the whole-run totals and dropped.
-//! Memory is bounded by the number of endpoint names and variants, never by
-//! the number of requests or the run length.
+//! the current one-second window (one per load thread); at each second the
+//! windows are taken out, merged, turned into a [`Window`], folded into the
+//! whole-run totals and emptied for reuse. Memory is bounded by the number of
+//! endpoint names, variants and load threads, never by the number of
+//! requests or the run length.
 
 use std::collections::BTreeMap;
 
@@ -110,6 +111,18 @@ impl Group {
             .saturating_record(o.uncorrected_us.clamp(1, HIST_MAX_US));
     }
 
+    fn reset(&mut self) {
+        self.requests = 0;
+        self.errors = 0;
+        // Zeroing touches every count; skip the histograms nothing reached.
+        if !self.corrected.is_empty() {
+            self.corrected.reset();
+        }
+        if !self.uncorrected.is_empty() {
+            self.uncorrected.reset();
+        }
+    }
+
     pub(crate) fn merge(&mut self, other: &Group) {
         self.requests += other.requests;
         self.errors += other.errors;
@@ -165,6 +178,107 @@ impl WindowAcc {
             kinds: [0; ErrorKind::ALL.len()],
         }
     }
+
+    /// Empty it for reuse, keeping its histograms allocated (a variant group
+    /// stays, with no requests, and is left out of the figures).
+    pub fn reset(&mut self) {
+        self.all.reset();
+        if !self.lag.is_empty() {
+            self.lag.reset();
+        }
+        self.endpoints.iter_mut().for_each(Group::reset);
+        self.variants.iter_mut().flatten().for_each(Group::reset);
+        self.status.clear();
+        self.kinds = [0; ErrorKind::ALL.len()];
+    }
+
+    /// Add `other`, whose variant indices refer to `other_names`, mapping
+    /// its variants by name onto `names` (which grows as new ones appear).
+    pub fn merge_from(
+        &mut self,
+        other: &WindowAcc,
+        other_names: &[String],
+        names: &mut Vec<String>,
+    ) {
+        self.all.merge(&other.all);
+        let _ = self.lag.add(&other.lag);
+        for (t, g) in self.endpoints.iter_mut().zip(&other.endpoints) {
+            t.merge(g);
+        }
+        for (i, g) in other.variants.iter().enumerate() {
+            let (Some(g), Some(name)) = (g, other_names.get(i)) else {
+                continue;
+            };
+            if g.requests == 0 {
+                continue;
+            }
+            let idx = variant_index(names, name.as_bytes());
+            if self.variants.len() <= idx {
+                self.variants.resize_with(idx + 1, || None);
+            }
+            self.variants[idx].get_or_insert_with(Group::new).merge(g);
+        }
+        for (k, v) in &other.status {
+            *self.status.entry(*k).or_insert(0) += v;
+        }
+        for (t, k) in self.kinds.iter_mut().zip(other.kinds) {
+            *t += k;
+        }
+    }
+}
+
+/// The index of variant `v` in `names`, adding it while there is room;
+/// later ones share `other`.
+fn variant_index(names: &mut Vec<String>, v: &[u8]) -> usize {
+    match names.iter().position(|n| n.as_bytes() == v) {
+        Some(i) => i,
+        None if names.len() < MAX_VARIANTS - 1 => {
+            names.push(String::from_utf8_lossy(v).into_owned());
+            names.len() - 1
+        }
+        None => match names.iter().position(|n| n == "other") {
+            Some(i) => i,
+            None => {
+                names.push("other".into());
+                names.len() - 1
+            }
+        },
+    }
+}
+
+/// Takes the finished window out of every load thread's recorder and merges
+/// them, reusing the same histograms every second: nothing is allocated per
+/// window once the run is going.
+pub struct Collector {
+    merged: WindowAcc,
+    spare: WindowAcc,
+    names: Vec<String>,
+}
+
+impl Collector {
+    /// A collector for `endpoints` endpoint names.
+    pub fn new(endpoints: usize) -> Self {
+        Collector {
+            merged: WindowAcc::new(endpoints),
+            spare: WindowAcc::new(endpoints),
+            names: Vec::new(),
+        }
+    }
+
+    /// The window just finished across `recorders`, and the variant names
+    /// its variant indices refer to.
+    pub fn collect(&mut self, recorders: &[std::sync::Mutex<Recorder>]) -> (&WindowAcc, &[String]) {
+        self.merged.reset();
+        for r in recorders {
+            let names = r
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .take_into(&mut self.spare);
+            self.merged.merge_from(&self.spare, &names, &mut self.names);
+            self.spare.reset();
+        }
+        (&self.merged, &self.names)
+    }
 }
 
 /// Shared between connection tasks (behind a mutex): the current window and
@@ -200,21 +314,7 @@ impl Recorder {
             w.kinds[ErrorKind::ALL.iter().position(|x| *x == k).unwrap_or(0)] += 1;
         }
         if let Some(v) = variant {
-            let idx = match self.variant_names.iter().position(|n| n.as_bytes() == v) {
-                Some(i) => i,
-                None if self.variant_names.len() < MAX_VARIANTS - 1 => {
-                    self.variant_names
-                        .push(String::from_utf8_lossy(v).into_owned());
-                    self.variant_names.len() - 1
-                }
-                None => match self.variant_names.iter().position(|n| n == "other") {
-                    Some(i) => i,
-                    None => {
-                        self.variant_names.push("other".into());
-                        self.variant_names.len() - 1
-                    }
-                },
-            };
+            let idx = variant_index(&mut self.variant_names, v);
             if w.variants.len() <= idx {
                 w.variants.resize_with(idx + 1, || None);
             }
@@ -228,6 +328,13 @@ impl Recorder {
             std::mem::replace(&mut self.window, fresh),
             self.variant_names.clone(),
         )
+    }
+
+    /// Swap the finished window with `spare` (an empty one) and return the
+    /// variant names.
+    pub fn take_into(&mut self, spare: &mut WindowAcc) -> Vec<String> {
+        std::mem::swap(&mut self.window, spare);
+        self.variant_names.clone()
     }
 }
 

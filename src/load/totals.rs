@@ -71,9 +71,9 @@ impl Totals {
     /// Turn a finished window into a [`Window`] and fold it into the totals.
     pub fn close_window(
         &mut self,
-        w: WindowAcc,
+        w: &WindowAcc,
         names: &[String],
-        variant_names: Vec<String>,
+        variant_names: &[String],
         second: u32,
         elapsed_s: f64,
         pacing: Pacing,
@@ -122,8 +122,8 @@ impl Totals {
             variants: w
                 .variants
                 .iter()
-                .zip(&variant_names)
-                .filter_map(|(g, n)| g.as_ref().map(|g| (g, n)))
+                .zip(variant_names)
+                .filter_map(|(g, n)| g.as_ref().filter(|g| g.requests > 0).map(|g| (g, n)))
                 .map(|(g, n)| VariantWindow {
                     variant: n.clone(),
                     requests: g.requests,
@@ -147,9 +147,11 @@ impl Totals {
                 self.variants[i].merge(g);
             }
         }
-        self.variant_names = variant_names;
-        for (k, v) in w.status {
-            *self.status.entry(k).or_insert(0) += v;
+        if self.variant_names.len() != variant_names.len() {
+            self.variant_names = variant_names.to_vec();
+        }
+        for (k, v) in &w.status {
+            *self.status.entry(*k).or_insert(0) += v;
         }
         for (t, k) in self.kinds.iter_mut().zip(w.kinds) {
             *t += k;

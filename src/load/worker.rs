@@ -1,12 +1,15 @@
 //! One connection task: it owns its connections (one per origin), drives
 //! them itself (no separate connection task for HTTP/1.1, so no cross-task
-//! wake-up per request), sends one request at a time and records the outcome.
+//! wake-up per request), sends one request at a time and records the outcome
+//! into its load thread's recorder. HTTP/1.1 goes through the lean path
+//! ([`super::lean`]); HTTP/2, and HTTP/1.1 when the plan asks, through hyper.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::pin::{Pin, pin};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
+use std::task::Poll;
 
 use bytes::Bytes;
 use http::{HeaderValue, Request};
@@ -15,8 +18,10 @@ use hyper::client::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
-use tokio::time::Instant;
+use tokio::time::{Instant, Sleep};
+use tokio_rustls::client::TlsStream;
 
+use super::lean::{self, WireRequest};
 use super::plan::LoadPlan;
 use super::stats::{ErrorKind, Outcome, Recorder};
 use super::target::Scheme;
@@ -30,18 +35,52 @@ pub struct Shared {
     pub addrs: Vec<SocketAddr>,
     /// Cumulative mix weights.
     pub cum: Vec<u64>,
-    /// The current window.
-    pub recorder: Mutex<Recorder>,
+    /// Each mix entry serialised for the lean HTTP/1.1 path.
+    pub wire: Vec<WireRequest>,
+    /// The current window, one recorder per load thread (so recording
+    /// never contends); the runner merges them once per window.
+    pub recorders: Vec<Mutex<Recorder>>,
     /// Requests sent in the current window.
     pub sent: AtomicU64,
     /// The first TLS handshake failure, in words.
     pub tls_error: OnceLock<String>,
 }
 
+impl Shared {
+    /// Shared state for `plan` with one recorder per load thread.
+    pub fn new(plan: LoadPlan, addrs: Vec<SocketAddr>, threads: usize) -> Self {
+        let cum = plan.cumulative_weights();
+        let wire = plan
+            .mix
+            .iter()
+            .map(|m| {
+                let target = m.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+                WireRequest::new(&m.method, target, &m.headers, m.body.clone())
+            })
+            .collect();
+        let names = plan.endpoint_names.len();
+        Shared {
+            recorders: (0..threads.max(1))
+                .map(|_| Mutex::new(Recorder::new(names)))
+                .collect(),
+            sent: AtomicU64::new(0),
+            wire,
+            cum,
+            plan,
+            addrs,
+            tls_error: OnceLock::new(),
+        }
+    }
+}
+
 /// An HTTP/1.1 connection driver, whatever the IO type (TCP or TLS).
 type H1Driver = Pin<Box<dyn Future<Output = hyper::Result<()>> + Send>>;
 
 enum Conn {
+    /// The lean HTTP/1.1 path over TCP.
+    Lean(lean::Conn<TcpStream>),
+    /// The lean HTTP/1.1 path over TLS.
+    LeanTls(Box<lean::Conn<TlsStream<TcpStream>>>),
     H1 {
         sender: http1::SendRequest<Full<Bytes>>,
         conn: H1Driver,
@@ -56,6 +95,14 @@ pub struct Worker {
     conns: Vec<Option<Conn>>,
     rng: u64,
     seq: u64,
+    /// Which recorder (load thread) this task reports to.
+    slot: usize,
+    /// The request timeout, armed lazily: it is moved only when it fires
+    /// before the current request's deadline, so most requests never touch
+    /// the timer wheel.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// The variant header's value of the last response.
+    variant: Vec<u8>,
 }
 
 fn splitmix(x: &mut u64) -> u64 {
@@ -76,13 +123,30 @@ fn classify(e: &hyper::Error) -> ErrorKind {
     }
 }
 
+/// Decimal digits of `n` into `buf`, returning the used tail.
+fn decimal(mut n: u64, buf: &mut [u8; 20]) -> &[u8] {
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            return &buf[i..];
+        }
+    }
+}
+
 impl Worker {
-    /// A worker with no connections yet; `id` seeds its mix and targeting keys.
-    pub fn new(id: u64, origins: usize) -> Self {
+    /// A worker with no connections yet; `id` seeds its mix and targeting
+    /// keys; `slot` is the recorder it reports to.
+    pub fn new(id: u64, origins: usize, slot: usize) -> Self {
         Worker {
             conns: (0..origins).map(|_| None).collect(),
             rng: id.wrapping_mul(0x2545_F491_4F6C_DD1D) ^ 0x1234_5678,
             seq: id << 40,
+            slot,
+            timer: None,
+            variant: Vec::new(),
         }
     }
 
@@ -100,23 +164,52 @@ impl Worker {
     pub async fn exec(&mut self, shared: &Shared, intended: Option<Instant>) -> Option<ErrorKind> {
         let idx = self.pick(&shared.cum);
         let entry = &shared.plan.mix[idx];
+        // A spread of about 100k distinct keys, varied per request.
+        let key = shared.plan.targeting_header.as_ref().map(|_| {
+            self.seq += 1;
+            let mut s = self.seq;
+            splitmix(&mut s) % 100_000
+        });
         let t_send = Instant::now();
         shared.sent.fetch_add(1, Ordering::Relaxed);
-        let exchange = tokio::time::timeout(shared.plan.timeout, self.exchange(shared, idx));
-        let (status, variant, error) = match exchange.await {
-            Ok(Ok((status, variant))) => {
+        let deadline = t_send + shared.plan.timeout;
+        let Worker {
+            conns,
+            timer,
+            variant,
+            ..
+        } = self;
+        let timer = timer.get_or_insert_with(|| Box::pin(tokio::time::sleep_until(deadline)));
+        let result = {
+            let mut fut = pin!(exchange(conns, shared, idx, key, variant));
+            std::future::poll_fn(|cx| {
+                if let Poll::Ready(r) = fut.as_mut().poll(cx) {
+                    return Poll::Ready(Some(r));
+                }
+                loop {
+                    match timer.as_mut().poll(cx) {
+                        Poll::Pending => return Poll::Pending,
+                        Poll::Ready(()) if Instant::now() >= deadline => return Poll::Ready(None),
+                        Poll::Ready(()) => timer.as_mut().reset(deadline),
+                    }
+                }
+            })
+            .await
+        };
+        let (status, has_variant, error) = match result {
+            Some(Ok((status, has_variant))) => {
                 let err = match status {
                     400..=499 => Some(ErrorKind::Status4xx),
                     500..=599 => Some(ErrorKind::Status5xx),
                     _ => None,
                 };
-                (Some(status), variant, err)
+                (Some(status), has_variant, err)
             }
-            Ok(Err(kind)) => (None, None, Some(kind)),
-            Err(_elapsed) => {
+            Some(Err(kind)) => (None, false, Some(kind)),
+            None => {
                 // The connection is mid-exchange; it cannot be reused.
                 self.conns[entry.origin] = None;
-                (None, None, Some(ErrorKind::Timeout))
+                (None, false, Some(ErrorKind::Timeout))
             }
         };
         let done = Instant::now();
@@ -129,121 +222,163 @@ impl Worker {
             uncorrected_us: done.saturating_duration_since(t_send).as_micros() as u64,
             lag_us: intended.map(|i| t_send.saturating_duration_since(i).as_micros() as u64),
         };
-        let mut rec = shared.recorder.lock().unwrap_or_else(|p| p.into_inner());
-        rec.record(&outcome, variant.as_ref().map(|v| v.as_bytes()));
+        let mut rec = shared.recorders[self.slot]
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        rec.record(&outcome, has_variant.then_some(self.variant.as_slice()));
         error
     }
+}
 
-    async fn connect(&mut self, shared: &Shared, origin: usize) -> Result<(), ErrorKind> {
-        let stream = TcpStream::connect(shared.addrs[origin])
-            .await
-            .map_err(|_| ErrorKind::Connect)?;
-        let _ = stream.set_nodelay(true);
-        let o = &shared.plan.origins[origin];
-        let conn = match (&o.scheme, &shared.plan.tls) {
-            (Scheme::Https, Some(config)) => {
-                let tls_failed = |msg: String| {
-                    let _ = shared.tls_error.set(msg);
-                    ErrorKind::Tls
-                };
-                let name = tls::server_name(&o.host).map_err(tls_failed)?;
-                let stream = tokio_rustls::TlsConnector::from(config.clone())
-                    .connect(name, stream)
-                    .await
-                    .map_err(|e| tls_failed(tls::describe(&o.host, &e)))?;
-                // Over TLS, HTTP/2 only if the server chose it by ALPN.
-                let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+async fn connect(
+    conns: &mut [Option<Conn>],
+    shared: &Shared,
+    origin: usize,
+) -> Result<(), ErrorKind> {
+    let stream = TcpStream::connect(shared.addrs[origin])
+        .await
+        .map_err(|_| ErrorKind::Connect)?;
+    let _ = stream.set_nodelay(true);
+    let o = &shared.plan.origins[origin];
+    let lean = !shared.plan.hyper_h1;
+    let conn = match (&o.scheme, &shared.plan.tls) {
+        (Scheme::Https, Some(config)) => {
+            let tls_failed = |msg: String| {
+                let _ = shared.tls_error.set(msg);
+                ErrorKind::Tls
+            };
+            let name = tls::server_name(&o.host).map_err(tls_failed)?;
+            let stream = tokio_rustls::TlsConnector::from(config.clone())
+                .connect(name, stream)
+                .await
+                .map_err(|e| tls_failed(tls::describe(&o.host, &e)))?;
+            // Over TLS, HTTP/2 only if the server chose it by ALPN.
+            let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+            if lean && !h2 {
+                Conn::LeanTls(Box::new(lean::Conn::new(stream)))
+            } else {
                 handshake(stream, h2).await?
             }
-            (Scheme::Https, None) => return Err(ErrorKind::Tls),
-            (Scheme::Http, _) => handshake(stream, shared.plan.http2).await?,
+        }
+        (Scheme::Https, None) => return Err(ErrorKind::Tls),
+        (Scheme::Http, _) if lean && !shared.plan.http2 => Conn::Lean(lean::Conn::new(stream)),
+        (Scheme::Http, _) => handshake(stream, shared.plan.http2).await?,
+    };
+    conns[origin] = Some(conn);
+    Ok(())
+}
+
+/// The request for hyper (HTTP/2, or HTTP/1.1 when the lean path is off).
+fn hyper_request(shared: &Shared, idx: usize, key: Option<u64>) -> Request<Full<Bytes>> {
+    let entry = &shared.plan.mix[idx];
+    let mut req = Request::new(Full::new(entry.body.clone()));
+    *req.method_mut() = entry.method.clone();
+    *req.headers_mut() = entry.headers.clone();
+    if shared.plan.http2 {
+        let origin = &shared.plan.origins[entry.origin];
+        let pq = entry
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str())
+            .unwrap_or("/");
+        let scheme = match origin.scheme {
+            Scheme::Http => "http",
+            Scheme::Https => "https",
         };
-        self.conns[origin] = Some(conn);
-        Ok(())
+        if let Ok(uri) = http::Uri::builder()
+            .scheme(scheme)
+            .authority(origin.authority.as_str())
+            .path_and_query(pq)
+            .build()
+        {
+            *req.uri_mut() = uri;
+        }
+        req.headers_mut().remove(http::header::HOST);
+    } else {
+        *req.uri_mut() = entry.uri.clone();
     }
-
-    fn request(&mut self, shared: &Shared, idx: usize) -> Request<Full<Bytes>> {
-        let entry = &shared.plan.mix[idx];
-        let mut req = Request::new(Full::new(entry.body.clone()));
-        *req.method_mut() = entry.method.clone();
-        *req.headers_mut() = entry.headers.clone();
-        if shared.plan.http2 {
-            let origin = &shared.plan.origins[entry.origin];
-            let pq = entry
-                .uri
-                .path_and_query()
-                .map(|p| p.as_str())
-                .unwrap_or("/");
-            let scheme = match origin.scheme {
-                Scheme::Http => "http",
-                Scheme::Https => "https",
-            };
-            if let Ok(uri) = http::Uri::builder()
-                .scheme(scheme)
-                .authority(origin.authority.as_str())
-                .path_and_query(pq)
-                .build()
-            {
-                *req.uri_mut() = uri;
-            }
-            req.headers_mut().remove(http::header::HOST);
-        } else {
-            *req.uri_mut() = entry.uri.clone();
-        }
-        if let Some(h) = &shared.plan.targeting_header {
-            self.seq += 1;
-            let mut s = self.seq;
-            // A spread of about 100k distinct keys, varied per request.
-            req.headers_mut()
-                .insert(h.clone(), HeaderValue::from(splitmix(&mut s) % 100_000));
-        }
-        req
+    if let (Some(h), Some(key)) = (&shared.plan.targeting_header, key) {
+        req.headers_mut().insert(h.clone(), HeaderValue::from(key));
     }
+    req
+}
 
-    async fn exchange(
-        &mut self,
-        shared: &Shared,
-        idx: usize,
-    ) -> Result<(u16, Option<HeaderValue>), ErrorKind> {
-        let origin = shared.plan.mix[idx].origin;
-        if self.conns[origin].is_none() {
-            self.connect(shared, origin).await?;
-        }
-        let req = self.request(shared, idx);
-        let vh = &shared.plan.variant_header;
-        let (result, alive) = match self.conns[origin].as_mut() {
-            Some(Conn::H1 { sender, conn }) => {
-                let mut fut = pin!(async {
-                    sender.ready().await.map_err(|e| classify(&e))?;
-                    let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
-                    read_response(resp, vh).await
-                });
-                tokio::select! {
-                    biased;
-                    r = &mut fut => (r, true),
-                    _ = conn.as_mut() => {
-                        // The connection ended; a response already read
-                        // may still be delivered, so let the exchange finish.
-                        (fut.await, false)
-                    }
+/// One exchange on the entry's origin, connecting first if needed. Returns
+/// the status and whether the variant header was present (its value is
+/// left in `variant`).
+async fn exchange(
+    conns: &mut [Option<Conn>],
+    shared: &Shared,
+    idx: usize,
+    key: Option<u64>,
+    variant: &mut Vec<u8>,
+) -> Result<(u16, bool), ErrorKind> {
+    let origin = shared.plan.mix[idx].origin;
+    if conns[origin].is_none() {
+        connect(conns, shared, origin).await?;
+    }
+    let vh = &shared.plan.variant_header;
+    let mut digits = [0u8; 20];
+    let extra = match (&shared.plan.targeting_header, key) {
+        (Some(h), Some(k)) => Some((h, decimal(k, &mut digits))),
+        _ => None,
+    };
+    let wire = &shared.wire[idx];
+    let (result, alive) = match conns[origin].as_mut() {
+        Some(Conn::Lean(c)) => lean_exchange(c, wire, extra, vh, variant).await,
+        Some(Conn::LeanTls(c)) => lean_exchange(c, wire, extra, vh, variant).await,
+        Some(Conn::H1 { sender, conn }) => {
+            let req = hyper_request(shared, idx, key);
+            let mut fut = pin!(async {
+                sender.ready().await.map_err(|e| classify(&e))?;
+                let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
+                read_response(resp, vh, variant).await
+            });
+            tokio::select! {
+                biased;
+                r = &mut fut => (r, true),
+                _ = conn.as_mut() => {
+                    // The connection ended; a response already read
+                    // may still be delivered, so let the exchange finish.
+                    (fut.await, false)
                 }
             }
-            Some(Conn::H2 { sender }) => {
-                let r = async {
-                    sender.ready().await.map_err(|e| classify(&e))?;
-                    let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
-                    read_response(resp, vh).await
-                }
-                .await;
-                let alive = r.is_ok();
-                (r, alive)
-            }
-            None => (Err(ErrorKind::Connect), false),
-        };
-        if !alive || result.is_err() {
-            self.conns[origin] = None;
         }
-        result
+        Some(Conn::H2 { sender }) => {
+            let req = hyper_request(shared, idx, key);
+            let r = async {
+                sender.ready().await.map_err(|e| classify(&e))?;
+                let resp = sender.send_request(req).await.map_err(|e| classify(&e))?;
+                read_response(resp, vh, variant).await
+            }
+            .await;
+            let alive = r.is_ok();
+            (r, alive)
+        }
+        None => (Err(ErrorKind::Connect), false),
+    };
+    if !alive || result.is_err() {
+        conns[origin] = None;
+    }
+    result
+}
+
+async fn lean_exchange<S: AsyncRead + AsyncWrite + Unpin>(
+    c: &mut lean::Conn<S>,
+    wire: &WireRequest,
+    extra: Option<(&http::HeaderName, &[u8])>,
+    vh: &http::HeaderName,
+    variant: &mut Vec<u8>,
+) -> (Result<(u16, bool), ErrorKind>, bool) {
+    match c.exchange(wire, extra, vh).await {
+        Ok(head) => {
+            if head.has_variant {
+                variant.clear();
+                variant.extend_from_slice(c.variant());
+            }
+            (Ok((head.status, head.has_variant)), head.keep_alive)
+        }
+        Err(e) => (Err(e), false),
     }
 }
 
@@ -273,14 +408,22 @@ where
 async fn read_response(
     resp: http::Response<hyper::body::Incoming>,
     variant_header: &http::HeaderName,
-) -> Result<(u16, Option<HeaderValue>), ErrorKind> {
+    variant: &mut Vec<u8>,
+) -> Result<(u16, bool), ErrorKind> {
     let status = resp.status().as_u16();
-    let variant = resp.headers().get(variant_header).cloned();
+    let has_variant = match resp.headers().get(variant_header) {
+        Some(v) => {
+            variant.clear();
+            variant.extend_from_slice(v.as_bytes());
+            true
+        }
+        None => false,
+    };
     let mut body = resp.into_body();
     while let Some(frame) = body.frame().await {
         frame.map_err(|e| classify(&e))?;
     }
-    Ok((status, variant))
+    Ok((status, has_variant))
 }
 
 #[cfg(test)]
@@ -289,7 +432,7 @@ mod tests {
 
     #[test]
     fn weighted_pick_follows_weights() {
-        let mut w = Worker::new(7, 1);
+        let mut w = Worker::new(7, 1, 0);
         let cum = [1u64, 4]; // weights 1 and 3
         let n = 40_000;
         let hits = (0..n).filter(|_| w.pick(&cum) == 1).count() as f64 / n as f64;
