@@ -452,3 +452,37 @@ async fn the_targeting_header_varies_on_the_wire() {
     );
     task.abort();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_opens_its_first_connections_before_the_clock_starts() {
+    let _g = SERIAL.lock().await;
+    let (addr, seen, task) = serve(|_| {
+        (
+            vec![b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".to_vec()],
+            false,
+        )
+    })
+    .await;
+    // 20/s needs one connection at a time; the pool of 4 is opened up front
+    // (under the per-thread cap) so no arrival pays for a handshake.
+    let c = LoadConfig {
+        rate: Some(20.0),
+        connections: Some(4),
+        duration_s: Some(0.5),
+        ..cfg(addr)
+    };
+    let [lean, hyper] = both(&c).await;
+    all_ok_open(&lean, "lean");
+    all_ok_open(&hyper, "hyper");
+    assert_eq!(seen.connections.load(Ordering::SeqCst), 8, "4 per run");
+    assert_eq!(
+        seen.requests.load(Ordering::SeqCst),
+        lean.requests + hyper.requests
+    );
+    task.abort();
+}
+
+fn all_ok_open(s: &Summary, what: &str) {
+    assert!(s.requests >= 8, "{what}: {s:?}");
+    assert_eq!(s.errors, 0, "{what}: {:?}", s.error_kinds);
+}

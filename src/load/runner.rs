@@ -27,6 +27,10 @@ use super::worker::{Shared, Worker};
 
 /// Longest wait for requests in flight once the duration is over.
 const MAX_DRAIN: Duration = Duration::from_secs(2);
+/// Open model: connections per load thread opened before the clock starts.
+const WARM_CONNECTIONS: usize = 8;
+/// Open model: how long the start waits for those connections at most.
+const WARM_TIMEOUT: Duration = Duration::from_secs(2);
 /// Closed model: pause after a refused connection.
 const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
 /// Most requests queued behind busy connections (per load thread); beyond it
@@ -319,12 +323,33 @@ impl LoadThread {
             Model::Open { profile, pool } => {
                 let ids: Vec<usize> = (k..*pool as usize).step_by(n).collect();
                 let mut senders = Vec::new();
+                // The first idle connections are handed out first: open
+                // those before the clock starts (bounded, so a large pool
+                // at a low rate does not open what it will never use).
+                let (warm_tx, mut warm_rx) = mpsc::unbounded_channel::<()>();
+                let warm = ids.len().min(WARM_CONNECTIONS);
                 for (local, id) in ids.iter().enumerate() {
                     let (tx, rx) = mpsc::unbounded_channel();
                     senders.push(tx);
                     let (shared, stop, pacers) = (shared.clone(), stop.clone(), pacers.clone());
-                    tasks.spawn(open_worker(*id, local, k, shared, stop, pacers, rx));
+                    let warmed = (local < warm).then(|| warm_tx.clone());
+                    let mut w = Worker::new(*id as u64, shared.origins_len(), k);
+                    tasks.spawn(async move {
+                        if let Some(done) = warmed {
+                            tokio::select! {
+                                _ = w.warm(&shared) => {},
+                                _ = stop.cancelled() => return,
+                            }
+                            drop(done);
+                        }
+                        open_worker(w, local, k, shared, stop, pacers, rx).await;
+                    });
                 }
+                drop(warm_tx);
+                let _ = tokio::time::timeout(WARM_TIMEOUT, async {
+                    while warm_rx.recv().await.is_some() {}
+                })
+                .await;
                 pacers[k]
                     .state
                     .lock()
@@ -467,7 +492,7 @@ impl PoolPacer {
 }
 
 async fn open_worker(
-    id: usize,
+    mut w: Worker,
     local: usize,
     slot: usize,
     shared: Arc<Shared>,
@@ -475,7 +500,6 @@ async fn open_worker(
     pacers: Arc<Vec<PoolPacer>>,
     mut rx: mpsc::UnboundedReceiver<Instant>,
 ) {
-    let mut w = Worker::new(id as u64, shared.origins_len(), slot);
     let pacer = &pacers[slot];
     loop {
         let job = tokio::select! {

@@ -150,6 +150,17 @@ impl Worker {
         }
     }
 
+    /// Open this task's connections before the clock starts (open model),
+    /// so the first arrivals do not pay for the TCP (and TLS) handshakes. A
+    /// failure is left for the first request to meet and record.
+    pub async fn warm(&mut self, shared: &Shared) {
+        for origin in 0..self.conns.len() {
+            if self.conns[origin].is_none() {
+                let _ = connect(&mut self.conns, shared, origin).await;
+            }
+        }
+    }
+
     fn pick(&mut self, cum: &[u64]) -> usize {
         let total = *cum.last().unwrap_or(&1);
         if cum.len() <= 1 {
