@@ -115,12 +115,14 @@ pub async fn run(
             _ = cancel.cancelled() => break,
         }
     }
+    // The run's histograms are allocated (and their pages touched) before
+    // the clock starts, not on the load's CPU in its first second.
+    let mut totals = Totals::new(names.len(), plan_max_lag_ms);
+    let mut collector = Collector::new(names.len());
     let start = Instant::now();
     let _ = start_tx.send(Some(start));
 
     let deadline = start + duration;
-    let mut totals = Totals::new(names.len(), plan_max_lag_ms);
-    let mut collector = Collector::new(names.len());
     let n_windows = duration.as_secs_f64().ceil().max(1.0) as u32;
     let keep = abort_on.iter().filter_map(|t| t.over_s).max().unwrap_or(0) as usize;
     let mut recent: VecDeque<Window> = VecDeque::new();
