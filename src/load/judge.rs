@@ -225,17 +225,23 @@ pub fn judge(
         None => {}
     }
 
+    // The line stands alone in reports and JSON: spell out the one badge
+    // that is only a glyph.
+    let badge = match verdict {
+        Verdict::Inconclusive => "INCONCLUSIVE",
+        v => v.badge(),
+    };
     let line = match verdict {
-        Verdict::Inconclusive if saturated => format!("{}: {saturation_text}", verdict.badge()),
+        Verdict::Inconclusive if saturated => format!("{badge}: {saturation_text}"),
         Verdict::Fail | Verdict::Inconclusive | Verdict::Warn => {
             let why: Vec<&str> = ev
                 .iter()
                 .filter(|e| e.verdict == verdict)
                 .map(|e| e.value.as_str())
                 .collect();
-            format!("{} {headline}; {}", verdict.badge(), why.join("; "))
+            format!("{badge} {headline}; {}", why.join("; "))
         }
-        _ => format!("{} {headline}", verdict.badge()),
+        _ => format!("{badge} {headline}"),
     };
     (verdict, ev, line)
 }
@@ -296,7 +302,8 @@ mod tests {
         let (v, _, line) = judge(&s, &[], &[th("p95 < 50ms")], None);
         assert_eq!(v, Verdict::Inconclusive);
         assert!(
-            line.contains("generator could not keep the rate") && line.contains("lag p99 250.0ms"),
+            line.starts_with("INCONCLUSIVE: generator could not keep the rate")
+                && line.contains("lag p99 250.0ms"),
             "{line}"
         );
         // A latency failure under saturation is the generator's, not the target's.
