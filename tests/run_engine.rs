@@ -226,21 +226,36 @@ async fn rerun_reopens_and_decides_again() {
     assert!(!state.decision_stale);
 }
 
-#[tokio::test]
-async fn operator_rollback_acts_at_once_and_ends_the_canary() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let (mut cfg, _t) = demo(Scenario::Healthy, dir.path()).await;
+/// The healthy demo with only the canary stage and 30 s holds, started in
+/// the background.
+async fn healthy_canary(
+    dir: &Path,
+) -> (
+    Config,
+    DemoTargets,
+    Recorder,
+    tokio::sync::mpsc::UnboundedSender<Command>,
+    tokio::task::JoinHandle<Outcome>,
+) {
+    let (mut cfg, t) = demo(Scenario::Healthy, dir).await;
     cfg.canary.hold_s = 30;
     cfg.stages
         .retain(|s| matches!(s.id.as_str(), "canary" | "gate"));
     let rec = Recorder::new(Some(
-        Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
+        Journal::create(&dir.join("journal.jsonl")).expect("journal"),
     ));
     let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
     let run = {
         let (rec, cfg) = (rec.clone(), cfg.clone());
         tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await })
     };
+    (cfg, t, rec, tx, run)
+}
+
+#[tokio::test]
+async fn operator_rollback_acts_at_once_and_ends_the_canary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cfg, _t, rec, tx, run) = healthy_canary(dir.path()).await;
     // Wait until the canary takes traffic, then press R.
     for _ in 0..300 {
         if rec.state().canary.is_some_and(|c| c.percent == Some(5.0)) {
@@ -579,18 +594,7 @@ async fn promoting_over_a_held_rollback_is_journalled_as_an_override() {
 #[tokio::test]
 async fn promote_mid_stepping_ends_the_canary_at_100_and_never_steps_back_down() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let (mut cfg, _t) = demo(Scenario::Healthy, dir.path()).await;
-    cfg.canary.hold_s = 30;
-    cfg.stages
-        .retain(|s| matches!(s.id.as_str(), "canary" | "gate"));
-    let rec = Recorder::new(Some(
-        Journal::create(&dir.path().join("journal.jsonl")).expect("journal"),
-    ));
-    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
-    let run = {
-        let (rec, cfg) = (rec.clone(), cfg.clone());
-        tokio::spawn(async move { engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await })
-    };
+    let (cfg, _t, rec, tx, run) = healthy_canary(dir.path()).await;
     wait_state(&rec, "the first canary step", 30, |s| {
         s.canary.as_ref().is_some_and(|c| c.percent == Some(5.0))
     })

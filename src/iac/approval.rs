@@ -76,15 +76,7 @@ impl ApprovalRequest {
 
     /// `+2 ~1 -0 ±0`, plus outputs when they change.
     pub fn counts_text(&self, ascii: bool) -> String {
-        let c = &self.counts;
-        let mut s = format!(
-            "+{} ~{} -{} {}{}",
-            c.create,
-            c.update,
-            c.delete,
-            if ascii { "+-" } else { "±" },
-            c.replace
-        );
+        let mut s = self.counts.glyphs(ascii);
         if self.output_changes > 0 {
             s.push_str(&format!(
                 ", {} output{}",

@@ -88,6 +88,18 @@ pub struct ActionCounts {
 }
 
 impl ActionCounts {
+    /// `+1 ~2 -0 ±1` (`+-` for replace under `ascii`).
+    pub fn glyphs(&self, ascii: bool) -> String {
+        format!(
+            "+{} ~{} -{} {}{}",
+            self.create,
+            self.update,
+            self.delete,
+            if ascii { "+-" } else { "±" },
+            self.replace
+        )
+    }
+
     fn add(&mut self, a: ChangeAction) {
         let slot = match a {
             ChangeAction::NoOp => &mut self.no_op,

@@ -53,16 +53,8 @@ pub fn provisioner_text(r: &IacReport) -> String {
 /// `+1 ~2 -0 ±1 (replace)`: the plan's counts, with a word when something
 /// is replaced so that mono terminals see it too.
 pub fn plan_counts(p: &PlanSummary, ascii: bool) -> String {
-    let c = &p.counts;
-    let mut s = format!(
-        "+{} ~{} -{} {}{}",
-        c.create,
-        c.update,
-        c.delete,
-        if ascii { "+-" } else { "±" },
-        c.replace
-    );
-    if c.replace > 0 {
+    let mut s = p.counts.glyphs(ascii);
+    if p.counts.replace > 0 {
         s.push_str(" (replace)");
     }
     s
