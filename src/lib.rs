@@ -20,4 +20,5 @@ pub mod report;
 pub mod run;
 pub mod scan;
 pub mod secrets;
+pub mod tls;
 pub mod ui;

@@ -9,19 +9,18 @@
 //!   uses) plus any extra CA file (`posture/tls-untrusted`), judged at a time
 //!   inside the leaf's validity so an expired leaf is not also "untrusted".
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::{verify_server_cert_signed_by_trust_anchor, verify_server_name};
-use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::server::ParsedCertificate;
-use rustls::{CertificateError, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{CertificateError, RootCertStore};
 use tokio::io::AsyncWriteExt;
 use x509_parser::extensions::GeneralName;
 
 use crate::scan::finding::Severity;
+use crate::tls::AcceptAnyCert;
 
 /// Under this many days left an expiring certificate is high, not medium.
 pub const EXPIRY_HIGH_DAYS: i64 = 7;
@@ -35,68 +34,6 @@ pub(crate) struct CertIssue {
     pub title: &'static str,
     pub message: String,
     pub severity: Severity,
-}
-
-/// Accepts any chain and keeps it for later judgement. Handshake signatures are
-/// still verified against the presented leaf's key.
-#[derive(Debug)]
-struct Recorder {
-    provider: Arc<CryptoProvider>,
-    chain: Mutex<Vec<CertificateDer<'static>>>,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let mut chain = vec![end_entity.clone().into_owned()];
-        chain.extend(intermediates.iter().map(|c| c.clone().into_owned()));
-        *self.chain.lock().unwrap_or_else(PoisonError::into_inner) = chain;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls12_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        verify_tls13_signature(
-            message,
-            cert,
-            dss,
-            &self.provider.signature_verification_algorithms,
-        )
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider
-            .signature_verification_algorithms
-            .supported_schemes()
-    }
-}
-
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
 }
 
 /// Mozilla roots plus the PEM CA certificates in `extra_pem` (if any).
@@ -129,11 +66,8 @@ pub(crate) async fn fetch_chain(
     name: ServerName<'static>,
     timeout: Duration,
 ) -> Result<Vec<CertificateDer<'static>>, String> {
-    let provider = provider();
-    let recorder = Arc::new(Recorder {
-        provider: provider.clone(),
-        chain: Mutex::default(),
-    });
+    let provider = crate::tls::provider();
+    let recorder = Arc::new(AcceptAnyCert::new(provider.clone()));
     let config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| format!("TLS configuration: {e}"))?
@@ -160,12 +94,7 @@ pub(crate) async fn fetch_chain(
                 timeout.as_millis()
             )
         })??;
-    let chain = std::mem::take(
-        &mut *recorder
-            .chain
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner),
-    );
+    let chain = recorder.chain();
     if chain.is_empty() {
         return Err(format!("{connect_host}:{port} presented no certificate"));
     }
@@ -260,7 +189,7 @@ pub(crate) fn judge_chain(
         not_before + (not_after - not_before) / 2
     };
     let at = UnixTime::since_unix_epoch(Duration::from_secs(u64::try_from(at).unwrap_or(0)));
-    let algs = provider().signature_verification_algorithms.all;
+    let algs = crate::tls::provider().signature_verification_algorithms.all;
     if let Err(e) = verify_server_cert_signed_by_trust_anchor(&parsed, roots, &chain[1..], at, algs)
     {
         let self_signed = chain.len() == 1 && leaf.subject() == leaf.issuer();
