@@ -3,11 +3,11 @@
 use std::io::Write;
 
 use chrono::{DateTime, Utc};
-use tokio::sync::mpsc::UnboundedReceiver;
 
-use crate::run::event::{Envelope, LogLevel};
-use crate::run::narrative;
-use crate::run::state::RunState;
+use crate::core::event::{Envelope, LogLevel};
+use crate::core::narrative;
+use crate::core::state::RunState;
+use crate::record::recorder::{Delivery, Subscription};
 
 /// Format one envelope as a progress line, or `None` if it is not worth a line.
 pub fn progress_line(start: Option<DateTime<Utc>>, env: &Envelope) -> Option<String> {
@@ -28,13 +28,28 @@ pub fn progress_line(start: Option<DateTime<Utc>>, env: &Envelope) -> Option<Str
     ))
 }
 
-/// Print progress until the events channel closes; returns the folded state.
-pub async fn follow(mut state: RunState, mut rx: UnboundedReceiver<Envelope>) -> RunState {
+/// Print progress until the run's event stream ends; returns the folded state.
+/// Should stderr be too slow to keep up, the lines of the skipped events are
+/// lost from the progress output (never from the journal or the reports),
+/// and one line says so.
+pub async fn follow(mut state: RunState, mut events: Subscription) -> RunState {
     let mut err = std::io::stderr();
-    while let Some(env) = rx.recv().await {
-        state.apply(&env);
-        if let Some(line) = progress_line(state.started_at, &env) {
-            let _ = writeln!(err, "{line}");
+    while let Some(d) = events.recv().await {
+        match d {
+            Delivery::Event(env) => {
+                state.apply(&env);
+                if let Some(line) = progress_line(state.started_at, &env) {
+                    let _ = writeln!(err, "{line}");
+                }
+            }
+            Delivery::Resync(now) => {
+                let skipped = now.events_applied.saturating_sub(state.events_applied);
+                state = *now;
+                let _ = writeln!(
+                    err,
+                    "[progress] {skipped} events not shown (output too slow); the journal has them all"
+                );
+            }
         }
     }
     state

@@ -11,13 +11,13 @@ use tokio::sync::mpsc::unbounded_channel;
 
 use crate::cli::{RunArgs, UiArgs};
 use crate::config::{self, ColorMode, Config, OverrideValue, Sources};
+use crate::core::command::Command;
+use crate::core::event::Outcome;
+use crate::core::state::RunState;
 use crate::demo::{DemoTargets, Scenario};
-use crate::run::command::Command;
-use crate::run::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
-use crate::run::event::Outcome;
-use crate::run::journal::{self, JOURNAL_FILE, Journal};
-use crate::run::recorder::Recorder;
-use crate::run::state::RunState;
+use crate::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
+use crate::record::journal::{self, JOURNAL_FILE, Journal};
+use crate::record::recorder::Recorder;
 use crate::{headless, report, ui};
 
 /// Exit code for usage and configuration errors.
@@ -249,7 +249,7 @@ fn summarise(state: &RunState, run_dir: &Path) -> String {
         .map(|d| {
             format!(
                 " score {} ({})",
-                crate::gate::trim_num(d.score),
+                crate::core::format::trim_num(d.score),
                 d.rationale
             )
         })
@@ -365,7 +365,7 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         forward_signals(cmd_tx.clone());
         headless::follow(state0, rx).await
     } else {
-        let exit = ui::run_tui(opts, state0, rx, Some(cmd_tx.clone())).await;
+        let exit = ui::run_tui(opts, state0, Some(rx), Some(cmd_tx.clone())).await;
         if let Ok(ui::UiExit::Signal(name)) = &exit {
             let _ = cmd_tx.send(Command::Abort {
                 reason: name.clone(),
@@ -374,7 +374,7 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         drop(cmd_tx);
         let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
         exit.map_err(Failure::internal)?;
-        rec.state()
+        rec.snapshot()
     };
     drop(targets);
     report::write_all(&state, &run_dir).map_err(Failure::internal)?;
@@ -432,8 +432,7 @@ pub async fn replay(
     let opts = ui_options(&cfg, true);
     ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
     init_tracing(None, true);
-    let (_tx, rx) = unbounded_channel();
-    ui::run_tui(opts, state.clone(), rx, None)
+    ui::run_tui(opts, state.clone(), None, None)
         .await
         .context("replay")
         .map_err(Failure::internal)?;

@@ -1,13 +1,23 @@
 //! Flightdeck: a terminal control room for pre-production release validation.
 //!
-//! The spine: stages emit [`run::event::Event`]s; the run state is a fold of
-//! events ([`run::state::RunState`]); the TUI, the headless reporter, the
+//! The spine: stages emit [`core::event::Event`]s; the run state is a fold of
+//! events ([`core::state::RunState`]); the TUI, the headless reporter, the
 //! journal and replay all consume the same events.
+//!
+//! Floors, from the ground up; each imports only from the floors below it:
+//! `core` (vocabulary, events, the fold), `config` + `record` + `tls`
+//! (config layering, the recorder and journal), the capabilities
+//! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
+//! `secrets`, `gate`, `demo`), `engine` (the stage graph), and the faces
+//! (`ui`, `report`, `headless`, `cli`, `launch`). `tests/architecture.rs`
+//! holds the floors in place.
 
 pub mod canary;
 pub mod cli;
 pub mod config;
+pub mod core;
 pub mod demo;
+pub mod engine;
 pub mod environment;
 pub mod flags;
 pub mod gate;
@@ -16,8 +26,8 @@ pub mod iac;
 pub mod launch;
 pub mod load;
 pub mod policy;
+pub mod record;
 pub mod report;
-pub mod run;
 pub mod scan;
 pub mod secrets;
 pub mod tls;

@@ -10,8 +10,8 @@ use flightdeck::canary::{
     Classification, Direction, JudgeConfig, JudgeParams, MetricConfig, MetricSource, judge_step,
     promql_samples,
 };
+use flightdeck::core::verdict::Verdict;
 use flightdeck::demo::{DemoTargets, Scenario};
-use flightdeck::run::verdict::Verdict;
 use prom_support::Prom;
 
 fn error_rate_metric(min_samples: usize) -> MetricConfig {

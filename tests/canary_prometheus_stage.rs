@@ -15,16 +15,16 @@ use flightdeck::canary::{
     Classification, Direction, JudgeConfig, JudgeParams, MetricConfig, MetricSource, SampleSource,
 };
 use flightdeck::config::{self, Config, HumanDuration, Sources};
+use flightdeck::core::command::Command;
+use flightdeck::core::event::{Event, Outcome};
+use flightdeck::core::state::RunState;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::demo::{DemoTargets, Scenario};
+use flightdeck::engine::{self, AfterDecision, RunIdentity};
 use flightdeck::launch::{quicken, start_demo};
+use flightdeck::record::journal::{self, Journal};
+use flightdeck::record::recorder::Recorder;
 use flightdeck::report;
-use flightdeck::run::command::Command;
-use flightdeck::run::engine::{self, AfterDecision, RunIdentity};
-use flightdeck::run::event::{Event, Outcome};
-use flightdeck::run::journal::{self, Journal};
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::state::RunState;
-use flightdeck::run::verdict::Verdict;
 use prom_support::Prom;
 
 /// The shipped config with the demo started, quickened.

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use flightdeck::run::journal;
-use flightdeck::run::state::RunState;
+use flightdeck::core::state::RunState;
+use flightdeck::record::journal;
 
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_flightdeck"));
@@ -271,7 +271,7 @@ fn degrading_canary_is_rolled_back_automatically_and_the_flag_file_shows_it() {
     assert!(t.contains("automatic rollback of checkout-v2 in 3s"), "{t}");
     assert_eq!(
         rb.status,
-        flightdeck::run::canary_view::RollbackStatus::Confirmed
+        flightdeck::core::state::canary::RollbackStatus::Confirmed
     );
     // The flag file itself says 0%: the demo app sends nobody to the canary.
     let flags = std::fs::read_to_string(run_dir.join("demo-assets/flags.json")).expect("flags");

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use flightdeck::run::journal;
-use flightdeck::run::state::RunState;
+use flightdeck::core::state::RunState;
+use flightdeck::record::journal;
 
 struct Tmux {
     socket: String,
@@ -310,7 +310,7 @@ fn rollback_key_rolls_the_canary_back_in_the_flag_file_and_the_journal() {
         folded
             .actions
             .iter()
-            .any(|a| a.action == "rollback" && a.actor == "sam")
+            .any(|a| a.action.as_str() == "rollback" && a.actor == "sam")
     );
     let flags = read_to_string(&journal.with_file_name("demo-assets").join("flags.json"));
     for i in 0..100 {
@@ -414,7 +414,7 @@ kind = "gate"
     let action = folded
         .actions
         .iter()
-        .find(|a| a.action == "approve_apply")
+        .find(|a| a.action.as_str() == "approve_apply")
         .expect("the operator's approval is journalled");
     assert_eq!(
         (action.actor.as_str(), action.target.as_deref()),

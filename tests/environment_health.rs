@@ -6,11 +6,11 @@ use std::time::Duration;
 use axum::Router;
 use axum::routing::get;
 use flightdeck::config::{EndpointConfig, EnvironmentSection, HealthSettings};
+use flightdeck::core::event::Event;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::environment::health::{attempt, check_endpoint, client};
 use flightdeck::environment::run_stage;
-use flightdeck::run::event::Event;
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::verdict::Verdict;
+use flightdeck::record::recorder::{Delivery, Recorder};
 
 async fn server() -> String {
     let app = Router::new()
@@ -167,7 +167,7 @@ async fn retries_emit_one_event_per_attempt() {
     .await;
     assert_eq!(a.verdict, Verdict::Fail);
     let mut attempts = Vec::new();
-    while let Ok(env) = rx.try_recv() {
+    while let Some(Delivery::Event(env)) = rx.try_recv() {
         if let Event::HealthCheck(h) = env.event {
             attempts.push((h.attempt, h.last));
         }
@@ -188,7 +188,7 @@ async fn stage_verdicts_follow_criticality() {
     };
     let rec = Recorder::new(None);
     run_stage(&env, "env", &rec).await;
-    let st = rec.state();
+    let st = rec.snapshot();
     let s = st.stage("env").expect("stage recorded");
     assert_eq!(s.verdict, Some(Verdict::Warn), "{}", s.summary);
     assert!(
@@ -207,13 +207,13 @@ async fn stage_verdicts_follow_criticality() {
     let rec = Recorder::new(None);
     run_stage(&env, "env", &rec).await;
     assert_eq!(
-        rec.state().stage("env").and_then(|s| s.verdict),
+        rec.snapshot().stage("env").and_then(|s| s.verdict),
         Some(Verdict::Fail)
     );
 
     let rec = Recorder::new(None);
     run_stage(&EnvironmentSection::default(), "env", &rec).await;
-    let st = rec.state();
+    let st = rec.snapshot();
     let s = st.stage("env").expect("stage");
     assert_eq!(
         s.verdict,

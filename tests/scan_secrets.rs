@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use flightdeck::run::verdict::Verdict;
+use flightdeck::core::verdict::Verdict;
 use flightdeck::scan::cli::{OutputFormat, SecretsArgs, secrets};
 use flightdeck::scan::secrets::{SecretRules, SecretsOptions, scan_secrets};
 use flightdeck::scan::{ScanCriteria, Severity, judge};

@@ -2,8 +2,8 @@
 
 mod ui_support;
 
-use flightdeck::run::command::Command;
-use flightdeck::run::event::Event;
+use flightdeck::core::command::Command;
+use flightdeck::core::event::Event;
 use flightdeck::ui::help::help_rows;
 use flightdeck::ui::panes::findings::FindingsRow;
 use flightdeck::ui::{Effect, FindingSort, Keymap, Overlay, Pane, UiOptions};
@@ -76,7 +76,7 @@ fn freeze_keeps_rendering_the_snapshot_while_events_apply() {
     }
     assert_eq!(
         app.state().outcome,
-        Some(flightdeck::run::event::Outcome::Go),
+        Some(flightdeck::core::event::Outcome::Go),
         "live state moves on"
     );
     let screen = text(&render(&app, 120, 32));
@@ -703,7 +703,7 @@ fn rollback_key_in_replay_sends_nothing() {
 
 #[test]
 fn rollback_without_an_engine_says_so() {
-    let state = flightdeck::run::state::RunState::from_envelopes(&canary_envelopes());
+    let state = flightdeck::core::state::RunState::from_envelopes(&canary_envelopes());
     let mut app = flightdeck::ui::App::with_no_color(&opts(), state, false, false).expect("app");
     assert!(press(&mut app, "R").is_empty());
     assert!(
@@ -953,7 +953,7 @@ fn iac_teardown_log_shows_the_environment_destroyed() {
         n + 1,
         44,
         Event::Log {
-            level: flightdeck::run::event::LogLevel::Info,
+            level: flightdeck::core::event::LogLevel::Info,
             stage: Some("env".into()),
             message: "teardown: destroyed".into(),
         },

@@ -5,8 +5,8 @@
 
 mod ui_support;
 
+use flightdeck::core::command::Command;
 use flightdeck::iac::approval::ApprovalDecision;
-use flightdeck::run::command::Command;
 use flightdeck::ui::{Effect, Overlay, UiOptions};
 use ui_support::*;
 
@@ -122,8 +122,8 @@ fn esc_hides_the_question_the_pane_says_what_waits_and_apply_reopens_it() {
     app.apply(&envelope(
         5,
         31,
-        flightdeck::run::event::Event::Log {
-            level: flightdeck::run::event::LogLevel::Info,
+        flightdeck::core::event::Event::Log {
+            level: flightdeck::core::event::LogLevel::Info,
             stage: Some("env".into()),
             message: "still waiting".into(),
         },

@@ -5,7 +5,7 @@
 
 mod ui_support;
 
-use flightdeck::run::command::Command;
+use flightdeck::core::command::Command;
 use flightdeck::ui::theme::Item;
 use flightdeck::ui::{Effect, Theme, UiOptions};
 use ui_support::*;

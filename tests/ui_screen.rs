@@ -185,7 +185,7 @@ fn ascii_borders() {
 #[test]
 fn environment_pane_without_environment_stage_says_so() {
     let mut envs = run_envelopes();
-    if let flightdeck::run::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
+    if let flightdeck::core::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
         stages.retain(|s| s.id != "env");
     }
     let app = app_with(&envs[..1], &opts());
@@ -228,11 +228,11 @@ fn fail_badge_has_the_fail_colour_in_default_and_a_modifier_in_mono() {
 #[test]
 fn prod_environment_badge_is_red_and_pass_badge_green() {
     let mut envs = run_envelopes();
-    if let flightdeck::run::event::Event::RunStarted {
+    if let flightdeck::core::event::Event::RunStarted {
         risk, environment, ..
     } = &mut envs[0].event
     {
-        *risk = flightdeck::run::event::EnvRisk::Prod;
+        *risk = flightdeck::core::event::EnvRisk::Prod;
         *environment = "prod-eu".into();
     }
     let app = app_with(&envs, &opts());
@@ -312,10 +312,10 @@ fn replay_log_pane_shows_the_journal_lines() {
 #[test]
 fn planned_capability_without_data_says_waiting() {
     let mut envs = run_envelopes();
-    if let flightdeck::run::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
-        stages.push(flightdeck::run::event::StagePlan {
+    if let flightdeck::core::event::Event::RunStarted { stages, .. } = &mut envs[0].event {
+        stages.push(flightdeck::core::event::StagePlan {
             id: "load".into(),
-            kind: flightdeck::run::event::StageKind::Load,
+            kind: flightdeck::core::event::StageKind::Load,
             weight: 2.0,
             hard: false,
         });
@@ -339,7 +339,7 @@ fn no_color_gives_the_mono_look_whatever_the_theme() {
         color: flightdeck::config::ColorMode::Auto,
         ..opts()
     };
-    let state = flightdeck::run::state::RunState::from_envelopes(&failed_envelopes());
+    let state = flightdeck::core::state::RunState::from_envelopes(&failed_envelopes());
     let app = flightdeck::ui::App::with_no_color(&o, state, true, true).expect("app");
     assert_eq!(app.theme().name, "mono");
     let buf = render(&app, 120, 32);
@@ -437,7 +437,7 @@ fn load_shows_saturated_badge_when_the_latest_window_is_saturated() {
     let envs: Vec<_> = release_envelopes()
         .into_iter()
         .filter(|e| match &e.event {
-            flightdeck::run::event::Event::LoadWindow { window, .. } => window.second <= 17,
+            flightdeck::core::event::Event::LoadWindow { window, .. } => window.second <= 17,
             _ => true,
         })
         .collect();
@@ -557,7 +557,7 @@ fn expired_acceptance_detail_names_approver_and_expiry() {
 
 // --- Canary pane ---
 
-fn canary_zoomed(envs: &[flightdeck::run::event::Envelope], o: &UiOptions) -> flightdeck::ui::App {
+fn canary_zoomed(envs: &[flightdeck::core::event::Envelope], o: &UiOptions) -> flightdeck::ui::App {
     let mut app = canary_app(envs, o);
     press(&mut app, "4");
     press(&mut app, "z");

@@ -14,8 +14,8 @@ use tokio_util::sync::CancellationToken;
 
 use crate::canary::CanaryPlan;
 use crate::canary::control::CanaryCtl;
-use crate::run::event::Event;
-use crate::run::recorder::Recorder;
+use crate::core::event::{ActionKind, Event};
+use crate::record::recorder::Recorder;
 
 /// The rollback's actor when the live guard tripped.
 pub const LIVE_GUARD: &str = "live guard";
@@ -126,7 +126,7 @@ pub async fn countdown(
                     Phase::Held { by, .. } => {
                         rec.emit(Event::OperatorAction {
                             actor: trigger.to_string(),
-                            action: "hold_expired".into(),
+                            action: ActionKind::HoldExpired,
                             target: Some(ctl.flag.clone()),
                             reason: Some(format!(
                                 "held by {by} for canary.max_hold ({})",

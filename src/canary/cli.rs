@@ -6,7 +6,7 @@ use clap::Args;
 
 use super::config::{Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource};
 use super::judge::{Samples, StepJudgement, judge_step};
-use crate::run::verdict::Verdict;
+use crate::core::verdict::Verdict;
 
 /// `flightdeck canary judge --baseline F --canary F`
 #[derive(Debug, Clone, Args)]
@@ -18,8 +18,8 @@ pub struct JudgeArgs {
     /// Canary samples, same format.
     #[arg(long, value_name = "FILE")]
     pub canary: PathBuf,
-    /// Which change is bad.
-    #[arg(long, value_enum, default_value_t = Direction::Increase)]
+    /// Which change is bad: increase, decrease or either.
+    #[arg(long, default_value = "increase", value_parser = parse_direction)]
     pub direction: Direction,
     /// Confidence level of the shift interval.
     #[arg(long, default_value_t = 0.98)]
@@ -185,4 +185,16 @@ pub fn run_judge(args: JudgeArgs) -> Result<(String, i32), CanaryCliError> {
         render_text(&j)
     };
     Ok((out, exit_code(j.verdict)))
+}
+
+/// `--direction`: the judge's direction by its config name.
+fn parse_direction(s: &str) -> Result<Direction, String> {
+    match s {
+        "increase" => Ok(Direction::Increase),
+        "decrease" => Ok(Direction::Decrease),
+        "either" => Ok(Direction::Either),
+        other => Err(format!(
+            "unknown direction `{other}` (use increase, decrease or either)"
+        )),
+    }
 }

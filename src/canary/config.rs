@@ -2,18 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Which change is bad. For latency and errors only an increase is.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default, clap::ValueEnum)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    /// Canary significantly higher fails (default).
-    #[default]
-    Increase,
-    /// Canary significantly lower fails.
-    Decrease,
-    /// Any significant change fails.
-    Either,
-}
+pub use crate::core::canary::Direction;
 
 /// What to do with windows that have no value (no canary requests in a second).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]

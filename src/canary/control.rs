@@ -7,11 +7,11 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::canary::{CanaryPlan, ProviderConfig};
+use crate::core::event::{ActionKind, Event, FlagChangeKind};
 use crate::flags::{
     FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, UnleashProvider,
 };
-use crate::run::event::Event;
-use crate::run::recorder::Recorder;
+use crate::record::recorder::Recorder;
 
 /// Attempts for an operator rollback or promote before giving up (the key can
 /// be pressed again).
@@ -65,10 +65,12 @@ impl CanaryCtl {
         from: Option<f64>,
         st: &FlagState,
         actor: &str,
+        change: FlagChangeKind,
         reason: String,
         t: Instant,
     ) {
         rec.emit(Event::FlagChanged {
+            change: Some(change),
             flag: self.flag.clone(),
             provider: self.provider_name.clone(),
             from,
@@ -81,7 +83,7 @@ impl CanaryCtl {
     }
 
     fn current(rec: &Recorder) -> Option<f64> {
-        rec.state().canary.and_then(|c| c.percent)
+        rec.read(|s| s.canary.as_ref().and_then(|c| c.percent))
     }
 
     /// Set the canary share for a rollout step (one attempt: a failing step
@@ -96,14 +98,22 @@ impl CanaryCtl {
         let t = Instant::now();
         match self.provider.set_rollout(&self.flag, percent).await {
             Ok(st) => {
-                self.changed(rec, before, &st, "flightdeck", reason, t);
+                self.changed(
+                    rec,
+                    before,
+                    &st,
+                    "flightdeck",
+                    FlagChangeKind::Step,
+                    reason,
+                    t,
+                );
                 Ok(st)
             }
             Err(e) => {
                 rec.emit(Event::FlagChangeFailed {
                     flag: self.flag.clone(),
                     actor: "flightdeck".into(),
-                    action: "step".into(),
+                    action: FlagChangeKind::Step,
                     attempt: 1,
                     error: e.to_string(),
                 });
@@ -117,11 +127,12 @@ impl CanaryCtl {
     pub async fn rollback(&self, rec: &Recorder, actor: &str, reason: &str) -> bool {
         rec.emit(Event::OperatorAction {
             actor: actor.to_string(),
-            action: "rollback".into(),
+            action: ActionKind::Rollback,
             target: Some(self.flag.clone()),
             reason: Some(reason.to_string()),
         });
-        self.retrying(rec, actor, "rollback", reason, None).await
+        self.retrying(rec, actor, FlagChangeKind::Rollback, reason, None)
+            .await
     }
 
     /// Promote to 100%, journalled (with the reason, e.g. an override of a
@@ -129,14 +140,14 @@ impl CanaryCtl {
     pub async fn promote(&self, rec: &Recorder, actor: &str, reason: Option<&str>) -> bool {
         rec.emit(Event::OperatorAction {
             actor: actor.to_string(),
-            action: "promote".into(),
+            action: ActionKind::Promote,
             target: Some(self.flag.clone()),
             reason: reason.map(str::to_string),
         });
         self.retrying(
             rec,
             actor,
-            "promote",
+            FlagChangeKind::Promote,
             reason.unwrap_or("operator"),
             Some(100.0),
         )
@@ -147,7 +158,7 @@ impl CanaryCtl {
         &self,
         rec: &Recorder,
         actor: &str,
-        action: &str,
+        action: FlagChangeKind,
         reason: &str,
         to: Option<f64>,
     ) -> bool {
@@ -160,14 +171,22 @@ impl CanaryCtl {
             };
             match r {
                 Ok(st) => {
-                    self.changed(rec, before, &st, actor, format!("{action}: {reason}"), t);
+                    self.changed(
+                        rec,
+                        before,
+                        &st,
+                        actor,
+                        action,
+                        format!("{}: {reason}", action.as_str()),
+                        t,
+                    );
                     return true;
                 }
                 Err(e) => {
                     rec.emit(Event::FlagChangeFailed {
                         flag: self.flag.clone(),
                         actor: actor.to_string(),
-                        action: action.to_string(),
+                        action,
                         attempt,
                         error: e.to_string(),
                     });

@@ -3,7 +3,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::load::report::Window;
+pub use crate::core::canary::GuardStatus;
+use crate::core::load::Window;
 
 /// Live guard settings.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -32,23 +33,6 @@ impl Default for LiveGuard {
             min_requests: 1,
         }
     }
-}
-
-/// What the guard says now.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct GuardStatus {
-    /// Roll back now.
-    pub tripped: bool,
-    /// Breaching windows in a row, counting back from the latest.
-    pub consecutive: u32,
-    /// Countdown: more breaching windows before it trips (0 when tripped).
-    pub remaining: u32,
-    /// The latest judged window's canary error rate.
-    pub last_error_rate: Option<f64>,
-    /// The latest judged window's canary p99, ms.
-    pub last_p99_ms: Option<f64>,
-    /// Why, when breaching.
-    pub reason: Option<String>,
 }
 
 /// Evaluate the guard over `windows` (oldest first) for the `canary` variant.

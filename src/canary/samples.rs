@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{LoadMetric, MetricConfig, MetricSource};
 use super::judge::Samples;
-use crate::load::report::Window;
+use crate::core::load::Window;
 
 /// One variant's per-second figures; `None` where the window had no request
 /// from that variant.

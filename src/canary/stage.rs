@@ -11,11 +11,11 @@ use crate::canary::control::CanaryCtl;
 use crate::canary::{
     CanaryPlan, evaluate_guard, fetch_promql, judge_step_with_errors, load_samples,
 };
-use crate::gate::trim_num;
+use crate::core::event::{Event, LogLevel};
+use crate::core::format::trim_num;
+use crate::core::verdict::{Evidence, Verdict};
 use crate::load::{LoadConfig, LoadPlan, LoadUpdate, Window};
-use crate::run::event::{Event, LogLevel};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 
 /// Default canary traffic when the load config names no rate.
 const DEFAULT_RATE: f64 = 50.0;
@@ -190,7 +190,7 @@ async fn auto_rollback(
         AutoEnd::Promoted { actor } => {
             let note = format!(
                 "promoted to 100% by {actor} over a held automatic rollback ({}): the judge was overridden",
-                crate::run::canary_view::cause(fired.trigger, &fired.why)
+                crate::core::state::canary::cause(fired.trigger, &fired.why)
             );
             evidence.push(Evidence {
                 label: "operator override".into(),

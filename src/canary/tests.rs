@@ -1,6 +1,6 @@
 use super::*;
-use crate::load::report::{VariantWindow, Window};
-use crate::run::verdict::Verdict;
+use crate::core::load::{VariantWindow, Window};
+use crate::core::verdict::Verdict;
 
 fn s(v: &[f64]) -> Vec<Option<f64>> {
     v.iter().copied().map(Some).collect()

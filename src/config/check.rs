@@ -6,7 +6,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::{Config, EndpointConfig, EnvironmentSection, Origins, Problem, StageConfig};
-use crate::run::event::StageKind;
+use crate::core::event::StageKind;
 
 /// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
 pub const DEMO_PLACEHOLDERS: [&str; 4] = [

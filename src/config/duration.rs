@@ -36,25 +36,7 @@ impl HumanDuration {
 
 impl fmt::Display for HumanDuration {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let ms = self.0.as_millis();
-        if ms == 0 {
-            return f.write_str("0s");
-        }
-        if !ms.is_multiple_of(1000) {
-            return write!(f, "{ms}ms");
-        }
-        let s = ms / 1000;
-        let (h, m, s) = (s / 3600, (s / 60) % 60, s % 60);
-        if h > 0 {
-            write!(f, "{h}h")?;
-        }
-        if m > 0 {
-            write!(f, "{m}m")?;
-        }
-        if s > 0 {
-            write!(f, "{s}s")?;
-        }
-        Ok(())
+        f.write_str(&crate::core::format::duration_text(self.0))
     }
 }
 
@@ -74,9 +56,7 @@ impl Visitor<'_> for DurationVisitor {
     }
 
     fn visit_str<E: de::Error>(self, v: &str) -> Result<HumanDuration, E> {
-        crate::load::cli::parse_duration(v)
-            .map(HumanDuration)
-            .map_err(E::custom)
+        parse_duration(v).map(HumanDuration).map_err(E::custom)
     }
 
     fn visit_u64<E: de::Error>(self, v: u64) -> Result<HumanDuration, E> {
@@ -127,4 +107,40 @@ mod tests {
         assert!(serde_json::from_str::<HumanDuration>("\"3 parsecs\"").is_err());
         assert!(serde_json::from_str::<HumanDuration>("-1").is_err());
     }
+}
+
+/// Parse `10s`, `1m`, `1m30s`, `500ms`, `2h` or a bare number of seconds.
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    if let Ok(n) = s.parse::<f64>() {
+        return if n >= 0.0 {
+            Ok(Duration::from_secs_f64(n))
+        } else {
+            Err(format!("\"{s}\" is negative"))
+        };
+    }
+    let mut total = 0.0;
+    let mut rest = s;
+    while !rest.is_empty() {
+        let n_end = rest
+            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+            .unwrap_or(rest.len());
+        let num: f64 = rest[..n_end]
+            .parse()
+            .map_err(|_| format!("\"{s}\" is not a duration; write e.g. 10s, 1m or 500ms"))?;
+        let after = &rest[n_end..];
+        let u_end = after
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(after.len());
+        let factor = match &after[..u_end] {
+            "ms" => 0.001,
+            "s" => 1.0,
+            "m" => 60.0,
+            "h" => 3600.0,
+            u => return Err(format!("\"{s}\": unknown unit \"{u}\"; use ms, s, m or h")),
+        };
+        total += num * factor;
+        rest = &after[u_end..];
+    }
+    Ok(Duration::from_secs_f64(total))
 }

@@ -14,7 +14,7 @@ pub use check::{
     DEMO_PLACEHOLDERS, RUNNABLE_KINDS, check_semantics, map_placeholder_fields,
     uses_demo_placeholders,
 };
-pub use duration::HumanDuration;
+pub use duration::{HumanDuration, parse_duration};
 pub use model::*;
 
 /// Prefix of environment variables that override config keys.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::run::event::{EnvRisk, StageKind};
+use crate::core::event::{EnvRisk, StageKind};
 
 /// The whole configuration after layering.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]

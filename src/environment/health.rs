@@ -4,10 +4,10 @@
 use std::time::{Duration, Instant};
 
 use crate::config::{EndpointConfig, HealthSettings};
-use crate::gate::trim_num;
-use crate::run::event::{Event, HealthCheck, LogLevel};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::event::{Event, HealthCheck, LogLevel};
+use crate::core::format::trim_num;
+use crate::core::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 
 /// Most bytes of a body quoted in an error message.
 const QUOTE_LEN: usize = 60;

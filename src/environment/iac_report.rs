@@ -1,44 +1,7 @@
-//! What the IaC part of an environment stage found, as journalled. Root
-//! outputs are left out on purpose: they may hold secrets.
+//! The journalled part of an IaC outcome.
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
-
+pub use crate::core::iac::IacReport;
 use crate::iac::IacOutcome;
-use crate::iac::drift::DriftReport;
-use crate::iac::parity::ParityReport;
-use crate::iac::plan::PlanSummary;
-use crate::iac::provisioner::ApplyReport;
-use crate::iac::stage::IacEndpoint;
-use crate::iac::vars::VarParityReport;
-use crate::run::verdict::Verdict;
-
-/// The IaC findings of one environment stage.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct IacReport {
-    /// `terraform`, `tofu`, `command` or `none`.
-    pub provisioner: String,
-    /// Workspace, if one was selected.
-    pub workspace: Option<String>,
-    /// Verdict of the IaC part alone.
-    pub verdict: Verdict,
-    /// One-line summary.
-    pub summary: String,
-    /// Plan summary (sensitive values masked).
-    pub plan: Option<PlanSummary>,
-    /// Drift, if checked.
-    pub drift: Option<DriftReport>,
-    /// Parity with production, if configured.
-    pub parity: Option<ParityReport>,
-    /// Var-file parity, if configured.
-    pub var_parity: Option<VarParityReport>,
-    /// What apply did, if it ran.
-    pub apply: Option<ApplyReport>,
-    /// Endpoints found in outputs.
-    pub endpoints: Vec<IacEndpoint>,
-    /// When an ephemeral environment will be destroyed.
-    pub expires_at: Option<DateTime<Utc>>,
-}
 
 impl IacReport {
     /// The journalled part of an outcome.

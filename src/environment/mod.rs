@@ -6,11 +6,11 @@ pub mod health;
 pub mod iac_report;
 
 use crate::config::{EndpointConfig, EnvironmentSection};
+use crate::core::event::{Event, LogLevel, TeardownTrigger};
+use crate::core::verdict::{Evidence, Verdict};
 use crate::iac::approval::Approver;
 use crate::iac::config::ProvisionerKind;
-use crate::run::event::{Event, LogLevel};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 
 pub use iac_report::IacReport;
 
@@ -124,22 +124,11 @@ pub async fn run_stage_with(
     });
 }
 
-/// Why an environment is being destroyed.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Teardown {
-    /// The run ended and `ephemeral.destroy_at_end` is set.
-    EndOfRun,
-    /// The operator asked (`:destroy`).
-    Operator,
-    /// The environment's TTL ran out.
-    TtlExpired,
-}
-
 /// Destroy the ephemeral environment: at the end of the run if configured,
 /// or now on the operator's word or when its TTL runs out.
-pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder, why: Teardown) {
+pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder, why: TeardownTrigger) {
     let Some(iac) = &env.iac else {
-        if why != Teardown::EndOfRun {
+        if why != TeardownTrigger::EndOfRun {
             rec.log(
                 LogLevel::Warn,
                 Some(stage),
@@ -149,25 +138,20 @@ pub async fn teardown(env: &EnvironmentSection, stage: &str, rec: &Recorder, why
         return;
     };
     let (verdict, summary) = match why {
-        Teardown::EndOfRun => {
+        TeardownTrigger::EndOfRun => {
             if !iac.ephemeral.as_ref().is_some_and(|e| e.destroy_at_end) {
                 return;
             }
             crate::iac::stage::teardown(iac, stage, rec).await
         }
-        Teardown::Operator | Teardown::TtlExpired => {
+        TeardownTrigger::Operator | TeardownTrigger::TtlExpired => {
             crate::iac::stage::destroy(iac, stage, rec).await
         }
     };
-    let level = match verdict {
-        Verdict::Fail => LogLevel::Error,
-        Verdict::Skipped => LogLevel::Warn,
-        _ => LogLevel::Info,
-    };
-    let when = match why {
-        Teardown::EndOfRun => "teardown",
-        Teardown::Operator => "teardown (operator)",
-        Teardown::TtlExpired => "teardown (TTL expired)",
-    };
-    rec.log(level, Some(stage), format!("{when}: {summary}"));
+    rec.emit(Event::EnvDestroyed {
+        stage: stage.to_string(),
+        trigger: why,
+        verdict,
+        summary,
+    });
 }

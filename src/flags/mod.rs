@@ -20,8 +20,8 @@ pub mod ofrep;
 pub mod unleash;
 
 use async_trait::async_trait;
-use serde::{Deserialize, Serialize};
 
+pub use crate::core::flags::FlagState;
 pub use crate::secrets::{Secret, SecretError, SecretRef};
 pub use file::FileProvider;
 pub use flagd::{EvalReason, EvaluatedFlag, FlagFile, evaluate};
@@ -31,31 +31,6 @@ pub use unleash::{UnleashConfig, UnleashProvider};
 /// The default name of the canary variant; `on` is accepted when a flag has no
 /// `canary` variant and no name is configured.
 pub const DEFAULT_CANARY_VARIANT: &str = "canary";
-
-/// What a provider reports about one flag, always read back from the provider.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FlagState {
-    /// Flag key.
-    pub flag: String,
-    /// Provider name (`file`, `ofrep`, `unleash`).
-    pub provider: String,
-    /// Whether the flag is on (flagd `ENABLED`, Unleash environment enabled).
-    pub enabled: bool,
-    /// Share of traffic to the canary, 0..=100, when the provider has a rollout.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rollout_percent: Option<f64>,
-    /// The variant counted as canary, when known.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub canary_variant: Option<String>,
-    /// Variant names the flag defines.
-    #[serde(default)]
-    pub variants: Vec<String>,
-    /// The variant served when targeting does not match.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub default_variant: Option<String>,
-    /// One human line, e.g. `ENABLED, fractional canary 25 / baseline 75`.
-    pub summary: String,
-}
 
 /// Errors of flag providers and the flag evaluator.
 #[derive(Debug, thiserror::Error)]

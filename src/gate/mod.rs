@@ -17,10 +17,11 @@
 //! never reads as a clean GO: the band is at most warn, and the rationale
 //! names the override, whatever the weights.
 
-use serde::{Deserialize, Serialize};
-
-use crate::run::event::{Outcome, StagePlan};
-use crate::run::verdict::Verdict;
+use crate::core::event::{Outcome, StagePlan};
+use crate::core::format::trim_num;
+pub use crate::core::gate::{Decision, PointsLost};
+use crate::core::state::RunState;
+use crate::core::verdict::Verdict;
 
 /// Score thresholds.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -43,32 +44,6 @@ pub struct StageInput<'a> {
     /// An operator overrode the stage's safety net (e.g. promoted a canary
     /// over a held automatic rollback); the note says how.
     pub overridden: Option<String>,
-}
-
-/// Points lost by one stage, with the reason.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct PointsLost {
-    /// Stage id.
-    pub stage: String,
-    /// Score points lost (out of 100).
-    pub points: f64,
-    /// Why, in words.
-    pub reason: String,
-}
-
-/// The gate's decision, explained.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Decision {
-    /// Readiness score 0..=100.
-    pub score: f64,
-    /// Score band: pass, warn or fail.
-    pub band: Verdict,
-    /// GO / NO-GO / INCONCLUSIVE.
-    pub outcome: Outcome,
-    /// Every point lost, stage by stage.
-    pub lost: Vec<PointsLost>,
-    /// The rule that decided, in one sentence.
-    pub rationale: String,
 }
 
 fn factor(v: Verdict) -> f64 {
@@ -98,7 +73,7 @@ fn round1(x: f64) -> f64 {
 pub fn decide(stages: &[StageInput<'_>], t: Thresholds) -> Decision {
     let scored: Vec<&StageInput<'_>> = stages
         .iter()
-        .filter(|s| s.plan.kind != crate::run::event::StageKind::Gate)
+        .filter(|s| s.plan.kind != crate::core::event::StageKind::Gate)
         .filter(|s| s.verdict != Some(Verdict::Skipped))
         .filter(|s| s.plan.weight > 0.0)
         .collect();
@@ -234,19 +209,39 @@ pub fn decide(stages: &[StageInput<'_>], t: Thresholds) -> Decision {
     }
 }
 
-/// Format a number without a trailing `.0`.
-pub fn trim_num(x: f64) -> String {
-    if x.fract() == 0.0 {
-        format!("{x:.0}")
-    } else {
-        format!("{x:.1}")
-    }
+/// The score the gate would give now, from the stages finished so far
+/// (stages still pending or running are left out, not counted as lost).
+pub fn provisional(state: &RunState) -> Option<Decision> {
+    let info = state.info.as_ref()?;
+    let inputs: Vec<StageInput<'_>> = state
+        .stages
+        .iter()
+        .filter(|s| s.verdict.is_some())
+        .map(|s| StageInput {
+            plan: &s.plan,
+            verdict: s.verdict,
+            summary: &s.summary,
+            overridden: state
+                .canary
+                .as_ref()
+                .filter(|c| c.stage == s.plan.id)
+                .and_then(|c| c.auto.as_ref())
+                .and_then(|a| a.override_note()),
+        })
+        .collect();
+    Some(decide(
+        &inputs,
+        Thresholds {
+            pass_score: info.pass_score,
+            warn_score: info.warn_score,
+        },
+    ))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::event::StageKind;
+    use crate::core::event::StageKind;
 
     fn plan(id: &str, weight: f64, hard: bool) -> StagePlan {
         StagePlan {

@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::run::verdict::Verdict;
+use crate::core::verdict::Verdict;
 
 /// Which tool provisions the environment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -294,8 +294,8 @@ impl IacConfig {
     /// `approval_timeout` as a duration (the default when it does not parse;
     /// `validate` reports that).
     pub fn approval_timeout(&self) -> std::time::Duration {
-        crate::load::cli::parse_duration(&self.approval_timeout)
-            .or_else(|_| crate::load::cli::parse_duration(DEFAULT_APPROVAL_TIMEOUT))
+        crate::config::parse_duration(&self.approval_timeout)
+            .or_else(|_| crate::config::parse_duration(DEFAULT_APPROVAL_TIMEOUT))
             .unwrap_or_default()
     }
 
@@ -369,7 +369,7 @@ impl IacConfig {
             ),
             _ => {}
         }
-        match crate::load::cli::parse_duration(&self.approval_timeout) {
+        match crate::config::parse_duration(&self.approval_timeout) {
             Ok(d) if d.is_zero() => add(
                 "approval_timeout",
                 "must be above 0".into(),

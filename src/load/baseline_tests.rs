@@ -1,5 +1,5 @@
 use super::*;
-use crate::load::report::{EndpointSummary, EndpointWindow, Percentiles};
+use crate::core::load::{EndpointSummary, EndpointWindow, Percentiles};
 
 /// Deterministic noise in [-1, 1).
 fn noise(seed: u64, i: u64) -> f64 {

@@ -2,6 +2,7 @@
 //! a human summary or oha-compatible JSON, with an exit code for CI
 //! (0 pass, 1 fail, 3 inconclusive).
 
+use crate::config::parse_duration;
 use std::collections::BTreeMap;
 use std::io::IsTerminal;
 use std::path::PathBuf;
@@ -9,15 +10,16 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::run::verdict::Verdict;
+use crate::core::verdict::Verdict;
 
 use super::baseline::{Baseline, compare};
 use super::config::{LoadConfig, RequestSpec};
 use super::error::LoadError;
 use super::judge::judge;
 use super::plan::LoadPlan;
-use super::report::{LoadUpdate, Window};
 use super::threshold::Threshold;
+use crate::core::load::Window;
+use crate::load::LoadUpdate;
 
 /// Output format.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -97,42 +99,6 @@ pub struct LoadArgs {
     /// Request header carrying a varied targeting key, e.g. x-user-id.
     #[arg(long)]
     pub targeting_header: Option<String>,
-}
-
-/// Parse `10s`, `1m`, `1m30s`, `500ms`, `2h` or a bare number of seconds.
-pub fn parse_duration(s: &str) -> Result<Duration, String> {
-    let s = s.trim();
-    if let Ok(n) = s.parse::<f64>() {
-        return if n >= 0.0 {
-            Ok(Duration::from_secs_f64(n))
-        } else {
-            Err(format!("\"{s}\" is negative"))
-        };
-    }
-    let mut total = 0.0;
-    let mut rest = s;
-    while !rest.is_empty() {
-        let n_end = rest
-            .find(|c: char| !(c.is_ascii_digit() || c == '.'))
-            .unwrap_or(rest.len());
-        let num: f64 = rest[..n_end]
-            .parse()
-            .map_err(|_| format!("\"{s}\" is not a duration; write e.g. 10s, 1m or 500ms"))?;
-        let after = &rest[n_end..];
-        let u_end = after
-            .find(|c: char| c.is_ascii_digit())
-            .unwrap_or(after.len());
-        let factor = match &after[..u_end] {
-            "ms" => 0.001,
-            "s" => 1.0,
-            "m" => 60.0,
-            "h" => 3600.0,
-            u => return Err(format!("\"{s}\": unknown unit \"{u}\"; use ms, s, m or h")),
-        };
-        total += num * factor;
-        rest = &after[u_end..];
-    }
-    Ok(Duration::from_secs_f64(total))
 }
 
 impl LoadArgs {

@@ -5,10 +5,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use crate::core::load::{LoadModel, Percentiles, Summary};
+use crate::core::verdict::{Evidence, Verdict};
 use crate::load::baseline::Comparison;
-use crate::load::report::{Percentiles, Summary};
 use crate::load::threshold::ThresholdResult;
-use crate::run::verdict::{Evidence, Verdict};
 
 fn secs(p: &Percentiles) -> Value {
     json!({
@@ -92,7 +92,7 @@ pub(super) fn text_report(
     };
     p(&mut o, "Latency:", &s.latency);
     p(&mut o, "Uncorrected:", &s.uncorrected);
-    if s.model == "open" {
+    if s.model == LoadModel::Open {
         let _ = writeln!(
             o,
             "  Schedule lag:  p50 {:.2}ms  p99 {:.2}ms  max {:.2}ms  backlog {}  unsent {}  saturated windows {}/{}",

@@ -5,11 +5,11 @@
 //! criteria then make the verdict Inconclusive, never Pass. Errors are the
 //! target's own doing, so an error-rate failure stays a failure.
 
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::verdict::{Evidence, Verdict};
 
 use super::baseline::Comparison;
-use super::report::{Summary, Window};
 use super::threshold::{Metric, Status, Threshold};
+use crate::core::load::{Summary, Window};
 
 /// True when saturation was sustained: three seconds in a row, or at least a
 /// fifth of the windows and more than one (one slow second in a short run on
@@ -260,7 +260,7 @@ fn error_kinds(s: &Summary) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::load::report::Percentiles;
+    use crate::core::load::Percentiles;
 
     fn summary() -> Summary {
         Summary {

@@ -24,7 +24,6 @@ pub mod judge;
 pub mod lean;
 pub mod pace;
 pub mod plan;
-pub mod report;
 pub mod runner;
 pub mod schedule;
 pub mod stage;
@@ -33,17 +32,19 @@ pub mod target;
 pub mod threshold;
 pub mod tls;
 pub mod totals;
+mod update;
 mod worker;
 
+pub use crate::core::load::{
+    EndpointSummary, EndpointWindow, LagStats, Percentiles, Summary, VariantSummary, VariantWindow,
+    Window,
+};
 pub use baseline::{Baseline, Comparison, compare};
 pub use cli::{LoadArgs, run_cli};
 pub use config::{BaselineOptions, LoadConfig, RateStage, RequestSpec};
 pub use error::LoadError;
 pub use judge::judge;
 pub use plan::LoadPlan;
-pub use report::{
-    EndpointSummary, EndpointWindow, LagStats, LoadUpdate, Percentiles, Summary, VariantSummary,
-    VariantWindow, Window,
-};
 pub use runner::run;
 pub use threshold::Threshold;
+pub use update::LoadUpdate;

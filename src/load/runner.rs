@@ -19,11 +19,12 @@ use tokio_util::sync::CancellationToken;
 use super::error::LoadError;
 use super::pace::Pacer;
 use super::plan::{LoadPlan, Model};
-use super::report::{LoadUpdate, Summary, Window};
 use super::stats::{Collector, ErrorKind};
 use super::target;
 use super::totals::{Pacing, Totals};
 use super::worker::{Shared, Worker};
+use crate::core::load::{LoadModel, Summary, Window};
+use crate::load::LoadUpdate;
 
 /// Longest wait for requests in flight once the duration is over.
 const MAX_DRAIN: Duration = Duration::from_secs(2);
@@ -59,8 +60,8 @@ pub async fn run(
     let addrs = resolve(&plan).await?;
     let names = plan.endpoint_names.clone();
     let (model_name, conns) = match &plan.model {
-        Model::Closed { connections, .. } => ("closed", *connections),
-        Model::Open { pool, .. } => ("open", *pool),
+        Model::Closed { connections, .. } => (LoadModel::Closed, *connections),
+        Model::Open { pool, .. } => (LoadModel::Open, *pool),
     };
     let duration = plan.duration;
     let timeout = plan.timeout;
@@ -75,7 +76,7 @@ pub async fn run(
     let pacers: Arc<Vec<PoolPacer>> =
         Arc::new((0..threads).map(|_| PoolPacer::default()).collect());
     sink(LoadUpdate::Started {
-        model: model_name.into(),
+        model: model_name,
         duration_s: duration.as_secs_f64(),
         connections: conns,
     });

@@ -5,10 +5,10 @@ use std::path::Path;
 
 use tokio_util::sync::CancellationToken;
 
+use crate::core::event::{Event, LogLevel};
+use crate::core::verdict::Verdict;
 use crate::load::{Baseline, LoadConfig, LoadPlan, LoadUpdate, Threshold, Window, compare, judge};
-use crate::run::event::{Event, LogLevel};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::Verdict;
+use crate::record::recorder::Recorder;
 
 fn finish(rec: &Recorder, stage: &str, verdict: Verdict, summary: String) {
     rec.emit(Event::StageFinished {

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use super::report::Percentiles;
+use crate::core::load::Percentiles;
 
 /// Highest latency tracked, in microseconds (60 s); larger values are clamped.
 pub const HIST_MAX_US: u64 = 60_000_000;

@@ -1,4 +1,5 @@
 use super::*;
+use crate::core::load::LoadModel;
 use crate::load::totals::{Pacing, SATURATION_LAG_MS, Totals};
 
 fn ok(endpoint: usize, us: u64) -> Outcome {
@@ -47,7 +48,7 @@ fn windows_fold_into_totals_and_attribute_variants() {
     let canary = win.variants.iter().find(|v| v.variant == "canary").unwrap();
     assert_eq!(canary.requests, 30);
     assert_eq!(win.endpoints.iter().map(|e| e.requests).sum::<u64>(), 101);
-    let s = totals.summary("open", &names, 1.0, 100.0, 0);
+    let s = totals.summary(LoadModel::Open, &names, 1.0, 100.0, 0);
     assert_eq!(s.status_codes[&503], 1);
     assert_eq!(s.error_kinds["status_5xx"], 1);
     assert_eq!(s.windows, 1);
@@ -87,7 +88,7 @@ fn lagging_or_short_windows_are_saturated() {
             .close_window(&WindowAcc::new(1), &names, &[], 2, 1.0, p)
             .saturated
     );
-    let s = totals.summary("open", &names, 3.0, 100.0, 0);
+    let s = totals.summary(LoadModel::Open, &names, 3.0, 100.0, 0);
     assert_eq!((s.saturated_windows, s.longest_saturation_s), (2, 2));
 }
 
@@ -129,7 +130,7 @@ fn the_collector_merges_threads_by_variant_name_and_reuses_its_windows() {
     assert_eq!(win.variants.len(), 1);
     assert_eq!(win.variants[0].variant, "y");
     assert!((win.p50_ms - 2.0).abs() < 0.01, "{}", win.p50_ms);
-    let s = totals.summary("closed", &names, 2.0, 0.0, 0);
+    let s = totals.summary(LoadModel::Closed, &names, 2.0, 0.0, 0);
     assert_eq!(s.requests, 61);
     assert_eq!(s.variants.iter().map(|v| v.requests).sum::<u64>(), 61);
 }

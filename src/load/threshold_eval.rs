@@ -1,7 +1,7 @@
 //! Judging a [`Threshold`] against a summary or a series of windows.
 
 use super::{Metric, Op, Status, Threshold, ThresholdResult};
-use crate::load::report::{Summary, Window};
+use crate::core::load::{Summary, Window};
 
 impl Threshold {
     fn fmt_value(&self, v: f64) -> String {

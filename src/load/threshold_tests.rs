@@ -1,5 +1,5 @@
 use super::*;
-use crate::load::report::{EndpointSummary, EndpointWindow, Percentiles, Summary, Window};
+use crate::core::load::{EndpointSummary, EndpointWindow, Percentiles, Summary, Window};
 
 #[test]
 fn parses_the_documented_forms() {

@@ -6,10 +6,11 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use super::report::{
-    EndpointSummary, EndpointWindow, LagStats, Summary, VariantSummary, VariantWindow, Window,
-};
 use super::stats::{ErrorKind, Group, WindowAcc, ms, new_hist, percentiles};
+use crate::core::load::{
+    EndpointSummary, EndpointWindow, LagStats, LoadModel, Summary, VariantSummary, VariantWindow,
+    Window,
+};
 
 /// Schedule figures for one window, counted outside the histograms.
 #[derive(Clone, Copy, Debug, Default)]
@@ -171,7 +172,7 @@ impl Totals {
     /// The whole-run summary.
     pub fn summary(
         &self,
-        model: &str,
+        model: LoadModel,
         names: &[String],
         duration_s: f64,
         target_rps: f64,
@@ -179,7 +180,7 @@ impl Totals {
     ) -> Summary {
         let requests = self.all.requests;
         Summary {
-            model: model.to_string(),
+            model,
             duration_s,
             requests,
             errors: self.all.errors,

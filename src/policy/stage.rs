@@ -5,11 +5,11 @@ use std::path::Path;
 use chrono::NaiveDate;
 use serde_json::{Value, json};
 
+use crate::core::event::Event;
+use crate::core::state::RunState;
+use crate::core::verdict::{Evidence, Verdict};
 use crate::policy::{PolicyOutcome, evaluate_dir};
-use crate::run::event::Event;
-use crate::run::recorder::Recorder;
-use crate::run::state::RunState;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 use crate::scan::{Disposition, Severity};
 
 /// The facts policies see, built from the run so far. Shape documented in
@@ -76,7 +76,7 @@ pub fn run_stage(
     rec.emit(Event::StageStarted {
         stage: stage.to_string(),
     });
-    let input = facts(&rec.state(), approver, today);
+    let input = rec.read(|s| facts(s, approver, today));
     let results = match evaluate_dir(dir, &input) {
         Ok(r) => r,
         Err(e) => {

@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::run::verdict::Verdict;
+use crate::core::verdict::Verdict;
 
 /// Escape text for XML attributes and content.
 fn xml(s: &str) -> String {

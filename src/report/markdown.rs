@@ -3,7 +3,7 @@
 use std::fmt::Write;
 
 use super::Report;
-use crate::gate::trim_num;
+use crate::core::format::trim_num;
 
 fn cell(s: &str) -> String {
     s.replace('|', "\\|").replace('\n', " ")

@@ -10,10 +10,10 @@ use anyhow::{Context, Result};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::gate::PointsLost;
-use crate::run::event::{EnvRisk, HealthCheck, Outcome, StageKind};
-use crate::run::state::{ActionRecord, RunState};
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::event::{EnvRisk, HealthCheck, Outcome, StageKind};
+use crate::core::gate::PointsLost;
+use crate::core::state::{ActionRecord, RunState};
+use crate::core::verdict::{Evidence, Verdict};
 
 pub use junit::junit;
 pub use markdown::markdown;
@@ -71,7 +71,7 @@ pub struct Report {
     /// The canary: flag, share, every judged step with each metric's numbers
     /// and sample source, the automatic rollback and any rollback.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub canary: Option<crate::run::canary_view::CanaryView>,
+    pub canary: Option<crate::core::state::canary::CanaryView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -100,7 +100,7 @@ pub struct ApprovalReport {
 }
 
 impl ApprovalReport {
-    fn from_view(a: &crate::run::approval_view::ApprovalView) -> ApprovalReport {
+    fn from_view(a: &crate::core::state::approval::ApprovalView) -> ApprovalReport {
         ApprovalReport {
             stage: a.stage.clone(),
             plan_file: a.request.plan_file.clone(),

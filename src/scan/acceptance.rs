@@ -3,7 +3,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Acceptance, Finding};
+use crate::scan::{Acceptance, Finding};
 
 /// One risk acceptance as written in config:
 /// `{ rule = "CVE-2026-1234", fingerprint = "...", justification = "...", approver = "alice", expires = "2026-12-31" }`.

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ScanError;
-use super::finding::Finding;
+use crate::scan::Finding;
 
 /// The baseline file of one service.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]

@@ -10,14 +10,14 @@ use chrono::NaiveDate;
 use clap::{Args, ValueEnum};
 use serde::{Deserialize, Serialize};
 
-use super::finding::{BaselineState, Disposition, Finding, Severity};
 use super::judge::{ScanCriteria, judge};
 use super::secrets::{SecretRules, SecretsOptions, scan_secrets};
 use super::{
     RiskAcceptance, ScanError, apply_acceptances, load_baseline, mark_known, parse_sarif_files,
     save_baseline,
 };
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::verdict::{Evidence, Verdict};
+use crate::scan::{BaselineState, Disposition, Finding, Severity};
 
 /// Output format of the standalone faces.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]

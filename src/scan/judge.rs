@@ -5,9 +5,9 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Disposition, Finding, Severity};
+use crate::core::verdict::{Evidence, Verdict};
 use crate::policy::{PolicyOutcome, PolicyResult};
-use crate::run::verdict::{Evidence, Verdict};
+use crate::scan::{Disposition, Finding, Severity};
 
 /// What a scan stage must satisfy (config, every field optional).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

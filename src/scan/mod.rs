@@ -21,13 +21,13 @@ pub mod secrets;
 mod severity;
 pub mod stage;
 
+pub use crate::core::scan::{
+    Acceptance, BaselineState, Disposition, Finding, Location, Severity, Suppression,
+};
 pub use acceptance::{RiskAcceptance, apply_acceptances};
 pub use baseline::{Baseline, baseline_path, load_baseline, mark_known, save_baseline};
 pub use error::ScanError;
-pub use finding::{
-    Acceptance, BaselineState, Disposition, Finding, Location, Severity, Suppression,
-    fingerprint_of,
-};
+pub use finding::fingerprint_of;
 pub use judge::{ScanCriteria, Unavailable, judge, judge_with_unavailable};
 pub use runner::{ScanOutcome, ScannerCommand, run_scanner};
 pub use sarif::{parse_sarif_file, parse_sarif_files, parse_sarif_str};

@@ -15,7 +15,7 @@ use std::time::Duration;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
-use super::finding::{Finding, Location, Severity, Suppression, fingerprint_of};
+use crate::scan::{Finding, Location, Severity, Suppression, fingerprint_of};
 
 mod tls;
 

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::finding::Finding;
 use super::judge::Unavailable;
 use super::sarif::parse_sarif_file;
+use crate::scan::Finding;
 
 /// One scanner invocation, as written in config.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

@@ -3,9 +3,9 @@
 use std::path::Path;
 
 use super::ScanError;
-use super::finding::{BaselineState, Finding, Location, Suppression, fingerprint_of};
 use super::sarif_model as m;
 use super::severity::{SeverityInput, normalise};
+use crate::scan::{BaselineState, Finding, Location, Suppression, fingerprint_of};
 
 /// Read and normalise one SARIF file. Errors name the file and the JSON path or line.
 pub fn parse_sarif_file(path: &Path) -> Result<Vec<Finding>, ScanError> {

@@ -16,7 +16,7 @@
 
 use serde_json::{Map, Value};
 
-use super::finding::Severity;
+use crate::scan::Severity;
 
 /// What the normaliser looks at for one result.
 pub(crate) struct SeverityInput<'a> {

@@ -7,8 +7,8 @@ use std::path::Path;
 use chrono::NaiveDate;
 
 use crate::config::ScanSection;
-use crate::run::event::{Event, LogLevel};
-use crate::run::recorder::Recorder;
+use crate::core::event::{Event, LogLevel};
+use crate::record::recorder::Recorder;
 use crate::scan::posture::{PostureOptions, check_posture};
 use crate::scan::secrets::{SecretRules, SecretsOptions, scan_secrets};
 use crate::scan::{
@@ -164,7 +164,7 @@ pub async fn run_stage(
     let (verdict, evidence, summary) =
         judge_with_unavailable(&findings, &unavailable, &[], &cfg.criteria, today);
     let verdict = if sources == 0 {
-        crate::run::verdict::Verdict::Inconclusive
+        crate::core::verdict::Verdict::Inconclusive
     } else {
         verdict
     };

@@ -7,9 +7,10 @@ use std::path::PathBuf;
 use chrono::{DateTime, NaiveDate, Utc};
 
 use crate::config::ColorMode;
-use crate::run::command::Command;
-use crate::run::event::{Envelope, HealthCheck};
-use crate::run::state::{RunState, StageState};
+use crate::core::command::Command;
+use crate::core::event::{Envelope, HealthCheck};
+use crate::core::state::{RunState, StageState};
+use crate::record::recorder::Delivery;
 use crate::ui::UiOptions;
 use crate::ui::keymap::{Keymap, Limits};
 use crate::ui::panes::findings::{FindingsRow, visible_rows};
@@ -299,6 +300,18 @@ impl App {
         self.sync_approval_dialog();
     }
 
+    /// Take one delivery of the run's events: an event to fold, or, after
+    /// the screen fell behind the run, the whole state to start again from.
+    pub fn receive(&mut self, d: Delivery) {
+        match d {
+            Delivery::Event(env) => self.apply(&env),
+            Delivery::Resync(state) => {
+                self.state = *state;
+                self.sync_approval_dialog();
+            }
+        }
+    }
+
     /// Open the apply dialog when a stage asks for approval (unless the
     /// operator hid it, or is typing or answering another question); close
     /// it when the request ends without this dialog (timeout, rerun).
@@ -543,7 +556,7 @@ impl App {
         let view = self.view();
         let is_env = |stage: &str| {
             view.stage(stage)
-                .is_some_and(|s| s.plan.kind == crate::run::event::StageKind::Environment)
+                .is_some_and(|s| s.plan.kind == crate::core::event::StageKind::Environment)
         };
         view.iac
             .iter()

@@ -51,7 +51,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str) {
                     "   time {}   runs {}   weight {}",
                     stage_duration(st, app.now).unwrap_or_else(|| "-".into()),
                     st.runs,
-                    crate::gate::trim_num(st.plan.weight)
+                    crate::core::format::trim_num(st.plan.weight)
                 ),
                 text,
             ),

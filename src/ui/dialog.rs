@@ -8,8 +8,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use crate::core::state::approval::ApprovalView;
 use crate::iac::approval::wait_text;
-use crate::run::approval_view::ApprovalView;
 use crate::ui::app::App;
 use crate::ui::layout::centered;
 use crate::ui::panes::border_set;

@@ -10,11 +10,11 @@ use crossterm::event::{Event as TermEvent, EventStream, KeyEventKind};
 use crossterm::terminal::{BeginSynchronizedUpdate, EndSynchronizedUpdate};
 use futures::StreamExt;
 use tokio::signal::unix::{SignalKind, signal};
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
 use tokio::time::{Instant, MissedTickBehavior};
 
-use crate::run::command::Command;
-use crate::run::event::Envelope;
+use crate::core::command::Command;
+use crate::record::recorder::{Delivery, Subscription};
 use crate::ui::UiExit;
 use crate::ui::app::{App, Effect};
 use crate::ui::layout::draw;
@@ -24,7 +24,7 @@ use crate::ui::terminal::TerminalGuard;
 pub async fn run(
     guard: &mut TerminalGuard,
     mut app: App,
-    mut events: UnboundedReceiver<Envelope>,
+    mut events: Option<Subscription>,
     commands: Option<UnboundedSender<Command>>,
     fps: u32,
 ) -> anyhow::Result<UiExit> {
@@ -34,7 +34,7 @@ pub async fn run(
     let mut sighup = signal(SignalKind::hangup()).context("cannot listen for SIGHUP")?;
     let mut tick = tokio::time::interval(Duration::from_secs(1));
     tick.set_missed_tick_behavior(MissedTickBehavior::Delay);
-    let mut events_open = true;
+    let mut events_open = events.is_some();
     // Data changes wait for the next frame slot; keys and resizes draw at once.
     let mut dirty = true;
     let mut urgent = true;
@@ -69,12 +69,12 @@ pub async fn run(
                 Some(Err(e)) => return Err(e).context("cannot read terminal input"),
                 None => return Ok(UiExit::Quit),
             },
-            received = events.recv(), if events_open => {
+            received = next_delivery(&mut events), if events_open => {
                 match received {
-                    Some(env) => {
-                        app.apply(&env);
-                        while let Ok(env) = events.try_recv() {
-                            app.apply(&env);
+                    Some(d) => {
+                        app.receive(d);
+                        while let Some(d) = events.as_mut().and_then(Subscription::try_recv) {
+                            app.receive(d);
                         }
                     }
                     None => events_open = false,
@@ -86,6 +86,14 @@ pub async fn run(
             _ = tick.tick(), if app.clock_running() => dirty = true,
             _ = tokio::time::sleep_until(next_frame), if dirty => {}
         }
+    }
+}
+
+/// The next delivery of the run's events; never resolves without a subscription.
+async fn next_delivery(events: &mut Option<Subscription>) -> Option<Delivery> {
+    match events {
+        Some(sub) => sub.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -6,10 +6,11 @@ use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::gate::{Decision, trim_num};
-use crate::run::canary_view::RollbackStatus;
-use crate::run::event::EnvRisk;
-use crate::run::state::RunState;
+use crate::core::event::EnvRisk;
+use crate::core::format::trim_num;
+use crate::core::gate::Decision;
+use crate::core::state::RunState;
+use crate::core::state::canary::RollbackStatus;
 use crate::ui::app::App;
 use crate::ui::panes::{seconds_between, stage_badge_span, verdict_item};
 use crate::ui::theme::Item;
@@ -34,7 +35,7 @@ fn score_spans(app: &App, state: &RunState) -> Vec<Span<'static>> {
     let text = theme.style(Item::Header);
     let (decision, provisional): (Option<Decision>, bool) = match &state.decision {
         Some(d) => (Some(d.clone()), false),
-        None => (state.provisional(), true),
+        None => (crate::gate::provisional(state), true),
     };
     let Some(d) = decision else {
         return vec![Span::styled("score -", text)];
@@ -63,9 +64,9 @@ fn outcome_span(app: &App, state: &RunState) -> Span<'static> {
     match outcome {
         Some(o) => {
             let item = match o {
-                crate::run::event::Outcome::Go => Item::Pass,
-                crate::run::event::Outcome::NoGo => Item::Fail,
-                crate::run::event::Outcome::Inconclusive => Item::Inconclusive,
+                crate::core::event::Outcome::Go => Item::Pass,
+                crate::core::event::Outcome::NoGo => Item::Fail,
+                crate::core::event::Outcome::Inconclusive => Item::Inconclusive,
             };
             Span::styled(o.badge(), theme.style(item))
         }

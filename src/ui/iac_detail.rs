@@ -10,10 +10,10 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
+use crate::core::event::LogLevel;
 use crate::environment::IacReport;
 use crate::iac::parity::ParityDifference;
 use crate::iac::plan::{ChangeAction, PlanSummary, RiskLevel};
-use crate::run::event::LogLevel;
 use crate::ui::app::App;
 use crate::ui::layout::centered;
 use crate::ui::panes::{border_set, verdict_item};
@@ -399,7 +399,7 @@ pub fn iac_lines(app: &App, stage: &str, r: &IacReport) -> Vec<Line<'static>> {
 /// The plan that waits for approval, with how the approval stands.
 pub fn approval_plan_lines(
     app: &App,
-    a: &crate::run::approval_view::ApprovalView,
+    a: &crate::core::state::approval::ApprovalView,
 ) -> Vec<Line<'static>> {
     let theme = app.theme();
     let status = match &a.decision {

@@ -3,10 +3,10 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 
-use crate::run::canary_view::RollbackStatus;
-use crate::run::command::Command;
-use crate::run::event::StageKind;
-use crate::run::state::StageStatus;
+use crate::core::command::Command;
+use crate::core::event::StageKind;
+use crate::core::state::StageStatus;
+use crate::core::state::canary::RollbackStatus;
 use crate::ui::app::{App, Effect, Overlay, Pane, Prompt};
 use crate::ui::keymap::{Action, Key, Lookup};
 

@@ -25,12 +25,13 @@ pub mod theme;
 
 use std::path::PathBuf;
 
-use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::record::recorder::Subscription;
 
 use crate::config::ColorMode;
-use crate::run::command::Command;
-use crate::run::event::Envelope;
-use crate::run::state::RunState;
+use crate::core::command::Command;
+use crate::core::state::RunState;
 
 pub use app::{App, Effect, FindingSort, Overlay, Pane, Prompt, Status};
 pub use keymap::{Action, Key, Keymap, Limits};
@@ -106,7 +107,7 @@ pub fn validate_options(opts: &UiOptions) -> anyhow::Result<()> {
 pub async fn run_tui(
     opts: UiOptions,
     initial: RunState,
-    events: UnboundedReceiver<Envelope>,
+    events: Option<Subscription>,
     commands: Option<UnboundedSender<Command>>,
 ) -> anyhow::Result<UiExit> {
     validate_options(&opts)?;

@@ -5,15 +5,17 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use flightdeck::canary::{Classification, Direction, GuardStatus, MetricJudgement, StepJudgement};
 use flightdeck::config::ColorMode;
+use flightdeck::core::event::{
+    ActionKind, EnvRisk, Envelope, Event, FlagChangeKind, HealthCheck, LogLevel, Outcome,
+    StageKind, StagePlan,
+};
+use flightdeck::core::gate::{Decision, PointsLost};
+use flightdeck::core::load::LoadModel;
+use flightdeck::core::state::RunState;
+use flightdeck::core::verdict::{Evidence, Verdict};
 use flightdeck::flags::FlagState;
-use flightdeck::gate::{Decision, PointsLost};
 use flightdeck::load::{EndpointSummary, EndpointWindow, Percentiles, Summary, Window};
 use flightdeck::policy::{PolicyOutcome, PolicyResult};
-use flightdeck::run::event::{
-    EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind, StagePlan,
-};
-use flightdeck::run::state::RunState;
-use flightdeck::run::verdict::{Evidence, Verdict};
 use flightdeck::scan::{
     Acceptance, BaselineState, Finding, Location, Severity, Suppression, fingerprint_of,
 };
@@ -601,7 +603,7 @@ pub fn release_envelopes() -> Vec<Envelope> {
         7,
         Event::LoadStarted {
             stage: "load".into(),
-            model: "open".into(),
+            model: LoadModel::Open,
             duration_s: 60.0,
             connections: 64,
             thresholds: vec![
@@ -637,7 +639,7 @@ pub fn release_finished_envelopes() -> Vec<Envelope> {
     let mut out = release_envelopes();
     let seq = out.len() as u64;
     let summary = Summary {
-        model: "open".into(),
+        model: LoadModel::Open,
         duration_s: 30.0,
         requests: 59_000,
         errors: 40,
@@ -737,6 +739,7 @@ fn canary_metric(
 
 fn flag_changed(from: f64, to: f64, reason: &str, actor: &str, ms: f64) -> Event {
     Event::FlagChanged {
+        change: None,
         flag: CANARY_FLAG.into(),
         provider: "file".into(),
         from: Some(from),
@@ -877,7 +880,7 @@ pub fn rollback_requested_envelope(seq: u64) -> Envelope {
         17,
         Event::OperatorAction {
             actor: "sam".into(),
-            action: "rollback".into(),
+            action: ActionKind::Rollback,
             target: Some(CANARY_FLAG.into()),
             reason: Some("operator key R".into()),
         },
@@ -901,7 +904,7 @@ pub fn rollback_failed_envelope(seq: u64) -> Envelope {
         Event::FlagChangeFailed {
             flag: CANARY_FLAG.into(),
             actor: "sam".into(),
-            action: "rollback".into(),
+            action: FlagChangeKind::Rollback,
             attempt: 1,
             error: "flag file is read-only".into(),
         },
@@ -1073,7 +1076,7 @@ pub fn canary_auto_envelopes(held: bool) -> Vec<Envelope> {
             17,
             Event::OperatorAction {
                 actor: "sam".into(),
-                action: "hold".into(),
+                action: ActionKind::Hold,
                 target: Some(CANARY_FLAG.into()),
                 reason: Some("operator key H; live guard: ...".into()),
             },

@@ -19,7 +19,7 @@ use rustls::{CertificateError, RootCertStore};
 use tokio::io::AsyncWriteExt;
 use x509_parser::extensions::GeneralName;
 
-use crate::scan::finding::Severity;
+use crate::scan::Severity;
 use crate::tls::AcceptAnyCert;
 
 /// Under this many days left an expiring certificate is high, not medium.

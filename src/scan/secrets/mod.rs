@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 pub use rules::{Allowlist, DEFAULT_RULES_TOML, RegexTarget, Rule, SecretRules};
 
 use super::ScanError;
-use super::finding::{Finding, Location, Suppression, fingerprint_of};
+use crate::scan::{Finding, Location, Suppression, fingerprint_of};
 
 /// Tool name on findings of the built-in secrets scan.
-pub const TOOL: &str = "flightdeck-secrets";
+pub const TOOL: &str = crate::core::scan::SECRETS_TOOL;
 
 /// Limits of a scan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

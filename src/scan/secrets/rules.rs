@@ -13,7 +13,7 @@ use regex::Regex;
 use serde::Deserialize;
 
 use crate::scan::ScanError;
-use crate::scan::finding::Severity;
+use crate::scan::Severity;
 
 /// The rule set shipped in `config/secrets-rules.toml`.
 pub const DEFAULT_RULES_TOML: &str = include_str!("../../../config/secrets-rules.toml");

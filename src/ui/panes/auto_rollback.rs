@@ -6,7 +6,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::text::{Line, Span};
 
-use crate::run::canary_view::{AutoRollbackView, AutoStatus};
+use crate::core::state::canary::{AutoRollbackView, AutoStatus};
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::theme::Item;

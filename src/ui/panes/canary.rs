@@ -11,10 +11,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::canary::{Classification, GuardStatus, MetricJudgement};
-use crate::gate::trim_num;
-use crate::run::canary_view::{CanaryView, JudgedStep, RollbackStatus, RollbackView};
-use crate::run::event::StageKind;
-use crate::run::verdict::Verdict;
+use crate::core::event::StageKind;
+use crate::core::format::trim_num;
+use crate::core::state::canary::{CanaryView, JudgedStep, RollbackStatus, RollbackView};
+use crate::core::verdict::Verdict;
 use crate::ui::app::{App, Pane};
 use crate::ui::keymap::Action;
 use crate::ui::panes::{

@@ -6,10 +6,10 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
+use crate::core::event::{HealthCheck, StageKind};
 use crate::environment::IacReport;
 use crate::iac::approval::wait_text;
 use crate::iac::plan::RiskLevel;
-use crate::run::event::{HealthCheck, StageKind};
 use crate::ui::app::{App, Pane};
 use crate::ui::iac_detail::{difference_text, lifecycle, plan_counts, provisioner_text, risk_item};
 use crate::ui::panes::{
@@ -176,7 +176,7 @@ pub fn iac_summary_lines(app: &App, stage: &str, r: &IacReport, height: u16) -> 
             Some(p) => format!(
                 "  parity {} ({} unintended)",
                 p.score
-                    .map_or_else(|| "?".to_string(), crate::gate::trim_num),
+                    .map_or_else(|| "?".to_string(), crate::core::format::trim_num),
                 unintended.len()
             ),
         },

@@ -12,9 +12,9 @@ use ratatui::style::Style;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use crate::core::event::StageKind;
+use crate::core::state::{FindingRow, PolicyRow, RunState, StageStatus};
 use crate::policy::PolicyOutcome;
-use crate::run::event::StageKind;
-use crate::run::state::{FindingRow, PolicyRow, RunState, StageStatus};
 use crate::scan::{Disposition, Finding, Severity, Suppression};
 use crate::ui::app::{App, FindingSort, Pane};
 use crate::ui::panes::{capability_message, header_style, pane_block, render_message};

@@ -8,11 +8,11 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
+use crate::core::event::StageKind;
+use crate::core::state::{LoadView, RunState};
+use crate::core::verdict::Verdict;
 use crate::load::threshold::{Metric, Op};
 use crate::load::{Threshold, Window};
-use crate::run::event::StageKind;
-use crate::run::state::{LoadView, RunState};
-use crate::run::verdict::Verdict;
 use crate::ui::app::{App, Pane};
 use crate::ui::panes::load_chart::{
     latency_legend, render_error_line, render_latency_chart, render_rate_chart,

@@ -8,7 +8,7 @@ use ratatui::symbols::{self, Marker};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Axis, Chart, Dataset, GraphType, Paragraph, Sparkline};
 
-use crate::run::state::LoadView;
+use crate::core::state::LoadView;
 use crate::ui::app::App;
 use crate::ui::panes::load::{chart_range, fmt_ms, fmt_rate, latency_slo, slo_label, windows_in};
 use crate::ui::panes::{chart_marker, fmt_short_duration};

@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
-use crate::run::event::LogLevel;
+use crate::core::event::LogLevel;
 use crate::ui::app::{App, Pane};
 use crate::ui::panes::pane_block;
 use crate::ui::theme::Item;

@@ -18,9 +18,9 @@ use ratatui::symbols::{Marker, border};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::run::event::{HealthCheck, StageKind};
-use crate::run::state::{RunState, StageState, StageStatus};
-use crate::run::verdict::Verdict;
+use crate::core::event::{HealthCheck, StageKind};
+use crate::core::state::{RunState, StageState, StageStatus};
+use crate::core::verdict::Verdict;
 use crate::ui::app::{App, Pane};
 use crate::ui::theme::Item;
 

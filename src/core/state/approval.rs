@@ -1,10 +1,10 @@
 //! The apply approval as the run has seen it: the request, and its
-//! decision once made. Part of [`crate::run::state::RunState`].
+//! decision once made. Part of [`crate::core::state::RunState`].
 
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::iac::approval::{ApprovalDecision, ApprovalRequest};
+use crate::core::iac::approval::{ApprovalDecision, ApprovalRequest};
 
 /// The latest apply approval of the run.
 #[derive(Clone, Debug, PartialEq, Serialize)]

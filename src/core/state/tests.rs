@@ -1,7 +1,9 @@
 use super::*;
-use crate::gate::Decision;
-use crate::run::event::{EVENT_VERSION, Envelope, Event, HealthCheck, LogLevel, Outcome};
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::event::{
+    ActionKind, EVENT_VERSION, Envelope, Event, FlagChangeKind, HealthCheck, LogLevel, Outcome,
+};
+use crate::core::gate::Decision;
+use crate::core::verdict::{Evidence, Verdict};
 use chrono::TimeZone;
 
 fn at(seq: u64, secs: i64, event: Event) -> Envelope {
@@ -183,7 +185,7 @@ fn restarting_a_stage_clears_its_old_results() {
         4,
         Event::OperatorAction {
             actor: "sam".into(),
-            action: "rerun_stage".into(),
+            action: ActionKind::RerunStage,
             target: Some("env".into()),
             reason: None,
         },
@@ -284,12 +286,12 @@ fn operator_actions_are_recorded() {
         0,
         Event::OperatorAction {
             actor: "sam".into(),
-            action: "abort".into(),
+            action: ActionKind::Abort,
             target: None,
             reason: Some("operator quit".into()),
         },
     )]);
-    assert_eq!(s.actions[0].action, "abort");
+    assert_eq!(s.actions[0].action, ActionKind::Abort);
     assert_eq!(s.actions[0].reason.as_deref(), Some("operator quit"));
 }
 
@@ -347,13 +349,13 @@ fn provisional_score_follows_the_verdicts() {
         at(1, 0, started()),
         at(2, 1, finished("env", Verdict::Fail)),
     ]);
-    let d = s.provisional().expect("decision");
+    let d = crate::gate::provisional(&s).expect("decision");
     assert_eq!(d.outcome, Outcome::NoGo);
     assert_eq!(d.score, 0.0);
 }
 
-fn flag_state(percent: f64) -> crate::flags::FlagState {
-    crate::flags::FlagState {
+fn flag_state(percent: f64) -> crate::core::flags::FlagState {
+    crate::core::flags::FlagState {
         flag: "checkout-v2".into(),
         provider: "file".into(),
         enabled: true,
@@ -367,7 +369,7 @@ fn flag_state(percent: f64) -> crate::flags::FlagState {
 
 #[test]
 fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
-    use crate::run::canary_view::RollbackStatus;
+    use crate::core::state::canary::RollbackStatus;
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started()),
         at(
@@ -387,7 +389,7 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
             2,
             Event::OperatorAction {
                 actor: "sam".into(),
-                action: "rollback".into(),
+                action: ActionKind::Rollback,
                 target: Some("checkout-v2".into()),
                 reason: Some("operator key R".into()),
             },
@@ -407,7 +409,7 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
         Event::FlagChangeFailed {
             flag: "checkout-v2".into(),
             actor: "sam".into(),
-            action: "rollback".into(),
+            action: FlagChangeKind::Rollback,
             attempt: 1,
             error: "connection refused".into(),
         },
@@ -420,6 +422,7 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
         5,
         3,
         Event::FlagChanged {
+            change: None,
             flag: "checkout-v2".into(),
             provider: "file".into(),
             from: Some(5.0),
@@ -454,7 +457,7 @@ fn risky_plan() -> crate::iac::plan::PlanSummary {
 }
 
 fn approval_requested(timeout_s: u64) -> Event {
-    let request = crate::iac::approval::ApprovalRequest::new(
+    let request = crate::core::iac::approval::ApprovalRequest::new(
         "terraform",
         "/srv/env/tf.plan",
         &risky_plan(),
@@ -471,7 +474,7 @@ fn approval_requested(timeout_s: u64) -> Event {
 
 #[test]
 fn an_apply_approval_waits_then_records_the_operators_yes() {
-    use crate::iac::approval::ApprovalDecision;
+    use crate::core::iac::approval::ApprovalDecision;
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started()),
         at(
@@ -501,7 +504,7 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
         30,
         Event::OperatorAction {
             actor: "sam".into(),
-            action: "approve_apply".into(),
+            action: ActionKind::ApproveApply,
             target: Some("env".into()),
             reason: Some("plan reviewed".into()),
         },
@@ -547,7 +550,7 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
 
 #[test]
 fn a_declined_or_timed_out_approval_is_no_longer_pending_and_says_why() {
-    use crate::iac::approval::ApprovalDecision;
+    use crate::core::iac::approval::ApprovalDecision;
     for (decision, line, level) in [
         (
             ApprovalDecision::Declined {
@@ -656,7 +659,7 @@ fn a_resolution_without_its_request_is_an_anomaly() {
             1,
             Event::ApplyApprovalResolved {
                 stage: "env".into(),
-                decision: crate::iac::approval::ApprovalDecision::TimedOut { after_s: 5 },
+                decision: crate::core::iac::approval::ApprovalDecision::TimedOut { after_s: 5 },
             },
         ),
     ]);
@@ -684,7 +687,7 @@ fn approval_events_survive_the_journal_round_trip() {
         3,
         Event::ApplyApprovalResolved {
             stage: "env".into(),
-            decision: crate::iac::approval::ApprovalDecision::Declined {
+            decision: crate::core::iac::approval::ApprovalDecision::Declined {
                 actor: "sam".into(),
                 reason: Some("deletes the database".into()),
             },
@@ -762,7 +765,8 @@ fn auto_rollback() -> Event {
 fn action(actor: &str, action: &str, reason: &str) -> Event {
     Event::OperatorAction {
         actor: actor.into(),
-        action: action.into(),
+        action: serde_json::from_value(serde_json::Value::String(action.into()))
+            .expect("a known action"),
         target: Some("checkout-v2".into()),
         reason: Some(reason.into()),
     }
@@ -772,7 +776,7 @@ fn ts(secs: i64) -> DateTime<Utc> {
     at(0, secs, Event::Unknown).ts
 }
 
-fn auto(s: &RunState) -> crate::run::canary_view::AutoRollbackView {
+fn auto(s: &RunState) -> crate::core::state::canary::AutoRollbackView {
     s.canary
         .as_ref()
         .and_then(|c| c.auto.clone())
@@ -781,7 +785,7 @@ fn auto(s: &RunState) -> crate::run::canary_view::AutoRollbackView {
 
 #[test]
 fn automatic_rollback_counts_down_is_held_released_and_rolls_back() {
-    use crate::run::canary_view::AutoStatus;
+    use crate::core::state::canary::AutoStatus;
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started_with_canary()),
         at(2, 1, canary_started()),
@@ -836,7 +840,7 @@ fn automatic_rollback_counts_down_is_held_released_and_rolls_back() {
 
 #[test]
 fn an_expired_hold_is_recorded_then_the_rollback_settles_it() {
-    use crate::run::canary_view::AutoStatus;
+    use crate::core::state::canary::AutoStatus;
     let s = RunState::from_envelopes(&[
         at(1, 0, started_with_canary()),
         at(2, 1, canary_started()),
@@ -877,7 +881,7 @@ fn an_expired_hold_is_recorded_then_the_rollback_settles_it() {
 
 #[test]
 fn promoting_over_a_held_rollback_is_an_override_the_gate_names() {
-    use crate::run::canary_view::AutoStatus;
+    use crate::core::state::canary::AutoStatus;
     let mut s = RunState::from_envelopes(&[
         at(1, 0, started_with_canary()),
         at(2, 1, canary_started()),
@@ -899,6 +903,7 @@ fn promoting_over_a_held_rollback_is_an_override_the_gate_names() {
         6,
         20,
         Event::FlagChanged {
+            change: None,
             flag: "checkout-v2".into(),
             provider: "file".into(),
             from: Some(25.0),
@@ -917,7 +922,7 @@ fn promoting_over_a_held_rollback_is_an_override_the_gate_names() {
     );
     s.apply(&at(7, 21, finished("env", Verdict::Pass)));
     s.apply(&at(8, 21, finished("canary", Verdict::Warn)));
-    let d = s.provisional().expect("decision");
+    let d = crate::gate::provisional(&s).expect("decision");
     assert_eq!(d.outcome, Outcome::Go);
     assert!(d.score >= 90.0, "the score alone would pass: {}", d.score);
     assert_eq!(d.band, Verdict::Warn, "never a clean GO");

@@ -7,13 +7,16 @@ use tokio_util::sync::CancellationToken;
 use crate::canary::auto::HoldOp;
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::config::Config;
-use crate::environment::Teardown;
-use crate::gate::{PointsLost, trim_num};
+
+use crate::core::command::Command;
+use crate::core::event::{
+    ActionKind, Event, LogLevel, Outcome, StageKind, StagePlan, TeardownTrigger,
+};
+use crate::core::format::trim_num;
+use crate::core::gate::PointsLost;
+use crate::core::verdict::{Evidence, Verdict};
 use crate::iac::approval::{ApprovalAnswer, Approver};
-use crate::run::command::Command;
-use crate::run::event::{Event, LogLevel, Outcome, StageKind, StagePlan};
-use crate::run::recorder::Recorder;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::record::recorder::Recorder;
 
 /// Identity of a run.
 #[derive(Clone, Debug)]
@@ -95,7 +98,7 @@ pub async fn run(
         } else {
             rec.emit(Event::OperatorAction {
                 actor: id.operator.clone(),
-                action: "approve_apply".into(),
+                action: ActionKind::ApproveApply,
                 target: None,
                 reason: Some("--approve-apply on the command line".into()),
             });
@@ -121,7 +124,7 @@ pub async fn run(
         }
     }
     let mut outcome = decide(cfg, rec);
-    destroy_environments(&cx, Teardown::EndOfRun).await;
+    destroy_environments(&cx, TeardownTrigger::EndOfRun).await;
     if after == AfterDecision::Return {
         return outcome;
     }
@@ -131,7 +134,7 @@ pub async fn run(
             c = commands.recv() => c,
             _ = sleep_until(ttl), if ttl.is_some() => {
                 ttl = None;
-                destroy_environments(&cx, Teardown::TtlExpired).await;
+                destroy_environments(&cx, TeardownTrigger::TtlExpired).await;
                 continue;
             }
         };
@@ -143,11 +146,11 @@ pub async fn run(
                 }
                 cx.rec.emit(Event::OperatorAction {
                     actor: id.operator.clone(),
-                    action: "destroy_environment".into(),
+                    action: ActionKind::DestroyEnvironment,
                     target: None,
                     reason: None,
                 });
-                destroy_environments(&cx, Teardown::Operator).await;
+                destroy_environments(&cx, TeardownTrigger::Operator).await;
                 ttl = None;
             }
             Command::Abort { .. } => break,
@@ -179,7 +182,7 @@ pub async fn run(
                 }
                 rec.emit(Event::OperatorAction {
                     actor: id.operator.clone(),
-                    action: "rerun_stage".into(),
+                    action: ActionKind::RerunStage,
                     target: Some(stage.clone()),
                     reason: None,
                 });
@@ -239,8 +242,10 @@ fn answer_apply(cx: &Cx<'_>, approve: bool, reason: Option<String>) {
     if refuse_read_only(cx, what) {
         return;
     }
-    let state = cx.rec.state();
-    let Some(pending) = state.pending_approval() else {
+    let Some(stage) = cx
+        .rec
+        .read(|s| s.pending_approval().map(|a| a.stage.clone()))
+    else {
         cx.rec.log(
             LogLevel::Info,
             None,
@@ -251,12 +256,11 @@ fn answer_apply(cx: &Cx<'_>, approve: bool, reason: Option<String>) {
     cx.rec.emit(Event::OperatorAction {
         actor: cx.id.operator.clone(),
         action: if approve {
-            "approve_apply"
+            ActionKind::ApproveApply
         } else {
-            "decline_apply"
-        }
-        .into(),
-        target: Some(pending.stage.clone()),
+            ActionKind::DeclineApply
+        },
+        target: Some(stage),
         reason: reason.clone(),
     });
     let _ = cx.answers_tx.send(ApprovalAnswer {
@@ -298,19 +302,14 @@ fn refuse_read_only(cx: &Cx<'_>, what: &str) -> bool {
 
 /// The earliest TTL of an ephemeral environment that is still up, if any.
 fn ttl_deadline(rec: &Recorder) -> Option<tokio::time::Instant> {
-    let state = rec.state();
-    let destroyed = |stage: &str| {
+    let at = rec.read(|state| {
         state
-            .logs
+            .iac
             .iter()
-            .any(|l| l.stage.as_deref() == Some(stage) && l.message.starts_with("teardown"))
-    };
-    let at = state
-        .iac
-        .iter()
-        .filter(|(stage, _)| !destroyed(stage))
-        .filter_map(|(_, r)| r.expires_at)
-        .min()?;
+            .filter(|(stage, _)| !state.destroyed(stage))
+            .filter_map(|(_, r)| r.expires_at)
+            .min()
+    })?;
     let left = (at - chrono::Utc::now()).to_std().unwrap_or_default();
     Some(tokio::time::Instant::now() + left)
 }
@@ -322,7 +321,7 @@ async fn sleep_until(at: Option<tokio::time::Instant>) {
     }
 }
 
-async fn destroy_environments(cx: &Cx<'_>, why: Teardown) {
+async fn destroy_environments(cx: &Cx<'_>, why: TeardownTrigger) {
     for st in cx
         .cfg
         .stages
@@ -371,11 +370,12 @@ async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
 }
 
 /// The canary's pending automatic rollback, if any: (flag, view).
-fn pending_auto(rec: &Recorder) -> Option<(String, crate::run::canary_view::AutoRollbackView)> {
-    let state = rec.state();
-    let c = state.canary?;
-    let a = c.pending_auto()?.clone();
-    Some((c.flag, a))
+fn pending_auto(rec: &Recorder) -> Option<(String, crate::core::state::canary::AutoRollbackView)> {
+    rec.read(|state| {
+        let c = state.canary.as_ref()?;
+        let a = c.pending_auto()?.clone();
+        Some((c.flag.clone(), a))
+    })
 }
 
 /// Promote on the operator's word. While an automatic rollback counts down
@@ -444,7 +444,11 @@ fn hold_command(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>, release: boo
     };
     cx.rec.emit(Event::OperatorAction {
         actor: cx.id.operator.clone(),
-        action: what.into(),
+        action: if release {
+            ActionKind::Release
+        } else {
+            ActionKind::Hold
+        },
         target: Some(flag),
         reason: Some(format!("{reason}; {}", a.cause())),
     });
@@ -486,7 +490,7 @@ async fn drive_stage(
                 Some(Command::Abort { reason }) => {
                     rec.emit(Event::OperatorAction {
                         actor: id.operator.clone(),
-                        action: "abort".into(),
+                        action: ActionKind::Abort,
                         target: None,
                         reason: Some(reason.clone()),
                     });
@@ -501,7 +505,7 @@ async fn drive_stage(
                 Some(Command::StopLoad) => {
                     rec.emit(Event::OperatorAction {
                         actor: id.operator.clone(),
-                        action: "stop_load".into(),
+                        action: ActionKind::StopLoad,
                         target: Some(stage_id.to_string()),
                         reason: Some("kill key".into()),
                     });
@@ -654,8 +658,7 @@ fn decide(cfg: &Config, rec: &Recorder) -> Outcome {
             stage: g.id.clone(),
         });
     }
-    let state = rec.state();
-    let Some(decision) = state.provisional() else {
+    let Some(decision) = rec.read(crate::gate::provisional) else {
         return finish_aborted(rec, "the run never started");
     };
     rec.emit(Event::GateDecision(decision.clone()));

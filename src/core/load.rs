@@ -6,6 +6,34 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+/// How load is offered: at a fixed arrival rate, or by a fixed number of
+/// connections that send as fast as answers come.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LoadModel {
+    /// Arrival rate (requests per second), whatever the answers take.
+    Open,
+    /// Connections, each sending its next request when an answer arrives.
+    #[default]
+    Closed,
+}
+
+impl LoadModel {
+    /// `open` or `closed`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LoadModel::Open => "open",
+            LoadModel::Closed => "closed",
+        }
+    }
+}
+
+impl std::fmt::Display for LoadModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One second of load. `second` is the offset from the start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Window {
@@ -141,7 +169,7 @@ pub struct VariantSummary {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
 pub struct Summary {
     /// `open` (arrival schedule) or `closed` (back-to-back connections).
-    pub model: String,
+    pub model: LoadModel,
     /// Wall time from first scheduled send to the end, seconds.
     pub duration_s: f64,
     /// Requests completed.
@@ -181,23 +209,6 @@ pub struct Summary {
     /// The first TLS handshake failure, in words (e.g. certificate not trusted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_error: Option<String>,
-}
-
-/// What the runner reports while it runs.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum LoadUpdate {
-    /// The run has resolved its targets and starts now.
-    Started {
-        /// `open` or `closed`.
-        model: String,
-        /// Planned duration, seconds.
-        duration_s: f64,
-        /// Connections (closed) or pool size (open).
-        connections: u32,
-    },
-    /// One second of results.
-    Window(Window),
 }
 
 /// Status-code map keys arrive as strings when the summary is read back from

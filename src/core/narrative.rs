@@ -2,11 +2,11 @@
 //! feed the headless progress output, the log pane (through `tracing`), and
 //! the log kept in the run state, so live, headless and replay read alike.
 
-use crate::gate::trim_num;
-use crate::policy::PolicyOutcome;
-use crate::run::event::{Event, LogLevel, Outcome};
-use crate::run::verdict::Verdict;
-use crate::scan::Severity;
+use crate::core::event::{ActionKind, Event, LogLevel, Outcome, TeardownTrigger};
+use crate::core::format::trim_num;
+use crate::core::policy::PolicyOutcome;
+use crate::core::scan::Severity;
+use crate::core::verdict::Verdict;
 
 /// One narrative line: level, stage (if any) and text.
 #[derive(Clone, Debug, PartialEq)]
@@ -51,6 +51,24 @@ pub fn line(event: &Event) -> Option<Line> {
             stage,
             message,
         } => (*level, stage.as_ref(), message.clone()),
+        Event::EnvDestroyed {
+            stage,
+            trigger,
+            verdict,
+            summary,
+        } => {
+            let level = match verdict {
+                Verdict::Fail => LogLevel::Error,
+                Verdict::Skipped => LogLevel::Warn,
+                _ => LogLevel::Info,
+            };
+            let when = match trigger {
+                TeardownTrigger::EndOfRun => "teardown",
+                TeardownTrigger::Operator => "teardown (operator)",
+                TeardownTrigger::TtlExpired => "teardown (TTL expired)",
+            };
+            (level, Some(stage), format!("{when}: {summary}"))
+        }
         Event::HealthCheck(h) if h.last => {
             let mut s = format!("{} {}", h.endpoint, h.verdict.badge());
             if let (Some(st), Some(l)) = (h.status, h.latency_ms) {
@@ -76,7 +94,7 @@ pub fn line(event: &Event) -> Option<Line> {
                 finding.label(),
                 match (&finding.acceptance, finding.suppression) {
                     (Some(a), _) => format!(" [accepted by {} until {}]", a.approver, a.expires),
-                    (None, crate::scan::Suppression::Accepted) => " [suppressed]".to_string(),
+                    (None, crate::core::scan::Suppression::Accepted) => " [suppressed]".to_string(),
                     _ => String::new(),
                 }
             ),
@@ -125,7 +143,7 @@ pub fn line(event: &Event) -> Option<Line> {
                 r.risk
                     .map(|l| format!("; risk {}", l.badge()))
                     .unwrap_or_default(),
-                crate::iac::approval::wait_text(r.timeout_s)
+                crate::core::format::wait_text(r.timeout_s)
             ),
         ),
         Event::ApplyApprovalResolved { stage, decision } => (
@@ -238,7 +256,10 @@ pub fn line(event: &Event) -> Option<Line> {
         } => (
             LogLevel::Error,
             None,
-            format!("flag {flag}: {action} by {actor} failed (attempt {attempt}): {error}"),
+            format!(
+                "flag {flag}: {} by {actor} failed (attempt {attempt}): {error}",
+                action.as_str()
+            ),
         ),
         Event::LoadStarted {
             stage,
@@ -328,8 +349,8 @@ pub fn line(event: &Event) -> Option<Line> {
             Some(stage),
             format!(
                 "automatic rollback of {flag} in {} ({}); an operator can hold it (H)",
-                crate::config::HumanDuration::millis(*delay_ms),
-                crate::run::canary_view::cause(trigger, reason)
+                crate::core::format::duration_text(std::time::Duration::from_millis(*delay_ms)),
+                crate::core::state::canary::cause(trigger, reason)
             ),
         ),
         Event::OperatorAction {
@@ -337,17 +358,21 @@ pub fn line(event: &Event) -> Option<Line> {
             action,
             target,
             reason,
-        } if matches!(action.as_str(), "hold" | "release" | "hold_expired") => {
+        } if matches!(
+            action,
+            ActionKind::Hold | ActionKind::Release | ActionKind::HoldExpired
+        ) =>
+        {
             let flag = target.as_deref().unwrap_or("the canary");
             let why = reason
                 .as_deref()
                 .map(|r| format!(" ({r})"))
                 .unwrap_or_default();
-            let text = match action.as_str() {
-                "hold" => format!(
+            let text = match action {
+                ActionKind::Hold => format!(
                     "{actor} holds the automatic rollback of {flag}: the canary keeps its share{why}"
                 ),
-                "release" => format!(
+                ActionKind::Release => format!(
                     "{actor} releases the hold on {flag}: the rollback countdown restarts{why}"
                 ),
                 _ => format!("hold on {flag} expired{why}: rolling back"),
@@ -393,17 +418,4 @@ pub fn line(event: &Event) -> Option<Line> {
         stage: stage.cloned(),
         text,
     })
-}
-
-/// Mirror an event's narrative into `tracing`, so it reaches the log pane and the log file.
-pub fn trace(event: &Event) {
-    let Some(l) = line(event) else { return };
-    let stage = l.stage.as_deref().unwrap_or("run");
-    let text = &l.text;
-    match l.level {
-        LogLevel::Debug => tracing::debug!(target: "flightdeck", "{stage}: {text}"),
-        LogLevel::Info => tracing::info!(target: "flightdeck", "{stage}: {text}"),
-        LogLevel::Warn => tracing::warn!(target: "flightdeck", "{stage}: {text}"),
-        LogLevel::Error => tracing::error!(target: "flightdeck", "{stage}: {text}"),
-    }
 }

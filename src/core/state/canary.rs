@@ -4,7 +4,9 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::canary::{GuardStatus, StepJudgement};
+use crate::core::canary::{GuardStatus, StepJudgement};
+use crate::core::event::{ActionKind, Envelope, Event, FlagChangeKind};
+use crate::core::state::RunState;
 
 /// One judged step.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -182,7 +184,7 @@ impl CanaryView {
         provider: &str,
         steps: &[f64],
         hold_s: u64,
-        state: &crate::flags::FlagState,
+        state: &crate::core::flags::FlagState,
     ) -> CanaryView {
         CanaryView {
             stage: stage.to_string(),
@@ -208,5 +210,174 @@ impl CanaryView {
     /// Whether the canary is live: it has traffic and was not rolled back.
     pub fn active(&self) -> bool {
         self.enabled && self.percent.is_some_and(|p| p > 0.0)
+    }
+}
+
+fn ms(n: u64) -> chrono::Duration {
+    chrono::Duration::milliseconds(i64::try_from(n).unwrap_or(i64::MAX / 1_000_000))
+}
+
+/// What an operator action means for a pending automatic rollback: `hold`
+/// stops the countdown, `release` restarts it from the full delay,
+/// `hold_expired` ends the hold, `rollback` settles it.
+fn auto_action(c: &mut CanaryView, ts: DateTime<Utc>, actor: &str, action: ActionKind) {
+    let Some(a) = c.auto.as_mut().filter(|a| a.pending()) else {
+        return;
+    };
+    let next = match (action, &a.status) {
+        (ActionKind::Hold, AutoStatus::Counting { .. }) => {
+            a.held_by.push(actor.to_string());
+            AutoStatus::Held {
+                by: actor.to_string(),
+                since: ts,
+                expires_at: ts + ms(a.max_hold_ms),
+            }
+        }
+        (ActionKind::Release, AutoStatus::Held { .. }) => AutoStatus::Counting {
+            deadline: ts + ms(a.delay_ms),
+        },
+        (ActionKind::HoldExpired, AutoStatus::Held { by, .. }) => {
+            AutoStatus::Expired { by: by.clone() }
+        }
+        (ActionKind::Rollback, _) => AutoStatus::RolledBack {
+            by: actor.to_string(),
+        },
+        _ => return,
+    };
+    a.status = next;
+}
+
+/// Fold the canary's rollout, guard, judgements, automatic rollback, flag
+/// changes and the operator actions that act on it.
+pub(super) fn apply(s: &mut RunState, env: &Envelope) {
+    let ts = env.ts;
+    match &env.event {
+        Event::CanaryStarted {
+            stage,
+            flag,
+            provider,
+            steps,
+            hold_s,
+            state,
+        } => {
+            s.canary = Some(CanaryView::new(
+                stage, flag, provider, steps, *hold_s, state,
+            ));
+        }
+        Event::CanaryStep { index, .. } => {
+            if let Some(c) = s.canary.as_mut() {
+                c.step = Some(*index);
+                c.guard = None;
+            }
+        }
+        Event::CanaryGuard { status, .. } => {
+            if let Some(c) = s.canary.as_mut() {
+                c.guard = Some(status.clone());
+            }
+        }
+        Event::CanaryJudgement {
+            index,
+            percent,
+            judgement,
+            ..
+        } => {
+            if let Some(c) = s.canary.as_mut() {
+                c.judged.push(JudgedStep {
+                    index: *index,
+                    percent: *percent,
+                    judgement: (**judgement).clone(),
+                });
+            }
+        }
+        Event::CanaryAutoRollback {
+            flag,
+            trigger,
+            reason,
+            delay_ms,
+            max_hold_ms,
+            ..
+        } => {
+            if let Some(c) = s.canary.as_mut().filter(|c| &c.flag == flag) {
+                c.auto = Some(AutoRollbackView {
+                    trigger: trigger.clone(),
+                    reason: reason.clone(),
+                    delay_ms: *delay_ms,
+                    max_hold_ms: *max_hold_ms,
+                    announced_at: ts,
+                    held_by: Vec::new(),
+                    status: AutoStatus::Counting {
+                        deadline: ts + ms(*delay_ms),
+                    },
+                });
+            }
+        }
+        Event::FlagChanged {
+            change,
+            flag,
+            to,
+            enabled,
+            actor,
+            reason,
+            elapsed_ms,
+            ..
+        } => {
+            let kind = change.unwrap_or_else(|| FlagChangeKind::of_legacy_reason(reason));
+            if let Some(c) = s.canary.as_mut().filter(|c| &c.flag == flag) {
+                c.percent = *to;
+                c.enabled = *enabled;
+                // Promoted while the automatic rollback was held: the
+                // operator overrode the judge.
+                if let Some(a) = c.auto.as_mut().filter(|a| a.held())
+                    && kind == FlagChangeKind::Promote
+                {
+                    a.status = AutoStatus::Overridden { by: actor.clone() };
+                }
+                // A retry may succeed after a failed attempt: confirm from Failed too.
+                if let Some(rb) = c
+                    .rollback
+                    .as_mut()
+                    .filter(|r| r.status != RollbackStatus::Confirmed)
+                    && kind == FlagChangeKind::Rollback
+                {
+                    rb.status = RollbackStatus::Confirmed;
+                    rb.elapsed_ms = Some(*elapsed_ms);
+                }
+            }
+        }
+        Event::FlagChangeFailed {
+            flag,
+            action,
+            error,
+            ..
+        } => {
+            if let Some(rb) = s
+                .canary
+                .as_mut()
+                .filter(|c| &c.flag == flag && *action == FlagChangeKind::Rollback)
+                .and_then(|c| c.rollback.as_mut())
+            {
+                rb.status = RollbackStatus::Failed(error.clone());
+            }
+        }
+        Event::OperatorAction {
+            actor,
+            action,
+            reason,
+            ..
+        } => {
+            if let Some(c) = s.canary.as_mut() {
+                auto_action(c, ts, actor, *action);
+                if *action == ActionKind::Rollback {
+                    c.rollback = Some(RollbackView {
+                        actor: actor.clone(),
+                        reason: reason.clone().unwrap_or_default(),
+                        requested_at: ts,
+                        status: RollbackStatus::Pending,
+                        elapsed_ms: None,
+                    });
+                }
+            }
+        }
+        _ => {}
     }
 }

@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::gate::Decision;
-use crate::run::verdict::{Evidence, Verdict};
+use crate::core::gate::Decision;
+use crate::core::verdict::{Evidence, Verdict};
 
 /// The event schema version this build writes and fully understands.
 pub const EVENT_VERSION: u32 = 1;
@@ -161,6 +161,112 @@ impl Outcome {
     }
 }
 
+/// What an operator (or an automatic trigger acting as one) did. The JSON
+/// names are the journal's since version 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ActionKind {
+    /// Stop the run.
+    Abort,
+    /// Stop the running load (the kill key).
+    StopLoad,
+    /// Roll the canary back.
+    Rollback,
+    /// Promote the canary to 100%.
+    Promote,
+    /// Hold a counting-down automatic rollback.
+    Hold,
+    /// Release a held automatic rollback.
+    Release,
+    /// A hold ran out (`canary.max_hold`).
+    HoldExpired,
+    /// Approve an apply that waits for confirmation.
+    ApproveApply,
+    /// Decline an apply that waits for confirmation.
+    DeclineApply,
+    /// Run a stage again.
+    RerunStage,
+    /// Destroy the ephemeral environment now.
+    DestroyEnvironment,
+    /// An action this build does not know (from a newer writer).
+    #[serde(other)]
+    Unknown,
+}
+
+impl ActionKind {
+    /// The journal name, e.g. `rerun_stage`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Abort => "abort",
+            ActionKind::StopLoad => "stop_load",
+            ActionKind::Rollback => "rollback",
+            ActionKind::Promote => "promote",
+            ActionKind::Hold => "hold",
+            ActionKind::Release => "release",
+            ActionKind::HoldExpired => "hold_expired",
+            ActionKind::ApproveApply => "approve_apply",
+            ActionKind::DeclineApply => "decline_apply",
+            ActionKind::RerunStage => "rerun_stage",
+            ActionKind::DestroyEnvironment => "destroy_environment",
+            ActionKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl std::fmt::Display for ActionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a flag change was for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlagChangeKind {
+    /// A rollout step set the canary share.
+    Step,
+    /// A rollback (0% / off).
+    Rollback,
+    /// A promote (100%).
+    Promote,
+}
+
+impl FlagChangeKind {
+    /// The journal name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FlagChangeKind::Step => "step",
+            FlagChangeKind::Rollback => "rollback",
+            FlagChangeKind::Promote => "promote",
+        }
+    }
+
+    /// The kind of a `flag_changed` written before the event carried it:
+    /// those writers put it first in the reason (`rollback: ...`,
+    /// `promote: ...`); anything else was a step. Used only for such journals.
+    pub fn of_legacy_reason(reason: &str) -> FlagChangeKind {
+        if reason.starts_with("rollback") {
+            FlagChangeKind::Rollback
+        } else if reason.starts_with("promote") {
+            FlagChangeKind::Promote
+        } else {
+            FlagChangeKind::Step
+        }
+    }
+}
+
+/// Why an ephemeral environment is destroyed now.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TeardownTrigger {
+    /// The run ended and the environment is destroyed at the end.
+    EndOfRun,
+    /// An operator asked (`:destroy`).
+    Operator,
+    /// Its time to live ran out.
+    TtlExpired,
+}
+
 /// Everything that can happen in a run.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -220,21 +326,21 @@ pub enum Event {
         /// Stage id.
         stage: String,
         /// The normalised finding (secrets already redacted).
-        finding: crate::scan::Finding,
+        finding: crate::core::scan::Finding,
     },
     /// One policy rule's result.
     PolicyResult {
         /// Stage id.
         stage: String,
         /// The result.
-        result: crate::policy::PolicyResult,
+        result: crate::core::policy::PolicyResult,
     },
     /// What the IaC part of an environment stage found.
     EnvIac {
         /// Stage id.
         stage: String,
         /// Plan, drift, parity and endpoints (outputs are never journalled).
-        report: Box<crate::environment::IacReport>,
+        report: Box<crate::core::iac::IacReport>,
     },
     /// The IaC stage asks the operator to approve applying its saved plan
     /// (`apply = "confirm"`), and waits.
@@ -242,14 +348,14 @@ pub enum Event {
         /// Stage id.
         stage: String,
         /// The plan's counts, destructive changes and risk.
-        request: Box<crate::iac::approval::ApprovalRequest>,
+        request: Box<crate::core::iac::approval::ApprovalRequest>,
     },
     /// The approval request ended: approved, declined, timed out or impossible.
     ApplyApprovalResolved {
         /// Stage id.
         stage: String,
         /// How it ended.
-        decision: crate::iac::approval::ApprovalDecision,
+        decision: crate::core::iac::approval::ApprovalDecision,
     },
     /// A canary rollout began.
     CanaryStarted {
@@ -264,7 +370,7 @@ pub enum Event {
         /// Hold per step, seconds.
         hold_s: u64,
         /// The flag as read before the first step.
-        state: crate::flags::FlagState,
+        state: crate::core::flags::FlagState,
     },
     /// A canary step began (the flag is at `percent`).
     CanaryStep {
@@ -280,7 +386,7 @@ pub enum Event {
         /// Stage id.
         stage: String,
         /// Guard status, with the countdown to an automatic rollback.
-        status: crate::canary::GuardStatus,
+        status: crate::core::canary::GuardStatus,
     },
     /// A canary step was judged.
     CanaryJudgement {
@@ -291,7 +397,7 @@ pub enum Event {
         /// Canary share during the step.
         percent: f64,
         /// The judgement, with every metric's numbers.
-        judgement: Box<crate::canary::StepJudgement>,
+        judgement: Box<crate::core::canary::StepJudgement>,
     },
     /// An automatic trigger fired (the live guard tripped, or a step's
     /// judgement failed): the canary is rolled back when the countdown ends,
@@ -313,6 +419,11 @@ pub enum Event {
     },
     /// A flag was changed through its provider and read back.
     FlagChanged {
+        /// What kind of change: a rollout step, a rollback or a promote.
+        /// Journals written before this field existed leave it out; the
+        /// fold then reads it from `reason` ([`FlagChangeKind::of_legacy_reason`]).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        change: Option<FlagChangeKind>,
         /// Flag key.
         flag: String,
         /// Provider name.
@@ -337,7 +448,7 @@ pub enum Event {
         /// Who asked.
         actor: String,
         /// What was attempted: rollback, promote, step.
-        action: String,
+        action: FlagChangeKind,
         /// Attempt number.
         attempt: u32,
         /// The provider's error (never holds secrets).
@@ -348,7 +459,7 @@ pub enum Event {
         /// Stage id.
         stage: String,
         /// `open` (arrival rate) or `closed` (connections).
-        model: String,
+        model: crate::core::load::LoadModel,
         /// Planned duration, seconds.
         duration_s: f64,
         /// Connections (closed) or pool size (open).
@@ -361,14 +472,14 @@ pub enum Event {
         /// Stage id.
         stage: String,
         /// The window.
-        window: crate::load::Window,
+        window: crate::core::load::Window,
     },
     /// The whole load run, summarised.
     LoadSummary {
         /// Stage id.
         stage: String,
         /// The summary.
-        summary: crate::load::Summary,
+        summary: crate::core::load::Summary,
     },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
@@ -387,14 +498,26 @@ pub enum Event {
     OperatorAction {
         /// Who acted.
         actor: String,
-        /// What they did, e.g. `rerun_stage`, `abort`.
-        action: String,
+        /// What they did.
+        action: ActionKind,
         /// Target of the action (stage id, flag...), if any.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         target: Option<String>,
         /// Why.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
+    },
+    /// An ephemeral environment was destroyed (or its destroy failed).
+    EnvDestroyed {
+        /// The environment stage.
+        stage: String,
+        /// Why now: the end of the run, an operator, or its TTL.
+        trigger: TeardownTrigger,
+        /// Pass when destroyed, fail when the destroy failed, skipped when
+        /// there was nothing to destroy.
+        verdict: Verdict,
+        /// What the provisioner said, in one line.
+        summary: String,
     },
     /// The run ended.
     RunFinished {
@@ -423,6 +546,7 @@ impl Event {
                 | Event::OperatorAction { .. }
                 | Event::ApplyApprovalRequested { .. }
                 | Event::ApplyApprovalResolved { .. }
+                | Event::EnvDestroyed { .. }
                 | Event::RunFinished { .. }
         )
     }

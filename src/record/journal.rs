@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
 
-use crate::run::event::{Envelope, Event};
+use crate::core::event::{Envelope, Event};
 
 /// File name of the journal inside a run directory.
 pub const JOURNAL_FILE: &str = "journal.jsonl";
@@ -119,7 +119,7 @@ fn parse_line(line: &str) -> Result<Envelope, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::run::event::{EVENT_VERSION, LogLevel};
+    use crate::core::event::{EVENT_VERSION, LogLevel};
 
     fn env(seq: u64, event: Event) -> Envelope {
         Envelope {

@@ -1,0 +1,26 @@
+//! The vocabulary of a run, and the fold that gives it meaning.
+//!
+//! Everything here is plain data and pure functions: ids, verdicts and
+//! evidence, the [`event::Event`] enum with every capability's payload as
+//! serde data, the journal [`event::Envelope`], the fold
+//! ([`state::RunState::apply`], which delegates to one view fold per
+//! capability), narrative lines, and number formatting and small statistics.
+//!
+//! `core` imports nothing else of the crate, no tokio and no ratatui: every
+//! other floor builds on it, and a capability's logic stays in the
+//! capability.
+
+pub mod canary;
+pub mod command;
+pub mod event;
+pub mod flags;
+pub mod format;
+pub mod gate;
+pub mod iac;
+pub mod load;
+pub mod narrative;
+pub mod policy;
+pub mod scan;
+pub mod state;
+pub mod stats;
+pub mod verdict;
