@@ -54,21 +54,24 @@ pub async fn provider_for(plan: &CanaryPlan) -> Result<CanaryCtl, FlagError> {
     })
 }
 
+/// Who changed a flag, what kind of change it was, and why.
+struct Why<'a> {
+    actor: &'a str,
+    change: FlagChangeKind,
+    reason: String,
+}
+
 fn ms(t: Instant) -> f64 {
     (t.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0
 }
 
 impl CanaryCtl {
-    fn changed(
-        &self,
-        rec: &Recorder,
-        from: Option<f64>,
-        st: &FlagState,
-        actor: &str,
-        change: FlagChangeKind,
-        reason: String,
-        t: Instant,
-    ) {
+    fn changed(&self, rec: &Recorder, from: Option<f64>, st: &FlagState, why: Why<'_>, t: Instant) {
+        let Why {
+            actor,
+            change,
+            reason,
+        } = why;
         rec.emit(Event::FlagChanged {
             change: Some(change),
             flag: self.flag.clone(),
@@ -98,15 +101,12 @@ impl CanaryCtl {
         let t = Instant::now();
         match self.provider.set_rollout(&self.flag, percent).await {
             Ok(st) => {
-                self.changed(
-                    rec,
-                    before,
-                    &st,
-                    "flightdeck",
-                    FlagChangeKind::Step,
+                let why = Why {
+                    actor: "flightdeck",
+                    change: FlagChangeKind::Step,
                     reason,
-                    t,
-                );
+                };
+                self.changed(rec, before, &st, why, t);
                 Ok(st)
             }
             Err(e) => {
@@ -171,15 +171,12 @@ impl CanaryCtl {
             };
             match r {
                 Ok(st) => {
-                    self.changed(
-                        rec,
-                        before,
-                        &st,
+                    let why = Why {
                         actor,
-                        action,
-                        format!("{}: {reason}", action.as_str()),
-                        t,
-                    );
+                        change: action,
+                        reason: format!("{}: {reason}", action.as_str()),
+                    };
+                    self.changed(rec, before, &st, why, t);
                     return true;
                 }
                 Err(e) => {

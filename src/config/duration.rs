@@ -84,31 +84,6 @@ impl<'de> Deserialize<'de> for HumanDuration {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_strings_and_numbers_and_writes_the_short_form() {
-        for (text, want, back) in [
-            ("\"3s\"", 3_000, "3s"),
-            ("\"10m\"", 600_000, "10m"),
-            ("\"500ms\"", 500, "500ms"),
-            ("\"1m30s\"", 90_000, "1m30s"),
-            ("\"0s\"", 0, "0s"),
-            ("0", 0, "0s"),
-            ("2", 2_000, "2s"),
-            ("1.5", 1_500, "1500ms"),
-        ] {
-            let d: HumanDuration = serde_json::from_str(text).expect(text);
-            assert_eq!(d.0.as_millis(), want, "{text}");
-            assert_eq!(d.to_string(), back, "{text}");
-        }
-        assert!(serde_json::from_str::<HumanDuration>("\"3 parsecs\"").is_err());
-        assert!(serde_json::from_str::<HumanDuration>("-1").is_err());
-    }
-}
-
 /// Parse `10s`, `1m`, `1m30s`, `500ms`, `2h` or a bare number of seconds.
 pub fn parse_duration(s: &str) -> Result<Duration, String> {
     let s = s.trim();
@@ -143,4 +118,29 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
         rest = &after[u_end..];
     }
     Ok(Duration::from_secs_f64(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_strings_and_numbers_and_writes_the_short_form() {
+        for (text, want, back) in [
+            ("\"3s\"", 3_000, "3s"),
+            ("\"10m\"", 600_000, "10m"),
+            ("\"500ms\"", 500, "500ms"),
+            ("\"1m30s\"", 90_000, "1m30s"),
+            ("\"0s\"", 0, "0s"),
+            ("0", 0, "0s"),
+            ("2", 2_000, "2s"),
+            ("1.5", 1_500, "1500ms"),
+        ] {
+            let d: HumanDuration = serde_json::from_str(text).expect(text);
+            assert_eq!(d.0.as_millis(), want, "{text}");
+            assert_eq!(d.to_string(), back, "{text}");
+        }
+        assert!(serde_json::from_str::<HumanDuration>("\"3 parsecs\"").is_err());
+        assert!(serde_json::from_str::<HumanDuration>("-1").is_err());
+    }
 }

@@ -45,6 +45,8 @@ impl Default for Recorder {
 }
 
 /// What a subscriber receives next.
+// Events are the hot path and move by value; the rare resync is the one boxed.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 pub enum Delivery {
     /// The next event, in journal order.
