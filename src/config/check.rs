@@ -189,6 +189,8 @@ fn sample_stage() -> StageConfig {
         weight: 1.0,
         hard: false,
         enabled: true,
+        needs: Some(Vec::new()),
+        resource: Some(String::new()),
     }
 }
 
@@ -546,6 +548,9 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
                 "move it to the end of [[stages]]",
             ));
         }
+    }
+    if out.iter().all(|p| !p.key.starts_with("stages[")) {
+        out.extend(crate::engine::graph::check(&cfg.stages));
     }
     if n == 0 {
         out.push(problem(

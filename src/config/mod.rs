@@ -33,6 +33,23 @@ pub struct Problem {
     pub hint: String,
 }
 
+impl Problem {
+    /// A problem at `key`; the source (file or environment variable) is
+    /// filled in by the loader, which knows where each key came from.
+    pub fn at(
+        key: impl Into<String>,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) -> Problem {
+        Problem {
+            source: String::new(),
+            key: key.into(),
+            message: message.into(),
+            hint: hint.into(),
+        }
+    }
+}
+
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.key.is_empty() {

@@ -267,6 +267,16 @@ pub struct StageConfig {
     /// Disabled stages are reported as skipped.
     #[serde(default = "yes")]
     pub enabled: bool,
+    /// Stage ids this stage waits for. Absent: the stage before it in
+    /// `[[stages]]` (so a plan without `needs` runs in its written order);
+    /// `[]`: nothing, it starts with the run. The gate waits for every stage.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub needs: Option<Vec<String>>,
+    /// A resource the stage holds while it runs; stages holding the same
+    /// resource never overlap. Absent: `target` for stages that send traffic
+    /// to the service (load, canary), none otherwise; `"none"`: none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
 }
 
 fn one() -> f64 {
