@@ -637,3 +637,58 @@ async fn promote_mid_stepping_ends_the_canary_at_100_and_never_steps_back_down()
     assert_eq!(outcome, Outcome::NoGo, "{}", d.rationale);
     assert!(d.rationale.contains("score 50"), "{}", d.rationale);
 }
+
+/// Where each stage started and finished in the journal (sequence numbers).
+fn spans(dir: &Path) -> HashMap<String, (u64, u64)> {
+    let back = journal::read(&dir.join("journal.jsonl")).expect("journal");
+    let mut out: HashMap<String, (u64, u64)> = HashMap::new();
+    let mut last = 0;
+    for e in &back.envelopes {
+        assert!(e.seq > last, "the journal is one ordered stream");
+        last = e.seq;
+        match &e.event {
+            Event::StageStarted { stage } => {
+                out.entry(stage.clone()).or_default().0 = e.seq;
+            }
+            Event::StageFinished { stage, .. } => {
+                out.entry(stage.clone()).or_default().1 = e.seq;
+            }
+            _ => {}
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_demo_graph_runs_scans_beside_env_and_load_and_the_target_is_held_by_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_, rec) = run_demo(Scenario::Healthy, dir.path()).await;
+    let s = spans(dir.path());
+    let (env, load, canary, scans, policy, gate) = (
+        s["env"],
+        s["load"],
+        s["canary"],
+        s["scans"],
+        s["policy"],
+        s["gate"],
+    );
+    // `needs = []`: the scans start with the run, before env has finished.
+    assert!(scans.0 < env.1, "scans {scans:?} env {env:?}");
+    // Without `needs`, a stage waits for the one written before it.
+    assert!(load.0 > env.1 && canary.0 > load.1, "{s:?}");
+    // Policy needs load and scans, and then runs beside the canary.
+    assert!(policy.0 > load.1 && policy.0 > scans.1, "{s:?}");
+    assert!(policy.0 < canary.1, "policy {policy:?} canary {canary:?}");
+    // Load and canary both hold the target: they never overlap.
+    assert!(canary.0 > load.1);
+    // The gate waits for every stage.
+    for (id, (_, end)) in &s {
+        if id != "gate" {
+            assert!(gate.0 > *end, "gate started before {id} finished: {s:?}");
+        }
+    }
+    // A parallel run's journal folds into the same state as the live run.
+    let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
+    let replayed = RunState::from_envelopes(&back.envelopes);
+    assert_eq!(replayed, rec.snapshot());
+}

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+pub use crate::core::action::{ActionKind, FlagChangeKind, TeardownTrigger};
+pub use crate::core::environment::{EnvRisk, HealthCheck};
 use crate::core::gate::Decision;
+pub use crate::core::stage::{StageKind, StagePlan};
 use crate::core::verdict::{Evidence, Verdict};
 
 /// The event schema version this build writes and fully understands.
@@ -24,68 +27,6 @@ pub struct Envelope {
     pub event: Event,
 }
 
-/// What kind of work a stage does.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Hash)]
-#[serde(rename_all = "snake_case")]
-pub enum StageKind {
-    /// Environment checks: health and version of endpoints (IaC later).
-    Environment,
-    /// HTTP load test.
-    Load,
-    /// Security and compliance findings.
-    Scan,
-    /// Policy-as-code.
-    Policy,
-    /// Operational runbook drills.
-    Drill,
-    /// Flag-driven canary rollout.
-    Canary,
-    /// The readiness gate that combines all verdicts.
-    Gate,
-}
-
-impl StageKind {
-    /// Name as written in config files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            StageKind::Environment => "environment",
-            StageKind::Load => "load",
-            StageKind::Scan => "scan",
-            StageKind::Policy => "policy",
-            StageKind::Drill => "drill",
-            StageKind::Canary => "canary",
-            StageKind::Gate => "gate",
-        }
-    }
-}
-
-/// A stage as planned at run start.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StagePlan {
-    /// Unique id within the run, e.g. `env`.
-    pub id: String,
-    /// What the stage does.
-    pub kind: StageKind,
-    /// Weight in the readiness score.
-    pub weight: f64,
-    /// A failed hard gate is NO-GO whatever the score.
-    pub hard: bool,
-}
-
-/// How risky the environment is; shown as a header badge.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum EnvRisk {
-    /// Development.
-    Dev,
-    /// Staging.
-    Staging,
-    /// Pre-production.
-    Preprod,
-    /// Production: handle with care.
-    Prod,
-}
-
 /// Log level of a `Log` event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
 #[serde(rename_all = "snake_case")]
@@ -98,35 +39,6 @@ pub enum LogLevel {
     Warn,
     /// Something failed.
     Error,
-}
-
-/// The result of one HTTP health-check attempt.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HealthCheck {
-    /// The stage that ran the check.
-    pub stage: String,
-    /// Endpoint name from the config.
-    pub endpoint: String,
-    /// URL that was requested.
-    pub url: String,
-    /// Attempt number, starting at 1.
-    pub attempt: u32,
-    /// Whether this attempt is the last one for this endpoint.
-    pub last: bool,
-    /// HTTP status, if a response arrived.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub status: Option<u16>,
-    /// Time to the full response in milliseconds, if one arrived.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub latency_ms: Option<f64>,
-    /// The version the endpoint reported, if asked.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// Verdict of this attempt.
-    pub verdict: Verdict,
-    /// Why the attempt is not a pass.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub reason: Option<String>,
 }
 
 /// Final outcome of a run.
@@ -159,112 +71,6 @@ impl Outcome {
             Outcome::Inconclusive => 3,
         }
     }
-}
-
-/// What an operator (or an automatic trigger acting as one) did. The JSON
-/// names are the journal's since version 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ActionKind {
-    /// Stop the run.
-    Abort,
-    /// Stop the running load (the kill key).
-    StopLoad,
-    /// Roll the canary back.
-    Rollback,
-    /// Promote the canary to 100%.
-    Promote,
-    /// Hold a counting-down automatic rollback.
-    Hold,
-    /// Release a held automatic rollback.
-    Release,
-    /// A hold ran out (`canary.max_hold`).
-    HoldExpired,
-    /// Approve an apply that waits for confirmation.
-    ApproveApply,
-    /// Decline an apply that waits for confirmation.
-    DeclineApply,
-    /// Run a stage again.
-    RerunStage,
-    /// Destroy the ephemeral environment now.
-    DestroyEnvironment,
-    /// An action this build does not know (from a newer writer).
-    #[serde(other)]
-    Unknown,
-}
-
-impl ActionKind {
-    /// The journal name, e.g. `rerun_stage`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ActionKind::Abort => "abort",
-            ActionKind::StopLoad => "stop_load",
-            ActionKind::Rollback => "rollback",
-            ActionKind::Promote => "promote",
-            ActionKind::Hold => "hold",
-            ActionKind::Release => "release",
-            ActionKind::HoldExpired => "hold_expired",
-            ActionKind::ApproveApply => "approve_apply",
-            ActionKind::DeclineApply => "decline_apply",
-            ActionKind::RerunStage => "rerun_stage",
-            ActionKind::DestroyEnvironment => "destroy_environment",
-            ActionKind::Unknown => "unknown",
-        }
-    }
-}
-
-impl std::fmt::Display for ActionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// What a flag change was for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum FlagChangeKind {
-    /// A rollout step set the canary share.
-    Step,
-    /// A rollback (0% / off).
-    Rollback,
-    /// A promote (100%).
-    Promote,
-}
-
-impl FlagChangeKind {
-    /// The journal name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FlagChangeKind::Step => "step",
-            FlagChangeKind::Rollback => "rollback",
-            FlagChangeKind::Promote => "promote",
-        }
-    }
-
-    /// The kind of a `flag_changed` written before the event carried it:
-    /// those writers put it first in the reason (`rollback: ...`,
-    /// `promote: ...`); anything else was a step. Used only for such journals.
-    pub fn of_legacy_reason(reason: &str) -> FlagChangeKind {
-        if reason.starts_with("rollback") {
-            FlagChangeKind::Rollback
-        } else if reason.starts_with("promote") {
-            FlagChangeKind::Promote
-        } else {
-            FlagChangeKind::Step
-        }
-    }
-}
-
-/// Why an ephemeral environment is destroyed now.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TeardownTrigger {
-    /// The run ended and the environment is destroyed at the end.
-    EndOfRun,
-    /// An operator asked (`:destroy`).
-    Operator,
-    /// Its time to live ran out.
-    TtlExpired,
 }
 
 /// Everything that can happen in a run.

@@ -10,8 +10,10 @@
 //! other floor builds on it, and a capability's logic stays in the
 //! capability.
 
+pub mod action;
 pub mod canary;
 pub mod command;
+pub mod environment;
 pub mod event;
 pub mod flags;
 pub mod format;
@@ -21,6 +23,7 @@ pub mod load;
 pub mod narrative;
 pub mod policy;
 pub mod scan;
+pub mod stage;
 pub mod state;
 pub mod stats;
 pub mod verdict;

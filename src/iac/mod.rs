@@ -13,6 +13,7 @@ pub mod config;
 pub mod drift;
 pub mod error;
 pub mod face;
+pub mod outputs;
 pub mod parity;
 pub mod pattern;
 pub mod plan;

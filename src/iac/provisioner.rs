@@ -7,16 +7,15 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 pub use super::command::CommandProvisioner;
 use super::config::{IacConfig, ProvisionerKind};
 use super::drift::{self, DriftReport};
 use super::error::{IacError, parse_json};
+pub use super::outputs::{OutputValue, parse_outputs};
 use super::plan::{self, PlanSummary};
 use super::process::{LineSink, StdoutMode, Step, StepOutput, run};
-use super::values::{SENSITIVE, render};
 pub use crate::core::iac::ApplyReport;
 
 /// How to install Terraform, for missing-binary errors.
@@ -29,48 +28,6 @@ pub struct PlanRun {
     pub summary: PlanSummary,
     /// The full plan document, for parity. Holds raw values: never serialise or log it.
     pub doc: Value,
-}
-
-/// One root output.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct OutputValue {
-    /// Whether Terraform marks it sensitive.
-    pub sensitive: bool,
-    /// Rendered value, or a mask when sensitive.
-    pub shown: String,
-    /// The value, only when not sensitive.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub value: Option<Value>,
-}
-
-/// Read `terraform output -json` text.
-pub fn parse_outputs(label: &Path, text: &str) -> Result<BTreeMap<String, OutputValue>, IacError> {
-    let doc = parse_json(label, text)?;
-    let map = doc.as_object().ok_or_else(|| IacError::Shape {
-        file: label.to_path_buf(),
-        reason: "expected a JSON object of outputs (`terraform output -json`)".into(),
-    })?;
-    Ok(map
-        .iter()
-        .map(|(k, o)| {
-            let sensitive = o.get("sensitive").and_then(Value::as_bool).unwrap_or(false);
-            let v = o.get("value").cloned().unwrap_or(Value::Null);
-            let out = if sensitive {
-                OutputValue {
-                    sensitive,
-                    shown: SENSITIVE.into(),
-                    value: None,
-                }
-            } else {
-                OutputValue {
-                    sensitive,
-                    shown: render(&v),
-                    value: Some(v),
-                }
-            };
-            (k.clone(), out)
-        })
-        .collect())
 }
 
 pub(crate) fn failed(step: &str, out: &StepOutput) -> IacError {

@@ -24,6 +24,7 @@ pub mod judge;
 pub mod lean;
 pub mod pace;
 pub mod plan;
+mod pool;
 pub mod runner;
 pub mod schedule;
 pub mod stage;

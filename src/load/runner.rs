@@ -7,8 +7,8 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch};
@@ -19,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use super::error::LoadError;
 use super::pace::Pacer;
 use super::plan::{LoadPlan, Model};
-use super::stats::{Collector, ErrorKind};
+use super::pool::{PoolPacer, closed_worker, open_worker};
+use super::stats::Collector;
 use super::target;
 use super::totals::{Pacing, Totals};
 use super::worker::{Shared, Worker};
@@ -32,12 +33,6 @@ const MAX_DRAIN: Duration = Duration::from_secs(2);
 const WARM_CONNECTIONS: usize = 8;
 /// Open model: how long the start waits for those connections at most.
 const WARM_TIMEOUT: Duration = Duration::from_secs(2);
-/// Closed model: pause after a refused connection.
-const CONNECT_BACKOFF: Duration = Duration::from_millis(10);
-/// Most requests queued behind busy connections (per load thread); beyond it
-/// they are dropped and counted as unsent, so a hopeless rate cannot grow
-/// memory.
-const MAX_QUEUE: usize = 1_000_000;
 /// Most load threads.
 const MAX_THREADS: usize = 64;
 /// After aborting, how long to wait for the load threads to stop.
@@ -224,14 +219,7 @@ pub async fn run(
     sink(LoadUpdate::Window(last));
     let unsent = pacers
         .iter()
-        .map(|p| {
-            p.state
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .queue
-                .len() as u64
-                + p.dropped.load(Ordering::Relaxed)
-        })
+        .map(|p| p.queued() + p.dropped.load(Ordering::Relaxed))
         .sum();
     let elapsed = (end - start).as_secs_f64();
     let target_rps = profile
@@ -256,7 +244,7 @@ fn load_threads(conns: u32) -> usize {
 }
 
 impl Shared {
-    fn origins_len(&self) -> usize {
+    pub(super) fn origins_len(&self) -> usize {
         self.plan.origins.len()
     }
 }
@@ -353,11 +341,7 @@ impl LoadThread {
                     while warm_rx.recv().await.is_some() {}
                 })
                 .await;
-                pacers[k]
-                    .state
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .idle = (0..ids.len()).rev().collect();
+                pacers[k].set_idle((0..ids.len()).rev().collect());
                 let (profile, stop, pacers) = (profile.clone(), stop.clone(), pacers.clone());
                 tasks.spawn(async move {
                     let t0 = match start.wait_for(Option::is_some).await {
@@ -411,112 +395,6 @@ impl LoadThread {
             }
         }
         tasks.shutdown().await;
-    }
-}
-
-async fn closed_worker(
-    id: usize,
-    slot: usize,
-    shared: Arc<Shared>,
-    stop: CancellationToken,
-    think: Duration,
-) {
-    let mut w = Worker::new(id as u64, shared.origins_len(), slot);
-    // The runner cancels `stop` at the deadline.
-    while !stop.is_cancelled() {
-        // A refused connection fails at once; pause so a down target does
-        // not turn the loop into a spin.
-        let failed = w.exec(&shared, None).await;
-        let refused = matches!(failed, Some(ErrorKind::Connect | ErrorKind::Tls));
-        let pause = if refused {
-            think.max(CONNECT_BACKOFF)
-        } else {
-            think
-        };
-        if !pause.is_zero() {
-            tokio::select! { _ = tokio::time::sleep(pause) => {}, _ = stop.cancelled() => break }
-        }
-    }
-}
-
-/// Hands scheduled requests to idle connections, most recently idle first
-/// (so a low rate keeps few connections warm), or queues them as backlog.
-/// One per load thread; the counters are summed per window.
-#[derive(Default)]
-struct PoolPacer {
-    state: Mutex<PoolState>,
-    scheduled: AtomicU64,
-    backlog: AtomicU64,
-    dropped: AtomicU64,
-}
-
-#[derive(Default)]
-struct PoolState {
-    idle: Vec<usize>,
-    queue: VecDeque<Instant>,
-}
-
-impl PoolPacer {
-    fn dispatch(&self, at: Instant, senders: &[mpsc::UnboundedSender<Instant>]) {
-        self.scheduled.fetch_add(1, Ordering::Relaxed);
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        if let Some(w) = st.idle.pop() {
-            drop(st);
-            let _ = senders[w].send(at);
-        } else {
-            self.backlog.fetch_add(1, Ordering::Relaxed);
-            if st.queue.len() < MAX_QUEUE {
-                st.queue.push_back(at);
-            } else {
-                self.dropped.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-    }
-
-    /// Whether a connection is free to send at once.
-    fn has_idle(&self) -> bool {
-        !self
-            .state
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .idle
-            .is_empty()
-    }
-
-    /// The next queued request, or mark `id` idle.
-    fn next_or_idle(&self, id: usize) -> Option<Instant> {
-        let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
-        let next = st.queue.pop_front();
-        if next.is_none() {
-            st.idle.push(id);
-        }
-        next
-    }
-}
-
-async fn open_worker(
-    mut w: Worker,
-    local: usize,
-    slot: usize,
-    shared: Arc<Shared>,
-    stop: CancellationToken,
-    pacers: Arc<Vec<PoolPacer>>,
-    mut rx: mpsc::UnboundedReceiver<Instant>,
-) {
-    let pacer = &pacers[slot];
-    loop {
-        let job = tokio::select! {
-            j = rx.recv() => match j { Some(j) => j, None => return },
-            _ = stop.cancelled() => return,
-        };
-        let mut next = Some(job);
-        while let Some(at) = next {
-            if stop.is_cancelled() {
-                return;
-            }
-            w.exec(&shared, Some(at)).await;
-            next = pacer.next_or_idle(local);
-        }
     }
 }
 
