@@ -7,8 +7,9 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Overlay, Pane};
+use crate::ui::overlay::{dialog, finding_detail, iac_detail, stage_detail};
 use crate::ui::theme::Item;
-use crate::ui::{detail, dialog, finding_detail, header, help, hints, iac_detail, panes};
+use crate::ui::{header, help, hints, panes};
 
 /// Smallest screen the control room draws on.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -102,7 +103,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     match app.overlay() {
         Some(Overlay::Help { scroll }) => help::render(frame, area, app, *scroll),
-        Some(Overlay::StageDetail { stage }) => detail::render(frame, area, app, stage),
+        Some(Overlay::StageDetail { stage }) => stage_detail::render(frame, area, app, stage),
         Some(Overlay::FindingDetail { stage, fingerprint }) => {
             finding_detail::render_finding(frame, area, app, stage, fingerprint)
         }

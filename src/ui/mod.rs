@@ -7,17 +7,14 @@
 //! channel, the command channel and signals.
 
 pub mod app;
-pub mod detail;
-pub mod dialog;
 pub mod event_loop;
-pub mod finding_detail;
 pub mod header;
 pub mod help;
 pub mod hints;
-pub mod iac_detail;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod overlay;
 pub mod palette;
 pub mod panes;
 pub mod terminal;

@@ -11,7 +11,9 @@ use crate::environment::IacReport;
 use crate::iac::approval::wait_text;
 use crate::iac::plan::RiskLevel;
 use crate::ui::app::{App, Pane};
-use crate::ui::iac_detail::{difference_text, lifecycle, plan_counts, provisioner_text, risk_item};
+use crate::ui::overlay::iac_detail::{
+    difference_text, lifecycle, plan_counts, provisioner_text, risk_item,
+};
 use crate::ui::panes::{
     capability_message, header_style, pane_block, render_message, verdict_span,
 };

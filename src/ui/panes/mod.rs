@@ -1,7 +1,6 @@
 //! One file per pane, plus what the panes share: the pane frame, badges and
 //! time formatting.
 
-pub mod auto_rollback;
 pub mod canary;
 pub mod environment;
 pub mod findings;
