@@ -14,9 +14,11 @@ pub mod hints;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod list_view;
 pub mod overlay;
 pub mod palette;
 pub mod panes;
+pub mod requests;
 pub mod terminal;
 pub mod theme;
 
@@ -30,9 +32,13 @@ use crate::config::ColorMode;
 use crate::core::command::Command;
 use crate::core::state::RunState;
 
-pub use app::{App, Effect, FindingSort, Overlay, Pane, Prompt, Status};
+pub use app::{App, Effect, FindingSort, Prompt, Status};
+pub use input::KeyResult;
 pub use keymap::{Action, Key, Keymap, Limits};
 pub use layout::draw;
+pub use list_view::ListView;
+pub use overlay::Overlay;
+pub use panes::{PANES, Pane, PaneSpec};
 pub use theme::Theme;
 
 /// How the control room looks and behaves.

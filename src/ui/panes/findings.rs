@@ -16,7 +16,9 @@ use crate::core::event::StageKind;
 use crate::core::state::{FindingRow, PolicyRow, RunState, StageStatus};
 use crate::policy::PolicyOutcome;
 use crate::scan::{Disposition, Finding, Severity, Suppression};
-use crate::ui::app::{App, FindingSort, Pane};
+use crate::ui::app::{App, FindingSort};
+use crate::ui::overlay::Overlay;
+use crate::ui::panes::Pane;
 use crate::ui::panes::{capability_message, header_style, pane_block, render_message};
 use crate::ui::theme::Item;
 
@@ -140,6 +142,22 @@ pub fn visible_rows<'a>(
         .map(FindingsRow::Finding)
         .chain(policies.map(FindingsRow::Policy))
         .collect()
+}
+
+/// Enter: the detail of the selected row, a finding or a policy result.
+pub fn detail(app: &App) -> Option<Overlay> {
+    let i = app.selected(Pane::Findings)?;
+    Some(match app.visible_findings().get(i)? {
+        FindingsRow::Finding(f) => Overlay::FindingDetail {
+            stage: f.stage.clone(),
+            fingerprint: f.finding.fingerprint.clone(),
+        },
+        FindingsRow::Policy(p) => Overlay::PolicyDetail {
+            stage: p.stage.clone(),
+            policy: p.result.policy.clone(),
+            rule: p.result.rule.clone(),
+        },
+    })
 }
 
 /// `crit 0 high 1 med 4 low 3 (open)`: open findings by severity.

@@ -13,7 +13,8 @@ use crate::core::state::{LoadView, RunState};
 use crate::core::verdict::Verdict;
 use crate::load::threshold::{Metric, Op};
 use crate::load::{Threshold, Window};
-use crate::ui::app::{App, Pane};
+use crate::ui::app::App;
+use crate::ui::panes::Pane;
 use crate::ui::panes::load_chart::{
     latency_legend, render_error_line, render_latency_chart, render_rate_chart,
 };
