@@ -1,6 +1,8 @@
 //! The control room's pure core: view state. Key handling lives in `input/`
-//! and the overlays' handlers in `overlay/`, the palette in `palette.rs`. No terminal, no clock reads: `now` is set by the
-//! event loop (or by a test), so that a render is a function of `App` alone.
+//! (the overlays' own keys in `overlay/`), the operator's requests in
+//! `requests.rs`, the palette in `palette.rs`. No terminal, no clock reads:
+//! `now` is set by the event loop (or by a test), so that a render is a
+//! function of `App` alone.
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -16,41 +18,9 @@ use crate::ui::UiOptions;
 use crate::ui::keymap::{Keymap, Limits};
 use crate::ui::list_view::ListView;
 use crate::ui::overlay::Overlay;
-use crate::ui::panes::findings::{FindingsRow, visible_rows};
+use crate::ui::panes::findings::{FindingSort, FindingsRow, visible_rows};
 use crate::ui::panes::{Pane, health_row_text, stage_row_text};
 use crate::ui::theme::{Theme, no_color_from_env};
-
-/// How the Findings pane orders its finding rows (policy rows stay last).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FindingSort {
-    /// Most severe first (the default).
-    #[default]
-    Severity,
-    /// By tool, then most severe first.
-    Tool,
-    /// By file and line.
-    Location,
-}
-
-impl FindingSort {
-    /// The next order in the cycle.
-    pub fn next(self) -> FindingSort {
-        match self {
-            FindingSort::Severity => FindingSort::Tool,
-            FindingSort::Tool => FindingSort::Location,
-            FindingSort::Location => FindingSort::Severity,
-        }
-    }
-
-    /// Name shown in the pane title and status line.
-    pub fn name(self) -> &'static str {
-        match self {
-            FindingSort::Severity => "severity",
-            FindingSort::Tool => "tool",
-            FindingSort::Location => "location",
-        }
-    }
-}
 
 /// Time spans the load chart can show, in seconds; `+`/`-` step through them.
 pub const CHART_SPANS: [u32; 4] = [30, 60, 120, 300];
@@ -308,6 +278,7 @@ impl App {
         };
         self.chart_span = CHART_SPANS[i];
     }
+
     /// The filter and selection of a list pane.
     pub fn list(&self, pane: Pane) -> Option<&ListView> {
         self.lists.get(&pane)

@@ -32,12 +32,13 @@ use crate::config::ColorMode;
 use crate::core::command::Command;
 use crate::core::state::RunState;
 
-pub use app::{App, Effect, FindingSort, Prompt, Status};
+pub use app::{App, Effect, Prompt, Status};
 pub use input::KeyResult;
 pub use keymap::{Action, Key, Keymap, Limits};
 pub use layout::draw;
 pub use list_view::ListView;
 pub use overlay::Overlay;
+pub use panes::findings::FindingSort;
 pub use panes::{PANES, Pane, PaneSpec};
 pub use theme::Theme;
 

@@ -66,3 +66,6 @@ impl App {
         main_view::handle(self, action)
     }
 }
+
+#[cfg(test)]
+mod tests;

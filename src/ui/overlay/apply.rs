@@ -2,7 +2,8 @@
 //! stage asks to apply its saved plan, and holds every key while it asks.
 //! `y` applies, `n` declines, Enter answers the focused button (No at
 //! first), `d` reads the plan in the IaC detail, Esc hides the question
-//! without answering (`:apply` brings it back).
+//! without answering (`:apply` brings it back). The dialog is also where
+//! the answer is sent from, and where it is reopened.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -16,7 +17,7 @@ pub(crate) fn handle(app: &mut App, ev: KeyEvent) -> KeyResult {
     let Some(Overlay::ConfirmApply { yes_focused }) = app.overlay else {
         return KeyResult::NotConsumed;
     };
-    KeyResult::Consumed(app.confirm_apply_key(ev, yes_focused))
+    KeyResult::Consumed(app.apply_key(ev, yes_focused))
 }
 
 impl App {
@@ -57,10 +58,9 @@ impl App {
         }
     }
 
-    /// The apply dialog: `y` applies the saved plan, `n` declines, Enter
-    /// answers the focused button (No at first), `d` shows the plan, Esc
-    /// hides the question without answering (`:apply` brings it back).
-    fn confirm_apply_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
+    /// What a raw key does to the apply question (see the module doc;
+    /// ctrl-c hides the question, then asks to quit).
+    fn apply_key(&mut self, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
         let approve = match ev.code {
             KeyCode::Char('y' | 'Y') => true,
