@@ -18,8 +18,10 @@ use crate::ui::UiOptions;
 use crate::ui::keymap::{Keymap, Limits};
 use crate::ui::list_view::ListView;
 use crate::ui::overlay::Overlay;
+use crate::ui::panes::Pane;
+use crate::ui::panes::environment::health_row_text;
 use crate::ui::panes::findings::{FindingSort, FindingsRow, visible_rows};
-use crate::ui::panes::{Pane, health_row_text, stage_row_text};
+use crate::ui::panes::stages::stage_row_text;
 use crate::ui::theme::{Theme, no_color_from_env};
 
 /// Time spans the load chart can show, in seconds; `+`/`-` step through them.

@@ -5,6 +5,10 @@
 //! [`draw`] renders an `App` and is what snapshot tests call on a
 //! `TestBackend`; [`run_tui`] wires it to the terminal, the engine's event
 //! channel, the command channel and signals.
+//!
+//! A key goes through `input/` in layers: the open overlay (`overlay/`)
+//! first, then the global keys that work from everywhere, then the main
+//! view. Panes are registered once, in [`panes::PANES`].
 
 pub mod app;
 pub mod event_loop;

@@ -15,9 +15,8 @@ use crate::ui::overlay::Overlay;
 use crate::ui::overlay::iac_detail::{
     difference_text, lifecycle, plan_counts, provisioner_text, risk_item,
 };
-use crate::ui::panes::Pane;
 use crate::ui::panes::{
-    capability_message, header_style, pane_block, render_message, verdict_span,
+    Pane, capability_message, header_style, pane_block, render_message, verdict_span,
 };
 use crate::ui::theme::Item;
 
@@ -58,6 +57,19 @@ pub fn detail(app: &App) -> Option<Overlay> {
         .map(|(s, _)| s.to_string())
         .or_else(|| app.view().approval.as_ref().map(|a| a.stage.clone()));
     stage.map(|stage| Overlay::IacDetail { stage, scroll: 0 })
+}
+
+/// The text a filter is matched against for a health-check row.
+pub fn health_row_text(h: &HealthCheck) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        h.endpoint,
+        h.verdict.badge(),
+        h.status.map(|s| s.to_string()).unwrap_or_default(),
+        h.version.clone().unwrap_or_default(),
+        h.reason.clone().unwrap_or_default(),
+        h.url
+    )
 }
 
 fn empty_text(app: &App) -> String {

@@ -18,8 +18,7 @@ use crate::policy::PolicyOutcome;
 use crate::scan::{Disposition, Finding, Severity, Suppression};
 use crate::ui::app::App;
 use crate::ui::overlay::Overlay;
-use crate::ui::panes::Pane;
-use crate::ui::panes::{capability_message, header_style, pane_block, render_message};
+use crate::ui::panes::{Pane, capability_message, header_style, pane_block, render_message};
 use crate::ui::theme::Item;
 
 /// How the Findings pane orders its finding rows (policy rows stay last).

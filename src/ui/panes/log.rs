@@ -10,8 +10,7 @@ use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
 use crate::core::event::LogLevel;
 use crate::ui::app::App;
-use crate::ui::panes::Pane;
-use crate::ui::panes::pane_block;
+use crate::ui::panes::{Pane, pane_block};
 use crate::ui::theme::Item;
 
 /// Draw the Log pane.

@@ -23,7 +23,7 @@ use ratatui::symbols::{Marker, border};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::core::event::{HealthCheck, StageKind};
+use crate::core::event::StageKind;
 use crate::core::state::{RunState, StageState, StageStatus};
 use crate::core::verdict::Verdict;
 use crate::ui::app::App;
@@ -367,30 +367,6 @@ pub fn stage_detail_text(st: &StageState) -> String {
         }
         StageStatus::Pending => String::new(),
     }
-}
-
-/// The text a filter is matched against for a stage row.
-pub fn stage_row_text(st: &StageState) -> String {
-    format!(
-        "{} {} {} {}",
-        st.plan.id,
-        st.plan.kind.as_str(),
-        stage_badge(st).0,
-        stage_detail_text(st)
-    )
-}
-
-/// The text a filter is matched against for a health-check row.
-pub fn health_row_text(h: &HealthCheck) -> String {
-    format!(
-        "{} {} {} {} {} {}",
-        h.endpoint,
-        h.verdict.badge(),
-        h.status.map(|s| s.to_string()).unwrap_or_default(),
-        h.version.clone().unwrap_or_default(),
-        h.reason.clone().unwrap_or_default(),
-        h.url
-    )
 }
 
 /// Column-header style.

@@ -23,8 +23,7 @@ use crate::core::event::StageKind;
 use crate::core::format::trim_num;
 use crate::core::state::canary::{CanaryView, JudgedStep};
 use crate::ui::app::App;
-use crate::ui::panes::Pane;
-use crate::ui::panes::{capability_message, pane_block_spans, render_message};
+use crate::ui::panes::{Pane, capability_message, pane_block_spans, render_message};
 use crate::ui::theme::Item;
 
 pub use metrics::{classification_text, fmt_num, metric_verdict_text};
