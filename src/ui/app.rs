@@ -1,7 +1,10 @@
-//! The control room's pure core: view state. Key handling lives in `input.rs`,
-//! the palette in `palette.rs`. No terminal, no clock reads: `now` is set by the
-//! event loop (or by a test), so that a render is a function of `App` alone.
+//! The control room's pure core: view state. Key handling lives in `input/`
+//! (the overlays' own keys in `overlay/`), the operator's requests in
+//! `requests.rs`, the palette in `palette.rs`. No terminal, no clock reads:
+//! `now` is set by the event loop (or by a test), so that a render is a
+//! function of `App` alone.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -13,168 +16,19 @@ use crate::core::state::{RunState, StageState};
 use crate::record::recorder::Delivery;
 use crate::ui::UiOptions;
 use crate::ui::keymap::{Keymap, Limits};
-use crate::ui::panes::findings::{FindingsRow, visible_rows};
-use crate::ui::panes::{health_row_text, stage_row_text};
+use crate::ui::list_view::ListView;
+use crate::ui::overlay::Overlay;
+use crate::ui::panes::Pane;
+use crate::ui::panes::environment::health_row_text;
+use crate::ui::panes::findings::{FindingSort, FindingsRow, visible_rows};
+use crate::ui::panes::stages::stage_row_text;
 use crate::ui::theme::{Theme, no_color_from_env};
-
-/// The six panes, numbered as on screen.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Pane {
-    /// 1: stages of the run plan.
-    Stages,
-    /// 2: environment health checks.
-    Environment,
-    /// 3: load test.
-    Load,
-    /// 4: canary rollout.
-    Canary,
-    /// 5: security and compliance findings.
-    Findings,
-    /// 6: log.
-    Log,
-}
-
-impl Pane {
-    /// Every pane in focus order.
-    pub const ALL: [Pane; 6] = [
-        Pane::Stages,
-        Pane::Environment,
-        Pane::Load,
-        Pane::Canary,
-        Pane::Findings,
-        Pane::Log,
-    ];
-
-    /// The pane's number, 1 to 6.
-    pub fn number(self) -> usize {
-        Pane::ALL
-            .iter()
-            .position(|p| *p == self)
-            .unwrap_or_default()
-            + 1
-    }
-
-    /// The pane's title.
-    pub fn title(self) -> &'static str {
-        match self {
-            Pane::Stages => "Stages",
-            Pane::Environment => "Environment",
-            Pane::Load => "Load",
-            Pane::Canary => "Canary",
-            Pane::Findings => "Findings",
-            Pane::Log => "Log",
-        }
-    }
-
-    pub(super) fn offset(self, by: isize) -> Pane {
-        let n = Pane::ALL.len() as isize;
-        let i = (self.number() as isize - 1 + by).rem_euclid(n);
-        Pane::ALL[i as usize]
-    }
-
-    /// Whether the pane lists rows that can be filtered and selected.
-    pub fn is_list(self) -> bool {
-        matches!(self, Pane::Stages | Pane::Environment | Pane::Findings)
-    }
-}
-
-/// How the Findings pane orders its finding rows (policy rows stay last).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum FindingSort {
-    /// Most severe first (the default).
-    #[default]
-    Severity,
-    /// By tool, then most severe first.
-    Tool,
-    /// By file and line.
-    Location,
-}
-
-impl FindingSort {
-    /// The next order in the cycle.
-    pub fn next(self) -> FindingSort {
-        match self {
-            FindingSort::Severity => FindingSort::Tool,
-            FindingSort::Tool => FindingSort::Location,
-            FindingSort::Location => FindingSort::Severity,
-        }
-    }
-
-    /// Name shown in the pane title and status line.
-    pub fn name(self) -> &'static str {
-        match self {
-            FindingSort::Severity => "severity",
-            FindingSort::Tool => "tool",
-            FindingSort::Location => "location",
-        }
-    }
-}
 
 /// Time spans the load chart can show, in seconds; `+`/`-` step through them.
 pub const CHART_SPANS: [u32; 4] = [30, 60, 120, 300];
 
 /// The load chart's span when the control room opens.
 pub const DEFAULT_CHART_SPAN: u32 = 60;
-
-/// A window drawn over the panes.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum Overlay {
-    /// Key bindings, generated from the live keymap.
-    Help {
-        /// First line shown.
-        scroll: u16,
-    },
-    /// The evidence of one stage.
-    StageDetail {
-        /// Stage id.
-        stage: String,
-    },
-    /// Everything known about one finding.
-    FindingDetail {
-        /// Stage that reported it.
-        stage: String,
-        /// Its fingerprint.
-        fingerprint: String,
-    },
-    /// One policy result with all its messages.
-    PolicyDetail {
-        /// Stage that evaluated it.
-        stage: String,
-        /// Policy name.
-        policy: String,
-        /// Rule (`deny`, `warn`, `*`).
-        rule: String,
-    },
-    /// The IaC report of an environment stage: plan changes and parity diff.
-    IacDetail {
-        /// Stage id.
-        stage: String,
-        /// First line shown.
-        scroll: u16,
-    },
-    /// "Run in progress: quit and abort it?"; focus starts on No.
-    ConfirmQuit {
-        /// Whether Yes has the focus.
-        yes_focused: bool,
-    },
-    /// "Roll back FLAG to 0% now?", only when `rollback_confirm` is set;
-    /// focus starts on Roll back (the safe direction).
-    ConfirmRollback {
-        /// Whether Roll back has the focus.
-        yes_focused: bool,
-    },
-    /// "Promote FLAG to 100%?"; focus starts on No.
-    ConfirmPromote {
-        /// Whether Yes has the focus.
-        yes_focused: bool,
-    },
-    /// "Apply the saved plan?" (`iac.apply = "confirm"`): opens by itself
-    /// when the IaC stage asks; focus starts on No.
-    ConfirmApply {
-        /// Whether Yes has the focus.
-        yes_focused: bool,
-    },
-}
 
 /// A one-line text prompt in the hint bar.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -217,12 +71,8 @@ pub struct App {
     pub(super) overlay: Option<Overlay>,
     pub(super) prompt: Option<Prompt>,
     pub(super) command_input: String,
-    pub(super) stage_filter: String,
-    pub(super) env_filter: String,
-    pub(super) finding_filter: String,
-    pub(super) stage_sel: usize,
-    pub(super) env_sel: usize,
-    pub(super) finding_sel: usize,
+    /// Filter and selection of each list pane (see `PaneSpec::rows`).
+    pub(super) lists: HashMap<Pane, ListView>,
     pub(super) finding_sort: FindingSort,
     pub(super) chart_span: u32,
     pub(super) status: Option<Status>,
@@ -270,12 +120,10 @@ impl App {
             overlay: None,
             prompt: None,
             command_input: String::new(),
-            stage_filter: String::new(),
-            env_filter: String::new(),
-            finding_filter: String::new(),
-            stage_sel: 0,
-            env_sel: 0,
-            finding_sel: 0,
+            lists: Pane::all()
+                .filter(|p| p.is_list())
+                .map(|p| (p, ListView::default()))
+                .collect(),
             finding_sort: FindingSort::default(),
             chart_span: DEFAULT_CHART_SPAN,
             status: None,
@@ -309,43 +157,6 @@ impl App {
                 self.state = *state;
                 self.sync_approval_dialog();
             }
-        }
-    }
-
-    /// Open the apply dialog when a stage asks for approval (unless the
-    /// operator hid it, or is typing or answering another question); close
-    /// it when the request ends without this dialog (timeout, rerun).
-    pub(crate) fn sync_approval_dialog(&mut self) {
-        let pending = self.state.pending_approval().map(|a| a.requested_at);
-        match (pending, &self.overlay) {
-            (None, Some(Overlay::ConfirmApply { .. })) => {
-                self.overlay = None;
-                if let Some(d) = self
-                    .state
-                    .approval
-                    .as_ref()
-                    .and_then(|a| a.decision.as_ref())
-                {
-                    self.info(format!("apply request ended: {}", d.text()));
-                }
-            }
-            (
-                Some(at),
-                None
-                | Some(
-                    Overlay::Help { .. }
-                    | Overlay::StageDetail { .. }
-                    | Overlay::FindingDetail { .. }
-                    | Overlay::PolicyDetail { .. },
-                ),
-            ) if self.approval_hidden != Some(at)
-                && self.prompt.is_none()
-                && self.has_engine
-                && !self.changes_disabled() =>
-            {
-                self.overlay = Some(Overlay::ConfirmApply { yes_focused: false });
-            }
-            _ => {}
         }
     }
 
@@ -469,85 +280,51 @@ impl App {
         };
         self.chart_span = CHART_SPANS[i];
     }
-    /// The filter text of a list pane.
-    pub fn filter(&self, pane: Pane) -> &str {
-        match pane {
-            Pane::Stages => &self.stage_filter,
-            Pane::Environment => &self.env_filter,
-            Pane::Findings => &self.finding_filter,
-            _ => "",
-        }
+
+    /// The filter and selection of a list pane.
+    pub fn list(&self, pane: Pane) -> Option<&ListView> {
+        self.lists.get(&pane)
     }
 
-    pub(super) fn filter_mut(&mut self, pane: Pane) -> Option<&mut String> {
-        match pane {
-            Pane::Stages => Some(&mut self.stage_filter),
-            Pane::Environment => Some(&mut self.env_filter),
-            Pane::Findings => Some(&mut self.finding_filter),
-            _ => None,
-        }
+    pub(super) fn list_mut(&mut self, pane: Pane) -> Option<&mut ListView> {
+        self.lists.get_mut(&pane)
+    }
+
+    /// The filter text of a list pane.
+    pub fn filter(&self, pane: Pane) -> &str {
+        self.list(pane).map_or("", ListView::filter)
     }
 
     /// Rows of the Findings pane (filtered and sorted), then policy results
     /// that did not pass.
     pub fn visible_findings(&self) -> Vec<FindingsRow<'_>> {
-        visible_rows(self.view(), &self.finding_filter, self.finding_sort)
+        visible_rows(self.view(), self.filter(Pane::Findings), self.finding_sort)
     }
 
     /// Stages shown in the Stages pane (filtered), in plan order.
     pub fn visible_stages(&self) -> Vec<&StageState> {
-        let f = self.stage_filter.to_lowercase();
+        let list = self.list(Pane::Stages);
         self.view()
             .stages
             .iter()
-            .filter(|s| f.is_empty() || stage_row_text(s).to_lowercase().contains(&f))
+            .filter(|s| list.is_none_or(|l| l.matches(&stage_row_text(s))))
             .collect()
     }
 
     /// Health checks shown in the Environment pane (filtered).
     pub fn visible_health(&self) -> Vec<&HealthCheck> {
-        let f = self.env_filter.to_lowercase();
+        let list = self.list(Pane::Environment);
         self.view()
             .health
             .iter()
-            .filter(|h| f.is_empty() || health_row_text(h).to_lowercase().contains(&f))
+            .filter(|h| list.is_none_or(|l| l.matches(&health_row_text(h))))
             .collect()
     }
 
     /// Index of the selected row in a list pane, clamped to the visible rows.
     pub fn selected(&self, pane: Pane) -> Option<usize> {
-        let (sel, len) = match pane {
-            Pane::Stages => (self.stage_sel, self.visible_stages().len()),
-            Pane::Environment => (self.env_sel, self.visible_health().len()),
-            Pane::Findings => (self.finding_sel, self.visible_findings().len()),
-            _ => return None,
-        };
-        (len > 0).then(|| sel.min(len - 1))
-    }
-
-    fn visible_len(&self, pane: Pane) -> usize {
-        match pane {
-            Pane::Stages => self.visible_stages().len(),
-            Pane::Environment => self.visible_health().len(),
-            Pane::Findings => self.visible_findings().len(),
-            _ => 0,
-        }
-    }
-
-    /// The overlay that shows the selected Findings row.
-    pub(super) fn selected_finding_overlay(&self) -> Option<Overlay> {
-        let i = self.selected(Pane::Findings)?;
-        Some(match self.visible_findings().get(i)? {
-            FindingsRow::Finding(f) => Overlay::FindingDetail {
-                stage: f.stage.clone(),
-                fingerprint: f.finding.fingerprint.clone(),
-            },
-            FindingsRow::Policy(p) => Overlay::PolicyDetail {
-                stage: p.stage.clone(),
-                policy: p.result.policy.clone(),
-                rule: p.result.rule.clone(),
-            },
-        })
+        let rows = pane.spec().rows?;
+        self.list(pane)?.selected(rows(self))
     }
 
     /// The IaC report the Environment pane shows: the first one from an
@@ -570,21 +347,15 @@ impl App {
         self.visible_stages().get(i).map(|s| s.plan.id.clone())
     }
 
+    /// Move the selection of the focused list pane one row down or up.
     pub(super) fn move_selection(&mut self, down: bool) {
-        let Some(cur) = self.selected(self.focus) else {
+        let focus = self.focus;
+        let Some(rows) = focus.spec().rows else {
             return;
         };
-        let len = self.visible_len(self.focus);
-        let next = if down {
-            (cur + 1).min(len.saturating_sub(1))
-        } else {
-            cur.saturating_sub(1)
-        };
-        match self.focus {
-            Pane::Stages => self.stage_sel = next,
-            Pane::Environment => self.env_sel = next,
-            Pane::Findings => self.finding_sel = next,
-            _ => {}
+        let len = rows(self);
+        if let Some(list) = self.list_mut(focus) {
+            list.move_selection(down, len);
         }
     }
 

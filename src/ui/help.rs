@@ -1,15 +1,12 @@
-//! The help overlay, generated from the live keymap so it cannot drift.
+//! The help text, generated from the live keymap (and the palette's
+//! commands) so it cannot drift from the keys that work. The window that
+//! shows it is `overlay/help.rs`.
 
-use ratatui::Frame;
-use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::ui::app::App;
 use crate::ui::keymap::{Action, Keymap, Limits};
-use crate::ui::layout::centered;
 use crate::ui::palette::COMMANDS;
-use crate::ui::panes::border_set;
 use crate::ui::theme::Item;
 
 /// One help row per bound action: (keys, action name, description).
@@ -59,31 +56,4 @@ pub fn help_text(app: &App) -> Vec<Line<'static>> {
         lines.push(Line::styled(format!(" {why}"), theme.style(Item::Warn)));
     }
     lines
-}
-
-/// Draw the help overlay.
-pub fn render(frame: &mut Frame, area: Rect, app: &App, scroll: u16) {
-    let lines = help_text(app);
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = centered(area, 84.min(area.width.saturating_sub(2)), height);
-    let max_scroll = (lines.len() as u16 + 2).saturating_sub(height);
-    let block = Block::bordered()
-        .border_set(border_set(app.ascii))
-        .border_style(app.theme().style(Item::BorderFocus))
-        .title(Line::styled(
-            "[Help: keys from the live keymap]",
-            app.theme().style(Item::TitleFocus),
-        ))
-        .title_bottom(Line::styled(
-            " up/down scroll  esc close ",
-            app.theme().style(Item::Muted),
-        ));
-    frame.render_widget(Clear, popup);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .style(app.theme().style(Item::Text))
-            .scroll((scroll.min(max_scroll), 0)),
-        popup,
-    );
 }

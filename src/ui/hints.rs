@@ -8,6 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use crate::ui::app::{App, Prompt};
 use crate::ui::keymap::{Action, Keymap, Limits};
+use crate::ui::panes::PANES;
 use crate::ui::theme::Item;
 
 /// Actions worth a hint, most important first, with their short labels.
@@ -43,21 +44,14 @@ const ORDER: [Action; 13] = [
     Action::Quit,
 ];
 
-const PANES: [Action; 6] = [
-    Action::Pane1,
-    Action::Pane2,
-    Action::Pane3,
-    Action::Pane4,
-    Action::Pane5,
-    Action::Pane6,
-];
-
-/// The key text for a hint: the shortest key bound, or `1-6` for the panes.
+/// The key text for a hint: the shortest key bound, or `1-6` for the panes
+/// (their number keys, from the pane table).
 fn key_text(keymap: &Keymap, action: Action, limits: Limits) -> Option<String> {
     if action == Action::Pane1 {
         let keys: Option<Vec<String>> = PANES
             .iter()
-            .map(|a| keymap.keys_for(*a, limits).first().map(|k| k.to_string()))
+            .filter_map(|s| s.key)
+            .map(|a| keymap.keys_for(a, limits).first().map(|k| k.to_string()))
             .collect();
         let keys = keys?;
         return Some(match (keys.first(), keys.last()) {

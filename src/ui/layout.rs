@@ -6,9 +6,10 @@ use ratatui::layout::{Alignment, Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use crate::ui::app::{App, Overlay, Pane};
+use crate::ui::app::App;
+use crate::ui::panes::{PANES, PaneSpec};
 use crate::ui::theme::Item;
-use crate::ui::{detail, dialog, finding_detail, header, help, hints, iac_detail, panes};
+use crate::ui::{header, hints, overlay, panes};
 
 /// Smallest screen the control room draws on.
 pub const MIN_SIZE: (u16, u16) = (80, 24);
@@ -100,76 +101,25 @@ pub fn draw(frame: &mut Frame, app: &App) {
             hints::render(frame, foot, app);
         }
     }
-    match app.overlay() {
-        Some(Overlay::Help { scroll }) => help::render(frame, area, app, *scroll),
-        Some(Overlay::StageDetail { stage }) => detail::render(frame, area, app, stage),
-        Some(Overlay::FindingDetail { stage, fingerprint }) => {
-            finding_detail::render_finding(frame, area, app, stage, fingerprint)
-        }
-        Some(Overlay::PolicyDetail {
-            stage,
-            policy,
-            rule,
-        }) => finding_detail::render_policy(frame, area, app, stage, policy, rule),
-        Some(Overlay::IacDetail { stage, scroll }) => {
-            iac_detail::render(frame, area, app, stage, *scroll)
-        }
-        Some(Overlay::ConfirmQuit { yes_focused }) => {
-            dialog::render(frame, area, app, *yes_focused)
-        }
-        Some(Overlay::ConfirmRollback { yes_focused }) => {
-            let flag = canary_flag(app);
-            let c = dialog::rollback_dialog(&flag);
-            dialog::render_confirm(frame, area, app, &c, *yes_focused)
-        }
-        Some(Overlay::ConfirmApply { yes_focused }) => {
-            if let Some(a) = app.state().pending_approval() {
-                dialog::render_apply(frame, area, app, a, *yes_focused)
-            }
-        }
-        Some(Overlay::ConfirmPromote { yes_focused }) => {
-            let flag = canary_flag(app);
-            let held = app
-                .state()
-                .canary
-                .as_ref()
-                .and_then(|c| c.pending_auto())
-                .is_some_and(|a| a.held());
-            let c = if held {
-                dialog::override_dialog(&flag)
-            } else {
-                dialog::promote_dialog(&flag)
-            };
-            dialog::render_confirm(frame, area, app, &c, *yes_focused)
-        }
-        None => {}
-    }
+    overlay::render(frame, area, app);
 }
 
-/// The live canary's flag, for the dialogs (they act on the live state).
-fn canary_flag(app: &App) -> String {
-    app.state()
-        .canary
-        .as_ref()
-        .map_or_else(|| "the canary".to_string(), |c| c.flag.clone())
-}
-
-/// The six panes in a grid: Stages | Load, Environment | Canary, Findings | Log.
+/// The panes in the grid their [`PANES`] slots describe: rows of equal
+/// height; two panes in a row split it 58/42, a pane alone takes the row.
 fn draw_grid(frame: &mut Frame, body: Rect, app: &App) {
-    let [top, middle, bottom] = Layout::vertical([
-        Constraint::Ratio(1, 3),
-        Constraint::Ratio(1, 3),
-        Constraint::Ratio(1, 3),
-    ])
-    .areas(body);
-    let cols = Layout::horizontal([Constraint::Percentage(58), Constraint::Percentage(42)]);
-    let [stages, load] = cols.areas(top);
-    let [env, canary] = cols.areas(middle);
-    let [findings, log] = cols.areas(bottom);
-    panes::render(frame, stages, app, Pane::Stages);
-    panes::render(frame, env, app, Pane::Environment);
-    panes::render(frame, load, app, Pane::Load);
-    panes::render(frame, canary, app, Pane::Canary);
-    panes::render(frame, findings, app, Pane::Findings);
-    panes::render(frame, log, app, Pane::Log);
+    let rows = PANES.iter().map(|s| s.slot.row + 1).max().unwrap_or(0);
+    let row_areas =
+        Layout::vertical((0..rows).map(|_| Constraint::Ratio(1, u32::from(rows)))).split(body);
+    for (row, row_area) in (0..rows).zip(row_areas.iter()) {
+        let mut in_row: Vec<&PaneSpec> = PANES.iter().filter(|s| s.slot.row == row).collect();
+        in_row.sort_by_key(|s| s.slot.col);
+        let widths: Vec<Constraint> = match in_row.len() {
+            2 => vec![Constraint::Percentage(58), Constraint::Percentage(42)],
+            n => (0..n).map(|_| Constraint::Ratio(1, n as u32)).collect(),
+        };
+        let cells = Layout::horizontal(widths).split(*row_area);
+        for (spec, cell) in in_row.iter().zip(cells.iter()) {
+            (spec.draw)(frame, *cell, app);
+        }
+    }
 }

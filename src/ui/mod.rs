@@ -5,21 +5,24 @@
 //! [`draw`] renders an `App` and is what snapshot tests call on a
 //! `TestBackend`; [`run_tui`] wires it to the terminal, the engine's event
 //! channel, the command channel and signals.
+//!
+//! A key goes through `input/` in layers: the open overlay (`overlay/`)
+//! first, then the global keys that work from everywhere, then the main
+//! view. Panes are registered once, in [`panes::PANES`].
 
 pub mod app;
-pub mod detail;
-pub mod dialog;
 pub mod event_loop;
-pub mod finding_detail;
 pub mod header;
 pub mod help;
 pub mod hints;
-pub mod iac_detail;
 pub mod input;
 pub mod keymap;
 pub mod layout;
+pub mod list_view;
+pub mod overlay;
 pub mod palette;
 pub mod panes;
+pub mod requests;
 pub mod terminal;
 pub mod theme;
 
@@ -33,9 +36,14 @@ use crate::config::ColorMode;
 use crate::core::command::Command;
 use crate::core::state::RunState;
 
-pub use app::{App, Effect, FindingSort, Overlay, Pane, Prompt, Status};
+pub use app::{App, Effect, Prompt, Status};
+pub use input::KeyResult;
 pub use keymap::{Action, Key, Keymap, Limits};
 pub use layout::draw;
+pub use list_view::ListView;
+pub use overlay::Overlay;
+pub use panes::findings::FindingSort;
+pub use panes::{PANES, Pane, PaneSpec};
 pub use theme::Theme;
 
 /// How the control room looks and behaves.

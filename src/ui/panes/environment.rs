@@ -10,10 +10,13 @@ use crate::core::event::{HealthCheck, StageKind};
 use crate::environment::IacReport;
 use crate::iac::approval::wait_text;
 use crate::iac::plan::RiskLevel;
-use crate::ui::app::{App, Pane};
-use crate::ui::iac_detail::{difference_text, lifecycle, plan_counts, provisioner_text, risk_item};
+use crate::ui::app::App;
+use crate::ui::overlay::Overlay;
+use crate::ui::overlay::iac_detail::{
+    difference_text, lifecycle, plan_counts, provisioner_text, risk_item,
+};
 use crate::ui::panes::{
-    capability_message, header_style, pane_block, render_message, verdict_span,
+    Pane, capability_message, header_style, pane_block, render_message, verdict_span,
 };
 use crate::ui::theme::Item;
 
@@ -44,6 +47,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let table = health_table(app, &checks).block(pane_block(app, Pane::Environment, ""));
     let mut ts = TableState::new().with_selected(app.selected(Pane::Environment));
     frame.render_stateful_widget(table, area, &mut ts);
+}
+
+/// Enter: the IaC detail of the environment (or of the stage that asks to
+/// apply), whichever health check is selected.
+pub fn detail(app: &App) -> Option<Overlay> {
+    let stage = app
+        .iac_report()
+        .map(|(s, _)| s.to_string())
+        .or_else(|| app.view().approval.as_ref().map(|a| a.stage.clone()));
+    stage.map(|stage| Overlay::IacDetail { stage, scroll: 0 })
+}
+
+/// The text a filter is matched against for a health-check row.
+pub fn health_row_text(h: &HealthCheck) -> String {
+    format!(
+        "{} {} {} {} {} {}",
+        h.endpoint,
+        h.verdict.badge(),
+        h.status.map(|s| s.to_string()).unwrap_or_default(),
+        h.version.clone().unwrap_or_default(),
+        h.reason.clone().unwrap_or_default(),
+        h.url
+    )
 }
 
 fn empty_text(app: &App) -> String {

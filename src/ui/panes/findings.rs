@@ -16,9 +16,42 @@ use crate::core::event::StageKind;
 use crate::core::state::{FindingRow, PolicyRow, RunState, StageStatus};
 use crate::policy::PolicyOutcome;
 use crate::scan::{Disposition, Finding, Severity, Suppression};
-use crate::ui::app::{App, FindingSort, Pane};
-use crate::ui::panes::{capability_message, header_style, pane_block, render_message};
+use crate::ui::app::App;
+use crate::ui::overlay::Overlay;
+use crate::ui::panes::{Pane, capability_message, header_style, pane_block, render_message};
 use crate::ui::theme::Item;
+
+/// How the Findings pane orders its finding rows (policy rows stay last).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FindingSort {
+    /// Most severe first (the default).
+    #[default]
+    Severity,
+    /// By tool, then most severe first.
+    Tool,
+    /// By file and line.
+    Location,
+}
+
+impl FindingSort {
+    /// The next order in the cycle.
+    pub fn next(self) -> FindingSort {
+        match self {
+            FindingSort::Severity => FindingSort::Tool,
+            FindingSort::Tool => FindingSort::Location,
+            FindingSort::Location => FindingSort::Severity,
+        }
+    }
+
+    /// Name shown in the pane title and status line.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingSort::Severity => "severity",
+            FindingSort::Tool => "tool",
+            FindingSort::Location => "location",
+        }
+    }
+}
 
 /// One row of the Findings pane.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -140,6 +173,22 @@ pub fn visible_rows<'a>(
         .map(FindingsRow::Finding)
         .chain(policies.map(FindingsRow::Policy))
         .collect()
+}
+
+/// Enter: the detail of the selected row, a finding or a policy result.
+pub fn detail(app: &App) -> Option<Overlay> {
+    let i = app.selected(Pane::Findings)?;
+    Some(match app.visible_findings().get(i)? {
+        FindingsRow::Finding(f) => Overlay::FindingDetail {
+            stage: f.stage.clone(),
+            fingerprint: f.finding.fingerprint.clone(),
+        },
+        FindingsRow::Policy(p) => Overlay::PolicyDetail {
+            stage: p.stage.clone(),
+            policy: p.result.policy.clone(),
+            rule: p.result.rule.clone(),
+        },
+    })
 }
 
 /// `crit 0 high 1 med 4 low 3 (open)`: open findings by severity.

@@ -13,12 +13,13 @@ use crate::core::state::{LoadView, RunState};
 use crate::core::verdict::Verdict;
 use crate::load::threshold::{Metric, Op};
 use crate::load::{Threshold, Window};
-use crate::ui::app::{App, Pane};
+use crate::ui::app::App;
 use crate::ui::panes::load_chart::{
     latency_legend, render_error_line, render_latency_chart, render_rate_chart,
 };
 use crate::ui::panes::{
-    capability_message, fmt_short_duration, header_style, pane_block, render_message, verdict_span,
+    Pane, capability_message, fmt_short_duration, header_style, pane_block, render_message,
+    verdict_span,
 };
 use crate::ui::theme::Item;
 

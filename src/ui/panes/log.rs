@@ -9,8 +9,8 @@ use ratatui::widgets::Paragraph;
 use tui_logger::{TuiLoggerLevelOutput, TuiLoggerWidget};
 
 use crate::core::event::LogLevel;
-use crate::ui::app::{App, Pane};
-use crate::ui::panes::pane_block;
+use crate::ui::app::App;
+use crate::ui::panes::{Pane, pane_block};
 use crate::ui::theme::Item;
 
 /// Draw the Log pane.

@@ -1,7 +1,12 @@
-//! One file per pane, plus what the panes share: the pane frame, badges and
-//! time formatting.
+//! One file per pane, the table that registers them ([`PANES`]), and what
+//! the panes share: the pane frame, badges and time formatting.
+//!
+//! A pane is known to the UI through its row in [`PANES`] alone: focus
+//! cycling and the number keys, which panes take a `/` filter and keep a
+//! selection, what Enter opens, the compact layout's zoomed pane and the
+//! full layout's grid all read the table. A new pane is its file, its
+//! [`Pane`] value and its row (and a keymap action if it gets a number key).
 
-pub mod auto_rollback;
 pub mod canary;
 pub mod environment;
 pub mod findings;
@@ -18,11 +23,183 @@ use ratatui::symbols::{Marker, border};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
-use crate::core::event::{HealthCheck, StageKind};
+use crate::core::event::StageKind;
 use crate::core::state::{RunState, StageState, StageStatus};
 use crate::core::verdict::Verdict;
-use crate::ui::app::{App, Pane};
+use crate::ui::app::App;
+use crate::ui::keymap::Action;
+use crate::ui::overlay::Overlay;
 use crate::ui::theme::Item;
+
+/// The panes, in focus order: a pane's number on screen is its place here.
+/// [`PANES`] has one row per value, in this order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Pane {
+    /// 1: stages of the run plan.
+    Stages,
+    /// 2: environment health checks.
+    Environment,
+    /// 3: load test.
+    Load,
+    /// 4: canary rollout.
+    Canary,
+    /// 5: security and compliance findings.
+    Findings,
+    /// 6: log.
+    Log,
+}
+
+/// Where a pane sits in the full layout: its grid row, and its column in
+/// that row (two panes share a row 58/42; a pane alone takes the row).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Slot {
+    /// Grid row, from the top.
+    pub row: u16,
+    /// Column within the row, from the left.
+    pub col: u16,
+}
+
+/// Everything the UI knows of one pane.
+#[derive(Clone, Copy, Debug)]
+pub struct PaneSpec {
+    /// The pane.
+    pub pane: Pane,
+    /// Title on the pane's border and in messages.
+    pub title: &'static str,
+    /// The keymap action that focuses it (`pane_1`...), if any.
+    pub key: Option<Action>,
+    /// Its place in the full layout.
+    pub slot: Slot,
+    /// For a list pane, how many rows it shows through its filter: a list
+    /// pane takes `/` filters and keeps a selection.
+    pub rows: Option<fn(&App) -> usize>,
+    /// What Enter opens on the pane (the selected row's detail).
+    pub open: Option<fn(&App) -> Option<Overlay>>,
+    /// Draws the pane into its area.
+    pub draw: fn(&mut Frame, Rect, &App),
+}
+
+/// The registered panes, in focus order ([`Pane`]'s order; a test holds
+/// the two together).
+pub static PANES: [PaneSpec; 6] = [
+    PaneSpec {
+        pane: Pane::Stages,
+        title: "Stages",
+        key: Some(Action::Pane1),
+        slot: Slot { row: 0, col: 0 },
+        rows: Some(|app| app.visible_stages().len()),
+        open: Some(stages::detail),
+        draw: stages::render,
+    },
+    PaneSpec {
+        pane: Pane::Environment,
+        title: "Environment",
+        key: Some(Action::Pane2),
+        slot: Slot { row: 1, col: 0 },
+        rows: Some(|app| app.visible_health().len()),
+        open: Some(environment::detail),
+        draw: environment::render,
+    },
+    PaneSpec {
+        pane: Pane::Load,
+        title: "Load",
+        key: Some(Action::Pane3),
+        slot: Slot { row: 0, col: 1 },
+        rows: None,
+        open: None,
+        draw: load::render,
+    },
+    PaneSpec {
+        pane: Pane::Canary,
+        title: "Canary",
+        key: Some(Action::Pane4),
+        slot: Slot { row: 1, col: 1 },
+        rows: None,
+        open: None,
+        draw: canary::render,
+    },
+    PaneSpec {
+        pane: Pane::Findings,
+        title: "Findings",
+        key: Some(Action::Pane5),
+        slot: Slot { row: 2, col: 0 },
+        rows: Some(|app| app.visible_findings().len()),
+        open: Some(findings::detail),
+        draw: findings::render,
+    },
+    PaneSpec {
+        pane: Pane::Log,
+        title: "Log",
+        key: Some(Action::Pane6),
+        slot: Slot { row: 2, col: 1 },
+        rows: None,
+        open: None,
+        draw: log::render,
+    },
+];
+
+impl Pane {
+    /// Every pane in focus order.
+    pub fn all() -> impl Iterator<Item = Pane> {
+        PANES.iter().map(|s| s.pane)
+    }
+
+    /// The pane's row in [`PANES`].
+    pub fn spec(self) -> &'static PaneSpec {
+        &PANES[self as usize]
+    }
+
+    /// The pane's number, from 1.
+    pub fn number(self) -> usize {
+        self as usize + 1
+    }
+
+    /// The pane's title.
+    pub fn title(self) -> &'static str {
+        self.spec().title
+    }
+
+    /// The pane `by` places after this one in focus order, wrapping around.
+    pub fn offset(self, by: isize) -> Pane {
+        let n = PANES.len() as isize;
+        PANES[(self as isize + by).rem_euclid(n) as usize].pane
+    }
+
+    /// Whether the pane lists rows that can be filtered and selected.
+    pub fn is_list(self) -> bool {
+        self.spec().rows.is_some()
+    }
+
+    /// The pane a keymap action focuses, if it is a pane's number key.
+    pub fn for_key(action: Action) -> Option<Pane> {
+        PANES.iter().find(|s| s.key == Some(action)).map(|s| s.pane)
+    }
+
+    /// The list panes, for messages: `Stages, Environment and Findings
+    /// panes (1, 2 or 5)`.
+    pub fn lists_text() -> String {
+        let lists: Vec<Pane> = Pane::all().filter(|p| p.is_list()).collect();
+        let titles: Vec<&str> = lists.iter().map(|p| p.title()).collect();
+        let numbers: Vec<String> = lists.iter().map(|p| p.number().to_string()).collect();
+        format!(
+            "{} panes ({})",
+            join_last(&titles, " and "),
+            join_last(&numbers, " or ")
+        )
+    }
+}
+
+/// `a, b and c`: items joined by commas, the last one by `last`.
+fn join_last<S: AsRef<str>>(items: &[S], last: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_string(),
+        [rest @ .., end] => {
+            let rest: Vec<&str> = rest.iter().map(AsRef::as_ref).collect();
+            format!("{}{last}{}", rest.join(", "), end.as_ref())
+        }
+    }
+}
 
 /// Borders drawn with `+ - |` for terminals and fonts without box drawing.
 pub const ASCII_BORDER: border::Set<'static> = border::Set {
@@ -48,14 +225,7 @@ pub fn chart_marker(ascii: bool) -> Marker {
 
 /// Draw a pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, pane: Pane) {
-    match pane {
-        Pane::Stages => stages::render(frame, area, app),
-        Pane::Environment => environment::render(frame, area, app),
-        Pane::Load => load::render(frame, area, app),
-        Pane::Canary => canary::render(frame, area, app),
-        Pane::Findings => findings::render(frame, area, app),
-        Pane::Log => log::render(frame, area, app),
-    }
+    (pane.spec().draw)(frame, area, app);
 }
 
 /// The frame of a pane: numbered title, marked `[n Title]` and highlighted
@@ -199,31 +369,49 @@ pub fn stage_detail_text(st: &StageState) -> String {
     }
 }
 
-/// The text a filter is matched against for a stage row.
-pub fn stage_row_text(st: &StageState) -> String {
-    format!(
-        "{} {} {} {}",
-        st.plan.id,
-        st.plan.kind.as_str(),
-        stage_badge(st).0,
-        stage_detail_text(st)
-    )
-}
-
-/// The text a filter is matched against for a health-check row.
-pub fn health_row_text(h: &HealthCheck) -> String {
-    format!(
-        "{} {} {} {} {} {}",
-        h.endpoint,
-        h.verdict.badge(),
-        h.status.map(|s| s.to_string()).unwrap_or_default(),
-        h.version.clone().unwrap_or_default(),
-        h.reason.clone().unwrap_or_default(),
-        h.url
-    )
-}
-
 /// Column-header style.
 pub fn header_style(app: &App) -> Style {
     app.theme().style(Item::Muted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_follows_the_pane_order() {
+        for (i, spec) in PANES.iter().enumerate() {
+            assert_eq!(spec.pane as usize, i, "{:?} is out of place", spec.pane);
+            assert_eq!(spec.pane.spec().title, spec.title);
+        }
+    }
+
+    #[test]
+    fn focus_cycles_through_the_table_and_wraps() {
+        let order: Vec<Pane> = Pane::all().collect();
+        assert_eq!(order.first(), Some(&Pane::Stages));
+        assert_eq!(Pane::Log.offset(1), Pane::Stages);
+        assert_eq!(Pane::Stages.offset(-1), Pane::Log);
+        for w in order.windows(2) {
+            assert_eq!(w[0].offset(1), w[1]);
+        }
+    }
+
+    #[test]
+    fn number_keys_and_lists_come_from_the_table() {
+        assert_eq!(Pane::for_key(Action::Pane4), Some(Pane::Canary));
+        assert_eq!(Pane::for_key(Action::Zoom), None);
+        assert_eq!(
+            Pane::lists_text(),
+            "Stages, Environment and Findings panes (1, 2 or 5)"
+        );
+    }
+
+    #[test]
+    fn every_grid_slot_holds_one_pane() {
+        for a in &PANES {
+            let same = PANES.iter().filter(|b| b.slot == a.slot).count();
+            assert_eq!(same, 1, "{:?} shares its slot", a.pane);
+        }
+    }
 }

@@ -6,9 +6,12 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
-use crate::ui::app::{App, Pane};
+use crate::core::state::StageState;
+use crate::ui::app::App;
+use crate::ui::overlay::Overlay;
 use crate::ui::panes::{
-    header_style, pane_block, render_message, stage_badge_span, stage_detail_text, stage_duration,
+    Pane, header_style, pane_block, render_message, stage_badge, stage_badge_span,
+    stage_detail_text, stage_duration,
 };
 use crate::ui::theme::Item;
 
@@ -68,4 +71,21 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .highlight_symbol("> ");
     let mut state = TableState::new().with_selected(app.selected(Pane::Stages));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// Enter: the selected stage's evidence.
+pub fn detail(app: &App) -> Option<Overlay> {
+    app.selected_stage_id()
+        .map(|stage| Overlay::StageDetail { stage })
+}
+
+/// The text a filter is matched against for a stage row.
+pub fn stage_row_text(st: &StageState) -> String {
+    format!(
+        "{} {} {} {}",
+        st.plan.id,
+        st.plan.kind.as_str(),
+        stage_badge(st).0,
+        stage_detail_text(st)
+    )
 }

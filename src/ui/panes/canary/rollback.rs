@@ -1,12 +1,14 @@
-//! The Canary pane's automatic-rollback lines: the countdown with the keys
-//! that act on it, the hold (who, how long is left), an expired hold, and an
-//! operator's override. Remaining times come from `App::now`, so the lines
-//! tick with the header clock and snapshots stay fixed.
+//! The Canary pane's rollback strip: the automatic rollback (the countdown
+//! with the keys that act on it, the hold with who and how long is left, an
+//! expired hold, an operator's override), then the rollback itself (pending,
+//! confirmed with the time the provider took, or failed with the retry key).
+//! Remaining times come from `App::now`, so the lines tick with the header
+//! clock and snapshots stay fixed.
 
 use chrono::{DateTime, Utc};
 use ratatui::text::{Line, Span};
 
-use crate::core::state::canary::{AutoRollbackView, AutoStatus};
+use crate::core::state::canary::{AutoRollbackView, AutoStatus, RollbackStatus, RollbackView};
 use crate::ui::app::App;
 use crate::ui::keymap::Action;
 use crate::ui::theme::Item;
@@ -43,7 +45,7 @@ fn keys(app: &App, parts: &[(Action, &str)]) -> String {
 
 /// The lines for an automatic rollback, if it still deserves any (a
 /// rollback that happened is told by the rollback line instead).
-pub fn lines(app: &App, a: &AutoRollbackView) -> Vec<Line<'static>> {
+pub fn auto_lines(app: &App, a: &AutoRollbackView) -> Vec<Line<'static>> {
     let theme = app.theme();
     let text = theme.style(Item::Text);
     let muted = theme.style(Item::Muted);
@@ -115,6 +117,57 @@ pub fn lines(app: &App, a: &AutoRollbackView) -> Vec<Line<'static>> {
     }
 }
 
+/// Milliseconds as the rollback line shows them: `1.5 ms`, `42 ms`, `1.20 s`.
+pub fn fmt_elapsed_ms(ms: f64) -> String {
+    if ms >= 1000.0 {
+        format!("{:.2} s", ms / 1000.0)
+    } else if ms >= 10.0 {
+        format!("{ms:.0} ms")
+    } else {
+        format!("{ms:.1} ms")
+    }
+}
+
+/// The rollback status line.
+pub fn rollback_line(app: &App, rb: &RollbackView) -> Line<'static> {
+    let theme = app.theme();
+    let who = if rb.reason.is_empty() {
+        rb.actor.clone()
+    } else {
+        format!("{}: {}", rb.actor, rb.reason)
+    };
+    match &rb.status {
+        RollbackStatus::Pending => Line::from(vec![
+            Span::styled("ROLLBACK PENDING...", theme.style(Item::Warn)),
+            Span::styled(
+                format!(" requested by {who}; waiting for the provider to confirm"),
+                theme.style(Item::Text),
+            ),
+        ]),
+        RollbackStatus::Confirmed => {
+            let took = rb
+                .elapsed_ms
+                .map_or_else(String::new, |ms| format!(" in {}", fmt_elapsed_ms(ms)));
+            Line::from(Span::styled(
+                format!("ROLLED BACK (confirmed{took} by {who})"),
+                theme.style(Item::Pass),
+            ))
+        }
+        RollbackStatus::Failed(err) => {
+            let key = app
+                .keymap()
+                .keys_for(Action::Rollback, app.limits())
+                .first()
+                .map(ToString::to_string);
+            let retry = key.map_or_else(String::new, |k| format!(" — press {k} to retry"));
+            Line::from(vec![
+                Span::styled("ROLLBACK FAILED", theme.style(Item::Fail)),
+                Span::styled(format!(": {err}{retry}"), theme.style(Item::Text)),
+            ])
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -129,5 +182,12 @@ mod tests {
         assert_eq!(clock(3), "3s");
         assert_eq!(clock(588), "9:48");
         assert_eq!(clock(3723), "1:02:03");
+    }
+
+    #[test]
+    fn rollback_times_read_in_ms_then_seconds() {
+        assert_eq!(fmt_elapsed_ms(1.5), "1.5 ms");
+        assert_eq!(fmt_elapsed_ms(42.4), "42 ms");
+        assert_eq!(fmt_elapsed_ms(1250.0), "1.25 s");
     }
 }
