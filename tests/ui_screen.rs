@@ -3,6 +3,7 @@
 
 mod ui_support;
 
+use flightdeck::core::event::Event;
 use flightdeck::ui::theme::Item;
 use flightdeck::ui::{Theme, UiOptions};
 use ratatui::style::Modifier;
@@ -781,4 +782,33 @@ fn environment_with_iac_compact_80x24_mono() {
             );
         }
     }
+}
+
+#[test]
+fn stages_running_side_by_side_show_in_the_stages_pane() {
+    // A second stage starts while env still runs, as the graph allows.
+    let mut envs = in_progress_envelopes();
+    let seq = envs.len() as u64 + 1;
+    envs.push(envelope(
+        seq,
+        31,
+        Event::StageStarted {
+            stage: "scans".into(),
+        },
+    ));
+    let app = app_with(&envs, &opts());
+    let screen = text(&render(&app, 120, 32));
+    assert!(screen.contains("2 running"), "{screen}");
+    let rows: Vec<&str> = screen
+        .lines()
+        .filter(|l| (l.contains(" env ") || l.contains(" scans ")) && l.contains("RUN"))
+        .collect();
+    assert_eq!(rows.len(), 2, "both stages show RUN:\n{screen}");
+    // One running stage needs no note.
+    let one = text(&render(
+        &app_with(&in_progress_envelopes(), &opts()),
+        120,
+        32,
+    ));
+    assert!(!one.contains("running"), "{one}");
 }

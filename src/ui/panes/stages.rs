@@ -15,6 +15,15 @@ use crate::ui::panes::{
 };
 use crate::ui::theme::Item;
 
+/// `2 running` in the title while stages of the graph run side by side
+/// (one running stage needs no note: its row says RUN).
+fn side_by_side(app: &App) -> String {
+    match app.view().running().count() {
+        n if n > 1 => format!("{n} running"),
+        _ => String::new(),
+    }
+}
+
 /// Draw the Stages pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let stages = app.visible_stages();
@@ -62,7 +71,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus() == Pane::Stages;
     let table = Table::new(rows, widths)
         .header(header)
-        .block(pane_block(app, Pane::Stages, ""))
+        .block(pane_block(app, Pane::Stages, &side_by_side(app)))
         .row_highlight_style(if focused {
             theme.style(Item::Highlight)
         } else {
