@@ -21,6 +21,7 @@ pub mod process;
 pub mod provisioner;
 pub mod risk;
 pub mod stage;
+mod validate;
 pub mod values;
 pub mod vars;
 

@@ -20,20 +20,11 @@ use super::plan::{PlanSummary, RiskLevel};
 use super::process::{OutputLine, Stream};
 use super::provisioner::{ApplyReport, OutputValue, Provisioner};
 use super::vars::{self, VarParityReport};
-use crate::config::EndpointConfig;
 use crate::core::event::{Event, LogLevel};
 use crate::core::format::trim_num;
 pub use crate::core::iac::IacEndpoint;
 use crate::core::verdict::{Evidence, Verdict};
 use crate::record::recorder::Recorder;
-
-impl IacEndpoint {
-    /// An endpoint config with every other setting at its default, for the health checks.
-    pub fn to_endpoint_config(&self) -> EndpointConfig {
-        serde_json::from_value(serde_json::json!({ "name": self.name, "url": self.url }))
-            .expect("EndpointConfig needs only name and url")
-    }
-}
 
 /// Everything the IaC stage found.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -216,10 +207,10 @@ pub async fn run_stage_with(
     let mut o = IacOutcome::new();
     let problems = cfg.validate();
     if !problems.is_empty() {
-        for (k, m, h) in &problems {
+        for p in &problems {
             o.add(
-                &format!("iac.{k}"),
-                format!("{m} (hint: {h})"),
+                &format!("iac.{}", p.key),
+                format!("{} (hint: {})", p.message, p.hint),
                 None,
                 Verdict::Inconclusive,
             );

@@ -1,4 +1,10 @@
+//! Loading a whole configuration: the layers, and where a problem came from.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
 use super::*;
+use crate::config::OverrideValue;
 
 fn write(dir: &tempfile::TempDir, body: &str) -> PathBuf {
     let p = dir.path().join("flightdeck.toml");
