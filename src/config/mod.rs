@@ -5,7 +5,7 @@
 //! check reports in.
 //!
 //! This floor names no capability. Each capability owns its section and its
-//! `validate()`; the aggregate [`crate::engine::config::Config`] one floor
+//! `validate()`; the aggregate `engine::config::Config` one floor
 //! up reads the sections, calls each `validate()` and reports every problem
 //! at once with its source, key path and a hint.
 

@@ -175,3 +175,36 @@ impl EnvironmentSection {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_iac_endpoint_gets_the_defaults_of_a_written_one() {
+        let written: EndpointConfig =
+            toml::from_str("name = \"api\"\nurl = \"http://127.0.0.1:8080\"").unwrap();
+        let found = EndpointConfig::from_iac(&IacEndpoint {
+            name: "api".into(),
+            output: "api_url".into(),
+            url: "http://127.0.0.1:8080".into(),
+        });
+        assert_eq!(found, written);
+    }
+
+    #[test]
+    fn iac_keys_are_placed_under_the_section_and_placeholders_wait_for_the_demo() {
+        let env: EnvironmentSection = toml::from_str(
+            r#"
+[iac]
+provisioner = "terraform"
+working_dir = "."
+var_files = ["{demo.assets}/preprod.tfvars"]
+timeout_s = 0
+"#,
+        )
+        .unwrap();
+        let keys: Vec<String> = env.validate().into_iter().map(|p| p.key).collect();
+        assert_eq!(keys, ["environment.iac.timeout_s"]);
+    }
+}

@@ -1,7 +1,7 @@
 //! The aggregate configuration: every capability's section under one
 //! [`Config`], the run plan ([`StageConfig`]), and [`load`], which layers
-//! the sources, reads each section ([`structure`]) and checks what the
-//! values mean ([`semantics`]), reporting every problem at once.
+//! the sources, reads each section (the structural pass) and checks what
+//! the values mean ([`check_semantics`]), reporting every problem at once.
 //!
 //! It sits on the engine's floor because it names every capability; the
 //! layering, the section reader and [`Problem`] are the toolkit in
@@ -16,8 +16,14 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::canary::CanaryPlan;
 use crate::config::{Problem, Sources, UiSection};
 use crate::core::event::StageKind;
+use crate::environment::EnvironmentSection;
+use crate::gate::GateSection;
+use crate::load::LoadConfig;
+use crate::policy::PolicySection;
+use crate::scan::ScanSection;
 
 pub use placeholders::{map_placeholder_fields, uses_demo_placeholders};
 pub use semantics::{RUNNABLE_KINDS, check_semantics};
@@ -33,25 +39,25 @@ pub struct Config {
     pub run: RunSection,
     /// The environment under test.
     #[serde(default)]
-    pub environment: crate::environment::EnvironmentSection,
+    pub environment: EnvironmentSection,
     /// Readiness gate thresholds.
     #[serde(default)]
-    pub gate: crate::gate::GateSection,
+    pub gate: GateSection,
     /// Terminal UI settings.
     #[serde(default)]
     pub ui: UiSection,
     /// Load stage settings.
     #[serde(default)]
-    pub load: crate::load::LoadConfig,
+    pub load: LoadConfig,
     /// Canary stage settings: flag, provider, steps, judge, guard.
     #[serde(default)]
-    pub canary: crate::canary::CanaryPlan,
+    pub canary: CanaryPlan,
     /// Scan stage settings.
     #[serde(default)]
-    pub scan: crate::scan::ScanSection,
+    pub scan: ScanSection,
     /// Policy stage settings.
     #[serde(default)]
-    pub policy: crate::policy::PolicySection,
+    pub policy: PolicySection,
     /// The run plan, in order.
     #[serde(default)]
     pub stages: Vec<StageConfig>,
@@ -66,13 +72,13 @@ impl Default for Config {
         Config {
             state_dir: default_state_dir(),
             run: RunSection::default(),
-            environment: crate::environment::EnvironmentSection::default(),
-            gate: crate::gate::GateSection::default(),
+            environment: EnvironmentSection::default(),
+            gate: GateSection::default(),
             ui: UiSection::default(),
-            load: crate::load::LoadConfig::default(),
-            canary: crate::canary::CanaryPlan::default(),
-            scan: crate::scan::ScanSection::default(),
-            policy: crate::policy::PolicySection::default(),
+            load: LoadConfig::default(),
+            canary: CanaryPlan::default(),
+            scan: ScanSection::default(),
+            policy: PolicySection::default(),
             stages: Vec::new(),
         }
     }
