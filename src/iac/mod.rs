@@ -13,6 +13,7 @@ pub mod config;
 pub mod drift;
 pub mod error;
 pub mod face;
+mod outcome;
 pub mod outputs;
 pub mod parity;
 pub mod pattern;
