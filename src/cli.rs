@@ -6,6 +6,7 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::config::ColorMode;
 use crate::demo::Scenario;
+use crate::output::OutputFormat;
 
 /// Flightdeck: release validation control room. Exit codes: 0 GO, 1 NO-GO,
 /// 2 usage or config error, 3 inconclusive, 4 internal error.
@@ -160,7 +161,18 @@ pub enum ScanCommands {
 pub enum SecretsCommands {
     /// List every secret reference in a config (where, what kind) and whether
     /// it resolves, never its value. Exit 0 all resolve, 1 some do not, 2 bad config.
-    Check(crate::secrets::check::CheckArgs),
+    Check(SecretsCheckArgs),
+}
+
+/// `flightdeck secrets check -c FILE`
+#[derive(Args, Debug, Clone)]
+pub struct SecretsCheckArgs {
+    /// Config file.
+    #[arg(short, long, default_value = "config/flightdeck.toml")]
+    pub config: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// `flightdeck policy ...`.

@@ -1,5 +1,8 @@
 //! Starting runs: config layering, run directory and journal, tracing, the
-//! engine, and the consumer (TUI or headless), with exit codes.
+//! engine, and the consumer (TUI or headless), with exit codes; and the
+//! faces that need the whole config (`check-config`, [`secrets`]).
+
+pub mod secrets;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -10,12 +13,12 @@ use chrono::Utc;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::cli::{RunArgs, UiArgs};
-use crate::config::{self, ColorMode, Config, OverrideValue, Sources};
+use crate::config::{ColorMode, OverrideValue, Sources};
 use crate::core::command::Command;
 use crate::core::event::Outcome;
 use crate::core::state::RunState;
 use crate::demo::{DemoTargets, Scenario};
-use crate::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
+use crate::engine::{self, AfterDecision, ApplyApprovals, Config, RunIdentity};
 use crate::record::journal::{self, JOURNAL_FILE, Journal};
 use crate::record::recorder::Recorder;
 use crate::{headless, report, ui};
@@ -106,7 +109,7 @@ fn sources_for(args: &RunArgs, demo: bool) -> Sources {
 
 /// Load and check a config; every problem becomes one `error:` line (exit 2).
 pub fn load_config(sources: &Sources) -> Result<Config, Failure> {
-    config::load(sources).map_err(|problems| {
+    engine::config::load(sources).map_err(|problems| {
         let mut msg: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
         msg.push(format!(
             "{} problem{} in the configuration; nothing was run",
@@ -128,7 +131,7 @@ pub fn check_config(path: &Path) -> Result<String, Failure> {
         if ids.len() == 1 { "" } else { "s" },
         ids.join(", ")
     );
-    if config::uses_demo_placeholders(&cfg) {
+    if engine::config::uses_demo_placeholders(&cfg) {
         out.push_str(
             "\nnote: the config uses {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs and paths",
         );
@@ -273,7 +276,7 @@ pub async fn start_demo(
         .await
         .map_err(Failure::internal)?;
     let assets = assets.to_string_lossy().into_owned();
-    config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
+    engine::config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
     // A Terraform named by the environment (as CI does) wins over PATH.
     if let (Some(iac), Ok(tf)) = (
         &mut cfg.environment.iac,
@@ -314,7 +317,7 @@ pub fn quicken(cfg: &mut Config) {
 /// `flightdeck run` and `flightdeck demo`.
 pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure> {
     let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
-    if demo.is_none() && config::uses_demo_placeholders(&cfg) {
+    if demo.is_none() && engine::config::uses_demo_placeholders(&cfg) {
         return Err(Failure::usage(
             "error: the config uses {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs and paths in your config, or run `flightdeck demo`)",
         ));

@@ -5,12 +5,14 @@
 //! journal and replay all consume the same events.
 //!
 //! Floors, from the ground up; each imports only from the floors below it:
-//! `core` (vocabulary, events, the fold), `config` + `record` + `tls`
-//! (config layering, the recorder and journal), the capabilities
+//! `core` (vocabulary, events, the fold), the toolkit `config` + `record` +
+//! `tls` + `output` (config layering and the section reader, the recorder
+//! and journal, TLS, the faces' output format), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
-//! `secrets`, `gate`, `demo`), `engine` (the stage graph), and the faces
-//! (`ui`, `report`, `headless`, `cli`, `launch`). `tests/architecture.rs`
-//! holds the floors in place.
+//! `secrets`, `gate`, `demo`, each with its config section and its
+//! `validate()`), `engine` (the stage graph and the whole configuration),
+//! and the faces (`ui`, `report`, `headless`, `cli`, `launch`).
+//! `tests/architecture.rs` holds the floors in place.
 
 pub mod canary;
 pub mod cli;
@@ -25,6 +27,7 @@ pub mod headless;
 pub mod iac;
 pub mod launch;
 pub mod load;
+pub mod output;
 pub mod policy;
 pub mod record;
 pub mod report;

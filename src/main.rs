@@ -70,7 +70,7 @@ fn main() {
             }
             Commands::Secrets {
                 command: SecretsCommands::Check(a),
-            } => match flightdeck::secrets::check::run_check(&a).await {
+            } => match launch::secrets::run_check(&a).await {
                 Ok((out, code)) => {
                     print!("{out}");
                     code

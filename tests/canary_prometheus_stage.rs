@@ -14,12 +14,13 @@ use std::time::Duration;
 use flightdeck::canary::{
     Classification, Direction, JudgeConfig, JudgeParams, MetricConfig, MetricSource, SampleSource,
 };
-use flightdeck::config::{self, Config, HumanDuration, Sources};
+use flightdeck::config::{HumanDuration, Sources};
 use flightdeck::core::command::Command;
 use flightdeck::core::event::{Event, Outcome};
 use flightdeck::core::state::RunState;
 use flightdeck::core::verdict::Verdict;
 use flightdeck::demo::{DemoTargets, Scenario};
+use flightdeck::engine::config::{self, Config};
 use flightdeck::engine::{self, AfterDecision, RunIdentity};
 use flightdeck::launch::{quicken, start_demo};
 use flightdeck::record::journal::{self, Journal};

@@ -5,11 +5,11 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use flightdeck::config::{EndpointConfig, EnvironmentSection, HealthSettings};
 use flightdeck::core::event::Event;
 use flightdeck::core::verdict::Verdict;
 use flightdeck::environment::health::{attempt, check_endpoint, client};
 use flightdeck::environment::run_stage;
+use flightdeck::environment::{EndpointConfig, EnvironmentSection, HealthSettings};
 use flightdeck::record::recorder::{Delivery, Recorder};
 
 async fn server() -> String {

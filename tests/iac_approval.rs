@@ -11,11 +11,12 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use flightdeck::config::{self, Config, Sources};
+use flightdeck::config::Sources;
 use flightdeck::core::command::Command;
 use flightdeck::core::event::{Event, Outcome};
 use flightdeck::core::state::RunState;
 use flightdeck::core::verdict::Verdict;
+use flightdeck::engine::config::{self, Config};
 use flightdeck::engine::{self, AfterDecision, ApplyApprovals, RunIdentity};
 use flightdeck::iac::approval::{ApprovalDecision, NOBODY_TO_CONFIRM};
 use flightdeck::record::journal::{self, Journal};

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 
 use flightdeck::core::event::Event;
 use flightdeck::core::verdict::Verdict;
+use flightdeck::environment::EndpointConfig;
 use flightdeck::iac::config::{
     ApplyMode, EphemeralConfig, IacConfig, IntendedDifference, ParityConfig, ProvisionerKind,
 };
@@ -202,7 +203,7 @@ async fn apply_outputs_endpoints_then_destroy() {
         ]
     );
     assert_eq!(
-        out.endpoints[0].to_endpoint_config().url,
+        EndpointConfig::from_iac(&out.endpoints[0]).url,
         "http://127.0.0.1:18081"
     );
     assert_eq!(out.outputs["db_password"].shown, "(sensitive value)");

@@ -418,7 +418,7 @@ fn refused_before_any_connection() {
     let p = c.validate();
     assert!(
         p.iter()
-            .any(|(k, _, h)| k == "load.requests[0].path" && h.contains("allow_hosts")),
+            .any(|p| p.key == "load.requests[0].path" && p.hint.contains("allow_hosts")),
         "{p:?}"
     );
     // Listed hosts pass the check (nothing is sent: the plan is only built).
@@ -446,7 +446,7 @@ fn bad_settings_are_all_reported_with_hints() {
     let keys: Vec<String> = c
         .validate()
         .into_iter()
-        .map(|(k, m, _)| format!("{k}: {m}"))
+        .map(|p| format!("{}: {}", p.key, p.message))
         .collect();
     assert!(
         keys.iter()

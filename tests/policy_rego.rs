@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use flightdeck::output::OutputFormat;
 use flightdeck::policy::cli::{EvalArgs, eval};
 use flightdeck::policy::{PolicyOutcome, PolicyResult, evaluate_dir, evaluate_sources};
-use flightdeck::scan::cli::OutputFormat;
 use serde_json::json;
 
 fn root() -> &'static Path {

@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use flightdeck::core::verdict::Verdict;
+use flightdeck::output::OutputFormat;
 use flightdeck::policy::{PolicyOutcome, PolicyResult};
-use flightdeck::scan::cli::{ImportArgs, OutputFormat, import};
+use flightdeck::scan::cli::{ImportArgs, import};
 use flightdeck::scan::{
     BaselineState, Disposition, Finding, RiskAcceptance, ScanCriteria, ScanError, Severity,
     Suppression, Unavailable, apply_acceptances, judge, judge_with_unavailable, load_baseline,

@@ -4,7 +4,8 @@
 use std::path::{Path, PathBuf};
 
 use flightdeck::core::verdict::Verdict;
-use flightdeck::scan::cli::{OutputFormat, SecretsArgs, secrets};
+use flightdeck::output::OutputFormat;
+use flightdeck::scan::cli::{SecretsArgs, secrets};
 use flightdeck::scan::secrets::{SecretRules, SecretsOptions, scan_secrets};
 use flightdeck::scan::{ScanCriteria, Severity, judge};
 

@@ -27,6 +27,6 @@ pub use judge::{
     Classification, MetricJudgement, SampleSource, Samples, StepJudgement, judge_metric,
     judge_step, judge_step_with_errors,
 };
-pub use plan::{CanaryPlan, PlanIssue, ProviderConfig};
+pub use plan::{CanaryPlan, ProviderConfig};
 pub use prometheus::{PromClient, PromqlSamples, fetch_promql, promql_samples};
 pub use samples::{VariantSeries, load_samples, variant_series};

@@ -1,10 +1,10 @@
-//! The canary plan as written in config, and its validation.
+//! `[canary]`: the canary plan as written in config, and its validation.
 
 use serde::{Deserialize, Serialize};
 
 use super::config::{JudgeConfig, MetricSource};
 use super::guard::LiveGuard;
-use crate::config::HumanDuration;
+use crate::config::{HumanDuration, Problem};
 use crate::flags::{SecretRef, UnleashConfig};
 
 /// Which flag provider the canary drives.
@@ -86,27 +86,13 @@ impl Default for CanaryPlan {
     }
 }
 
-/// One validation problem: dotted key (relative to the plan), message, hint.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlanIssue {
-    /// e.g. `steps[2]`.
-    pub key: String,
-    /// What is wrong.
-    pub message: String,
-    /// How to fix it.
-    pub hint: String,
-}
-
 impl CanaryPlan {
-    /// Every problem at once (empty when valid).
-    pub fn validate(&self) -> Vec<PlanIssue> {
+    /// Every problem at once (empty when valid), keys from the top
+    /// (`canary.steps[2]`).
+    pub fn validate(&self) -> Vec<Problem> {
         let mut out = Vec::new();
         let mut bad = |key: String, message: String, hint: &str| {
-            out.push(PlanIssue {
-                key,
-                message,
-                hint: hint.into(),
-            })
+            out.push(Problem::at(format!("canary.{key}"), message, hint))
         };
         if self.flag.trim().is_empty() {
             bad(

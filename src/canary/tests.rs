@@ -301,13 +301,13 @@ fn plan_defaults_and_validation() {
     .unwrap();
     let keys: Vec<String> = bad.validate().into_iter().map(|i| i.key).collect();
     for k in [
-        "flag",
-        "provider.kind",
-        "steps[1]",
-        "steps[2]",
-        "judge.metrics[0].params.confidence",
-        "hold_s",
-        "judge.metrics[0].source",
+        "canary.flag",
+        "canary.provider.kind",
+        "canary.steps[1]",
+        "canary.steps[2]",
+        "canary.judge.metrics[0].params.confidence",
+        "canary.hold_s",
+        "canary.judge.metrics[0].source",
     ] {
         assert!(keys.iter().any(|x| x == k), "missing {k} in {keys:?}");
     }
@@ -365,7 +365,7 @@ fn promql_metric_needs_a_prometheus_url() {
     };
     plan.judge.metrics.push(promql("5xx"));
     let keys: Vec<String> = plan.validate().into_iter().map(|i| i.key).collect();
-    assert_eq!(keys, vec!["judge.prometheus_url".to_string()]);
+    assert_eq!(keys, vec!["canary.judge.prometheus_url".to_string()]);
     plan.judge.prometheus_url = Some("127.0.0.1:9090".into());
     let issues = plan.validate();
     assert!(

@@ -2,11 +2,11 @@
 //! `crate::gate`), the gate stage reports it, and the run finishes; or the
 //! run is aborted and ends inconclusive.
 
-use crate::config::Config;
 use crate::core::event::{Event, Outcome, StageKind};
 use crate::core::format::trim_num;
 use crate::core::gate::PointsLost;
 use crate::core::verdict::{Evidence, Verdict};
+use crate::engine::config::Config;
 use crate::record::recorder::Recorder;
 
 fn lost_evidence(l: &PointsLost) -> Evidence {

@@ -8,8 +8,9 @@
 
 use std::collections::HashMap;
 
-use crate::config::{Problem, StageConfig};
+use crate::config::Problem;
 use crate::core::event::StageKind;
+use crate::engine::config::StageConfig;
 
 /// The resource a stage holds when config does not say.
 pub fn default_resource(kind: StageKind) -> Option<&'static str> {

@@ -3,6 +3,8 @@
 //! commands to the running stages through one channel, and lets the gate
 //! decide.
 //!
+//! - [`config`]: the whole configuration, every section and the plan, loaded
+//!   and checked;
 //! - [`graph`]: `needs` and `resource`, and which stages may start now;
 //! - [`stages`]: the registry through which a stage is started and hears
 //!   commands;
@@ -13,6 +15,7 @@
 //! whose lock keeps the journal one ordered stream.
 
 pub mod commands;
+pub mod config;
 pub mod decide;
 pub mod graph;
 pub mod stages;
@@ -23,7 +26,6 @@ use futures::stream::FuturesUnordered;
 use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::canary::control::{CanaryCtl, provider_for};
-use crate::config::{Config, StageConfig};
 use crate::core::command::Command;
 use crate::core::event::{
     ActionKind, Event, LogLevel, Outcome, StageKind, StagePlan, TeardownTrigger,
@@ -32,6 +34,7 @@ use crate::engine::graph::{Graph, Progress};
 use crate::engine::stages::{Control, Routed, Stage};
 use crate::record::recorder::Recorder;
 
+pub use config::{Config, RunSection, StageConfig};
 pub use decide::{decide, finish_aborted};
 
 /// Identity of a run.

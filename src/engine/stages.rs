@@ -14,12 +14,12 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 use tokio_util::sync::CancellationToken;
 
 use crate::canary::auto::HoldOp;
-use crate::config::StageConfig;
 use crate::core::command::Command;
 use crate::core::event::{ActionKind, Event, LogLevel, StageKind};
 use crate::core::verdict::Verdict;
 use crate::engine::Cx;
 use crate::engine::commands::{self, FlagCommand};
+use crate::engine::config::StageConfig;
 use crate::iac::approval::{ApprovalAnswer, Approver};
 
 /// What a stage does with an operator command while it runs.

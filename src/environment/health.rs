@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::config::{EndpointConfig, HealthSettings};
+use super::config::{EndpointConfig, HealthSettings};
 use crate::core::event::{Event, HealthCheck, LogLevel};
 use crate::core::format::trim_num;
 use crate::core::verdict::{Evidence, Verdict};

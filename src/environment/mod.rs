@@ -2,16 +2,17 @@
 //! (plan, drift, parity with production), then check that its endpoints are
 //! up and run the expected version.
 
+pub mod config;
 pub mod health;
 pub mod iac_report;
 
-use crate::config::{EndpointConfig, EnvironmentSection};
 use crate::core::event::{Event, LogLevel, TeardownTrigger};
 use crate::core::verdict::{Evidence, Verdict};
 use crate::iac::approval::Approver;
 use crate::iac::config::ProvisionerKind;
 use crate::record::recorder::Recorder;
 
+pub use config::{EndpointConfig, EnvironmentSection, HealthSettings};
 pub use iac_report::IacReport;
 
 /// Whether a program can be found: a path that exists, or a name on `PATH`.
@@ -65,7 +66,7 @@ async fn run_iac(
     let endpoints = outcome
         .endpoints
         .iter()
-        .map(|e| e.to_endpoint_config())
+        .map(EndpointConfig::from_iac)
         .collect();
     let (verdict, evidence, summary) = outcome.verdict_parts();
     Some((verdict, evidence, summary, endpoints))

@@ -17,6 +17,10 @@
 //! never reads as a clean GO: the band is at most warn, and the rationale
 //! names the override, whatever the weights.
 
+mod config;
+
+pub use config::GateSection;
+
 use crate::core::event::{Outcome, StagePlan};
 use crate::core::format::trim_num;
 pub use crate::core::gate::{Decision, PointsLost};

@@ -13,6 +13,7 @@ pub mod config;
 pub mod drift;
 pub mod error;
 pub mod face;
+mod outcome;
 pub mod outputs;
 pub mod parity;
 pub mod pattern;
@@ -21,6 +22,7 @@ pub mod process;
 pub mod provisioner;
 pub mod risk;
 pub mod stage;
+mod validate;
 pub mod values;
 pub mod vars;
 

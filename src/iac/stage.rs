@@ -4,102 +4,25 @@
 //! `apply = "confirm"`, the approval request and its resolution; the verdict
 //! is returned for the caller to record.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use chrono::Utc;
 use serde_json::Value;
 
-use super::approval::{ApprovalDecision, ApprovalRequest, Approver};
-use super::config::{ApplyMode, IacConfig, ParityConfig};
-use super::drift::DriftReport;
+use super::approval::{ApplyGo, Approver, decide_apply};
+use super::config::{IacConfig, ParityConfig};
 use super::error::{IacError, read_json};
+pub use super::outcome::IacOutcome;
 use super::parity::{self, ParityOptions, ParityReport};
 use super::plan::{PlanSummary, RiskLevel};
 use super::process::{OutputLine, Stream};
-use super::provisioner::{ApplyReport, OutputValue, Provisioner};
-use super::vars::{self, VarParityReport};
-use crate::config::EndpointConfig;
-use crate::core::event::{Event, LogLevel};
+use super::provisioner::{OutputValue, Provisioner};
+use super::vars;
+use crate::core::event::LogLevel;
 use crate::core::format::trim_num;
 pub use crate::core::iac::IacEndpoint;
-use crate::core::verdict::{Evidence, Verdict};
+use crate::core::verdict::Verdict;
 use crate::record::recorder::Recorder;
-
-impl IacEndpoint {
-    /// An endpoint config with every other setting at its default, for the health checks.
-    pub fn to_endpoint_config(&self) -> EndpointConfig {
-        serde_json::from_value(serde_json::json!({ "name": self.name, "url": self.url }))
-            .expect("EndpointConfig needs only name and url")
-    }
-}
-
-/// Everything the IaC stage found.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct IacOutcome {
-    /// The stage verdict.
-    pub verdict: Verdict,
-    /// Evidence behind it.
-    pub evidence: Vec<Evidence>,
-    /// One-line summary.
-    pub summary: String,
-    /// The plan, if one was made or read.
-    pub plan: Option<PlanSummary>,
-    /// Drift, if checked.
-    pub drift: Option<DriftReport>,
-    /// Resource parity with production, if configured.
-    pub parity: Option<ParityReport>,
-    /// Var-file parity with production, if configured.
-    pub var_parity: Option<VarParityReport>,
-    /// What apply did, if it ran.
-    pub apply: Option<ApplyReport>,
-    /// Root outputs (sensitive ones masked).
-    pub outputs: BTreeMap<String, OutputValue>,
-    /// Endpoints found in outputs.
-    pub endpoints: Vec<IacEndpoint>,
-    /// When an ephemeral environment should be gone.
-    pub expires_at: Option<DateTime<Utc>>,
-}
-
-impl IacOutcome {
-    fn new() -> IacOutcome {
-        IacOutcome {
-            verdict: Verdict::Pass,
-            evidence: Vec::new(),
-            summary: String::new(),
-            plan: None,
-            drift: None,
-            parity: None,
-            var_parity: None,
-            apply: None,
-            outputs: BTreeMap::new(),
-            endpoints: Vec::new(),
-            expires_at: None,
-        }
-    }
-
-    /// The parts a `StageFinished` event needs.
-    pub fn verdict_parts(&self) -> (Verdict, Vec<Evidence>, String) {
-        (self.verdict, self.evidence.clone(), self.summary.clone())
-    }
-
-    fn add(
-        &mut self,
-        label: &str,
-        value: impl Into<String>,
-        threshold: Option<String>,
-        verdict: Verdict,
-    ) {
-        self.verdict = self.verdict.worst(verdict);
-        self.evidence.push(Evidence {
-            label: label.into(),
-            value: value.into(),
-            threshold,
-            verdict,
-        });
-    }
-}
 
 /// The verdict an error deserves: a missing tool or a timeout leave the
 /// question open; broken IaC fails.
@@ -131,81 +54,6 @@ pub async fn run_stage(cfg: &IacConfig, stage: &str, rec: &Recorder) -> IacOutco
     run_stage_with(cfg, stage, rec, &Approver::Nobody).await
 }
 
-/// Whether to apply the saved plan, and if not, the evidence that says why.
-enum ApplyGo {
-    Apply(Option<String>),
-    Skip(String, Verdict),
-}
-
-/// Decide whether the saved plan is applied: by config, or by asking.
-async fn decide_apply(
-    cfg: &IacConfig,
-    stage: &str,
-    rec: &Recorder,
-    plan: &PlanSummary,
-    approver: &Approver<'_>,
-) -> ApplyGo {
-    match cfg.apply_mode() {
-        ApplyMode::Never => {
-            return ApplyGo::Skip(
-                "not run: apply = \"never\" (plan only)".into(),
-                Verdict::Skipped,
-            );
-        }
-        ApplyMode::Auto => return ApplyGo::Apply(None),
-        ApplyMode::Confirm => {}
-    }
-    if plan.counts.changes() == 0 && plan.outputs.is_empty() {
-        return ApplyGo::Skip(
-            "not needed: the plan has no changes".into(),
-            Verdict::Skipped,
-        );
-    }
-    approver.forget_stale().await;
-    let provisioner = serde_json::to_value(cfg.provisioner)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default();
-    let plan_file = match cfg.provisioner {
-        super::config::ProvisionerKind::Command => "command.apply".to_string(),
-        _ => cfg.working_dir.join(&cfg.plan_file).display().to_string(),
-    };
-    let request = ApprovalRequest::new(
-        &provisioner,
-        &plan_file,
-        plan,
-        cfg.approval_timeout(),
-        Utc::now(),
-    );
-    rec.emit(Event::ApplyApprovalRequested {
-        stage: stage.to_string(),
-        request: Box::new(request.clone()),
-    });
-    let decision = approver.decide(&request).await;
-    rec.emit(Event::ApplyApprovalResolved {
-        stage: stage.to_string(),
-        decision: decision.clone(),
-    });
-    match &decision {
-        ApprovalDecision::Approved { .. } => ApplyGo::Apply(Some(decision.text())),
-        ApprovalDecision::Declined { .. } => ApplyGo::Skip(
-            format!("not applied: apply {}", decision.text()),
-            Verdict::Inconclusive,
-        ),
-        ApprovalDecision::TimedOut { .. } => ApplyGo::Skip(
-            format!(
-                "not applied: {} (approval_timeout = \"{}\")",
-                decision.text(),
-                cfg.approval_timeout
-            ),
-            Verdict::Inconclusive,
-        ),
-        ApprovalDecision::Unavailable { why } => {
-            ApplyGo::Skip(format!("not applied: {why}"), Verdict::Inconclusive)
-        }
-    }
-}
-
 /// Run the IaC stage; `approver` answers when `apply = "confirm"` asks.
 pub async fn run_stage_with(
     cfg: &IacConfig,
@@ -216,10 +64,10 @@ pub async fn run_stage_with(
     let mut o = IacOutcome::new();
     let problems = cfg.validate();
     if !problems.is_empty() {
-        for (k, m, h) in &problems {
+        for p in &problems {
             o.add(
-                &format!("iac.{k}"),
-                format!("{m} (hint: {h})"),
+                &format!("iac.{}", p.key),
+                format!("{} (hint: {})", p.message, p.hint),
                 None,
                 Verdict::Inconclusive,
             );

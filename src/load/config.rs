@@ -1,6 +1,6 @@
 //! The `[load]` configuration section and its validation.
 //!
-//! Validation reports every problem at once as `(key, message, hint)` so that
+//! Validation reports every problem at once, keys from the top, so that
 //! `check-config` can print them all; [`crate::load::LoadPlan::from_config`]
 //! refuses a config with any problem before a single request is sent.
 
@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use super::plan;
 use super::threshold::Threshold;
+use crate::config::{Problem, as_if_filled};
 
 /// `[load]`: what to send, how fast, for how long, and how to judge it.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -213,9 +214,6 @@ fn positive(x: f64) -> bool {
     x.is_finite() && x > 0.0
 }
 
-/// One configuration problem: `(key, message, hint)`.
-pub type Problem = (String, String, String);
-
 impl LoadConfig {
     /// The run length: `duration_s`, else the sum of the stages, else 10 s.
     pub fn effective_duration_s(&self) -> f64 {
@@ -233,26 +231,43 @@ impl LoadConfig {
         self.rate.is_some() || !self.stages.is_empty()
     }
 
-    /// Every problem in this section at once. Reads `urls_file` if set (so
-    /// that a malformed line is reported with its number) but sends nothing.
+    /// Every problem in this section at once, every key under `load.`.
+    /// Reads `urls_file` if set (so that a malformed line is reported with
+    /// its number) but sends nothing. A target holding a demo placeholder is
+    /// checked as the URL the demo will put there.
     pub fn validate(&self) -> Vec<Problem> {
+        let filled = LoadConfig {
+            target: as_if_filled(&self.target),
+            ..self.clone()
+        };
         let mut out = Vec::new();
-        self.check_numbers(&mut out);
-        for (i, t) in self.thresholds.iter().enumerate() {
+        filled.check_numbers(&mut out);
+        for (i, t) in filled.thresholds.iter().enumerate() {
             if let Err(e) = Threshold::parse(t) {
-                out.push((format!("load.thresholds[{i}]"), e.message, e.hint));
+                out.push(Problem::at(
+                    format!("load.thresholds[{i}]"),
+                    e.message,
+                    e.hint,
+                ));
             }
         }
         let mut errors = Vec::new();
-        plan::build_mix(self, &mut errors);
+        plan::build_mix(&filled, &mut errors);
         for e in errors {
             out.push(plan::problem_of(&e));
+        }
+        // A host refused in the URL file is named by its line (`urls.txt:3`).
+        for p in &mut out {
+            if !p.key.starts_with("load.") {
+                p.key = format!("load.{}", p.key);
+            }
         }
         out
     }
 
     fn check_numbers(&self, out: &mut Vec<Problem>) {
-        let mut p = |k: &str, m: String, h: String| out.push((format!("load.{k}"), m, h));
+        let mut p =
+            |k: &str, m: String, h: String| out.push(Problem::at(format!("load.{k}"), m, h));
         if !positive(self.max_rate) {
             p(
                 "max_rate",

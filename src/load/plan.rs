@@ -106,7 +106,7 @@ impl LoadPlan {
             return Err(LoadError::Invalid(
                 problems
                     .into_iter()
-                    .map(|(k, m, h)| format!("{k}: {m} ({h})"))
+                    .map(|p| format!("{}: {} ({})", p.key, p.message, p.hint))
                     .collect(),
             ));
         }

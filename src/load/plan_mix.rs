@@ -5,7 +5,8 @@ use bytes::Bytes;
 use http::header::{HeaderName, HeaderValue};
 use http::{HeaderMap, Method};
 
-use crate::load::config::{LoadConfig, Problem};
+use crate::config::Problem;
+use crate::load::config::LoadConfig;
 use crate::load::error::LoadError;
 use crate::load::target::{self, Origin, ParsedUrl};
 
@@ -166,27 +167,29 @@ fn path_only(pq: &str) -> &str {
     pq.split('?').next().unwrap_or(pq)
 }
 
-/// Map an engine error to a config-checker problem `(key, message, hint)`.
+/// Map an engine error to a config-checker problem.
 pub(crate) fn problem_of(e: &LoadError) -> Problem {
     match e {
-        LoadError::HostNotAllowed { field, host } => (
+        LoadError::HostNotAllowed { field, host } => Problem::at(
             field.clone(),
             format!("host \"{host}\" is not on the allow-list"),
             format!(
                 "add it to load.allow_hosts (allow_hosts = [\"{host}\"]) if you really mean to send load there"
             ),
         ),
-        LoadError::BadUrl { field, url, reason } => (
+        LoadError::BadUrl { field, url, reason } => Problem::at(
             field.clone(),
             format!("\"{url}\" is not a usable URL: {reason}"),
-            "write e.g. http://127.0.0.1:8080/path".into(),
+            "write e.g. http://127.0.0.1:8080/path",
         ),
-        LoadError::UrlFile { line, message, .. } => (
-            "load.urls_file".into(),
+        LoadError::UrlFile { line, message, .. } => Problem::at(
+            "load.urls_file",
             format!("line {line}: {message}"),
-            "one `URL` or `METHOD URL` per line; # starts a comment".into(),
+            "one `URL` or `METHOD URL` per line; # starts a comment",
         ),
-        LoadError::Field { key, message, hint } => (key.clone(), message.clone(), hint.clone()),
-        other => ("load".into(), other.to_string(), String::new()),
+        LoadError::Field { key, message, hint } => {
+            Problem::at(key.clone(), message.clone(), hint.clone())
+        }
+        other => Problem::at("load", other.to_string(), String::new()),
     }
 }

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{PolicyError, PolicyOutcome, evaluate_dir};
-use crate::scan::cli::OutputFormat;
+use crate::output::OutputFormat;
 
 /// `flightdeck policy eval`
 #[derive(Args, Debug, Clone)]

@@ -4,10 +4,12 @@
 //! judge counts as inconclusive, never as a pass.
 
 pub mod cli;
+mod config;
 mod rego;
 pub mod stage;
 
 pub use crate::core::policy::{PolicyOutcome, PolicyResult};
+pub use config::PolicySection;
 pub use rego::{evaluate_dir, evaluate_sources, load_dir};
 
 /// The policy directory or input could not be read.

@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use serde::{Deserialize, Serialize};
 
 use super::judge::{ScanCriteria, judge};
@@ -17,18 +17,8 @@ use super::{
     save_baseline,
 };
 use crate::core::verdict::{Evidence, Verdict};
+use crate::output::OutputFormat;
 use crate::scan::{BaselineState, Disposition, Finding, Severity};
-
-/// Output format of the standalone faces.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum OutputFormat {
-    /// A human table and summary.
-    #[default]
-    Text,
-    /// One JSON document.
-    Json,
-}
 
 /// `flightdeck scan import FILE.sarif...`
 #[derive(Args, Debug, Clone)]

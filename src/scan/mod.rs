@@ -10,6 +10,7 @@
 mod acceptance;
 mod baseline;
 pub mod cli;
+mod config;
 mod error;
 mod finding;
 mod judge;
@@ -26,6 +27,7 @@ pub use crate::core::scan::{
 };
 pub use acceptance::{RiskAcceptance, apply_acceptances};
 pub use baseline::{Baseline, baseline_path, load_baseline, mark_known, save_baseline};
+pub use config::ScanSection;
 pub use error::ScanError;
 pub use finding::fingerprint_of;
 pub use judge::{ScanCriteria, Unavailable, judge, judge_with_unavailable};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use chrono::NaiveDate;
 
-use crate::config::ScanSection;
+use super::config::ScanSection;
 use crate::core::event::{Event, LogLevel};
 use crate::record::recorder::Recorder;
 use crate::scan::posture::{PostureOptions, check_posture};

@@ -8,7 +8,8 @@
 //!   the standard AWS chain (AWS_REGION, profile, AWS_ENDPOINT_URL...).
 //!
 //! A resolved value lives only in a [`Secret`], which never prints.
-//! [`check`] is the face without the TUI: `flightdeck secrets check`.
+//! [`check`] says whether references resolve, without their values (the
+//! `flightdeck secrets check` face walks a config with it).
 
 pub mod aws;
 pub mod check;
@@ -19,6 +20,8 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 pub use error::SecretError;
+
+use crate::config::SECRET_SHAPES_HINT;
 
 /// Where a secret comes from. Serialises as the reference, never the value.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -56,9 +59,6 @@ struct RawSecretRef {
     region: Option<String>,
     endpoint: Option<String>,
 }
-
-/// The two shapes, for hints.
-pub const SHAPES_HINT: &str = "{ env = \"NAME\" } or { aws_secret = \"ID\", key = \"FIELD\" }; without key, the whole secret string is the value";
 
 impl TryFrom<RawSecretRef> for SecretRef {
     type Error = String;
@@ -113,7 +113,7 @@ impl TryFrom<RawSecretRef> for SecretRef {
                     })
                 }
             }
-            _ => Err(format!("a secret reference is {SHAPES_HINT}")),
+            _ => Err(format!("a secret reference is {SECRET_SHAPES_HINT}")),
         }
     }
 }

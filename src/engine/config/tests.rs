@@ -1,4 +1,10 @@
+//! Loading a whole configuration: the layers, and where a problem came from.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
 use super::*;
+use crate::config::OverrideValue;
 
 fn write(dir: &tempfile::TempDir, body: &str) -> PathBuf {
     let p = dir.path().join("flightdeck.toml");
@@ -98,5 +104,41 @@ fn inline_text_is_used_when_there_is_no_file() {
     assert_eq!(
         load(&s).expect("valid").state_dir,
         PathBuf::from("/from/file")
+    );
+}
+
+#[test]
+fn iac_problems_still_come_after_load_problems() {
+    let text = r#"
+[[environment.endpoints]]
+name = "api"
+url = "ftp://127.0.0.1/healthz"
+[environment.iac]
+timeout_s = 0
+[scan]
+posture_urls = ["ftp://127.0.0.1"]
+[load]
+target = "http://127.0.0.1:9"
+rate = 0
+[[stages]]
+id = "load"
+kind = "load"
+"#;
+    let s = Sources {
+        file: None,
+        text: Some(("inline".into(), text.into())),
+        env: HashMap::new(),
+        overrides: Vec::new(),
+    };
+    let problems = load(&s).expect_err("invalid");
+    let keys: Vec<&str> = problems.iter().map(|p| p.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        [
+            "environment.endpoints[0].url",
+            "scan.posture_urls[0]",
+            "load.rate",
+            "environment.iac.timeout_s",
+        ]
     );
 }
