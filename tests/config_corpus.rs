@@ -72,3 +72,19 @@ fn invalid_configs_fail_with_every_problem_named() {
         assert_eq!(got, want, "messages for {}", f.display());
     }
 }
+
+#[test]
+fn problems_come_out_in_the_same_order_on_every_load() {
+    let f =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/invalid_configs/many_in_one_table.toml");
+    let text =
+        |p: Vec<flightdeck::config::Problem>| p.iter().map(ToString::to_string).collect::<Vec<_>>();
+    let first = text(config::load(&sources(&f)).expect_err("invalid"));
+    assert!(first.len() >= 6, "{first:#?}");
+    for _ in 0..20 {
+        assert_eq!(
+            text(config::load(&sources(&f)).expect_err("invalid")),
+            first
+        );
+    }
+}

@@ -110,7 +110,7 @@ pub fn array_items(
 /// own key paths) and the rest of the table without it.
 pub fn take(v: &mut Value, key: &str) -> Option<Value> {
     match &mut v.kind {
-        ::config::ValueKind::Table(t) => t.remove(key),
+        ::config::ValueKind::Table(t) => t.shift_remove(key),
         _ => None,
     }
 }

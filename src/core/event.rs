@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::core::action::{ActionKind, FlagChangeKind, TeardownTrigger};
 pub use crate::core::environment::{EnvRisk, HealthCheck};
-use crate::core::gate::Decision;
+pub use crate::core::gate::{Decision, Outcome};
 pub use crate::core::stage::{StageKind, StagePlan};
 use crate::core::verdict::{Evidence, Verdict};
 
@@ -39,38 +39,6 @@ pub enum LogLevel {
     Warn,
     /// Something failed.
     Error,
-}
-
-/// Final outcome of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// Release may go to production.
-    Go,
-    /// Release must not go.
-    NoGo,
-    /// Not enough evidence to decide.
-    Inconclusive,
-}
-
-impl Outcome {
-    /// Text badge: GO, NO-GO, INCONCLUSIVE.
-    pub fn badge(self) -> &'static str {
-        match self {
-            Outcome::Go => "GO",
-            Outcome::NoGo => "NO-GO",
-            Outcome::Inconclusive => "INCONCLUSIVE",
-        }
-    }
-
-    /// Process exit code for this outcome (0 GO, 1 NO-GO, 3 inconclusive).
-    pub fn exit_code(self) -> i32 {
-        match self {
-            Outcome::Go => 0,
-            Outcome::NoGo => 1,
-            Outcome::Inconclusive => 3,
-        }
-    }
 }
 
 /// Everything that can happen in a run.

@@ -3,7 +3,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::core::event::Outcome;
 use crate::core::verdict::Verdict;
 
 /// Points lost by one stage, with the reason.
@@ -30,4 +29,36 @@ pub struct Decision {
     pub lost: Vec<PointsLost>,
     /// The rule that decided, in one sentence.
     pub rationale: String,
+}
+
+/// Final outcome of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Release may go to production.
+    Go,
+    /// Release must not go.
+    NoGo,
+    /// Not enough evidence to decide.
+    Inconclusive,
+}
+
+impl Outcome {
+    /// Text badge: GO, NO-GO, INCONCLUSIVE.
+    pub fn badge(self) -> &'static str {
+        match self {
+            Outcome::Go => "GO",
+            Outcome::NoGo => "NO-GO",
+            Outcome::Inconclusive => "INCONCLUSIVE",
+        }
+    }
+
+    /// Process exit code for this outcome (0 GO, 1 NO-GO, 3 inconclusive).
+    pub fn exit_code(self) -> i32 {
+        match self {
+            Outcome::Go => 0,
+            Outcome::NoGo => 1,
+            Outcome::Inconclusive => 3,
+        }
+    }
 }

@@ -6,11 +6,11 @@ use chrono::NaiveDate;
 use serde_json::{Value, json};
 
 use crate::core::event::Event;
+use crate::core::scan::{Disposition, Severity};
 use crate::core::state::RunState;
 use crate::core::verdict::{Evidence, Verdict};
 use crate::policy::{PolicyOutcome, evaluate_dir};
 use crate::record::recorder::Recorder;
-use crate::scan::{Disposition, Severity};
 
 /// The facts policies see, built from the run so far. Shape documented in
 /// `config/policies/README.md`.

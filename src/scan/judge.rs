@@ -5,8 +5,8 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
+use crate::core::policy::{PolicyOutcome, PolicyResult};
 use crate::core::verdict::{Evidence, Verdict};
-use crate::policy::{PolicyOutcome, PolicyResult};
 use crate::scan::{Disposition, Finding, Severity};
 
 /// What a scan stage must satisfy (config, every field optional).
