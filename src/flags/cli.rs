@@ -8,7 +8,8 @@ use clap::{Args, Subcommand, ValueEnum};
 use serde_json::{Value, json};
 
 use super::{
-    FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, SecretRef, UnleashProvider,
+    EvalReason, FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, Resolution,
+    SecretRef, UnleashProvider,
 };
 
 /// `flightdeck flags ...`
@@ -22,13 +23,22 @@ pub struct FlagsArgs {
 /// Flag subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum FlagsCommand {
-    /// Evaluate a flag for a context (flag file locally, or OFREP remotely).
+    /// Evaluate a flag for a context (flag file locally, or OFREP remotely)
+    /// and print OpenFeature's resolution details. Exit 0 when the flag
+    /// resolved (including DEFAULT and DISABLED), 1 when the caller's default
+    /// came back because of an error.
     Eval {
         /// Flag key.
         flag: String,
         /// Evaluation context as JSON, e.g. '{"targetingKey":"user-42"}'.
         #[arg(long, default_value = "{}")]
         context: String,
+        /// The caller's default: what the caller gets when the flag defers
+        /// to it (no default variant, disabled) or cannot be evaluated. Read
+        /// as JSON when it parses (`true`, `3`, `{"a":1}`), else as a string;
+        /// a typed default also checks the variant's type (TYPE_MISMATCH).
+        #[arg(long = "default", value_name = "VALUE")]
+        default_value: Option<String>,
         /// Where the flag lives.
         #[command(flatten)]
         provider: ProviderArgs,
@@ -187,11 +197,57 @@ fn state_line(s: &FlagState) -> String {
     )
 }
 
+/// `--default VALUE`: JSON when it parses, else the text as a string; no
+/// `--default` is an untyped `null`.
+pub fn caller_default(arg: Option<&str>) -> Value {
+    match arg {
+        None => Value::Null,
+        Some(text) => serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.into())),
+    }
+}
+
+/// One line saying what the caller gets and why, in words.
+fn resolution_line(r: &Resolution, default_given: bool) -> String {
+    let hint = if default_given {
+        ""
+    } else {
+        "; pass --default VALUE to say what the caller would get"
+    };
+    match (&r.error_code, r.reason) {
+        (Some(code), _) => format!(
+            "{} = {}: the caller's default, because of an error: {} {}{hint}",
+            r.flag,
+            r.value,
+            code.as_str(),
+            r.error_message.as_deref().unwrap_or("")
+        ),
+        (None, EvalReason::Disabled) => format!(
+            "{} = {}: the caller's default (reason DISABLED: the flag is disabled){hint}",
+            r.flag, r.value
+        ),
+        (None, reason) if r.variant.is_none() => format!(
+            "{} = {}: the caller's default (reason {}: the flag chose no variant and has no default variant){hint}",
+            r.flag,
+            r.value,
+            reason.as_str()
+        ),
+        (None, reason) => format!(
+            "{} = {} (variant {}, reason {})",
+            r.flag,
+            r.value,
+            r.variant.as_deref().unwrap_or("-"),
+            reason.as_str()
+        ),
+    }
+}
+
 fn render(out: Output, text: String, json: Value) -> String {
-    match out {
+    let mut s = match out {
         Output::Text => text,
         Output::Json => serde_json::to_string_pretty(&json).unwrap_or_default(),
-    }
+    };
+    s.push('\n');
+    s
 }
 
 /// Run a flags subcommand; returns stdout and exit code (0 on success).
@@ -200,19 +256,21 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
         FlagsCommand::Eval {
             flag,
             context,
+            default_value,
             provider,
         } => {
             let ctx: Value = serde_json::from_str(&context)
                 .map_err(|e| usage(&format!("--context is not JSON: {e}")))?;
-            let e = match (&provider.flags_file, &provider.ofrep_url) {
+            let default = caller_default(default_value.as_deref());
+            let r = match (&provider.flags_file, &provider.ofrep_url) {
                 (Some(f), None) if provider.unleash_url.is_none() => FileProvider::new(f, None)
                     .load()
                     .await?
-                    .evaluate(&flag, &ctx)?,
+                    .resolve(&flag, &ctx, &default),
                 (None, Some(u)) if provider.unleash_url.is_none() => {
                     let token = provider.optional_token().await?;
                     OfrepProvider::new(u, json!({}), token)
-                        .evaluate(&flag, &ctx)
+                        .resolve(&flag, &ctx, &default)
                         .await?
                 }
                 _ => {
@@ -221,14 +279,11 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
                     ));
                 }
             };
-            let text = format!(
-                "{} = {} (variant {}, reason {:?})",
-                e.flag,
-                e.value,
-                e.variant.as_deref().unwrap_or("-"),
-                e.reason
-            );
-            Ok((render(provider.output, text, json!(e)), 0))
+            let code = if r.error_code.is_some() { 1 } else { 0 };
+            Ok((
+                render(provider.output, resolution_line(&r, default_value.is_some()), json!(r)),
+                code,
+            ))
         }
         FlagsCommand::Get { flag, provider } => {
             let s = provider.provider().await?.read(&flag).await?;

@@ -24,7 +24,7 @@ use async_trait::async_trait;
 pub use crate::core::flags::FlagState;
 pub use crate::secrets::{Secret, SecretError, SecretRef};
 pub use file::FileProvider;
-pub use flagd::{EvalReason, EvaluatedFlag, FlagFile, evaluate};
+pub use flagd::{ErrorCode, EvalReason, EvaluatedFlag, FlagFile, Resolution, evaluate};
 pub use ofrep::OfrepProvider;
 pub use unleash::{UnleashConfig, UnleashProvider};
 

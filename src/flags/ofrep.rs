@@ -7,7 +7,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
-use super::flagd::{EvalReason, EvaluatedFlag};
+use super::flagd::{ErrorCode, EvalReason, EvaluatedFlag, Resolution};
 use super::{FlagError, FlagProvider, FlagState};
 use crate::secrets::Secret;
 
@@ -48,8 +48,9 @@ impl OfrepProvider {
         }
     }
 
-    /// Evaluate `flag` remotely for `context`.
-    pub async fn evaluate(&self, flag: &str, context: &Value) -> Result<EvaluatedFlag, FlagError> {
+    /// POST the evaluation request; the status and the body (`null` when
+    /// it is not JSON). Transport failures are errors.
+    async fn post(&self, flag: &str, context: &Value) -> Result<(String, u16, Value), FlagError> {
         let url = format!("{}/ofrep/v1/evaluate/flags/{flag}", self.base_url);
         let mut req = self.client.post(&url).json(&json!({ "context": context }));
         if let Some(t) = &self.token {
@@ -59,45 +60,113 @@ impl OfrepProvider {
             .send()
             .await
             .map_err(|e| self.err(&url, e.to_string()))?;
-        let status = resp.status();
+        let status = resp.status().as_u16();
         let body: Value = resp.json().await.unwrap_or(Value::Null);
-        if status.as_u16() == 404 {
+        Ok((url, status, body))
+    }
+
+    fn status_error(&self, url: &str, status: u16, body: &Value) -> FlagError {
+        let code = body.get("errorCode").and_then(Value::as_str).unwrap_or("");
+        let details = body
+            .get("errorDetails")
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        self.err(
+            url,
+            format!("HTTP {status} {code} {details}").trim().to_string(),
+        )
+    }
+
+    /// Evaluate `flag` remotely for `context`.
+    pub async fn evaluate(&self, flag: &str, context: &Value) -> Result<EvaluatedFlag, FlagError> {
+        let (url, status, body) = self.post(flag, context).await?;
+        if status == 404 {
             return Err(FlagError::FlagNotFound {
                 flag: flag.into(),
                 origin: url,
                 known: vec![],
             });
         }
-        if !status.is_success() {
-            let code = body.get("errorCode").and_then(Value::as_str).unwrap_or("");
-            let details = body
-                .get("errorDetails")
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            return Err(self.err(
-                &url,
-                format!("HTTP {status} {code} {details}").trim().to_string(),
-            ));
+        if !(200..300).contains(&status) {
+            return Err(self.status_error(&url, status, &body));
         }
-        let value = body.get("value").cloned().unwrap_or(Value::Null);
-        let variant = body
-            .get("variant")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        let reason = match body.get("reason").and_then(Value::as_str).unwrap_or("") {
-            "STATIC" => EvalReason::Static,
-            "TARGETING_MATCH" => EvalReason::TargetingMatch,
-            "DEFAULT" => EvalReason::Default,
-            "DISABLED" => EvalReason::Disabled,
-            "SPLIT" => EvalReason::Split,
-            _ => EvalReason::Unknown,
-        };
         Ok(EvaluatedFlag {
             flag: flag.into(),
-            variant,
-            value,
-            reason,
+            variant: body
+                .get("variant")
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            value: body.get("value").cloned().unwrap_or(Value::Null),
+            reason: reason_of(&body),
         })
+    }
+
+    /// Resolve `flag` remotely as an OpenFeature provider does: the server's
+    /// evaluation errors (OFREP 400 with an `errorCode`, 404) become the
+    /// caller's `default` with that code; a success without a `value` defers
+    /// to the caller's default (OFREP's code-default signal). Transport,
+    /// authorisation and server failures stay errors.
+    pub async fn resolve(
+        &self,
+        flag: &str,
+        context: &Value,
+        default: &Value,
+    ) -> Result<Resolution, FlagError> {
+        let (url, status, body) = self.post(flag, context).await?;
+        let details = || {
+            body.get("errorDetails")
+                .and_then(Value::as_str)
+                .map(|d| self.scrub(d))
+                .unwrap_or_default()
+        };
+        match status {
+            404 => Ok(Resolution::error(
+                flag,
+                default,
+                ErrorCode::FlagNotFound,
+                format!("{url}: flag \"{flag}\" not found {}", details())
+                    .trim()
+                    .to_string(),
+            )),
+            400 => Ok(Resolution::error(
+                flag,
+                default,
+                body.get("errorCode")
+                    .and_then(Value::as_str)
+                    .map(ErrorCode::parse)
+                    .unwrap_or(ErrorCode::General),
+                format!("{url}: {}", details()),
+            )),
+            s if (200..300).contains(&s) => Ok(Resolution::served(
+                flag,
+                body.get("variant")
+                    .and_then(Value::as_str)
+                    .map(str::to_string),
+                body.get("value").cloned(),
+                reason_of(&body),
+                default,
+            )),
+            s => Err(self.status_error(&url, s, &body)),
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        match &self.token {
+            Some(t) => t.scrub(text),
+            None => text.to_string(),
+        }
+    }
+}
+
+fn reason_of(body: &Value) -> EvalReason {
+    match body.get("reason").and_then(Value::as_str).unwrap_or("") {
+        "STATIC" => EvalReason::Static,
+        "TARGETING_MATCH" => EvalReason::TargetingMatch,
+        "DEFAULT" => EvalReason::Default,
+        "DISABLED" => EvalReason::Disabled,
+        "SPLIT" => EvalReason::Split,
+        "ERROR" => EvalReason::Error,
+        _ => EvalReason::Unknown,
     }
 }
 

@@ -2,16 +2,21 @@
 //! context exactly as flagd does (for the operator subset in [`super::logic`]),
 //! read a flag's canary share and rewrite it.
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::flags::doc::Doc;
 
+mod resolve;
 mod rollout;
-use crate::flags::logic::{self, LogicError};
+mod validate;
 use crate::flags::{DEFAULT_CANARY_VARIANT, FlagError};
+pub use resolve::{ErrorCode, Resolution};
+use validate::Problem;
 
-/// Why a flag resolved to its variant (flagd / OpenFeature reasons).
+/// Why a flag resolved to its value (OpenFeature reasons).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum EvalReason {
@@ -19,14 +24,32 @@ pub enum EvalReason {
     Static,
     /// Targeting chose the variant.
     TargetingMatch,
-    /// Targeting returned nothing: the default variant.
+    /// Targeting returned nothing, or the flag has no default variant: the
+    /// default variant, else the caller's default.
     Default,
     /// The flag is `DISABLED`: no variant; callers serve their code default.
     Disabled,
     /// A fractional split chose the variant (OFREP servers may report it).
     Split,
+    /// The evaluation failed; callers serve their code default.
+    Error,
     /// Any other reason reported by a remote evaluator.
     Unknown,
+}
+
+impl EvalReason {
+    /// The reason as OpenFeature writes it, e.g. `TARGETING_MATCH`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvalReason::Static => "STATIC",
+            EvalReason::TargetingMatch => "TARGETING_MATCH",
+            EvalReason::Default => "DEFAULT",
+            EvalReason::Disabled => "DISABLED",
+            EvalReason::Split => "SPLIT",
+            EvalReason::Error => "ERROR",
+            EvalReason::Unknown => "UNKNOWN",
+        }
+    }
 }
 
 /// The result of evaluating one flag for one context.
@@ -34,20 +57,23 @@ pub enum EvalReason {
 pub struct EvaluatedFlag {
     /// Flag key.
     pub flag: String,
-    /// Variant name, `None` when the flag is disabled.
+    /// Variant name, `None` when the flag is disabled or defers to the
+    /// caller's default.
     pub variant: Option<String>,
-    /// The variant's value (`null` when disabled).
+    /// The variant's value (`null` when there is no variant).
     pub value: Value,
     /// Why.
     pub reason: EvalReason,
 }
 
-/// A parsed, validated flagd flag file. Keeps the original document (key order
-/// and unrelated content) for writing back.
+/// A parsed flagd flag file. Keeps the original document (key order and
+/// unrelated content) for writing back, and the flags that are malformed:
+/// those fail alone, the others evaluate.
 #[derive(Clone, Debug, PartialEq)]
 pub struct FlagFile {
     origin: String,
     doc: Doc,
+    malformed: BTreeMap<String, Problem>,
 }
 
 fn parse_err(origin: &str, path: &str, message: impl Into<String>) -> FlagError {
@@ -59,7 +85,9 @@ fn parse_err(origin: &str, path: &str, message: impl Into<String>) -> FlagError 
 }
 
 impl FlagFile {
-    /// Parse and validate `text`; `origin` (a path) names the file in errors.
+    /// Parse `text`; `origin` (a path) names the file in errors. Fails only
+    /// when the document as a whole is unusable; a malformed flag fails
+    /// alone, when it is read or evaluated ([`FlagFile::malformed`]).
     pub fn parse(text: &str, origin: &str) -> Result<FlagFile, FlagError> {
         let doc: Doc = serde_json::from_str(text).map_err(|e| {
             parse_err(
@@ -72,115 +100,27 @@ impl FlagFile {
                 ),
             )
         })?;
-        let file = FlagFile {
+        validate::check_document(origin, &doc)?;
+        let malformed = match doc.get("flags") {
+            Some(Doc::Object(flags)) => flags
+                .iter()
+                .filter_map(|(name, def)| validate::check_flag(name, def).map(|p| (name.clone(), p)))
+                .collect(),
+            _ => BTreeMap::new(),
+        };
+        Ok(FlagFile {
             origin: origin.to_string(),
             doc,
-        };
-        file.validate()?;
-        Ok(file)
+            malformed,
+        })
     }
 
-    fn validate(&self) -> Result<(), FlagError> {
-        let o = &self.origin;
-        let Doc::Object(_) = &self.doc else {
-            return Err(parse_err(
-                o,
-                "$",
-                "the document must be an object with a \"flags\" member",
-            ));
-        };
-        let Some(Doc::Object(flags)) = self.doc.get("flags") else {
-            return Err(parse_err(
-                o,
-                "$.flags",
-                "missing or not an object (flagd files have {\"flags\": {NAME: {...}}})",
-            ));
-        };
-        for (name, def) in flags {
-            let p = format!("$.flags.{name}");
-            let Doc::Object(_) = def else {
-                return Err(parse_err(o, &p, "a flag definition must be an object"));
-            };
-            match def.get("state") {
-                Some(Doc::String(s)) if s == "ENABLED" || s == "DISABLED" => {}
-                Some(other) => {
-                    return Err(parse_err(
-                        o,
-                        &format!("{p}.state"),
-                        format!(
-                            "expected \"ENABLED\" or \"DISABLED\", found {}",
-                            serde_json::to_string(other).unwrap_or_default()
-                        ),
-                    ));
-                }
-                None => {
-                    return Err(parse_err(
-                        o,
-                        &format!("{p}.state"),
-                        "missing (\"ENABLED\" or \"DISABLED\")",
-                    ));
-                }
-            }
-            let Some(Doc::Object(variants)) = def.get("variants") else {
-                return Err(parse_err(
-                    o,
-                    &format!("{p}.variants"),
-                    "missing or not an object of variant name -> value",
-                ));
-            };
-            if variants.is_empty() {
-                return Err(parse_err(
-                    o,
-                    &format!("{p}.variants"),
-                    "no variants defined",
-                ));
-            }
-            match def.get("defaultVariant") {
-                Some(Doc::String(d)) if variants.iter().any(|(k, _)| k == d) => {}
-                Some(Doc::String(d)) => {
-                    return Err(parse_err(
-                        o,
-                        &format!("{p}.defaultVariant"),
-                        format!(
-                            "\"{d}\" is not one of the variants ({})",
-                            variants
-                                .iter()
-                                .map(|(k, _)| k.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                    ));
-                }
-                Some(Doc::Null) => {}
-                _ => {
-                    return Err(parse_err(
-                        o,
-                        &format!("{p}.defaultVariant"),
-                        "missing or not a string",
-                    ));
-                }
-            }
-            match def.get("targeting") {
-                None | Some(Doc::Object(_)) | Some(Doc::Null) => {}
-                Some(_) => {
-                    return Err(parse_err(
-                        o,
-                        &format!("{p}.targeting"),
-                        "must be a JSONLogic object",
-                    ));
-                }
-            }
-        }
-        if let Some(ev) = self.doc.get("$evaluators")
-            && !matches!(ev, Doc::Object(_))
-        {
-            return Err(parse_err(
-                o,
-                "$.$evaluators",
-                "must be an object of name -> JSONLogic rule",
-            ));
-        }
-        Ok(())
+    /// The malformed flags' errors (file, JSON path, fix), in key order.
+    pub fn malformed(&self) -> Vec<FlagError> {
+        self.malformed
+            .iter()
+            .map(|(_, p)| parse_err(&self.origin, &p.json_path, p.message.clone()))
+            .collect()
     }
 
     /// The file path (or origin) used in errors.
@@ -203,7 +143,11 @@ impl FlagFile {
         s
     }
 
+    /// The flag's definition; a malformed flag is its parse error.
     fn flag_doc(&self, flag: &str) -> Result<&Doc, FlagError> {
+        if let Some(p) = self.malformed.get(flag) {
+            return Err(parse_err(&self.origin, &p.json_path, p.message.clone()));
+        }
         self.doc
             .get("flags")
             .and_then(|f| f.get(flag))
@@ -275,69 +219,6 @@ impl FlagFile {
         }
     }
 
-    /// Evaluate `flag` for `context` (an object; `targetingKey` drives fractional).
-    pub fn evaluate(&self, flag: &str, context: &Value) -> Result<EvaluatedFlag, FlagError> {
-        let def = self.flag_doc(flag)?;
-        if matches!(def.get("state"), Some(Doc::String(s)) if s == "DISABLED") {
-            return Ok(EvaluatedFlag {
-                flag: flag.into(),
-                variant: None,
-                value: Value::Null,
-                reason: EvalReason::Disabled,
-            });
-        }
-        let variants = def
-            .get("variants")
-            .map(Doc::to_value)
-            .unwrap_or(Value::Null);
-        let default = match def.get("defaultVariant") {
-            Some(Doc::String(s)) => Some(s.clone()),
-            _ => None,
-        };
-        let serve = |name: Option<String>, reason| EvaluatedFlag {
-            flag: flag.to_string(),
-            value: name
-                .as_ref()
-                .and_then(|n| variants.get(n))
-                .cloned()
-                .unwrap_or(Value::Null),
-            variant: name,
-            reason,
-        };
-        let Some(rule) = self.resolved_targeting(flag, def)? else {
-            return Ok(serve(default, EvalReason::Static));
-        };
-        let mut data = match context {
-            Value::Object(m) => m.clone(),
-            Value::Null => serde_json::Map::new(),
-            _ => return Err(self.invalid(flag, "the evaluation context must be a JSON object")),
-        };
-        data.insert(
-            "$flagd".into(),
-            json!({"flagKey": flag, "timestamp": chrono::Utc::now().timestamp()}),
-        );
-        let out = logic::eval(&rule, &Value::Object(data))
-            .map_err(|LogicError(m)| self.invalid(flag, format!("targeting: {m}")))?;
-        let name = match out {
-            Value::Null => return Ok(serve(default, EvalReason::Default)),
-            Value::String(s) if s.is_empty() => return Ok(serve(default, EvalReason::Default)),
-            Value::String(s) => s,
-            Value::Bool(b) => b.to_string(),
-            other => {
-                return Err(self.invalid(
-                    flag,
-                    format!("targeting returned {other}, not a variant name"),
-                ));
-            }
-        };
-        if variants.get(&name).is_none() {
-            return Err(self.invalid(
-                flag,
-                format!("targeting returned variant \"{name}\", which is not defined in variants"),
-            ));
-        }
-        Ok(serve(Some(name), EvalReason::TargetingMatch))
-    }
 }
 
 /// Evaluate `flag` in the flagd file text `flag_file_json` for `context`.
@@ -359,7 +240,11 @@ fn resolve_refs(v: &mut Value, evaluators: &Value, depth: u32) -> Result<(), Str
             let mut target = evaluators
                 .get(&name)
                 .cloned()
-                .ok_or_else(|| format!("$ref \"{name}\" is not defined in $evaluators"))?;
+                .ok_or_else(|| {
+                    format!(
+                        "$ref \"{name}\" is not defined in $evaluators; define it there or fix the $ref"
+                    )
+                })?;
             resolve_refs(&mut target, evaluators, depth + 1)?;
             *v = target;
         }

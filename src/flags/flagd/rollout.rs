@@ -53,7 +53,10 @@ impl FlagFile {
                 };
                 (
                     Some(pct),
-                    format!("static {}", default_variant.clone().unwrap_or_default()),
+                    match &default_variant {
+                        Some(d) => format!("static {d}"),
+                        None => "static, no default variant (the caller's default)".to_string(),
+                    },
                 )
             }
             (None, _) => (None, "targeting without fractional".to_string()),
@@ -110,7 +113,12 @@ impl FlagFile {
             Some(_) => true,
         };
         if !has_targeting {
-            if default == canary || default.is_empty() {
+            if default.is_empty() {
+                return Err(invalid(format!(
+                    "no targeting and no defaultVariant, so no baseline variant to split with: add a fractional [\"{canary}\", BASELINE] split to its targeting, or name the baseline in defaultVariant"
+                )));
+            }
+            if default == canary {
                 return Err(invalid(format!(
                     "no targeting and the default variant is the canary \"{canary}\": add a fractional [canary, baseline] split to its targeting"
                 )));
