@@ -140,3 +140,42 @@ async fn token_is_sent_but_never_shown() {
         "{shown}"
     );
 }
+
+/// OFREP evaluation errors resolve to the caller's default with their code,
+/// as an OpenFeature OFREP provider does; the type check is the caller's.
+#[tokio::test]
+async fn resolution_details_over_ofrep() {
+    use flightdeck::flags::ErrorCode;
+    let (url, _) = start().await;
+    let p = OfrepProvider::new(&url, json!({}), None);
+    let ctx = json!({"targetingKey": "user-1"});
+    let ok = p
+        .resolve("checkout-v2", &ctx, &json!("baseline"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (ok.reason, ok.error_code),
+        (EvalReason::TargetingMatch, None)
+    );
+    assert_eq!(ok.value, json!(ok.variant.clone().unwrap()));
+    let missing = p.resolve("nope", &ctx, &json!("x")).await.unwrap();
+    assert_eq!(
+        (missing.value, missing.reason, missing.error_code),
+        (json!("x"), EvalReason::Error, Some(ErrorCode::FlagNotFound))
+    );
+    // the test server answers 400 PARSE_ERROR when our evaluator fails
+    let bad = p
+        .resolve("checkout-v2", &json!("not an object"), &json!("b"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (bad.value, bad.error_code),
+        (json!("b"), Some(ErrorCode::ParseError))
+    );
+    assert!(bad.error_message.unwrap().contains("JSON object"));
+    let typed = p.resolve("checkout-v2", &ctx, &json!(false)).await.unwrap();
+    assert_eq!(
+        (typed.value, typed.error_code),
+        (json!(false), Some(ErrorCode::TypeMismatch))
+    );
+}

@@ -281,7 +281,11 @@ pub async fn run_flags(args: FlagsArgs) -> Result<(String, i32), FlagError> {
             };
             let code = if r.error_code.is_some() { 1 } else { 0 };
             Ok((
-                render(provider.output, resolution_line(&r, default_value.is_some()), json!(r)),
+                render(
+                    provider.output,
+                    resolution_line(&r, default_value.is_some()),
+                    json!(r),
+                ),
                 code,
             ))
         }

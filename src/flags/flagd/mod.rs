@@ -104,7 +104,9 @@ impl FlagFile {
         let malformed = match doc.get("flags") {
             Some(Doc::Object(flags)) => flags
                 .iter()
-                .filter_map(|(name, def)| validate::check_flag(name, def).map(|p| (name.clone(), p)))
+                .filter_map(|(name, def)| {
+                    validate::check_flag(name, def).map(|p| (name.clone(), p))
+                })
                 .collect(),
             _ => BTreeMap::new(),
         };
@@ -218,7 +220,6 @@ impl FlagFile {
             _ => Ok(Some(v)),
         }
     }
-
 }
 
 /// Evaluate `flag` in the flagd file text `flag_file_json` for `context`.
@@ -237,14 +238,11 @@ fn resolve_refs(v: &mut Value, evaluators: &Value, depth: u32) -> Result<(), Str
     match v {
         Value::Object(m) if m.len() == 1 && m.contains_key("$ref") => {
             let name = m["$ref"].as_str().unwrap_or_default().to_string();
-            let mut target = evaluators
-                .get(&name)
-                .cloned()
-                .ok_or_else(|| {
-                    format!(
-                        "$ref \"{name}\" is not defined in $evaluators; define it there or fix the $ref"
-                    )
-                })?;
+            let mut target = evaluators.get(&name).cloned().ok_or_else(|| {
+                format!(
+                    "$ref \"{name}\" is not defined in $evaluators; define it there or fix the $ref"
+                )
+            })?;
             resolve_refs(&mut target, evaluators, depth + 1)?;
             *v = target;
         }

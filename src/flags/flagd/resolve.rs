@@ -116,7 +116,10 @@ impl Resolution {
                 ErrorCode::TypeMismatch,
                 format!(
                     "flag \"{flag}\" resolved to variant {} with the {} {value}, but the caller's default {default} is a {}: ask with a default of the flag's type",
-                    variant.as_deref().map(|v| format!("\"{v}\"")).unwrap_or_else(|| "-".into()),
+                    variant
+                        .as_deref()
+                        .map(|v| format!("\"{v}\""))
+                        .unwrap_or_else(|| "-".into()),
                     kind(&value),
                     kind(default)
                 ),
