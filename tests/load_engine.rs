@@ -619,3 +619,65 @@ async fn speaks_http2_with_prior_knowledge() {
     assert!(s.requests > 10 && s.errors == 0, "{s:?}");
     assert_eq!(seen_h2.load(Ordering::SeqCst), s.requests);
 }
+
+/// Issue 10: a load where every request is refused exits 1, and nothing in
+/// its text or JSON output reads PASS: what was measured is information,
+/// only judged lines carry a verdict. The real binary, a bounded run, and a
+/// port on 127.0.0.1 that was just freed, so nothing listens on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_where_every_request_is_refused_shows_no_pass() {
+    let _g = SERIAL.lock().await;
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let url = format!("http://127.0.0.1:{port}/");
+    let state = tempfile::tempdir().unwrap();
+    let run = |output: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+            .args([
+                "load",
+                &url,
+                "--connections",
+                "2",
+                "-z",
+                "1s",
+                "--output",
+                output,
+            ])
+            .arg("--state-dir")
+            .arg(state.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("run flightdeck load")
+    };
+    let text = run("text");
+    let out = String::from_utf8_lossy(&text.stdout);
+    assert_eq!(
+        text.status.code(),
+        Some(1),
+        "{out}{}",
+        String::from_utf8_lossy(&text.stderr)
+    );
+    assert!(!out.contains("PASS"), "{out}");
+    assert!(
+        out.contains("FAIL  errors:") && out.contains("connect"),
+        "{out}"
+    );
+    let json = run("json");
+    assert_eq!(json.status.code(), Some(1));
+    let j: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let raw = j.to_string();
+    assert!(!raw.contains("PASS") && !raw.contains("\"pass\""), "{raw}");
+    assert_eq!(j["verdict"], "fail");
+    let summary = j["summaryLine"].as_str().unwrap();
+    assert!(summary.contains("errors 100.00%"), "{summary}");
+    assert!(
+        j["evidence"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["verdict"] == "fail"),
+        "{raw}"
+    );
+}

@@ -52,6 +52,8 @@ pub fn json_report(
         "saturatedWindows": s.saturated_windows,
         "verdict": verdict.as_str(),
         "verdictLine": line,
+        // What was measured: information, so no verdict of its own.
+        "summaryLine": crate::load::judge::summary_line(s),
         "evidence": evidence,
         "thresholds": thresholds,
         "baseline": comparison,

@@ -42,15 +42,7 @@ pub fn judge(
             verdict: v,
         });
     };
-    let headline = format!(
-        "{:.0} req/s, p50 {:.1}ms, p95 {:.1}ms, p99 {:.1}ms (uncorrected p99 {:.1}ms), errors {:.2}%",
-        summary.requests_per_sec,
-        summary.latency.p50_ms,
-        summary.latency.p95_ms,
-        summary.latency.p99_ms,
-        summary.uncorrected.p99_ms,
-        (1.0 - summary.success_rate) * 100.0
-    );
+    let headline = headline(summary);
     if summary.requests == 0 {
         push(
             &mut ev,
@@ -65,17 +57,6 @@ pub fn judge(
         }
         return (Verdict::Inconclusive, ev, line);
     }
-    push(
-        &mut ev,
-        "load".into(),
-        format!(
-            "{} requests in {:.1}s: {headline}",
-            summary.requests, summary.duration_s
-        ),
-        None,
-        Verdict::Pass,
-    );
-
     let saturated = sustained_saturation(summary);
     let saturation_text = format!(
         "generator could not keep the rate: {} of {} windows saturated, send lag p99 {:.1}ms (max {:.1}ms), {} requests found no free connection, achieved {:.0}/s of target {:.0}/s",
@@ -130,10 +111,13 @@ pub fn judge(
             v,
         );
     }
-    if !has_error_threshold && summary.errors > 0 {
+    if !has_error_threshold {
         // Without an explicit criterion, some errors deserve a look; a run
-        // where most requests failed measured nothing worth passing.
-        let v = if summary.success_rate < 0.5 {
+        // where most requests failed measured nothing worth passing. Judged
+        // even when nothing failed, so a pass always has a criterion met.
+        let v = if summary.errors == 0 {
+            Verdict::Pass
+        } else if summary.success_rate < 0.5 {
             Verdict::Fail
         } else {
             Verdict::Warn
@@ -142,6 +126,7 @@ pub fn judge(
             &mut ev,
             "errors".into(),
             match &summary.tls_error {
+                _ if summary.errors == 0 => format!("none of {} failed", summary.requests),
                 Some(tls) => format!(
                     "{} of {} failed ({}); {tls}",
                     summary.errors,
@@ -246,6 +231,33 @@ pub fn judge(
     (verdict, ev, line)
 }
 
+/// Rate, latency and error share in one line: what was measured, the
+/// verdict line's subject.
+fn headline(s: &Summary) -> String {
+    format!(
+        "{:.0} req/s, p50 {:.1}ms, p95 {:.1}ms, p99 {:.1}ms (uncorrected p99 {:.1}ms), errors {:.2}%",
+        s.requests_per_sec,
+        s.latency.p50_ms,
+        s.latency.p95_ms,
+        s.latency.p99_ms,
+        s.uncorrected.p99_ms,
+        (1.0 - s.success_rate) * 100.0
+    )
+}
+
+/// What the run measured, in one line, for the summary of a report. It is
+/// information, not evidence: it carries no verdict (a run whose every
+/// request failed measured its rate and latency all the same, and must not
+/// read as a pass anywhere); the verdict comes from the judged lines.
+pub fn summary_line(s: &Summary) -> String {
+    format!(
+        "{} requests in {:.1}s: {}",
+        s.requests,
+        s.duration_s,
+        headline(s)
+    )
+}
+
 fn error_kinds(s: &Summary) -> String {
     if s.error_kinds.is_empty() {
         return "no errors recorded".into();
@@ -331,6 +343,44 @@ mod tests {
         s.errors = 10;
         s.success_rate = 0.99;
         assert_eq!(judge(&s, &[], &[], None).0, Verdict::Warn);
+    }
+
+    /// Issue 10: every request refused gave "PASS load: ... errors 100.00%"
+    /// as the first line of evidence. The measurement is not a judged line;
+    /// the stage is the worst of the judged ones.
+    #[test]
+    fn what_was_measured_is_no_evidence_and_never_passes() {
+        let mut s = summary();
+        s.errors = s.requests;
+        s.success_rate = 0.0;
+        s.error_kinds = [("connect".to_string(), s.requests)].into();
+        let (v, ev, line) = judge(&s, &[], &[], None);
+        assert_eq!(v, Verdict::Fail);
+        assert!(ev.iter().all(|e| e.verdict != Verdict::Pass), "{ev:?}");
+        assert!(ev.iter().all(|e| e.label != "load"), "{ev:?}");
+        assert!(
+            line.starts_with("FAIL ") && !line.contains("PASS"),
+            "{line}"
+        );
+        assert_eq!(
+            summary_line(&s),
+            "1000 requests in 10.0s: 100 req/s, p50 10.0ms, p95 40.0ms, p99 80.0ms (uncorrected p99 0.0ms), errors 100.00%"
+        );
+        // a clean run passes on a judged line: the implicit error criterion
+        let (v, ev, _) = judge(&summary(), &[], &[], None);
+        assert_eq!(v, Verdict::Pass);
+        assert_eq!(ev.len(), 1, "{ev:?}");
+        assert_eq!(
+            (ev[0].label.as_str(), ev[0].value.as_str()),
+            ("errors", "none of 1000 failed")
+        );
+        // the verdict is still the worst judged line
+        let (v, ev, _) = judge(&summary(), &[], &[th("p95 < 50ms"), th("p99 < 50ms")], None);
+        assert_eq!(v, Verdict::Fail);
+        assert_eq!(
+            ev.iter().map(|e| e.verdict).collect::<Vec<_>>(),
+            [Verdict::Pass, Verdict::Fail, Verdict::Pass]
+        );
     }
 
     #[test]
