@@ -89,7 +89,7 @@ fn promql_metrics(job: &str) -> Vec<MetricConfig> {
             // Seconds; bucket interpolation is coarse: only a real slowdown counts.
             params: JudgeParams {
                 min_abs_shift: 0.02,
-                effect_size_high: 1.5,
+                effect_size_high: Some(1.5),
                 ..params
             },
         },

@@ -2,16 +2,23 @@
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::core::canary::Direction;
+pub use crate::core::canary::{Direction, EffectSizeMeasure};
 
-/// What to do with windows that have no value (no canary requests in a second).
+/// What to do with missing values: windows with no value (no canary request
+/// in a second) and NaN. Kayenta calls this `nanStrategy`; its `remove` is
+/// `drop` and its `replace` (with zero) is `zero`, and both spellings are
+/// accepted (`nan_strategy = "replace"` is `missing = "zero"`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Missing {
-    /// Drop missing values, then judge what is left (default).
+    /// Drop missing values, then judge what is left (default; Kayenta's
+    /// `remove`).
     #[default]
+    #[serde(alias = "remove")]
     Drop,
-    /// Count a missing value as 0 (sensible for counters, wrong for latency).
+    /// Count a missing value as 0 (sensible for counters, wrong for latency;
+    /// Kayenta's `replace`).
+    #[serde(alias = "replace")]
     Zero,
     /// Any missing value makes the metric NODATA.
     Nodata,
@@ -19,7 +26,7 @@ pub enum Missing {
 
 /// Statistical parameters of one metric. Defaults follow Kayenta's
 /// Mann-Whitney classifier as Netflix runs it (confidence 0.98, tolerance 0.25,
-/// effect-size bounds 1.0), plus a minimum sample count.
+/// effect size the mean ratio with bounds 1.0), plus a minimum sample count.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct JudgeParams {
@@ -29,16 +36,36 @@ pub struct JudgeParams {
     /// A significant shift must also clear `tolerance * |Hodges-Lehmann
     /// estimate|` with its whole interval (Kayenta's bound). Default 0.25.
     pub tolerance: f64,
-    /// An increase fails only if canary mean / baseline mean >= this. Default 1.0.
-    pub effect_size_high: f64,
-    /// A decrease fails only if canary mean / baseline mean <= this. Default 1.0.
-    pub effect_size_low: f64,
+    /// How the size of a change is measured: `mean_ratio` (default) or
+    /// `cles`. The effect-size thresholds are in this measure.
+    pub effect_size_measure: EffectSizeMeasure,
+    /// An increase fails only if the effect size is >= this. Default: no
+    /// change (1.0 for the mean ratio, 0.5 for CLES; Kayenta's
+    /// `allowedIncrease`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect_size_high: Option<f64>,
+    /// A decrease fails only if the effect size is <= this. Default as
+    /// `effect_size_high` (Kayenta's `allowedDecrease`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub effect_size_low: Option<f64>,
+    /// For a critical metric: a HIGH whose effect size is >= this is a
+    /// critical failure and fails the step whatever the score; a smaller
+    /// HIGH only counts in the score. Default: no change, so every HIGH of a
+    /// critical metric is critical (Kayenta's `criticalIncrease`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub critical_effect_size_high: Option<f64>,
+    /// For a critical metric: a LOW whose effect size is <= this is a
+    /// critical failure. Default as `critical_effect_size_high`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub critical_effect_size_low: Option<f64>,
     /// The interval must also clear this absolute shift (ms, or a rate), so
     /// that a 0.3 ms change on a 2 ms endpoint does not fail. Default 0.
     pub min_abs_shift: f64,
     /// Fewer values than this on either side: NODATA. Default 10.
     pub min_samples: usize,
-    /// Missing values. Default `drop`.
+    /// Missing values and NaN (`nan_strategy` is accepted for it). Default
+    /// `drop`.
+    #[serde(alias = "nan_strategy")]
     pub missing: Missing,
 }
 
@@ -47,12 +74,77 @@ impl Default for JudgeParams {
         JudgeParams {
             confidence: 0.98,
             tolerance: 0.25,
-            effect_size_high: 1.0,
-            effect_size_low: 1.0,
+            effect_size_measure: EffectSizeMeasure::MeanRatio,
+            effect_size_high: None,
+            effect_size_low: None,
+            critical_effect_size_high: None,
+            critical_effect_size_low: None,
             min_abs_shift: 0.0,
             min_samples: 10,
             missing: Missing::Drop,
         }
+    }
+}
+
+impl JudgeParams {
+    /// The effect size an increase must reach to fail.
+    pub fn effect_high(&self) -> f64 {
+        self.effect_size_high
+            .unwrap_or(self.effect_size_measure.neutral())
+    }
+
+    /// The effect size a decrease must reach (from above) to fail.
+    pub fn effect_low(&self) -> f64 {
+        self.effect_size_low
+            .unwrap_or(self.effect_size_measure.neutral())
+    }
+
+    /// The effect size at which a critical metric's HIGH is critical.
+    pub fn critical_high(&self) -> f64 {
+        self.critical_effect_size_high
+            .unwrap_or(self.effect_size_measure.neutral())
+    }
+
+    /// The effect size at which a critical metric's LOW is critical.
+    pub fn critical_low(&self) -> f64 {
+        self.critical_effect_size_low
+            .unwrap_or(self.effect_size_measure.neutral())
+    }
+
+    /// Problems with the effect-size thresholds: `(key, what, hint)`, the
+    /// key relative to the params. A CLES is a share, so its thresholds lie
+    /// in [0, 1]; a mean ratio is positive.
+    pub fn effect_size_problems(&self) -> Vec<(&'static str, String, String)> {
+        let m = self.effect_size_measure;
+        let (ok, range): (fn(f64) -> bool, &str) = match m {
+            EffectSizeMeasure::MeanRatio => (|v| v.is_finite() && v > 0.0, "a positive ratio"),
+            EffectSizeMeasure::Cles => (|v| (0.0..=1.0).contains(&v), "a share in [0, 1]"),
+        };
+        [
+            ("effect_size_high", self.effect_size_high),
+            ("effect_size_low", self.effect_size_low),
+            ("critical_effect_size_high", self.critical_effect_size_high),
+            ("critical_effect_size_low", self.critical_effect_size_low),
+        ]
+        .into_iter()
+        .filter_map(|(key, v)| {
+            let v = v?;
+            (!ok(v)).then(|| {
+                (
+                    key,
+                    format!("{v} is not {range} ({} effect size)", m.label()),
+                    format!(
+                        "default {} (no change); e.g. {} to fail only a clear increase",
+                        m.neutral(),
+                        match m {
+                            EffectSizeMeasure::MeanRatio => "1.2",
+                            EffectSizeMeasure::Cles => "0.7",
+                        }
+                    ),
+                )
+            })
+        })
+        .collect()
     }
 }
 

@@ -4,8 +4,8 @@ use std::collections::BTreeMap;
 
 use super::config::{JudgeConfig, MetricConfig, Missing};
 use super::stats::{mann_whitney, mean, median};
-use crate::core::canary::Direction;
 pub use crate::core::canary::{Classification, MetricJudgement, SampleSource, StepJudgement};
+use crate::core::canary::{Direction, EffectSizeMeasure};
 use crate::core::verdict::Verdict;
 
 /// Samples per metric name; `None` is a missing value (e.g. a second with no
@@ -28,7 +28,11 @@ fn clean(values: &[Option<f64>], missing: Missing) -> (Vec<f64>, usize, bool) {
     (out, absent, missing == Missing::Nodata && absent > 0)
 }
 
-/// Judge one metric: canary against baseline.
+/// Judge one metric: canary against baseline, as Kayenta's Mann-Whitney
+/// classifier does: HIGH (LOW) when the shift interval clears the bound and
+/// the effect size reaches `effect_size_high` (`effect_size_low`); for a
+/// critical metric, a critical failure when it also reaches the critical
+/// effect size.
 pub fn judge_metric(
     cfg: &MetricConfig,
     baseline: &[Option<f64>],
@@ -37,9 +41,10 @@ pub fn judge_metric(
     let p = &cfg.params;
     let (b, mb, b_nodata) = clean(baseline, p.missing);
     let (c, mc, c_nodata) = clean(canary, p.missing);
-    let effect_threshold = match cfg.direction {
-        Direction::Decrease => p.effect_size_low,
-        _ => p.effect_size_high,
+    let measure = p.effect_size_measure;
+    let (effect_threshold, critical_threshold) = match cfg.direction {
+        Direction::Decrease => (p.effect_low(), p.critical_low()),
+        _ => (p.effect_high(), p.critical_high()),
     };
     let mut j = MetricJudgement {
         name: cfg.name.clone(),
@@ -55,16 +60,11 @@ pub fn judge_metric(
         missing: mb + mc,
         baseline_median: (!b.is_empty()).then(|| median(&b)),
         canary_median: (!c.is_empty()).then(|| median(&c)),
-        shift: None,
-        ci: None,
         confidence: p.confidence,
-        p_value: None,
-        effect_size: None,
+        effect_size_measure: measure,
         effect_threshold,
-        bound: None,
-        classification: Classification::Nodata,
-        verdict: Verdict::Inconclusive,
-        reason: String::new(),
+        critical_threshold: cfg.critical.then_some(critical_threshold),
+        ..MetricJudgement::default()
     };
     if b_nodata || c_nodata {
         j.reason = format!("NODATA: {} missing values and missing = nodata", mb + mc);
@@ -79,28 +79,35 @@ pub fn judge_metric(
         );
         return j;
     }
-    let (bm, cm) = (mean(&b), mean(&c));
-    j.effect_size = if bm != 0.0 {
-        Some(cm / bm)
-    } else if cm == 0.0 {
-        Some(1.0)
-    } else {
-        None
-    };
     let mw = mann_whitney(&b, &c, p.confidence);
+    j.effect_size = match measure {
+        EffectSizeMeasure::MeanRatio => {
+            let (bm, cm) = (mean(&b), mean(&c));
+            if bm != 0.0 {
+                Some(cm / bm)
+            } else if cm == 0.0 {
+                Some(1.0)
+            } else {
+                None
+            }
+        }
+        // U counts the pairs with the canary higher, ties as half.
+        EffectSizeMeasure::Cles => Some(mw.u / (b.len() * c.len()) as f64),
+    };
     let bound = (p.tolerance * mw.estimate.abs()).max(p.min_abs_shift);
     j.shift = Some(mw.estimate);
     j.ci = Some((mw.ci_low, mw.ci_high));
     j.p_value = Some(mw.p_value);
     j.bound = Some(bound);
-    let effect_high = j.effect_size.is_none_or(|e| e >= p.effect_size_high);
-    let effect_low = j.effect_size.is_some_and(|e| e <= p.effect_size_low);
+    // An unbounded mean ratio (baseline mean 0) is as high as it gets.
+    let reaches_high = |t: f64| j.effect_size.is_none_or(|e| e >= t);
+    let reaches_low = |t: f64| j.effect_size.is_some_and(|e| e <= t);
     let high = matches!(cfg.direction, Direction::Increase | Direction::Either)
         && mw.ci_low > bound
-        && effect_high;
+        && reaches_high(p.effect_high());
     let low = matches!(cfg.direction, Direction::Decrease | Direction::Either)
         && mw.ci_high < -bound
-        && effect_low;
+        && reaches_low(p.effect_low());
     let ci_text = format!(
         "{:.0}% CI of shift [{:.4}, {:.4}]",
         p.confidence * 100.0,
@@ -111,28 +118,46 @@ pub fn judge_metric(
         .effect_size
         .map(|e| format!("{e:.3}"))
         .unwrap_or_else(|| "unbounded".into());
+    let effect_text = format!("{} {eff}", measure.label());
     (j.classification, j.verdict, j.reason) = if high {
         (
             Classification::High,
             Verdict::Fail,
-            format!("canary higher: {ci_text} above +{bound:.4}, mean ratio {eff}"),
+            format!("canary higher: {ci_text} above +{bound:.4}, {effect_text}"),
         )
     } else if low {
         (
             Classification::Low,
             Verdict::Fail,
-            format!("canary lower: {ci_text} below -{bound:.4}, mean ratio {eff}"),
+            format!("canary lower: {ci_text} below -{bound:.4}, {effect_text}"),
         )
     } else {
         (
             Classification::Pass,
             Verdict::Pass,
             format!(
-                "no significant {} change: {ci_text}, mean ratio {eff}",
+                "no significant {} change: {ci_text}, {effect_text}",
                 direction_word(cfg.direction)
             ),
         )
     };
+    if cfg.critical && (high || low) {
+        let (reached, sign, t) = if high {
+            (reaches_high(p.critical_high()), ">=", p.critical_high())
+        } else {
+            (reaches_low(p.critical_low()), "<=", p.critical_low())
+        };
+        j.critical_threshold = Some(t);
+        j.critical_failure = reached;
+        if reached {
+            j.reason
+                .push_str(&format!("; critical failure: {effect_text} {sign} {t}"));
+        } else {
+            j.reason.push_str(&format!(
+                "; critical metric, but {effect_text} short of the critical {t}: counts in the score, does not fail the step alone"
+            ));
+        }
+    }
     j
 }
 
@@ -146,7 +171,8 @@ fn direction_word(d: Direction) -> &'static str {
 
 /// Judge a step: every configured metric, then the score and verdict.
 ///
-/// - A critical metric classified HIGH/LOW fails the step whatever the score.
+/// - A critical failure (a critical metric classified HIGH/LOW whose effect
+///   size reaches its critical threshold) fails the step whatever the score.
 /// - A critical metric with NODATA makes the step inconclusive.
 /// - Score = 100 x weight of passing metrics / weight of judged metrics
 ///   (NODATA metrics are left out, as in Kayenta). No judged metric:
@@ -194,15 +220,14 @@ pub fn judge_step_with_errors(
         .filter(|m| m.verdict == Verdict::Pass)
         .map(|m| m.weight)
         .sum();
-    let score = (total > 0.0).then(|| 100.0 * passed / total);
+    // `+ 0.0`: an empty f64 sum is -0.0, which would print as "score -0".
+    let score = (total > 0.0).then(|| 100.0 * passed / total + 0.0);
     let nodata: Vec<&str> = metrics
         .iter()
         .filter(|m| m.classification == Classification::Nodata)
         .map(|m| m.name.as_str())
         .collect();
-    let critical_fail = metrics
-        .iter()
-        .find(|m| m.critical && m.verdict == Verdict::Fail);
+    let critical_fail = metrics.iter().find(|m| m.critical_failure);
     let critical_nodata = metrics
         .iter()
         .find(|m| m.critical && m.classification == Classification::Nodata);

@@ -17,10 +17,13 @@ pub mod stage;
 pub mod stats;
 
 #[cfg(test)]
+mod params_tests;
+#[cfg(test)]
 mod tests;
 
 pub use config::{
-    Direction, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource, Missing,
+    Direction, EffectSizeMeasure, JudgeConfig, JudgeParams, LoadMetric, MetricConfig, MetricSource,
+    Missing,
 };
 pub use guard::{GuardStatus, LiveGuard, evaluate_guard};
 pub use judge::{

@@ -240,6 +240,9 @@ impl CanaryPlan {
                     "default tolerance 0.25, min_abs_shift 0",
                 );
             }
+            for (key, what, hint) in p.effect_size_problems() {
+                bad(format!("{k}.params.{key}"), what, &hint);
+            }
             if p.min_samples < 3 {
                 bad(
                     format!("{k}.params.min_samples"),

@@ -67,7 +67,7 @@ fn small_shift_within_tolerance_passes() {
         Classification::Pass
     );
     m.params.min_abs_shift = 0.0;
-    m.params.effect_size_high = 1.05;
+    m.params.effect_size_high = Some(1.05);
     let j = judge_metric(&m, &s(&b), &s(&c));
     assert_eq!(
         j.classification,
@@ -325,16 +325,16 @@ fn cli_reads_samples_and_judges() {
     )
     .unwrap();
     std::fs::write(&c, text(&latency(70.0, 20))).unwrap();
-    let args = |output: &str| cli::JudgeArgs {
-        baseline: b.clone(),
-        canary: c.clone(),
-        direction: Direction::Increase,
-        confidence: 0.98,
-        tolerance: 0.25,
-        min_samples: 10,
-        min_abs_shift: 0.0,
-        name: "p95".into(),
-        output: output.into(),
+    let args = |output: &str| {
+        use clap::Parser;
+        #[derive(Parser)]
+        struct T {
+            #[command(flatten)]
+            a: cli::JudgeArgs,
+        }
+        let (b, c) = (b.display().to_string(), c.display().to_string());
+        let argv = ["judge", "--baseline", &b, "--canary", &c, "--name", "p95"];
+        T::parse_from(argv.into_iter().chain(["--output", output])).a
     };
     let (out, code) = cli::run_judge(args("text")).unwrap();
     assert_eq!(code, 1, "{out}");

@@ -734,6 +734,7 @@ fn canary_metric(
         classification: Classification::Pass,
         verdict: Verdict::Pass,
         reason: format!("{name}: no significant increase"),
+        ..MetricJudgement::default()
     }
 }
 

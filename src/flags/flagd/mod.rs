@@ -120,8 +120,8 @@ impl FlagFile {
     /// The malformed flags' errors (file, JSON path, fix), in key order.
     pub fn malformed(&self) -> Vec<FlagError> {
         self.malformed
-            .iter()
-            .map(|(_, p)| parse_err(&self.origin, &p.json_path, p.message.clone()))
+            .values()
+            .map(|p| parse_err(&self.origin, &p.json_path, p.message.clone()))
             .collect()
     }
 

@@ -289,6 +289,7 @@ mod tests {
             classification,
             verdict,
             reason: String::new(),
+            ..MetricJudgement::default()
         }
     }
 
