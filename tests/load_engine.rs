@@ -623,14 +623,14 @@ async fn speaks_http2_with_prior_knowledge() {
 /// Issue 10: a load where every request is refused exits 1, and nothing in
 /// its text or JSON output reads PASS: what was measured is information,
 /// only judged lines carry a verdict. The real binary, a bounded run, and a
-/// port on 127.0.0.1 that was just freed, so nothing listens on it.
+/// port on 127.0.0.1 that this test holds bound but never listens on, so
+/// every connection is refused and nobody else can take the port meanwhile.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_run_where_every_request_is_refused_shows_no_pass() {
     let _g = SERIAL.lock().await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let held = tokio::net::TcpSocket::new_v4().unwrap();
+    held.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let port = held.local_addr().unwrap().port();
     let url = format!("http://127.0.0.1:{port}/");
     let state = tempfile::tempdir().unwrap();
     let run = |output: &str| {
@@ -680,4 +680,5 @@ async fn a_run_where_every_request_is_refused_shows_no_pass() {
             .all(|e| e["verdict"] == "fail"),
         "{raw}"
     );
+    drop(held);
 }

@@ -320,7 +320,7 @@ fn config_spellings_and_checks() {
     };
     plan.judge.metrics[0].params = bad;
     let keys: Vec<String> = plan.validate().into_iter().map(|i| i.key).collect();
-    assert_eq!(keys, ["judge.metrics[0].params.effect_size_high"]);
+    assert_eq!(keys, ["canary.judge.metrics[0].params.effect_size_high"]);
 }
 
 /// `flightdeck canary judge` takes every parameter and states per metric
