@@ -299,6 +299,41 @@ fn operator_actions_are_recorded() {
 }
 
 #[test]
+fn an_actors_identity_sits_beside_the_name_and_old_lines_read_without_it() {
+    let old = r#"{"v":1,"seq":1,"ts":"2026-01-01T00:00:00Z","type":"operator_action","actor":"sam","action":"rollback","target":"checkout-v2"}"#;
+    let env: Envelope = serde_json::from_str(old).expect("a version-1 line");
+    let s = RunState::from_envelopes(&[env]);
+    assert_eq!(s.actions[0].actor, "sam");
+    assert_eq!(s.actions[0].identity, None);
+
+    let who = crate::core::actor::Actor {
+        name: "sam".into(),
+        uid: Some(1000),
+        via: crate::core::actor::Via::Ssh {
+            client: "203.0.113.9".into(),
+            port: None,
+        },
+        named_by: Some(crate::core::actor::NameSource::Environment),
+    };
+    let new = at(
+        2,
+        1,
+        Event::operator_action(&who, ActionKind::Rollback, Some("checkout-v2".into()), None),
+    );
+    let line = serde_json::to_string(&new).expect("json");
+    assert!(
+        line.contains(r#""actor":"sam","identity":{"name":"sam","uid":1000,"via":{"kind":"ssh","client":"203.0.113.9"},"named_by":"environment"}"#),
+        "{line}"
+    );
+    let s = RunState::from_envelopes(&[serde_json::from_str(&line).expect("reads back")]);
+    assert_eq!(s.actions[0].identity.as_ref(), Some(&who));
+    assert_eq!(
+        s.logs[0].message,
+        "operator sam (ssh from 203.0.113.9): rollback checkout-v2"
+    );
+}
+
+#[test]
 fn out_of_order_stage_events_before_the_plan_are_kept() {
     let s = RunState::from_envelopes(&[
         at(1, 1, finished("env", Verdict::Warn)),
