@@ -15,7 +15,7 @@ use tokio::sync::mpsc::unbounded_channel;
 use crate::cli::{RunArgs, UiArgs};
 use crate::config::{ColorMode, OverrideValue, Sources};
 use crate::core::command::Command;
-use crate::core::event::Outcome;
+use crate::core::event::{LogLevel, Outcome};
 use crate::core::state::RunState;
 use crate::demo::{DemoTargets, Scenario};
 use crate::engine::{self, AfterDecision, ApplyApprovals, Config, RunIdentity};
@@ -361,14 +361,34 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         headless::follow(state0, rx).await
     } else {
         let exit = ui::run_tui(opts, state0, Some(rx), Some(cmd_tx.clone())).await;
-        if let Ok(ui::UiExit::Signal(name)) = &exit {
-            let _ = cmd_tx.send(Command::Abort {
-                reason: name.clone(),
-            });
+        let abort = match &exit {
+            Ok(ui::UiExit::Signal(name)) => Some(name.clone()),
+            Ok(ui::UiExit::Quit) => None,
+            // The run outlives its screen: the failure is journalled, the
+            // run ends (as on SIGHUP), and its journal and reports are
+            // complete before the error is reported.
+            Err(e) => {
+                rec.log(
+                    LogLevel::Error,
+                    None,
+                    format!("the terminal failed: {e:#}; the run stops"),
+                );
+                Some(format!("terminal error: {e:#}"))
+            }
+        };
+        if let Some(reason) = abort {
+            let _ = cmd_tx.send(Command::Abort { reason });
         }
         drop(cmd_tx);
         let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
-        exit.map_err(Failure::internal)?;
+        if let Err(e) = exit {
+            let state = rec.snapshot();
+            report::write_all(&state, &run_dir).map_err(Failure::internal)?;
+            return Err(Failure::internal(e.context(format!(
+                "the control room failed; journal and reports: {}",
+                run_dir.display()
+            ))));
+        }
         rec.snapshot()
     };
     drop(targets);
