@@ -2,7 +2,10 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod check;
 pub mod secrets;
+
+pub use check::{check_config, load_checked, load_config};
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,7 +16,7 @@ use chrono::Utc;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::cli::{RunArgs, UiArgs};
-use crate::config::{ColorMode, OverrideValue, Sources};
+use crate::config::{ColorMode, OverrideValue, Problem, Severity, Sources};
 use crate::core::command::Command;
 use crate::core::event::{LogLevel, Outcome};
 use crate::core::state::RunState;
@@ -105,38 +108,6 @@ fn sources_for(args: &RunArgs, demo: bool) -> Sources {
     }
     apply_ui_args(&mut s, &args.ui);
     s
-}
-
-/// Load and check a config; every problem becomes one `error:` line (exit 2).
-pub fn load_config(sources: &Sources) -> Result<Config, Failure> {
-    engine::config::load(sources).map_err(|problems| {
-        let mut msg: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
-        msg.push(format!(
-            "{} problem{} in the configuration; nothing was run",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
-        ));
-        Failure::usage(msg.join("\n"))
-    })
-}
-
-/// `flightdeck check-config`.
-pub fn check_config(path: &Path) -> Result<String, Failure> {
-    let cfg = load_config(&Sources::from_process(Some(path.to_path_buf())))?;
-    let ids: Vec<&str> = cfg.stages.iter().map(|s| s.id.as_str()).collect();
-    let mut out = format!(
-        "{}: ok ({} stage{}: {})",
-        path.display(),
-        ids.len(),
-        if ids.len() == 1 { "" } else { "s" },
-        ids.join(", ")
-    );
-    if engine::config::uses_demo_placeholders(&cfg) {
-        out.push_str(
-            "\nnote: the config uses {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs and paths",
-        );
-    }
-    Ok(out)
 }
 
 fn new_run_id() -> String {
@@ -279,6 +250,23 @@ pub async fn start_demo(
     Ok(t)
 }
 
+/// What the check of files and programs says once the demo has filled its
+/// placeholders: warnings only (the demo goes on), named after the config.
+fn filled_warnings(cfg: &Config, sources: &Sources) -> Vec<Problem> {
+    let label = match (&sources.file, &sources.text) {
+        (Some(f), _) => f.display().to_string(),
+        (None, Some((label, _))) => label.clone(),
+        (None, None) => "config".into(),
+    };
+    engine::config::check_paths(cfg)
+        .into_iter()
+        .map(|p| Problem {
+            source: label.clone(),
+            ..p.with_severity(Severity::Warning)
+        })
+        .collect()
+}
+
 /// How the demo runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Demo {
@@ -306,7 +294,8 @@ pub fn quicken(cfg: &mut Config) {
 
 /// `flightdeck run` and `flightdeck demo`.
 pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure> {
-    let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
+    let sources = sources_for(&args, demo.is_some());
+    let (mut cfg, mut warnings) = load_checked(&sources)?;
     if demo.is_none() && engine::config::uses_demo_placeholders(&cfg) {
         return Err(Failure::usage(
             "error: the config uses {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs and paths in your config, or run `flightdeck demo`)",
@@ -324,10 +313,16 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
             if d.quick {
                 quicken(&mut cfg);
             }
-            Some(start_demo(&mut cfg, d.scenario, &run_dir).await?)
+            let targets = start_demo(&mut cfg, d.scenario, &run_dir).await?;
+            // Now that the placeholders hold the demo's own paths, check again.
+            warnings = filled_warnings(&cfg, &sources);
+            Some(targets)
         }
         None => None,
     };
+    for w in &warnings {
+        eprintln!("{}", check::problem_line(w));
+    }
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {
         run_id,
@@ -341,6 +336,9 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         },
     };
     let rec = Recorder::new(Some(journal));
+    for w in &warnings {
+        rec.log(LogLevel::Warn, None, format!("config {}", check::problem_line(w)));
+    }
     let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();
     let after = if headless {
