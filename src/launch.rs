@@ -337,7 +337,11 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     };
     let rec = Recorder::new(Some(journal));
     for w in &warnings {
-        rec.log(LogLevel::Warn, None, format!("config {}", check::problem_line(w)));
+        rec.log(
+            LogLevel::Warn,
+            None,
+            format!("config {}", check::problem_line(w)),
+        );
     }
     let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();

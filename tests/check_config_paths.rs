@@ -11,7 +11,9 @@ use flightdeck::core::state::RunState;
 use flightdeck::record::journal;
 
 fn corpus(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests")
+        .join(rel)
 }
 
 fn flightdeck(args: &[&str], config: &Path) -> Output {
@@ -34,7 +36,10 @@ fn text(o: &Output) -> String {
 
 #[test]
 fn missing_files_and_programs_of_hard_stages_are_errors() {
-    let o = flightdeck(&["check-config"], &corpus("invalid_configs/missing_paths.toml"));
+    let o = flightdeck(
+        &["check-config"],
+        &corpus("invalid_configs/missing_paths.toml"),
+    );
     let t = text(&o);
     assert_eq!(o.status.code(), Some(2), "{t}");
     for part in [
@@ -64,7 +69,10 @@ fn missing_optional_things_are_warnings_and_the_check_passes() {
     assert_eq!(o.status.code(), Some(0), "{t}");
     assert_eq!(t.matches("warning: ").count(), 2, "{t}");
     assert!(!t.contains("error: "), "{t}");
-    assert!(t.contains("ok (3 stages: env, scans, gate) with 2 warnings"), "{t}");
+    assert!(
+        t.contains("ok (3 stages: env, scans, gate) with 2 warnings"),
+        "{t}"
+    );
 }
 
 #[test]
@@ -82,7 +90,8 @@ fn a_run_with_only_warnings_starts_and_journals_them() {
     let t = text(&o);
     assert_ne!(o.status.code(), Some(2), "the run must start:\n{t}");
     assert!(
-        t.contains("warning: ") && t.contains("scan.sarif[0]: /nonexistent/trivy.sarif does not exist"),
+        t.contains("warning: ")
+            && t.contains("scan.sarif[0]: /nonexistent/trivy.sarif does not exist"),
         "{t}"
     );
     let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))

@@ -85,7 +85,10 @@ fn without_user_or_logname_the_account_of_the_uid_is_journalled() {
     let want = account();
     assert_eq!(info.operator, want, "{stderr}");
     assert_ne!(info.operator, "unknown");
-    let identity = info.operator_identity.as_ref().expect("identity journalled");
+    let identity = info
+        .operator_identity
+        .as_ref()
+        .expect("identity journalled");
     assert_eq!(identity.uid, Some(uid()));
     assert_eq!(identity.named_by, Some(NameSource::Account));
     assert_eq!(identity.via, Via::Local);

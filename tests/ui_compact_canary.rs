@@ -39,7 +39,10 @@ fn in_a_plan(mut envs: Vec<Envelope>) -> Vec<Envelope> {
     let mut before = Vec::new();
     for (stage, secs) in [("env", 0), ("load", 1)] {
         for (event, at) in [
-            (format!(r#"{{"type":"stage_started","stage":"{stage}"}}"#), secs),
+            (
+                format!(r#"{{"type":"stage_started","stage":"{stage}"}}"#),
+                secs,
+            ),
             (
                 format!(
                     r#"{{"type":"stage_finished","stage":"{stage}","verdict":"pass","summary":"ok","evidence":[]}}"#
@@ -47,7 +50,11 @@ fn in_a_plan(mut envs: Vec<Envelope>) -> Vec<Envelope> {
                 secs + 1,
             ),
         ] {
-            before.push(envelope(0, at, serde_json::from_str(&event).expect("event")));
+            before.push(envelope(
+                0,
+                at,
+                serde_json::from_str(&event).expect("event"),
+            ));
         }
     }
     envs.splice(1..1, before);

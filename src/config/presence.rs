@@ -26,13 +26,7 @@ fn unfilled(path: &Path) -> bool {
 }
 
 /// A problem at `key` when `path` is not a file.
-pub fn check_file(
-    path: &Path,
-    key: &str,
-    hint: &str,
-    severity: Severity,
-    out: &mut Vec<Problem>,
-) {
+pub fn check_file(path: &Path, key: &str, hint: &str, severity: Severity, out: &mut Vec<Problem>) {
     if unfilled(path) || path.is_file() {
         return;
     }
@@ -45,13 +39,7 @@ pub fn check_file(
 }
 
 /// A problem at `key` when `path` is not a directory.
-pub fn check_dir(
-    path: &Path,
-    key: &str,
-    hint: &str,
-    severity: Severity,
-    out: &mut Vec<Problem>,
-) {
+pub fn check_dir(path: &Path, key: &str, hint: &str, severity: Severity, out: &mut Vec<Problem>) {
     if unfilled(path) || path.is_dir() {
         return;
     }
@@ -95,10 +83,22 @@ mod tests {
         check_file(&file, "a", "h", Severity::Error, &mut out);
         check_dir(dir.path(), "b", "h", Severity::Error, &mut out);
         check_program("sh", "c", "h", Severity::Error, &mut out);
-        check_file(Path::new("{demo.assets}/x.json"), "d", "h", Severity::Error, &mut out);
+        check_file(
+            Path::new("{demo.assets}/x.json"),
+            "d",
+            "h",
+            Severity::Error,
+            &mut out,
+        );
         assert!(out.is_empty(), "{out:?}");
 
-        check_file(&dir.path().join("gone.json"), "e", "h", Severity::Warning, &mut out);
+        check_file(
+            &dir.path().join("gone.json"),
+            "e",
+            "h",
+            Severity::Warning,
+            &mut out,
+        );
         check_file(dir.path(), "f", "h", Severity::Error, &mut out);
         check_dir(&file, "g", "h", Severity::Error, &mut out);
         check_program("no-such-scanner-xyz", "h", "h", Severity::Error, &mut out);
@@ -120,7 +120,10 @@ mod tests {
         assert!(out[0].message.ends_with("gone.json does not exist"));
         assert!(out[1].message.ends_with("is a directory, not a file"));
         assert!(out[2].message.ends_with("flags.json is not a directory"));
-        assert_eq!(out[3].message, "program `no-such-scanner-xyz` is not on PATH");
+        assert_eq!(
+            out[3].message,
+            "program `no-such-scanner-xyz` is not on PATH"
+        );
         assert_eq!(out[4].message, "program /nonexistent/trivy does not exist");
     }
 }
