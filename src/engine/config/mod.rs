@@ -92,7 +92,8 @@ pub struct RunSection {
     pub service: String,
     /// Release version under validation, e.g. `2.14.0-rc3`.
     pub release: String,
-    /// Operator name; empty means `$USER`.
+    /// Operator name; empty means `--operator`, else `$USER`/`$LOGNAME`,
+    /// else the account name of the effective uid (`crate::identity`).
     pub operator: String,
     /// Refuse actions that change things (rollback, promote, rerun).
     pub read_only: bool,
