@@ -2,7 +2,10 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod check;
 pub mod secrets;
+
+pub use check::{check_config, load_checked, load_config};
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -13,9 +16,9 @@ use chrono::Utc;
 use tokio::sync::mpsc::unbounded_channel;
 
 use crate::cli::{RunArgs, UiArgs};
-use crate::config::{ColorMode, OverrideValue, Sources};
+use crate::config::{ColorMode, OverrideValue, Problem, Severity, Sources};
 use crate::core::command::Command;
-use crate::core::event::Outcome;
+use crate::core::event::{LogLevel, Outcome};
 use crate::core::state::RunState;
 use crate::demo::{DemoTargets, Scenario};
 use crate::engine::{self, AfterDecision, ApplyApprovals, Config, RunIdentity};
@@ -105,48 +108,6 @@ fn sources_for(args: &RunArgs, demo: bool) -> Sources {
     }
     apply_ui_args(&mut s, &args.ui);
     s
-}
-
-/// Load and check a config; every problem becomes one `error:` line (exit 2).
-pub fn load_config(sources: &Sources) -> Result<Config, Failure> {
-    engine::config::load(sources).map_err(|problems| {
-        let mut msg: Vec<String> = problems.iter().map(|p| format!("error: {p}")).collect();
-        msg.push(format!(
-            "{} problem{} in the configuration; nothing was run",
-            problems.len(),
-            if problems.len() == 1 { "" } else { "s" }
-        ));
-        Failure::usage(msg.join("\n"))
-    })
-}
-
-/// `flightdeck check-config`.
-pub fn check_config(path: &Path) -> Result<String, Failure> {
-    let cfg = load_config(&Sources::from_process(Some(path.to_path_buf())))?;
-    let ids: Vec<&str> = cfg.stages.iter().map(|s| s.id.as_str()).collect();
-    let mut out = format!(
-        "{}: ok ({} stage{}: {})",
-        path.display(),
-        ids.len(),
-        if ids.len() == 1 { "" } else { "s" },
-        ids.join(", ")
-    );
-    if engine::config::uses_demo_placeholders(&cfg) {
-        out.push_str(
-            "\nnote: the config uses {demo.*} placeholders, which only `flightdeck demo` fills; `flightdeck run` needs real URLs and paths",
-        );
-    }
-    Ok(out)
-}
-
-fn operator(cfg: &Config) -> String {
-    if !cfg.run.operator.trim().is_empty() {
-        return cfg.run.operator.clone();
-    }
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|u| !u.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 fn new_run_id() -> String {
@@ -289,6 +250,23 @@ pub async fn start_demo(
     Ok(t)
 }
 
+/// What the check of files and programs says once the demo has filled its
+/// placeholders: warnings only (the demo goes on), named after the config.
+fn filled_warnings(cfg: &Config, sources: &Sources) -> Vec<Problem> {
+    let label = match (&sources.file, &sources.text) {
+        (Some(f), _) => f.display().to_string(),
+        (None, Some((label, _))) => label.clone(),
+        (None, None) => "config".into(),
+    };
+    engine::config::check_paths(cfg)
+        .into_iter()
+        .map(|p| Problem {
+            source: label.clone(),
+            ..p.with_severity(Severity::Warning)
+        })
+        .collect()
+}
+
 /// How the demo runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Demo {
@@ -316,7 +294,8 @@ pub fn quicken(cfg: &mut Config) {
 
 /// `flightdeck run` and `flightdeck demo`.
 pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure> {
-    let mut cfg = load_config(&sources_for(&args, demo.is_some()))?;
+    let sources = sources_for(&args, demo.is_some());
+    let (mut cfg, mut warnings) = load_checked(&sources)?;
     if demo.is_none() && engine::config::uses_demo_placeholders(&cfg) {
         return Err(Failure::usage(
             "error: the config uses {demo.*} placeholders, which only `flightdeck demo` fills (hint: put real URLs and paths in your config, or run `flightdeck demo`)",
@@ -334,14 +313,22 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
             if d.quick {
                 quicken(&mut cfg);
             }
-            Some(start_demo(&mut cfg, d.scenario, &run_dir).await?)
+            let targets = start_demo(&mut cfg, d.scenario, &run_dir).await?;
+            // Now that the placeholders hold the demo's own paths, check again.
+            warnings = filled_warnings(&cfg, &sources);
+            Some(targets)
         }
         None => None,
     };
+    for w in &warnings {
+        eprintln!("{}", check::problem_line(w));
+    }
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {
         run_id,
-        operator: operator(&cfg),
+        // `--operator` also reaches `run.operator` (the top layer); passing
+        // it apart lets the journal say which of the two named the operator.
+        operator: crate::identity::operator(args.operator.as_deref(), &cfg.run.operator),
         approvals: match (args.approve_apply, headless) {
             (true, _) => ApplyApprovals::PreApproved,
             (false, true) => ApplyApprovals::Nobody,
@@ -349,6 +336,13 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         },
     };
     let rec = Recorder::new(Some(journal));
+    for w in &warnings {
+        rec.log(
+            LogLevel::Warn,
+            None,
+            format!("config {}", check::problem_line(w)),
+        );
+    }
     let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();
     let after = if headless {
@@ -369,14 +363,34 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         headless::follow(state0, rx).await
     } else {
         let exit = ui::run_tui(opts, state0, Some(rx), Some(cmd_tx.clone())).await;
-        if let Ok(ui::UiExit::Signal(name)) = &exit {
-            let _ = cmd_tx.send(Command::Abort {
-                reason: name.clone(),
-            });
+        let abort = match &exit {
+            Ok(ui::UiExit::Signal(name)) => Some(name.clone()),
+            Ok(ui::UiExit::Quit) => None,
+            // The run outlives its screen: the failure is journalled, the
+            // run ends (as on SIGHUP), and its journal and reports are
+            // complete before the error is reported.
+            Err(e) => {
+                rec.log(
+                    LogLevel::Error,
+                    None,
+                    format!("the terminal failed: {e:#}; the run stops"),
+                );
+                Some(format!("terminal error: {e:#}"))
+            }
+        };
+        if let Some(reason) = abort {
+            let _ = cmd_tx.send(Command::Abort { reason });
         }
         drop(cmd_tx);
         let _ = tokio::time::timeout(Duration::from_secs(5), engine).await;
-        exit.map_err(Failure::internal)?;
+        if let Err(e) = exit {
+            let state = rec.snapshot();
+            report::write_all(&state, &run_dir).map_err(Failure::internal)?;
+            return Err(Failure::internal(e.context(format!(
+                "the control room failed; journal and reports: {}",
+                run_dir.display()
+            ))));
+        }
         rec.snapshot()
     };
     drop(targets);

@@ -1,7 +1,9 @@
-//! The config corpus: every file under tests/valid_configs loads; every file
-//! under tests/invalid_configs fails with exactly the messages in its
-//! `.expected` file (FILE stands for the file's path). Set
-//! `FLIGHTDECK_BLESS=1` to rewrite the expectations after reviewing a change.
+//! The config corpus: every file under tests/valid_configs loads (with
+//! exactly the warnings of its `.expected` file, when it has one, else
+//! none); every file under tests/invalid_configs fails with exactly the
+//! messages in its `.expected` file (FILE stands for the file's path;
+//! warnings start with `warning: `). Set `FLIGHTDECK_BLESS=1` to rewrite the
+//! expectations after reviewing a change.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -32,11 +34,41 @@ fn sources(path: &Path) -> Sources {
     }
 }
 
+/// The problems as the `.expected` files write them, one per line.
+fn lines(f: &Path, problems: &[flightdeck::config::Problem]) -> String {
+    let label = f.display().to_string();
+    problems
+        .iter()
+        .map(|p| {
+            let mark = if p.is_error() { "" } else { "warning: " };
+            format!("{mark}{}\n", p.to_string().replace(&label, "FILE"))
+        })
+        .collect()
+}
+
+/// Compare with (or, blessing, write) the `.expected` file of `f`.
+fn expect(f: &Path, got: &str, required: bool) {
+    let expected_path = f.with_extension("expected");
+    if std::env::var_os("FLIGHTDECK_BLESS").is_some() {
+        if required || !got.is_empty() {
+            std::fs::write(&expected_path, got).expect("write expectation");
+        }
+        return;
+    }
+    let want = match std::fs::read_to_string(&expected_path) {
+        Ok(w) => w,
+        Err(_) if !required => String::new(),
+        Err(_) => panic!("missing {}", expected_path.display()),
+    };
+    assert_eq!(got, want, "messages for {}", f.display());
+}
+
 #[test]
 fn valid_configs_load() {
     for f in files("valid_configs") {
-        if let Err(problems) = config::load(&sources(&f)) {
-            panic!("{} should be valid: {problems:#?}", f.display());
+        match config::load_with_warnings(&sources(&f)) {
+            Ok((_, warnings)) => expect(&f, &lines(&f, &warnings), false),
+            Err(problems) => panic!("{} should be valid: {problems:#?}", f.display()),
         }
     }
 }
@@ -51,25 +83,12 @@ fn the_shipped_example_config_loads() {
 
 #[test]
 fn invalid_configs_fail_with_every_problem_named() {
-    let bless = std::env::var_os("FLIGHTDECK_BLESS").is_some();
     for f in files("invalid_configs") {
         let problems = match config::load(&sources(&f)) {
             Ok(_) => panic!("{} should be invalid", f.display()),
             Err(p) => p,
         };
-        let label = f.display().to_string();
-        let got: String = problems
-            .iter()
-            .map(|p| format!("{}\n", p.to_string().replace(&label, "FILE")))
-            .collect();
-        let expected_path = f.with_extension("expected");
-        if bless {
-            std::fs::write(&expected_path, &got).expect("write expectation");
-            continue;
-        }
-        let want = std::fs::read_to_string(&expected_path)
-            .unwrap_or_else(|_| panic!("missing {}", expected_path.display()));
-        assert_eq!(got, want, "messages for {}", f.display());
+        expect(&f, &lines(&f, &problems), true);
     }
 }
 

@@ -469,7 +469,7 @@ fn finished_load_shows_summary_figures_and_endpoint_verdicts() {
     press(&mut app, "z");
     let screen = text(&render(&app, 120, 40));
     assert!(
-        screen.contains("final  p50 12ms p95 44ms p99 97ms 2.0k rps err 0.07%"),
+        screen.contains("final: p50 12ms p95 44ms p99 97ms 2.0k rps err 0.07%"),
         "{screen}"
     );
     let row = |name: &str| {

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{JudgeConfig, MetricSource};
 use super::guard::LiveGuard;
-use crate::config::{HumanDuration, Problem};
+use crate::config::{HumanDuration, Problem, Severity, check_file};
 use crate::flags::{SecretRef, UnleashConfig};
 
 /// Which flag provider the canary drives.
@@ -311,6 +311,27 @@ impl CanaryPlan {
                     g.max_error_rate
                 ),
                 "defaults: max_error_rate = 0.05, consecutive_windows = 3",
+            );
+        }
+        out
+    }
+}
+
+impl CanaryPlan {
+    /// The file provider's flag file, when it does not exist, as a problem
+    /// at `severity` (the caller knows whether the canary stage is hard: a
+    /// canary without its flag file cannot move its flag, so it fails).
+    pub fn check_paths(&self, severity: Severity) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if let ProviderConfig::File { path } = &self.provider
+            && !path.trim().is_empty()
+        {
+            check_file(
+                std::path::Path::new(path),
+                "canary.provider.path",
+                "point it at the flagd flag file the service reads, e.g. config/demo/flags.json",
+                severity,
+                &mut out,
             );
         }
         out

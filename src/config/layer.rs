@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use super::Problem;
+use super::{Problem, Severity};
 
 /// Prefix of environment variables that override config keys.
 pub const ENV_PREFIX: &str = "FLIGHTDECK";
@@ -95,6 +95,7 @@ pub fn layer(sources: &Sources) -> Result<Layered<'_>, Vec<Problem>> {
     if let Some(path) = &sources.file {
         if !path.is_file() {
             return Err(vec![Problem {
+                severity: Severity::Error,
                 source: file_label,
                 key: String::new(),
                 message: "config file not found".into(),
@@ -131,6 +132,7 @@ pub fn layer(sources: &Sources) -> Result<Layered<'_>, Vec<Problem>> {
             Ok(b) => b,
             Err(e) => {
                 return Err(vec![Problem {
+                    severity: Severity::Error,
                     source: "command line".into(),
                     key: key.clone(),
                     message: e.to_string(),
@@ -143,6 +145,7 @@ pub fn layer(sources: &Sources) -> Result<Layered<'_>, Vec<Problem>> {
         Ok(c) => c,
         Err(e) => {
             return Err(vec![Problem {
+                severity: Severity::Error,
                 source: file_label,
                 key: String::new(),
                 message: format!("cannot be read: {}", one_line(&e.to_string())),
@@ -154,6 +157,7 @@ pub fn layer(sources: &Sources) -> Result<Layered<'_>, Vec<Problem>> {
         Ok(v) => v,
         Err(e) => {
             return Err(vec![Problem {
+                severity: Severity::Error,
                 source: file_label,
                 key: String::new(),
                 message: e.to_string(),

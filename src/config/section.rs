@@ -5,7 +5,7 @@
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
-use super::{Origins, Problem, Value};
+use super::{Origins, Problem, Severity, Value};
 
 /// The shapes of a secret reference, for hints. The text lives here, not in
 /// `secrets`, because the section reader explains a bad reference without
@@ -32,6 +32,7 @@ pub fn section<T: DeserializeOwned + Serialize>(
         let leaf = u.rsplit('.').next().unwrap_or(&u).to_string();
         let parent = u.rsplit_once('.').map(|(p, _)| p).unwrap_or("");
         problems.push(Problem {
+            severity: Severity::Error,
             source: origins.of(&key),
             key: key.clone(),
             message: "unknown key".into(),
@@ -74,6 +75,7 @@ pub fn section<T: DeserializeOwned + Serialize>(
                 };
             }
             problems.push(Problem {
+                severity: Severity::Error,
                 source: origins.of(&key),
                 key,
                 hint,
@@ -96,6 +98,7 @@ pub fn array_items(
         ::config::ValueKind::Array(items) => items,
         _ => {
             problems.push(Problem {
+                severity: Severity::Error,
                 source: origins.of(key),
                 key: key.to_string(),
                 message: "must be an array of tables".into(),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Problem, check_url, holds_placeholder};
+use crate::config::{Problem, Severity, check_url};
 use crate::core::event::EnvRisk;
 use crate::core::iac::IacEndpoint;
 use crate::iac::IacConfig;
@@ -164,15 +164,27 @@ impl EnvironmentSection {
             }
         }
         if let Some(iac) = &self.iac {
-            // Paths holding demo placeholders only exist once the demo fills them.
+            // Its files and programs are checked with the plan
+            // (`check_paths`): whether a missing one is an error depends on
+            // the environment stage.
             out.extend(
-                iac.validate()
+                iac.validate_values()
                     .into_iter()
-                    .filter(|p| !holds_placeholder(&p.message))
                     .map(|p| p.under("environment.iac")),
             );
         }
         out
+    }
+
+    /// The files and programs `[environment.iac]` names that do not exist,
+    /// keys from the top, at `severity` (see [`IacConfig::check_paths`]).
+    pub fn check_paths(&self, severity: Severity) -> Vec<Problem> {
+        self.iac.as_ref().map_or_else(Vec::new, |iac| {
+            iac.check_paths(severity)
+                .into_iter()
+                .map(|p| p.under("environment.iac"))
+                .collect()
+        })
     }
 }
 

@@ -6,6 +6,7 @@ pub mod config;
 pub mod health;
 pub mod iac_report;
 
+use crate::config::program_exists;
 use crate::core::event::{Event, LogLevel, TeardownTrigger};
 use crate::core::verdict::{Evidence, Verdict};
 use crate::iac::approval::Approver;
@@ -14,17 +15,6 @@ use crate::record::recorder::Recorder;
 
 pub use config::{EndpointConfig, EnvironmentSection, HealthSettings};
 pub use iac_report::IacReport;
-
-/// Whether a program can be found: a path that exists, or a name on `PATH`.
-fn program_exists(program: &str) -> bool {
-    let p = std::path::Path::new(program);
-    if p.components().count() > 1 {
-        return p.is_file();
-    }
-    std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
-        .unwrap_or(false)
-}
 
 /// Run the IaC part, if configured. Returns its verdict, evidence, summary
 /// and the endpoints it found; `None` when there is no IaC to run.

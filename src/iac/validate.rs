@@ -3,14 +3,27 @@
 //! same things.
 
 use super::config::{ApplyMode, IacConfig, ProvisionerKind};
-use crate::config::{Problem, parse_duration};
+use super::provisioner::TERRAFORM_HINT;
+use crate::config::{
+    Problem, Severity, check_dir, check_file, check_program, holds_placeholder, parse_duration,
+    program_exists,
+};
 use crate::core::verdict::Verdict;
 
 impl IacConfig {
     /// Every problem at once, keys relative to this section (`parity.min_score`):
     /// the section does not know where it sits, its owner places the keys
-    /// ([`Problem::under`]).
+    /// ([`Problem::under`]). The values' checks, then every missing path as
+    /// an error: what the IaC stage refuses to run with.
     pub fn validate(&self) -> Vec<Problem> {
+        let mut p = self.validate_values();
+        p.extend(self.check_files(Severity::Error));
+        p
+    }
+
+    /// The checks of the values alone (no file system), keys relative to
+    /// this section.
+    pub fn validate_values(&self) -> Vec<Problem> {
         let mut p = Vec::new();
         let mut add = |k: &str, m: String, h: &str| p.push(Problem::at(k, m, h));
         let tf = matches!(
@@ -24,23 +37,6 @@ impl IacConfig {
                     "is empty".into(),
                     "remove it to use terraform/tofu from PATH, or give a path",
                 );
-            }
-            if !self.working_dir.is_dir() {
-                add(
-                    "working_dir",
-                    format!("{} is not a directory", self.working_dir.display()),
-                    "point it at the Terraform configuration of the environment",
-                );
-            }
-            for (i, f) in self.var_files.iter().enumerate() {
-                let full = self.working_dir.join(f);
-                if !full.is_file() {
-                    add(
-                        &format!("var_files[{i}]"),
-                        format!("{} does not exist", full.display()),
-                        "var files are relative to working_dir",
-                    );
-                }
             }
             if self
                 .workspace
@@ -118,15 +114,6 @@ impl IacConfig {
                 "choose a provisioner or remove it",
             );
         }
-        if self.provisioner == ProvisionerKind::None
-            && self.plan_json.as_ref().is_some_and(|f| !f.is_file())
-        {
-            add(
-                "plan_json",
-                "file does not exist".into(),
-                "write it with `terraform show -json PLANFILE > plan.json`",
-            );
-        }
         if self.timeout_s == 0 || self.command.timeout_s == 0 {
             add(
                 "timeout_s",
@@ -170,11 +157,6 @@ impl IacConfig {
                     "has both prod_state and prod_workspace".into(),
                     "keep one",
                 ),
-                (Some(f), None) if !f.is_file() => add(
-                    "parity.prod_state",
-                    format!("{} does not exist", f.display()),
-                    "write it with `terraform show -json > prod-state.json` in production",
-                ),
                 (None, Some(_)) if !tf => add(
                     "parity.prod_workspace",
                     "needs provisioner = \"terraform\" or \"tofu\"".into(),
@@ -214,15 +196,124 @@ impl IacConfig {
                     );
                 }
             }
+        }
+        p
+    }
+
+    /// The programs, files and directories the section names that do not
+    /// exist, keys relative to this section, each a problem at `severity`
+    /// (the caller knows whether the environment stage is hard). With
+    /// `optional = true` a missing terraform/tofu is a warning whatever the
+    /// stage, and nothing else is checked: the stage then skips IaC and
+    /// checks the declared endpoints.
+    pub fn check_paths(&self, severity: Severity) -> Vec<Problem> {
+        let mut p = Vec::new();
+        let tf = matches!(
+            self.provisioner,
+            ProvisionerKind::Terraform | ProvisionerKind::Tofu
+        );
+        let binary = self.binary();
+        if tf && !binary.trim().is_empty() && !holds_placeholder(&binary) {
+            if self.optional && !program_exists(&binary) {
+                p.push(
+                    Problem::at(
+                        "binary",
+                        format!("program `{binary}` not found: the environment stage will not provision; it checks the declared endpoints instead"),
+                        TERRAFORM_HINT,
+                    )
+                    .with_severity(Severity::Warning),
+                );
+                return p;
+            }
+            check_program(&binary, "binary", TERRAFORM_HINT, severity, &mut p);
+        }
+        if self.provisioner == ProvisionerKind::Command && !self.command.shell {
+            for (k, argv) in [
+                ("plan", &self.command.plan),
+                ("apply", &self.command.apply),
+                ("destroy", &self.command.destroy),
+            ] {
+                let Some(program) = argv.first() else {
+                    continue;
+                };
+                let found = holds_placeholder(program)
+                    || program_exists(program)
+                    || (program.contains('/') && self.working_dir.join(program).is_file());
+                if !found {
+                    p.push(
+                        Problem::at(
+                            format!("command.{k}[0]"),
+                            format!("program `{program}` not found"),
+                            "install it, or give its path (relative paths start in working_dir)",
+                        )
+                        .with_severity(severity),
+                    );
+                }
+            }
+        }
+        p.extend(self.check_files(severity));
+        p
+    }
+
+    /// The files and directories the section names that do not exist (the
+    /// IaC stage also refuses to run without them; a missing program it
+    /// reports itself when it starts one).
+    fn check_files(&self, severity: Severity) -> Vec<Problem> {
+        let mut p = Vec::new();
+        let tf = matches!(
+            self.provisioner,
+            ProvisionerKind::Terraform | ProvisionerKind::Tofu
+        );
+        if tf || self.provisioner == ProvisionerKind::Command {
+            check_dir(
+                &self.working_dir,
+                "working_dir",
+                "point it at the Terraform configuration of the environment",
+                severity,
+                &mut p,
+            );
+        }
+        if tf {
+            for (i, f) in self.var_files.iter().enumerate() {
+                check_file(
+                    &self.working_dir.join(f),
+                    &format!("var_files[{i}]"),
+                    "var files are relative to working_dir",
+                    severity,
+                    &mut p,
+                );
+            }
+        }
+        if self.provisioner == ProvisionerKind::None
+            && let Some(f) = &self.plan_json
+        {
+            check_file(
+                f,
+                "plan_json",
+                "write it with `terraform show -json PLANFILE > plan.json`",
+                severity,
+                &mut p,
+            );
+        }
+        if let Some(par) = &self.parity {
+            if let (Some(f), None) = (&par.prod_state, &par.prod_workspace) {
+                check_file(
+                    f,
+                    "parity.prod_state",
+                    "write it with `terraform show -json > prod-state.json` in production",
+                    severity,
+                    &mut p,
+                );
+            }
             if let Some(v) = &par.var_files {
                 for (k, f) in [("preprod", &v.preprod), ("prod", &v.prod)] {
-                    if !f.is_file() {
-                        add(
-                            &format!("parity.var_files.{k}"),
-                            format!("{} does not exist", f.display()),
-                            "give the path of the environment's .tfvars or .tfvars.json",
-                        );
-                    }
+                    check_file(
+                        f,
+                        &format!("parity.var_files.{k}"),
+                        "give the path of the environment's .tfvars or .tfvars.json",
+                        severity,
+                        &mut p,
+                    );
                 }
             }
         }

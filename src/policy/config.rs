@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Problem;
+use crate::config::{Problem, Severity, check_dir};
 
 /// `[policy]`: Rego policies evaluated over the run's facts.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
@@ -29,6 +29,22 @@ impl PolicySection {
                 "a policy stage is planned but no policy directory is set",
                 "set policy.dir to a directory of .rego files, e.g. config/policies",
             ));
+        }
+        out
+    }
+
+    /// The policy directory, when it does not exist, as a problem at
+    /// `severity` (the caller knows whether the policy stage is hard).
+    pub fn check_paths(&self, severity: Severity) -> Vec<Problem> {
+        let mut out = Vec::new();
+        if let Some(dir) = &self.dir {
+            check_dir(
+                dir,
+                "policy.dir",
+                "point it at a directory of .rego files, e.g. config/policies",
+                severity,
+                &mut out,
+            );
         }
         out
     }

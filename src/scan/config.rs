@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 
 use super::{RiskAcceptance, ScanCriteria, ScannerCommand};
-use crate::config::{Problem, check_url};
+use crate::config::{
+    Problem, Severity, check_dir, check_file, check_url, holds_placeholder, program_exists,
+};
 
 /// `[scan]`: where findings come from and what they must satisfy.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Default)]
@@ -59,6 +61,86 @@ impl ScanSection {
                     "is empty",
                     "write the program and its arguments, e.g. [\"bandit\", \"-f\", \"sarif\", ...]",
                 ));
+            }
+        }
+        out
+    }
+
+    /// The files, folders and programs `[scan]` names that do not exist,
+    /// keys from the top, each a problem at `severity`: the caller knows
+    /// whether the scan stage is hard (a missing source leaves it
+    /// inconclusive) or optional. Relative paths are relative to the
+    /// directory Flightdeck runs in, as in a run.
+    pub fn check_paths(&self, severity: Severity) -> Vec<Problem> {
+        let mut out = Vec::new();
+        for (i, f) in self.sarif.iter().enumerate() {
+            check_file(
+                f,
+                &format!("scan.sarif[{i}]"),
+                "run the scanner first (e.g. `trivy fs --format sarif -o FILE .`) or fix the path; relative paths start where flightdeck runs",
+                severity,
+                &mut out,
+            );
+        }
+        for (i, p) in self.secrets_paths.iter().enumerate() {
+            if !holds_placeholder(&p.to_string_lossy()) && !p.exists() {
+                out.push(
+                    Problem::at(
+                        format!("scan.secrets_paths[{i}]"),
+                        format!("{} does not exist", p.display()),
+                        "point it at a folder or file to scan for secrets",
+                    )
+                    .with_severity(severity),
+                );
+            }
+        }
+        if let Some(r) = &self.secrets_rules {
+            check_file(
+                r,
+                "scan.secrets_rules",
+                "point it at a gitleaks-format rules file, or remove it for the built-in rules",
+                severity,
+                &mut out,
+            );
+        }
+        if let Some(ca) = &self.posture_ca_file {
+            check_file(
+                ca,
+                "scan.posture_ca_file",
+                "point it at a PEM file of trusted CA certificates, or remove it",
+                severity,
+                &mut out,
+            );
+        }
+        for (i, sc) in self.scanners.iter().enumerate() {
+            if let Some(dir) = &sc.cwd {
+                check_dir(
+                    dir,
+                    &format!("scan.scanners[{i}].cwd"),
+                    "create it, or point cwd at the folder the scanner runs in",
+                    severity,
+                    &mut out,
+                );
+            }
+            let Some(program) = sc.argv.first() else {
+                continue;
+            };
+            let in_cwd = sc
+                .cwd
+                .as_ref()
+                .is_some_and(|d| d.join(program).is_file() && program.contains('/'));
+            if !holds_placeholder(program) && !program_exists(program) && !in_cwd {
+                out.push(
+                    Problem::at(
+                        format!("scan.scanners[{i}].argv[0]"),
+                        format!("scanner {}: program `{program}` not found", sc.name),
+                        format!(
+                            "install {} (on PATH), or give argv[0] as a full path",
+                            sc.name
+                        ),
+                    )
+                    .with_severity(severity),
+                );
             }
         }
         out

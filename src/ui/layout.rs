@@ -1,5 +1,6 @@
-//! The screen's shape: full layout at 120x32 and up, compact from 80x24, a
-//! plain message below that; overlays on top.
+//! The screen's shape: full layout at 120x32 and up, compact from 80x24 (one
+//! pane, and the canary strip below it while a canary is live), a plain
+//! message below that; overlays on top.
 
 use ratatui::Frame;
 use ratatui::layout::{Alignment, Constraint, Layout, Rect};
@@ -7,6 +8,7 @@ use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
 use crate::ui::app::App;
+use crate::ui::panes::canary::strip::Strip as CanaryStrip;
 use crate::ui::panes::{PANES, PaneSpec};
 use crate::ui::theme::Item;
 use crate::ui::{header, hints, overlay, panes};
@@ -82,7 +84,18 @@ pub fn draw(frame: &mut Frame, app: &App) {
             .areas(area);
             header::render(frame, head, app);
             header::render_strip(frame, strip, app);
-            panes::render(frame, body, app, app.focus());
+            match CanaryStrip::new(app, body) {
+                Some(canary) => {
+                    let [pane, bottom] = Layout::vertical([
+                        Constraint::Fill(1),
+                        Constraint::Length(canary.height()),
+                    ])
+                    .areas(body);
+                    panes::render(frame, pane, app, app.focus());
+                    canary.render(frame, bottom, app);
+                }
+                None => panes::render(frame, body, app, app.focus()),
+            }
             hints::render(frame, foot, app);
         }
         Mode::Full => {

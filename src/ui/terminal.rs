@@ -1,15 +1,23 @@
 //! The terminal at the edge: raw mode and the alternate screen, restored on
 //! every way out (normal return, error, panic, signal).
+//!
+//! Nothing here asks the terminal a question. Some terminals never answer
+//! one (SSH clients, serial consoles, session recorders such as `script`
+//! with nothing upstream): ratatui's `Terminal::clear` reads the cursor
+//! position (ESC[6n) to put the cursor back, and would fail the whole TUI
+//! after a timeout. A full-screen viewport needs no position, so the screen
+//! is cleared with a plain escape sequence instead.
 
 use std::io::{Stdout, stdout};
 use std::sync::Once;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use anyhow::Context;
+use crossterm::cursor::MoveTo;
 use crossterm::event::{DisableMouseCapture, EnableMouseCapture};
 use crossterm::execute;
 use crossterm::terminal::{
-    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+    Clear, ClearType, EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
 };
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
@@ -39,7 +47,10 @@ impl TerminalGuard {
             let mut terminal = Terminal::new(CrosstermBackend::new(stdout()))
                 .context("cannot set up the terminal")?;
             terminal.hide_cursor().context("cannot hide the cursor")?;
-            terminal.clear().context("cannot clear the terminal")?;
+            // Not `terminal.clear()`: it queries the cursor position (see
+            // the module doc). The first frame draws every cell anyway.
+            execute!(stdout(), Clear(ClearType::All), MoveTo(0, 0))
+                .context("cannot clear the terminal")?;
             Ok(TerminalGuard { terminal })
         };
         setup().inspect_err(|_| restore())

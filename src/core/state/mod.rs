@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::core::event::{
-    ActionKind, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind,
-    StagePlan,
+    ActionKind, Actor, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome,
+    StageKind, StagePlan,
 };
 use crate::core::gate::Decision;
 use crate::core::verdict::{Evidence, Verdict};
@@ -80,6 +80,9 @@ pub struct RunInfo {
     pub risk: EnvRisk,
     /// Operator.
     pub operator: String,
+    /// The operator's identity, when the journal records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_identity: Option<Actor>,
     /// Read-only run.
     pub read_only: bool,
     /// Gate thresholds.
@@ -108,6 +111,9 @@ pub struct ActionRecord {
     pub ts: DateTime<Utc>,
     /// Who.
     pub actor: String,
+    /// Who, with uid and where from, when the journal records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Actor>,
     /// What.
     pub action: ActionKind,
     /// On what.
@@ -283,6 +289,7 @@ impl RunState {
                 environment,
                 risk,
                 operator,
+                operator_identity,
                 read_only,
                 pass_score,
                 warn_score,
@@ -295,6 +302,7 @@ impl RunState {
                     environment: environment.clone(),
                     risk: *risk,
                     operator: operator.clone(),
+                    operator_identity: operator_identity.clone(),
                     read_only: *read_only,
                     pass_score: *pass_score,
                     warn_score: *warn_score,
@@ -307,6 +315,7 @@ impl RunState {
             }
             Event::OperatorAction {
                 actor,
+                identity,
                 action,
                 target,
                 reason,
@@ -314,6 +323,7 @@ impl RunState {
                 self.actions.push(ActionRecord {
                     ts,
                     actor: actor.clone(),
+                    identity: identity.clone(),
                     action: *action,
                     target: target.clone(),
                     reason: reason.clone(),

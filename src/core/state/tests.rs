@@ -26,6 +26,7 @@ fn started() -> Event {
         environment: "preprod-eu".into(),
         risk: EnvRisk::Preprod,
         operator: "sam".into(),
+        operator_identity: None,
         read_only: false,
         stages: vec![
             StagePlan {
@@ -185,6 +186,7 @@ fn restarting_a_stage_clears_its_old_results() {
         4,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::RerunStage,
             target: Some("env".into()),
             reason: None,
@@ -286,6 +288,7 @@ fn operator_actions_are_recorded() {
         0,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::Abort,
             target: None,
             reason: Some("operator quit".into()),
@@ -293,6 +296,41 @@ fn operator_actions_are_recorded() {
     )]);
     assert_eq!(s.actions[0].action, ActionKind::Abort);
     assert_eq!(s.actions[0].reason.as_deref(), Some("operator quit"));
+}
+
+#[test]
+fn an_actors_identity_sits_beside_the_name_and_old_lines_read_without_it() {
+    let old = r#"{"v":1,"seq":1,"ts":"2026-01-01T00:00:00Z","type":"operator_action","actor":"sam","action":"rollback","target":"checkout-v2"}"#;
+    let env: Envelope = serde_json::from_str(old).expect("a version-1 line");
+    let s = RunState::from_envelopes(&[env]);
+    assert_eq!(s.actions[0].actor, "sam");
+    assert_eq!(s.actions[0].identity, None);
+
+    let who = crate::core::actor::Actor {
+        name: "sam".into(),
+        uid: Some(1000),
+        via: crate::core::actor::Via::Ssh {
+            client: "203.0.113.9".into(),
+            port: None,
+        },
+        named_by: Some(crate::core::actor::NameSource::Environment),
+    };
+    let new = at(
+        2,
+        1,
+        Event::operator_action(&who, ActionKind::Rollback, Some("checkout-v2".into()), None),
+    );
+    let line = serde_json::to_string(&new).expect("json");
+    assert!(
+        line.contains(r#""actor":"sam","identity":{"name":"sam","uid":1000,"via":{"kind":"ssh","client":"203.0.113.9"},"named_by":"environment"}"#),
+        "{line}"
+    );
+    let s = RunState::from_envelopes(&[serde_json::from_str(&line).expect("reads back")]);
+    assert_eq!(s.actions[0].identity.as_ref(), Some(&who));
+    assert_eq!(
+        s.logs[0].message,
+        "operator sam (ssh from 203.0.113.9): rollback checkout-v2"
+    );
 }
 
 #[test]
@@ -389,6 +427,7 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
             2,
             Event::OperatorAction {
                 actor: "sam".into(),
+                identity: None,
                 action: ActionKind::Rollback,
                 target: Some("checkout-v2".into()),
                 reason: Some("operator key R".into()),
@@ -504,6 +543,7 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
         30,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::ApproveApply,
             target: Some("env".into()),
             reason: Some("plan reviewed".into()),
@@ -706,6 +746,7 @@ fn started_with_canary() -> Event {
         environment,
         risk,
         operator,
+        operator_identity,
         read_only,
         mut stages,
         pass_score,
@@ -733,6 +774,7 @@ fn started_with_canary() -> Event {
         environment,
         risk,
         operator,
+        operator_identity,
         read_only,
         stages,
         pass_score,
@@ -765,6 +807,7 @@ fn auto_rollback() -> Event {
 fn action(actor: &str, action: &str, reason: &str) -> Event {
     Event::OperatorAction {
         actor: actor.into(),
+        identity: None,
         action: serde_json::from_value(serde_json::Value::String(action.into()))
             .expect("a known action"),
         target: Some("checkout-v2".into()),

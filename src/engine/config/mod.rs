@@ -26,7 +26,7 @@ use crate::policy::PolicySection;
 use crate::scan::ScanSection;
 
 pub use placeholders::{map_placeholder_fields, uses_demo_placeholders};
-pub use semantics::{RUNNABLE_KINDS, check_semantics};
+pub use semantics::{RUNNABLE_KINDS, check_paths, check_semantics};
 
 /// The whole configuration after layering.
 #[derive(Clone, Debug, Deserialize, Serialize, PartialEq)]
@@ -92,7 +92,8 @@ pub struct RunSection {
     pub service: String,
     /// Release version under validation, e.g. `2.14.0-rc3`.
     pub release: String,
-    /// Operator name; empty means `$USER`.
+    /// Operator name; empty means `--operator`, else `$USER`/`$LOGNAME`,
+    /// else the account name of the effective uid (`crate::identity`).
     pub operator: String,
     /// Refuse actions that change things (rollback, promote, rerun).
     pub read_only: bool,
@@ -160,8 +161,15 @@ fn yes() -> bool {
     true
 }
 
-/// Load and check a configuration. Returns every problem found, not just the first.
+/// Load and check a configuration. Returns every problem found, not just
+/// the first (warnings among them, in order) when any is an error.
 pub fn load(sources: &Sources) -> Result<Config, Vec<Problem>> {
+    load_with_warnings(sources).map(|(cfg, _)| cfg)
+}
+
+/// Load and check a configuration: the config and its warnings when no
+/// problem is an error, else every problem (errors and warnings, in order).
+pub fn load_with_warnings(sources: &Sources) -> Result<(Config, Vec<Problem>), Vec<Problem>> {
     let layered = crate::config::layer(sources)?;
     let origins = layered.origins();
     let mut problems = Vec::new();
@@ -175,7 +183,7 @@ pub fn load(sources: &Sources) -> Result<Config, Vec<Problem>> {
         }
     }
     match cfg {
-        Some(cfg) if problems.is_empty() => Ok(cfg),
+        Some(cfg) if !problems.iter().any(Problem::is_error) => Ok((cfg, problems)),
         _ => Err(problems),
     }
 }

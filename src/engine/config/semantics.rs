@@ -4,7 +4,7 @@
 //! stage ids, the gate last, the stage graph), and leaves `source` empty for
 //! the loader to fill in.
 
-use crate::config::Problem;
+use crate::config::{Problem, Severity};
 use crate::core::event::StageKind;
 
 use super::Config;
@@ -25,7 +25,7 @@ pub const RUNNABLE_KINDS: [StageKind; 6] = [
 /// The order of the problems is part of `check-config`'s output (the
 /// corpus in `tests/invalid_configs` pins it): gate, ui, run, environment
 /// (health, endpoints), scan, load, `[environment.iac]`, canary, policy,
-/// stages.
+/// stages, then missing files and programs ([`check_paths`]).
 pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     let mut out = cfg.gate.validate();
     out.extend(cfg.ui.validate());
@@ -57,6 +57,45 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
         out.extend(cfg.policy.validate());
     }
     check_stages(cfg, &mut out);
+    out.extend(check_paths(cfg));
+    out
+}
+
+/// How much a missing file or program matters to the stages of `kind`:
+/// an error when an enabled hard stage needs it (without it the stage
+/// fails or cannot be judged, and so does the run), a warning when only
+/// stages that are not hard do (the gate weighs them; the run goes on),
+/// nothing when no enabled stage of that kind is planned.
+fn severity_for(cfg: &Config, kind: StageKind) -> Option<Severity> {
+    let mut planned = cfg.stages.iter().filter(|s| s.kind == kind && s.enabled);
+    let first = planned.next()?;
+    let hard = first.hard || planned.any(|s| s.hard);
+    Some(if hard {
+        Severity::Error
+    } else {
+        Severity::Warning
+    })
+}
+
+/// Every file, directory and program the planned stages name that does not
+/// exist (flag file, policy directory, IaC working directory and files,
+/// terraform/tofu, SARIF files, secrets paths and rules, scanners), each
+/// capability checking its own section. Values holding demo placeholders
+/// are skipped: `flightdeck demo` fills them (and checks again).
+pub fn check_paths(cfg: &Config) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let Some(s) = severity_for(cfg, StageKind::Environment) {
+        out.extend(cfg.environment.check_paths(s));
+    }
+    if let Some(s) = severity_for(cfg, StageKind::Scan) {
+        out.extend(cfg.scan.check_paths(s));
+    }
+    if let Some(s) = severity_for(cfg, StageKind::Canary) {
+        out.extend(cfg.canary.check_paths(s));
+    }
+    if let Some(s) = severity_for(cfg, StageKind::Policy) {
+        out.extend(cfg.policy.check_paths(s));
+    }
     out
 }
 

@@ -63,6 +63,7 @@ pub(super) fn check_structure(
     for k in layered.top_keys()? {
         if !TOP_LEVEL.contains(&k.as_str()) {
             problems.push(Problem {
+                severity: crate::config::Severity::Error,
                 source: origins.of(&k),
                 key: k.clone(),
                 message: "unknown section or key".into(),

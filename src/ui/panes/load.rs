@@ -9,7 +9,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table};
 
 use crate::core::event::StageKind;
-use crate::core::state::{LoadView, RunState};
+use crate::core::load::Summary;
+use crate::core::state::{LoadView, RunState, StageStatus};
 use crate::core::verdict::Verdict;
 use crate::load::threshold::{Metric, Op};
 use crate::load::{Threshold, Window};
@@ -77,18 +78,22 @@ pub struct Figures {
     pub final_: bool,
 }
 
+fn summary_figures(s: &Summary) -> Figures {
+    Figures {
+        p50: s.latency.p50_ms,
+        p95: s.latency.p95_ms,
+        p99: s.latency.p99_ms,
+        rps: s.requests_per_sec,
+        requests: s.requests,
+        errors: s.errors,
+        final_: true,
+    }
+}
+
 /// Figures of a load view, if it has any data.
 pub fn figures(load: &LoadView) -> Option<Figures> {
     if let Some(s) = &load.summary {
-        return Some(Figures {
-            p50: s.latency.p50_ms,
-            p95: s.latency.p95_ms,
-            p99: s.latency.p99_ms,
-            rps: s.requests_per_sec,
-            requests: s.requests,
-            errors: s.errors,
-            final_: true,
-        });
+        return Some(summary_figures(s));
     }
     load.windows.back().map(|w| Figures {
         p50: w.p50_ms,
@@ -128,15 +133,35 @@ pub fn slo_label(t: &Threshold) -> String {
     format!("{metric}{op}{}", fmt_ms(t.value))
 }
 
-/// The title text after the pane name.
-pub fn title_text(load: &LoadView) -> String {
+/// The figures the title shows: the latest second while traffic runs;
+/// once it has stopped, the final summary of the last load stage that
+/// finished (a last window says nothing of the run, and an idle one reads
+/// as a dead target), with that stage's id when the chart shows another
+/// stage's traffic (a canary's).
+pub fn title_figures(state: &RunState, load: &LoadView) -> Option<(Figures, Option<String>)> {
+    let live = load.summary.is_none()
+        && state
+            .stage(&load.stage)
+            .is_some_and(|s| s.status == StageStatus::Running);
+    if !live && let Some((stage, summary)) = &state.load_summary {
+        let other = (stage != &load.stage).then(|| stage.clone());
+        return Some((summary_figures(summary), other));
+    }
+    figures(load).map(|f| (f, None))
+}
+
+/// The title text after the pane name: live figures, or `final: ...` once
+/// the load has stopped.
+pub fn title_text(state: &RunState, load: &LoadView) -> String {
     let mut parts = Vec::new();
-    if let Some(f) = figures(load) {
-        if f.final_ {
-            parts.push("final".to_string());
-        }
+    if let Some((f, stage)) = title_figures(state, load) {
+        let mark = match (f.final_, stage) {
+            (false, _) => String::new(),
+            (true, None) => "final: ".to_string(),
+            (true, Some(stage)) => format!("final ({stage}): "),
+        };
         parts.push(format!(
-            "p50 {} p95 {} p99 {} {} rps err {}",
+            "{mark}p50 {} p95 {} p99 {} {} rps err {}",
             fmt_ms(f.p50),
             fmt_ms(f.p95),
             fmt_ms(f.p99),
@@ -335,7 +360,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let block = pane_block(app, Pane::Load, &title_text(load));
+    let block = pane_block(app, Pane::Load, &title_text(state, load));
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

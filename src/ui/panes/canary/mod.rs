@@ -7,11 +7,13 @@
 //! Each job has its file: the title line (`title`), the rollout's progress
 //! (`progress`: steps and live guard), the rollback strip (`rollback`:
 //! automatic countdown or hold, then the rollback's status) and the judged
-//! metrics (`metrics`).
+//! metrics (`metrics`). The compact layout's canary strip (`strip`) reuses
+//! them when another pane is in view.
 
 pub mod metrics;
 pub mod progress;
 pub mod rollback;
+pub mod strip;
 pub mod title;
 
 use ratatui::Frame;
