@@ -139,7 +139,11 @@ fn the_binary_prints_the_query_and_sets_the_exit_code() {
         ("undefined\n".into(), Some(1))
     );
     let (_, code) = run("data.terraform.analysis[", &[]);
-    assert_eq!(code, Some(2), "a query that does not parse is a usage error");
+    assert_eq!(
+        code,
+        Some(2),
+        "a query that does not parse is a usage error"
+    );
 }
 
 fn allow_gate(large: bool) -> PolicyGate {

@@ -63,9 +63,10 @@ fn wait_for_canary_share(state: &Path, demo: &mut Demo) -> PathBuf {
             let Ok(back) = journal::read(&dir.join("journal.jsonl")) else {
                 continue;
             };
-            let moved = back.envelopes.iter().any(|e| {
-                matches!(&e.event, Event::FlagChanged { to: Some(p), .. } if *p > 0.0)
-            });
+            let moved = back
+                .envelopes
+                .iter()
+                .any(|e| matches!(&e.event, Event::FlagChanged { to: Some(p), .. } if *p > 0.0));
             if moved {
                 return dir;
             }
@@ -127,7 +128,9 @@ fn crash_mid_canary(state: &Path, config: Option<&Path>) -> (PathBuf, String) {
     assert_eq!(listed["orphans"][0]["run_id"], json!(id));
     assert_eq!(listed["orphans"][0]["flag"], json!("checkout-v2"));
     assert!(
-        listed["orphans"][0]["share"].as_f64().is_some_and(|s| s > 0.0),
+        listed["orphans"][0]["share"]
+            .as_f64()
+            .is_some_and(|s| s > 0.0),
         "{listed}"
     );
     (dir, id)
@@ -168,7 +171,10 @@ fn assert_replays_as_recovered(dir: &Path, actor: &str) {
         .expect("canary stage");
     assert_eq!(canary["verdict"], json!("inconclusive"));
     let md = std::fs::read_to_string(reports.join("report.md")).expect("report.md");
-    assert!(md.contains("The run crashed; recovered after a crash by"), "{md}");
+    assert!(
+        md.contains("The run crashed; recovered after a crash by"),
+        "{md}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -35,8 +35,10 @@ fn flags_file(dir: &Path) -> PathBuf {
 }
 
 fn config_for(state: &Path, flags: &Path) -> Config {
-    let mut cfg = Config::default();
-    cfg.state_dir = state.to_path_buf();
+    let mut cfg = Config {
+        state_dir: state.to_path_buf(),
+        ..Config::default()
+    };
     cfg.canary.flag = FLAG.into();
     cfg.canary.provider = ProviderConfig::File {
         path: flags.display().to_string(),
@@ -209,9 +211,10 @@ async fn ask_without_a_person_and_leave_tell_and_touch_nothing() {
         let state = start_run(&cfg).await;
         assert_eq!(state.orphans.len(), 1, "{policy:?}: told in the journal");
         assert!(
-            state.logs.iter().any(|l| l
-                .message
-                .contains(&format!("flightdeck recover --state-dir {}", t.path().display()))),
+            state.logs.iter().any(|l| l.message.contains(&format!(
+                "flightdeck recover --state-dir {}",
+                t.path().display()
+            ))),
             "{policy:?}: the line names the command"
         );
         let expected = match policy {

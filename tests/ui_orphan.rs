@@ -116,7 +116,9 @@ fn esc_hides_the_question_and_names_the_command() {
     assert_eq!(app.overlay(), None);
     let status = format!("{:?}", app.status());
     assert!(
-        status.contains("flightdeck recover --state-dir .flightdeck --run 20260301-221500-ab12 --rollback"),
+        status.contains(
+            "flightdeck recover --state-dir .flightdeck --run 20260301-221500-ab12 --rollback"
+        ),
         "{status}"
     );
     // R is the canary's rollback again, not the orphan's.

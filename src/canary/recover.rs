@@ -64,7 +64,9 @@ pub enum RecoverError {
         why: String,
     },
     /// Another live run drives the same flag now.
-    #[error("run {run}: flag {flag} is driven by run {other}, which is live; not touched (let that run finish, or roll back there)")]
+    #[error(
+        "run {run}: flag {flag} is driven by run {other}, which is live; not touched (let that run finish, or roll back there)"
+    )]
     Busy {
         /// Run id.
         run: String,
@@ -84,7 +86,9 @@ pub enum RecoverError {
         source: FlagError,
     },
     /// The rollback was attempted and failed (journalled); it can be tried again.
-    #[error("run {run}: rollback of {flag} failed: {error} (try again: flightdeck recover --run {run} --rollback)")]
+    #[error(
+        "run {run}: rollback of {flag} failed: {error} (try again: flightdeck recover --run {run} --rollback)"
+    )]
     RollbackFailed {
         /// Run id.
         run: String,
@@ -244,7 +248,8 @@ pub async fn recover(
             run: run.into(),
             dir: dir.clone(),
         })?;
-    let read = read_run(&dir).ok_or_else(|| journal_err(format!("cannot read {}", path.display())))?;
+    let read =
+        read_run(&dir).ok_or_else(|| journal_err(format!("cannot read {}", path.display())))?;
     let Some(orphan) = orphan_of(&dir, state_dir, &read) else {
         let why = if read.state.finished_at.is_some() {
             "it finished (or was recovered already)"
@@ -299,15 +304,15 @@ pub async fn recover(
     let (mut to, mut enabled) = (now.rollout_percent, now.enabled);
     if action == RecoveryAction::RolledBack {
         if !ctl.rollback(&rec, who.actor, &reason).await {
-            let error = rec.read(|s| {
-                match s.canary.as_ref().and_then(|c| c.rollback.as_ref()) {
+            let error = rec.read(
+                |s| match s.canary.as_ref().and_then(|c| c.rollback.as_ref()) {
                     Some(RollbackView {
                         status: RollbackStatus::Failed(e),
                         ..
                     }) => e.clone(),
                     _ => "the provider did not confirm".into(),
-                }
-            });
+                },
+            );
             return Err(RecoverError::RollbackFailed {
                 run: run.into(),
                 flag,

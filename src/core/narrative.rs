@@ -411,10 +411,7 @@ pub fn line(event: &Event) -> Option<Line> {
                 _ => LogLevel::Warn,
             },
             None,
-            format!(
-                "crashed run {run_id}: {} ({actor})",
-                resolution.text()
-            ),
+            format!("crashed run {run_id}: {} ({actor})", resolution.text()),
         ),
         Event::RunRecovered(r) => (LogLevel::Warn, None, r.line()),
         Event::RunFinished { outcome, reason } => (

@@ -25,9 +25,25 @@ pub async fn at_start(cx: &Cx<'_>) {
     for o in &found {
         match policy {
             OnOrphan::Ask => {}
-            OnOrphan::Leave => resolve(cx, &o.run_id, false, POLICY_ACTOR, "canary.on_orphan = \"leave\"").await,
+            OnOrphan::Leave => {
+                resolve(
+                    cx,
+                    &o.run_id,
+                    false,
+                    POLICY_ACTOR,
+                    "canary.on_orphan = \"leave\"",
+                )
+                .await
+            }
             OnOrphan::Rollback => {
-                resolve(cx, &o.run_id, true, POLICY_ACTOR, "canary.on_orphan = \"rollback\"").await
+                resolve(
+                    cx,
+                    &o.run_id,
+                    true,
+                    POLICY_ACTOR,
+                    "canary.on_orphan = \"rollback\"",
+                )
+                .await
             }
         }
     }

@@ -167,11 +167,7 @@ fn validate_gate(g: &PolicyGate, key: &str) -> Vec<Problem> {
         }
         _ => {}
     }
-    if g
-        .input
-        .as_ref()
-        .is_some_and(|p| p.as_os_str().is_empty())
-    {
+    if g.input.as_ref().is_some_and(|p| p.as_os_str().is_empty()) {
         out.push(Problem::at(
             format!("{key}.input"),
             "empty input path",

@@ -49,7 +49,9 @@ pub fn evaluate_gates(
                     );
                 }
                 Ok(a) => a.values.into_iter().next().unwrap_or(Value::Null),
-                Err(e) => return result(PolicyOutcome::NotEvaluable, format!("not evaluable: {e}")),
+                Err(e) => {
+                    return result(PolicyOutcome::NotEvaluable, format!("not evaluable: {e}"));
+                }
             };
             let (held, message) = judge(g, &value);
             let outcome = match (held, g.level) {
@@ -73,7 +75,9 @@ fn judge(g: &PolicyGate, value: &Value) -> (Option<bool>, String) {
             Some(false) => (Some(false), format!("{rule} is false (must be true)")),
             None => (
                 None,
-                format!("not evaluable: {rule} is {value}, not a boolean (allow needs true or false)"),
+                format!(
+                    "not evaluable: {rule} is {value}, not a boolean (allow needs true or false)"
+                ),
             ),
         };
     }

@@ -106,8 +106,7 @@ mod tests {
         let e = eval_query(&src("package p\nallow if {"), &json!({}), "data.p.allow")
             .expect_err("broken file");
         assert!(e.starts_with("p.rego:"), "{e}");
-        let e = eval_query(&src("package p\n"), &json!({}), "data.p[")
-            .expect_err("broken query");
+        let e = eval_query(&src("package p\n"), &json!({}), "data.p[").expect_err("broken query");
         assert!(e.starts_with("query `data.p[`"), "{e}");
     }
 }

@@ -243,7 +243,11 @@ mod tests {
             vec![log(1, "before the crash"), log(2, "after"), log(3, "later")]
         );
         assert_eq!(back.problems.len(), 1, "{:?}", back.problems);
-        assert!(back.problems[0].starts_with("line 2:"), "{:?}", back.problems);
+        assert!(
+            back.problems[0].starts_with("line 2:"),
+            "{:?}",
+            back.problems
+        );
         let text = std::fs::read_to_string(&path).expect("text");
         assert_eq!(text.lines().count(), 4, "{text}");
     }

@@ -171,7 +171,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, rollback_focused: bool) 
             Span::raw("    "),
             button("Leave", !rollback_focused),
         ]),
-        Line::styled(" R roll back  l leave  esc hide (flightdeck recover)", muted),
+        Line::styled(
+            " R roll back  l leave  esc hide (flightdeck recover)",
+            muted,
+        ),
     ];
     let width = lines
         .iter()
