@@ -72,8 +72,19 @@ impl RunLock {
     /// Take the lock of a new run's directory and write this process's id
     /// into it (for people; liveness is the lock itself).
     pub fn hold(dir: &Path) -> Result<RunLock> {
-        let mut lock = RunLock::try_acquire(dir)?
-            .with_context(|| format!("{} is locked by another process", dir.display()))?;
+        // Another process may be probing the new lock this very moment
+        // ([`is_live`] takes it for an instant): try again for a while.
+        let mut attempt = 0;
+        let mut lock = loop {
+            match RunLock::try_acquire(dir)? {
+                Some(l) => break l,
+                None if attempt < 50 => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                None => anyhow::bail!("{} is locked by another process", dir.display()),
+            }
+        };
         lock.file.set_len(0).ok();
         writeln!(lock.file, "{}", std::process::id())
             .and_then(|_| lock.file.flush())
