@@ -184,6 +184,20 @@ fn orphan_of(dir: &Path, state_dir: &Path, run: &RunRead) -> Option<Orphan> {
     })
 }
 
+/// Whether a journal may be an orphan's, judged from its text without
+/// folding it (every command runs [`find`] at its start, over every run of
+/// the state directory): it changed a flag, and it has no `run_finished`
+/// after its last rerun (a rerun reopens a run).
+fn may_be_orphan(journal: &Path) -> bool {
+    let Ok(text) = std::fs::read_to_string(journal) else {
+        return false;
+    };
+    let finished = text.rfind("\"type\":\"run_finished\"");
+    let rerun = text.rfind("\"action\":\"rerun_stage\"");
+    let closed = finished.is_some_and(|f| rerun.is_none_or(|r| r < f));
+    text.contains("\"type\":\"flag_changed\"") && !closed
+}
+
 /// Every orphan under `<state_dir>/runs`, oldest first, except the run
 /// `skip` (the caller's own). Runs whose lock a live process holds are not
 /// orphans, whatever their journal says.
@@ -191,7 +205,7 @@ pub fn find(state_dir: &Path, skip: Option<&str>) -> Vec<Orphan> {
     run_dir::list(state_dir)
         .into_iter()
         .filter(|dir| Some(run_id_of(dir).as_str()) != skip)
-        .filter(|dir| dir.join(JOURNAL_FILE).is_file() && !run_dir::is_live(dir))
+        .filter(|dir| may_be_orphan(&dir.join(JOURNAL_FILE)) && !run_dir::is_live(dir))
         .filter_map(|dir| orphan_of(&dir, state_dir, &read_run(&dir)?))
         .collect()
 }
