@@ -80,6 +80,10 @@ pub enum Commands {
         #[command(subcommand)]
         command: PolicyCommands,
     },
+    /// Runs that crashed with their canary's flag moved: list them, and roll
+    /// the flags back with --rollback (journalled in each run's journal).
+    /// Exit 0 none left, 1 some left (or a rollback failed), 2 usage.
+    Recover(crate::launch::recover::RecoverArgs),
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.

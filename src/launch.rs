@@ -3,6 +3,7 @@
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
 pub mod check;
+pub mod recover;
 pub mod secrets;
 
 pub use check::{check_config, load_checked, load_config};
@@ -24,6 +25,7 @@ use crate::demo::{DemoTargets, Scenario};
 use crate::engine::{self, AfterDecision, ApplyApprovals, Config, RunIdentity};
 use crate::record::journal::{self, JOURNAL_FILE, Journal};
 use crate::record::recorder::Recorder;
+use crate::record::run_dir::{CONFIG_FILE, RunLock};
 use crate::{headless, report, ui};
 
 /// Exit code for usage and configuration errors.
@@ -115,8 +117,9 @@ fn new_run_id() -> String {
     format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &rand[..4])
 }
 
-/// Create `state_dir/runs/<id>` and its journal.
-fn prepare_run_dir(cfg: &Config, run_id: &str) -> Result<(PathBuf, Journal), Failure> {
+/// Create `state_dir/runs/<id>`, take its liveness lock (held until the
+/// process ends: a run whose lock is free has died) and create its journal.
+fn prepare_run_dir(cfg: &Config, run_id: &str) -> Result<(PathBuf, Journal, RunLock), Failure> {
     let dir = cfg.state_dir.join("runs").join(run_id);
     std::fs::create_dir_all(&dir).map_err(|e| {
         Failure::usage(format!(
@@ -124,12 +127,26 @@ fn prepare_run_dir(cfg: &Config, run_id: &str) -> Result<(PathBuf, Journal), Fai
             cfg.state_dir.display()
         ))
     })?;
-    let journal = Journal::create(&dir.join(JOURNAL_FILE)).map_err(|e| {
+    let writable = |e: anyhow::Error| {
         Failure::usage(format!(
             "error: {e:#}; set state_dir, FLIGHTDECK__STATE_DIR or --state-dir to a writable directory"
         ))
-    })?;
-    Ok((dir, journal))
+    };
+    let lock = RunLock::hold(&dir).map_err(writable)?;
+    let journal = Journal::create(&dir.join(JOURNAL_FILE)).map_err(writable)?;
+    Ok((dir, journal, lock))
+}
+
+/// Save the run's effective config (secrets as references only) in its
+/// directory, so that a later `flightdeck recover` finds its flag provider.
+fn save_config(cfg: &Config, run_dir: &Path) -> Result<(), Failure> {
+    let path = run_dir.join(CONFIG_FILE);
+    let json = serde_json::to_string_pretty(cfg)
+        .context("cannot encode the effective config")
+        .map_err(Failure::internal)?;
+    std::fs::write(&path, json + "\n")
+        .with_context(|| format!("cannot write {}", path.display()))
+        .map_err(Failure::internal)
 }
 
 fn ui_options(cfg: &Config, replay: bool) -> ui::UiOptions {
@@ -307,7 +324,13 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
     }
     let run_id = new_run_id();
-    let (run_dir, journal) = prepare_run_dir(&cfg, &run_id)?;
+    let (run_dir, journal, _lock) = prepare_run_dir(&cfg, &run_id)?;
+    // Without a person to ask, an orphaned flag is rolled back by default.
+    cfg.canary.on_orphan.get_or_insert(if headless {
+        crate::canary::OnOrphan::Rollback
+    } else {
+        crate::canary::OnOrphan::Ask
+    });
     let targets = match demo {
         Some(d) => {
             if d.quick {
@@ -322,6 +345,11 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     };
     for w in &warnings {
         eprintln!("{}", check::problem_line(w));
+    }
+    save_config(&cfg, &run_dir)?;
+    if !headless {
+        // The TUI asks in a dialog; these lines stay on the terminal after it.
+        recover::notice(&cfg.state_dir, Some(&run_id));
     }
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {

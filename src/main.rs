@@ -56,11 +56,15 @@ fn main() {
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
-            Commands::Load(args) => print_or_usage(
-                flightdeck::load::run_cli(*args)
-                    .await
-                    .map_err(|e| e.to_string()),
-            ),
+            Commands::Load(args) => {
+                // The load face keeps baselines in the state directory.
+                launch::recover::notice(&args.state_dir, None);
+                print_or_usage(
+                    flightdeck::load::run_cli(*args)
+                        .await
+                        .map_err(|e| e.to_string()),
+                )
+            }
             Commands::Scan { command } => {
                 let r = match command {
                     ScanCommands::Import(a) => flightdeck::scan::cli::import(&a),
@@ -83,6 +87,16 @@ fn main() {
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
+            Commands::Recover(a) => match launch::recover::run(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
             Commands::Replay {
                 journal,
                 headless,

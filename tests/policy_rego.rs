@@ -192,6 +192,9 @@ fn eval_face_exit_codes() {
     let args = EvalArgs {
         policy: root().join("config/policies"),
         input: input.clone(),
+        query: None,
+        fail: false,
+        fail_defined: false,
         output: OutputFormat::Text,
     };
     let (out, code) = eval(&args).unwrap();

@@ -12,6 +12,7 @@ pub mod guard;
 pub mod judge;
 pub mod plan;
 pub mod prometheus;
+pub mod recover;
 pub mod samples;
 pub mod stage;
 pub mod stats;
@@ -30,6 +31,6 @@ pub use judge::{
     Classification, MetricJudgement, SampleSource, Samples, StepJudgement, judge_metric,
     judge_step, judge_step_with_errors,
 };
-pub use plan::{CanaryPlan, ProviderConfig};
+pub use plan::{CanaryPlan, OnOrphan, ProviderConfig};
 pub use prometheus::{PromClient, PromqlSamples, fetch_promql, promql_samples};
 pub use samples::{VariantSeries, load_samples, variant_series};

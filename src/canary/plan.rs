@@ -36,6 +36,21 @@ impl Default for ProviderConfig {
     }
 }
 
+/// What a run does, at its start, with an earlier run that crashed and left
+/// its canary's flag moved (an orphan).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnOrphan {
+    /// Ask the operator (a dialog in the TUI, focus on roll back); without a
+    /// person (headless), tell and leave it.
+    Ask,
+    /// Roll it back through the crashed run's own provider, journalled in
+    /// its journal with actor `flightdeck`.
+    Rollback,
+    /// Tell and leave it.
+    Leave,
+}
+
 /// A canary rollout plan.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -66,6 +81,10 @@ pub struct CanaryPlan {
     /// The longest an automatic rollback can be held; when the hold runs out
     /// the rollback happens ("hold expired"). Default `10m`.
     pub max_hold: HumanDuration,
+    /// What a run does at its start with an earlier run that crashed and
+    /// left its flag moved: `ask`, `rollback` or `leave`. Unset: `ask` in
+    /// the TUI, `rollback` headless.
+    pub on_orphan: Option<OnOrphan>,
 }
 
 impl Default for CanaryPlan {
@@ -82,6 +101,7 @@ impl Default for CanaryPlan {
             rollback_confirm: false,
             auto_rollback_delay: HumanDuration::secs(3),
             max_hold: HumanDuration::secs(600),
+            on_orphan: None,
         }
     }
 }

@@ -31,6 +31,10 @@ pub enum ActionKind {
     RerunStage,
     /// Destroy the ephemeral environment now.
     DestroyEnvironment,
+    /// Roll back the flag an earlier, crashed run left moved (`target`: its run id).
+    RecoverRollback,
+    /// Leave the flag an earlier, crashed run left moved as it is.
+    LeaveOrphan,
     /// An action this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,
@@ -51,6 +55,8 @@ impl ActionKind {
             ActionKind::DeclineApply => "decline_apply",
             ActionKind::RerunStage => "rerun_stage",
             ActionKind::DestroyEnvironment => "destroy_environment",
+            ActionKind::RecoverRollback => "recover_rollback",
+            ActionKind::LeaveOrphan => "leave_orphan",
             ActionKind::Unknown => "unknown",
         }
     }

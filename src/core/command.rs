@@ -44,6 +44,14 @@ pub enum Command {
     },
     /// Destroy the ephemeral environment now (`:destroy`).
     DestroyEnvironment,
+    /// Settle an earlier run that crashed with its flag moved (found at this
+    /// run's start): roll its flag back, or leave it as it is.
+    ResolveOrphan {
+        /// The crashed run's id.
+        run_id: String,
+        /// Roll back (`true`) or leave.
+        rollback: bool,
+    },
     /// Stop the run now; it ends inconclusive.
     Abort {
         /// Why (e.g. `operator quit`, `SIGTERM`).

@@ -302,6 +302,24 @@ pub enum Event {
         /// What the provisioner said, in one line.
         summary: String,
     },
+    /// At this run's start: an earlier run crashed and left its canary's
+    /// flag moved (see `canary.on_orphan`).
+    OrphanFound {
+        /// The crashed run and its flag.
+        orphan: crate::core::recovery::Orphan,
+    },
+    /// An orphan found at this run's start was settled.
+    OrphanResolved {
+        /// The crashed run's id.
+        run_id: String,
+        /// Who settled it: an operator, or `flightdeck` for the config's policy.
+        actor: String,
+        /// How.
+        resolution: crate::core::recovery::OrphanResolution,
+    },
+    /// This run crashed and was recovered later: appended to its own journal
+    /// by the process that recovered it, before its `run_finished`.
+    RunRecovered(crate::core::recovery::Recovery),
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -347,6 +365,8 @@ impl Event {
                 | Event::ApplyApprovalRequested { .. }
                 | Event::ApplyApprovalResolved { .. }
                 | Event::EnvDestroyed { .. }
+                | Event::OrphanResolved { .. }
+                | Event::RunRecovered(_)
                 | Event::RunFinished { .. }
         )
     }

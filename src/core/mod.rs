@@ -23,6 +23,7 @@ pub mod iac;
 pub mod load;
 pub mod narrative;
 pub mod policy;
+pub mod recovery;
 pub mod scan;
 pub mod stage;
 pub mod state;

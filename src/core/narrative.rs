@@ -5,6 +5,7 @@
 use crate::core::event::{ActionKind, Event, LogLevel, Outcome, TeardownTrigger};
 use crate::core::format::trim_num;
 use crate::core::policy::PolicyOutcome;
+use crate::core::recovery::OrphanResolution;
 use crate::core::scan::Severity;
 use crate::core::verdict::Verdict;
 
@@ -413,6 +414,20 @@ pub fn line(event: &Event) -> Option<Line> {
                     .unwrap_or_default()
             ),
         ),
+        Event::OrphanFound { orphan } => (LogLevel::Warn, None, orphan.line()),
+        Event::OrphanResolved {
+            run_id,
+            actor,
+            resolution,
+        } => (
+            match resolution {
+                OrphanResolution::Recovered { .. } => LogLevel::Info,
+                _ => LogLevel::Warn,
+            },
+            None,
+            format!("crashed run {run_id}: {} ({actor})", resolution.text()),
+        ),
+        Event::RunRecovered(r) => (LogLevel::Warn, None, r.line()),
         Event::RunFinished { outcome, reason } => (
             LogLevel::Info,
             None,

@@ -70,6 +70,16 @@ pub async fn while_running(cx: &Cx<'_>, cmd: Command) {
             None,
             format!("rerun of `{stage}` ignored: wait until the run has decided"),
         ),
+        Command::ResolveOrphan { run_id, rollback } => {
+            crate::engine::orphans::resolve(
+                cx,
+                &run_id,
+                rollback,
+                &cx.id.operator,
+                "operator dialog",
+            )
+            .await
+        }
         // The scheduler handles an abort before offering commands anywhere.
         Command::Abort { .. } => {}
     }

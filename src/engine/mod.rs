@@ -9,6 +9,8 @@
 //! - [`stages`]: the registry through which a stage is started and hears
 //!   commands;
 //! - [`commands`]: what the engine does with a command no stage took;
+//! - [`orphans`]: earlier runs that crashed with their flag moved, found at
+//!   the start and settled by `canary.on_orphan` or the operator;
 //! - [`decide`]: the gate's decision and the end of the run.
 //!
 //! Stages run as futures of this one task; they emit through the recorder,
@@ -18,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod graph;
+pub mod orphans;
 pub mod stages;
 
 use futures::StreamExt;
@@ -157,6 +160,7 @@ pub async fn run(
         rec,
         canary: canary.as_ref(),
     };
+    orphans::at_start(&cx).await;
     let registry = stages::registry();
     let mut open = true;
     let all: Vec<usize> = (0..graph.len()).collect();

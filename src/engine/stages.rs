@@ -272,7 +272,7 @@ impl Stage for PolicyStage {
                 match &cfg.policy.dir {
                     Some(dir) => crate::policy::stage::run_stage(
                         dir,
-                        cfg.policy.approver.as_deref(),
+                        &cfg.policy,
                         &stage.id,
                         rec,
                         chrono::Utc::now().date_naive(),

@@ -54,18 +54,18 @@ pub fn evaluate_dir(
     Ok(evaluate_sources(&load_dir(dir)?, input))
 }
 
-struct Loaded {
-    name: String,
-    text: String,
-    v0: bool,
-    package: String,
+/// A policy file that parsed, with its syntax and package.
+pub(super) struct Loaded {
+    pub(super) name: String,
+    pub(super) text: String,
+    pub(super) v0: bool,
+    /// `data.terraform.analysis`.
+    pub(super) package: String,
 }
 
-/// Evaluate policies given as `(name, text)` over `input`.
-pub fn evaluate_sources(
-    sources: &[(String, String)],
-    input: &serde_json::Value,
-) -> Vec<PolicyResult> {
+/// Parse every source; those that do not parse come back as not-evaluable
+/// results.
+pub(super) fn load_sources(sources: &[(String, String)]) -> (Vec<Loaded>, Vec<PolicyResult>) {
     let mut results = Vec::new();
     let mut loaded: Vec<Loaded> = Vec::new();
     for (name, text) in sources {
@@ -84,8 +84,46 @@ pub fn evaluate_sources(
             }),
         }
     }
-    let input_value =
-        Value::from_json_str(&input.to_string()).unwrap_or_else(|_| Value::new_object());
+    (loaded, results)
+}
+
+/// One engine holding every loaded file, each in its own syntax, over `input`.
+pub(super) fn engine_for(loaded: &[Loaded], input: &serde_json::Value) -> Result<Engine, String> {
+    let mut engine = Engine::new();
+    for l in loaded {
+        engine.set_rego_v0(l.v0);
+        engine
+            .add_policy(l.name.clone(), l.text.clone())
+            .map_err(|e| format!("{}: {}", l.name, one_line(&e.to_string())))?;
+    }
+    engine.set_input(regorus_value(input));
+    Ok(engine)
+}
+
+/// The input document as regorus holds it.
+pub(super) fn regorus_value(input: &serde_json::Value) -> Value {
+    Value::from_json_str(&input.to_string()).unwrap_or_else(|_| Value::new_object())
+}
+
+/// Evaluate policies given as `(name, text)` over `input`.
+pub fn evaluate_sources(
+    sources: &[(String, String)],
+    input: &serde_json::Value,
+) -> Vec<PolicyResult> {
+    evaluate_sources_gated(sources, input, &[])
+}
+
+/// Evaluate the `deny`/`warn` rules of policies given as `(name, text)`
+/// over `input`. A package that declares neither is reported not evaluable
+/// unless one of `gated` (the rule paths of `[[policy.gates]]`) lies in it:
+/// then its gates speak for it.
+pub fn evaluate_sources_gated(
+    sources: &[(String, String)],
+    input: &serde_json::Value,
+    gated: &[&str],
+) -> Vec<PolicyResult> {
+    let (loaded, mut results) = load_sources(sources);
+    let input_value = regorus_value(input);
     let mut packages: Vec<&str> = Vec::new();
     for l in &loaded {
         if !packages.contains(&l.package.as_str()) {
@@ -102,12 +140,16 @@ pub fn evaluate_sources(
                 .collect::<Vec<_>>()
                 .join(", ")
         );
+        let is_gated = gated
+            .iter()
+            .any(|r| r.strip_prefix(package).is_some_and(|t| t.starts_with('.')));
         results.extend(evaluate_package(
             &loaded,
             &members,
             package,
             &policy,
             &input_value,
+            is_gated,
         ));
     }
     results
@@ -152,6 +194,7 @@ fn evaluate_package(
     package: &str,
     policy: &str,
     input: &Value,
+    gated: bool,
 ) -> Vec<PolicyResult> {
     let mut engine = Engine::new();
     for l in all {
@@ -189,11 +232,12 @@ fn evaluate_package(
             Err(e) => out.push(not_evaluable(policy, rule, &e.to_string())),
         }
     }
-    if out.is_empty() {
+    if out.is_empty() && !gated {
         out.push(not_evaluable(
             policy,
             "*",
-            "declares neither `deny` nor `warn`; nothing to evaluate",
+            "declares neither `deny` nor `warn`, and no [[policy.gates]] names one of its rules; \
+             gate on a rule with allow = \"data.pkg.rule\" or score = { rule = \"data.pkg.rule\", max = N }",
         ));
     }
     out
@@ -223,7 +267,7 @@ fn missing_builtin(error: &str) -> Option<String> {
     (!name.is_empty()).then_some(name)
 }
 
-fn one_line(s: &str) -> String {
+pub(super) fn one_line(s: &str) -> String {
     s.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())

@@ -9,7 +9,9 @@ use crate::core::event::Event;
 use crate::core::scan::{Disposition, Severity};
 use crate::core::state::RunState;
 use crate::core::verdict::{Evidence, Verdict};
-use crate::policy::{PolicyOutcome, evaluate_dir};
+use crate::policy::{
+    PolicyGate, PolicyOutcome, PolicySection, evaluate_gates, evaluate_sources_gated, load_dir,
+};
 use crate::record::recorder::Recorder;
 
 /// The facts policies see, built from the run so far. Shape documented in
@@ -65,10 +67,21 @@ pub fn facts(state: &RunState, approver: Option<&str>, today: NaiveDate) -> Valu
     })
 }
 
-/// Run the policy stage.
+/// A gate's own input document (`input = "FILE.json"`), read now.
+fn gate_input(g: &PolicyGate, facts: &Value) -> Result<Value, String> {
+    let Some(path) = &g.input else {
+        return Ok(facts.clone());
+    };
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| format!("input {}: cannot read ({e})", path.display()))?;
+    serde_json::from_str(&text).map_err(|e| format!("input {}: not JSON ({e})", path.display()))
+}
+
+/// Run the policy stage: `deny`/`warn` rules over the run's facts, then the
+/// `[[policy.gates]]`, each over its own input or the facts.
 pub fn run_stage(
     dir: &Path,
-    approver: Option<&str>,
+    section: &PolicySection,
     stage: &str,
     rec: &Recorder,
     today: NaiveDate,
@@ -76,8 +89,19 @@ pub fn run_stage(
     rec.emit(Event::StageStarted {
         stage: stage.to_string(),
     });
-    let input = rec.read(|s| facts(s, approver, today));
-    let results = match evaluate_dir(dir, &input) {
+    let input = rec.read(|s| facts(s, section.approver.as_deref(), today));
+    let gated: Vec<&str> = section.gates.iter().map(PolicyGate::rule).collect();
+    let results = match load_dir(dir) {
+        Ok(sources) => {
+            let mut r = evaluate_sources_gated(&sources, &input, &gated);
+            r.extend(evaluate_gates(&sources, &section.gates, |g| {
+                gate_input(g, &input)
+            }));
+            Ok(r)
+        }
+        Err(e) => Err(e),
+    };
+    let results = match results {
         Ok(r) => r,
         Err(e) => {
             rec.emit(Event::StageFinished {

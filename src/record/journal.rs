@@ -33,6 +33,29 @@ impl Journal {
         })
     }
 
+    /// Open an existing journal to append to it (a later process recording
+    /// what happened to the run, such as its recovery after a crash). A
+    /// crash may have cut the last line; the next line then starts on a
+    /// fresh line, so the cut one stays alone and is skipped on reading.
+    pub fn reopen(path: &Path) -> Result<Journal> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .append(true)
+            .open(path)
+            .with_context(|| format!("cannot open journal {} to append", path.display()))?;
+        if !ends_with_newline(&mut file)
+            .with_context(|| format!("cannot read journal {}", path.display()))?
+        {
+            file.write_all(b"\n")
+                .and_then(|_| file.sync_data())
+                .with_context(|| format!("cannot write journal {}", path.display()))?;
+        }
+        Ok(Journal {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// Where the journal lives.
     pub fn path(&self) -> &Path {
         &self.path
@@ -54,6 +77,19 @@ impl Journal {
         }
         Ok(())
     }
+}
+
+/// Whether a file is empty or its last byte is a newline.
+fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
+    use std::io::{Read, Seek, SeekFrom};
+    let len = file.metadata()?.len();
+    if len == 0 {
+        return Ok(true);
+    }
+    file.seek(SeekFrom::Start(len - 1))?;
+    let mut last = [0u8; 1];
+    file.read_exact(&mut last)?;
+    Ok(last[0] == b'\n')
 }
 
 /// A journal read back: the envelopes in file order, and lines that could not be read.
@@ -172,6 +208,48 @@ mod tests {
         );
         let line = serde_json::to_string(&e).expect("encode");
         assert_eq!(parse_line(&line), Ok(e));
+    }
+
+    #[test]
+    fn a_reopened_journal_appends_on_a_fresh_line_after_a_cut_one() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(JOURNAL_FILE);
+        let log = |seq, m: &str| {
+            env(
+                seq,
+                Event::Log {
+                    level: LogLevel::Info,
+                    stage: None,
+                    message: m.into(),
+                },
+            )
+        };
+        let mut j = Journal::create(&path).expect("create");
+        j.append(&log(1, "before the crash")).expect("append");
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(b"{\"v\":1,\"seq\":2,\"ts\":\"2026-")
+            .expect("write");
+        drop(f);
+        let mut j = Journal::reopen(&path).expect("reopen");
+        j.append(&log(2, "after")).expect("append");
+        drop(j);
+        // An intact journal gets no blank line either.
+        let mut j = Journal::reopen(&path).expect("reopen again");
+        j.append(&log(3, "later")).expect("append");
+        let back = read(&path).expect("read");
+        assert_eq!(
+            back.envelopes,
+            vec![log(1, "before the crash"), log(2, "after"), log(3, "later")]
+        );
+        assert_eq!(back.problems.len(), 1, "{:?}", back.problems);
+        assert!(
+            back.problems[0].starts_with("line 2:"),
+            "{:?}",
+            back.problems
+        );
+        let text = std::fs::read_to_string(&path).expect("text");
+        assert_eq!(text.lines().count(), 4, "{text}");
     }
 
     #[test]

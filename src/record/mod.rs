@@ -7,5 +7,6 @@
 
 pub mod journal;
 pub mod recorder;
+pub mod run_dir;
 
 pub use recorder::{Recorder, Subscription};

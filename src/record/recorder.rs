@@ -104,6 +104,21 @@ impl Recorder {
         }
     }
 
+    /// A recorder that continues a journal written before: its events are
+    /// folded into the state and numbering goes on after the last of them.
+    /// Used to append to a crashed run's journal (its recovery).
+    pub fn resume(journal: Journal, earlier: &[Envelope]) -> Recorder {
+        let rec = Recorder::new(Some(journal));
+        {
+            let mut inner = rec.lock();
+            for env in earlier {
+                inner.state.apply(env);
+            }
+            inner.seq = earlier.iter().map(|e| e.seq).max().unwrap_or(0);
+        }
+        rec
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not lose the journal: keep going.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())

@@ -38,6 +38,14 @@ pub fn markdown(r: &Report) -> String {
     if let Some(reason) = &r.end_reason {
         let _ = writeln!(out, "Ended early: {reason}.");
     }
+    if let Some(rec) = &r.recovered {
+        let _ = writeln!(
+            out,
+            "The run crashed; {} at {}.",
+            rec.recovery.line(),
+            rec.at.format("%Y-%m-%d %H:%M:%S UTC")
+        );
+    }
     let _ = writeln!(
         out,
         "\n## Stages\n\n| stage | kind | verdict | summary |\n|---|---|---|---|"

@@ -76,6 +76,10 @@ pub struct Report {
     /// and sample source, the automatic rollback and any rollback.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary: Option<crate::core::state::canary::CanaryView>,
+    /// How the run was recovered after it crashed, if it was: who rolled
+    /// its flag back (or found it back), when and why.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovered: Option<crate::core::state::RecoveryView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -192,6 +196,7 @@ impl Report {
             apply_approval: s.approval.as_ref().map(ApprovalReport::from_view),
             operator_actions: s.actions.clone(),
             canary: s.canary.clone(),
+            recovered: s.recovery.clone(),
             anomalies: s.anomalies.clone(),
         }
     }

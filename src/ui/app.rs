@@ -84,6 +84,8 @@ pub struct App {
     pub(super) has_engine: bool,
     /// The approval request (by its time) whose dialog the operator hid.
     pub(super) approval_hidden: Option<DateTime<Utc>>,
+    /// Crashed runs (by id) whose orphan question was answered or hidden.
+    pub(super) orphans_answered: Vec<String>,
     pub(super) themes_dir: Option<PathBuf>,
     pub(super) color: ColorMode,
     pub(super) no_color: bool,
@@ -134,18 +136,19 @@ impl App {
             rollback_confirm: opts.rollback_confirm,
             has_engine: has_engine && !opts.replay,
             approval_hidden: None,
+            orphans_answered: Vec::new(),
             themes_dir: opts.themes_dir.clone(),
             color: opts.color,
             no_color,
         };
-        app.sync_approval_dialog();
+        app.sync_dialogs();
         Ok(app)
     }
 
     /// Apply one event to the live state (the frozen snapshot, if any, stays).
     pub fn apply(&mut self, env: &Envelope) {
         self.state.apply(env);
-        self.sync_approval_dialog();
+        self.sync_dialogs();
     }
 
     /// Take one delivery of the run's events: an event to fold, or, after
@@ -155,9 +158,16 @@ impl App {
             Delivery::Event(env) => self.apply(&env),
             Delivery::Resync(state) => {
                 self.state = *state;
-                self.sync_approval_dialog();
+                self.sync_dialogs();
             }
         }
+    }
+
+    /// Open or close the dialogs that open by themselves: the apply
+    /// approval first, then the orphan question.
+    pub(crate) fn sync_dialogs(&mut self) {
+        self.sync_approval_dialog();
+        self.sync_orphan_dialog();
     }
 
     /// The live run state.

@@ -17,6 +17,7 @@ pub mod canary;
 mod environment;
 mod findings;
 mod load;
+pub mod recovery;
 mod stages;
 
 pub use approval::ApprovalView;
@@ -24,6 +25,7 @@ pub use canary::CanaryView;
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
 pub use load::{LoadView, MAX_LOAD_WINDOWS};
+pub use recovery::{OrphanView, RecoveryView};
 
 /// Most log lines kept in memory; the journal keeps them all.
 pub const MAX_LOG_LINES: usize = 5_000;
@@ -172,6 +174,12 @@ pub struct RunState {
     pub events_applied: u64,
     /// Things that did not fit: unknown versions or types, out-of-order events.
     pub anomalies: Vec<String>,
+    /// Earlier runs found crashed with their flag moved, at this run's start.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub orphans: Vec<OrphanView>,
+    /// How this run was recovered after it crashed, if it was.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<RecoveryView>,
 }
 
 impl RunState {
@@ -276,6 +284,7 @@ impl RunState {
         canary::apply(self, env);
         load::apply(self, env);
         findings::apply(self, env);
+        recovery::apply(self, env);
     }
 
     /// The run-level facts: the plan, the decision, operator actions, the end.

@@ -11,7 +11,7 @@ pub(crate) fn handle(app: &mut App, prompt: Prompt, ev: KeyEvent) -> Vec<Effect>
     let effects = edit(app, prompt, ev);
     if app.prompt.is_none() && app.overlay.is_none() {
         // A question that arrived while the operator typed asks now.
-        app.sync_approval_dialog();
+        app.sync_dialogs();
     }
     effects
 }

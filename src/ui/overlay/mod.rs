@@ -1,6 +1,6 @@
 //! Windows drawn over the panes, each with its own key handler, as gitui's
 //! components are: help, the reading views (stage, finding, policy and IaC
-//! detail), the yes/no questions and the apply dialog.
+//! detail), the yes/no questions, the apply dialog and the orphan dialog.
 //!
 //! There are two kinds. A *view* (help, a detail) reads keymap actions,
 //! handles those it knows and leaves the rest ([`KeyResult::NotConsumed`])
@@ -17,6 +17,7 @@ pub mod dialog;
 pub mod finding_detail;
 pub mod help;
 pub mod iac_detail;
+pub mod orphan;
 pub mod stage_detail;
 
 use crossterm::event::KeyEvent;
@@ -85,6 +86,13 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// "Run X crashed and left FLAG at 25%: roll it back?": opens by itself
+    /// when a run starts and finds one (`canary.on_orphan = "ask"`); focus
+    /// starts on Roll back (the safe direction).
+    ConfirmOrphan {
+        /// Whether Roll back has the focus.
+        rollback_focused: bool,
+    },
 }
 
 impl Overlay {
@@ -96,6 +104,7 @@ impl Overlay {
                 | Overlay::ConfirmRollback { .. }
                 | Overlay::ConfirmPromote { .. }
                 | Overlay::ConfirmApply { .. }
+                | Overlay::ConfirmOrphan { .. }
         )
     }
 }
@@ -104,6 +113,7 @@ impl Overlay {
 pub(crate) fn question_key(app: &mut App, ev: KeyEvent) -> KeyResult {
     match app.overlay {
         Some(Overlay::ConfirmApply { .. }) => apply::handle(app, ev),
+        Some(Overlay::ConfirmOrphan { .. }) => orphan::handle(app, ev),
         Some(ref o) if o.is_question() => confirm::handle(app, ev),
         _ => KeyResult::NotConsumed,
     }
@@ -152,6 +162,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             if let Some(a) = app.state().pending_approval() {
                 dialog::render_apply(frame, area, app, a, *yes_focused)
             }
+        }
+        Some(Overlay::ConfirmOrphan { rollback_focused }) => {
+            orphan::render(frame, area, app, *rollback_focused)
         }
         Some(Overlay::ConfirmPromote { yes_focused }) => {
             let flag = canary_flag(app);
