@@ -80,6 +80,15 @@ pub enum Commands {
         #[command(subcommand)]
         command: PolicyCommands,
     },
+    /// The plan for a change (BASE..HEAD): each stage selected, intensified,
+    /// kept or skipped, with the rule that decided. Runs nothing.
+    Plan(PlanArgs),
+    /// Run history: runs with decision and score; `show RUN`, `trend`,
+    /// `rebuild`, `calibrate`.
+    History(Box<crate::history::cli::HistoryArgs>),
+    /// Record what happened in production after a release (journalled on
+    /// the run, and indexed).
+    Outcome(Box<crate::history::cli::OutcomeArgs>),
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.
@@ -117,6 +126,11 @@ pub struct RunArgs {
     /// Operator name (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
+    /// The change under validation, BASE..HEAD (git, in impact.repo): its
+    /// paths select and intensify stages through [[impact.rules]];
+    /// overrides `[run] changes`.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub changes: Option<String>,
     /// Approve applying the saved plan of an environment with
     /// `iac.apply = "confirm"` (journalled as the operator's action). Without
     /// it a headless run does not apply such a plan and is inconclusive.
@@ -125,6 +139,23 @@ pub struct RunArgs {
     /// UI options.
     #[command(flatten)]
     pub ui: UiArgs,
+}
+
+/// `flightdeck plan -c FILE --changes BASE..HEAD`.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Config file.
+    #[arg(short, long, default_value = "config/flightdeck.toml")]
+    pub config: PathBuf,
+    /// The change, BASE..HEAD (default `[run] changes`).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub changes: Option<String>,
+    /// State directory (for the history that informs the risk).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// Terminal UI options.

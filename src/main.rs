@@ -83,6 +83,9 @@ fn main() {
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
+            Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
+            Commands::History(a) => print_or_fail(launch::history::history(*a).await),
+            Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),
             Commands::Replay {
                 journal,
                 headless,
@@ -101,6 +104,20 @@ fn finish(r: Result<launch::Finished, launch::Failure>) -> i32 {
         Ok(f) => {
             eprintln!("{}", f.summary);
             f.code
+        }
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}
+
+/// Print a face's output, or its failure with its exit code.
+fn print_or_fail(r: Result<(String, i32), launch::Failure>) -> i32 {
+    match r {
+        Ok((out, code)) => {
+            print!("{out}");
+            code
         }
         Err(f) => {
             eprintln!("{}", f.message);

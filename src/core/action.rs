@@ -31,6 +31,8 @@ pub enum ActionKind {
     RerunStage,
     /// Destroy the ephemeral environment now.
     DestroyEnvironment,
+    /// Record what happened in production after the release.
+    RecordOutcome,
     /// An action this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,
@@ -51,6 +53,7 @@ impl ActionKind {
             ActionKind::DeclineApply => "decline_apply",
             ActionKind::RerunStage => "rerun_stage",
             ActionKind::DestroyEnvironment => "destroy_environment",
+            ActionKind::RecordOutcome => "record_outcome",
             ActionKind::Unknown => "unknown",
         }
     }
