@@ -274,6 +274,9 @@ pub async fn outcome(args: OutcomeArgs) -> Result<(String, i32), Failure> {
     }
     let mut warnings = Vec::new();
     for (_, _, journal) in &recorded {
+        if let Some(w) = rewrite_reports(journal) {
+            warnings.push(w);
+        }
         if let Some(w) = super::prepare::index_finished(&cfg, journal).await {
             warnings.push(w);
         }
@@ -303,6 +306,20 @@ pub async fn outcome(args: OutcomeArgs) -> Result<(String, i32), Failure> {
         }
     };
     Ok((text, 0))
+}
+
+/// Write the run's reports again beside its journal, so they state the
+/// outcome just recorded (as a replay of the journal would).
+fn rewrite_reports(journal: &std::path::Path) -> Option<String> {
+    let dir = journal.parent()?;
+    let back = match crate::record::journal::read(journal) {
+        Ok(b) => b,
+        Err(e) => return Some(format!("warning: reports not rewritten ({e:#})")),
+    };
+    let state = crate::core::state::RunState::from_envelopes(&back.envelopes);
+    crate::report::write_all(&state, dir)
+        .err()
+        .map(|e| format!("warning: reports not rewritten ({e:#})"))
 }
 
 /// The run a CSV row names: its id, or the latest run of its release.

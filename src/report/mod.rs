@@ -72,6 +72,17 @@ pub struct Report {
     /// and sample source, the automatic rollback and any rollback.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary: Option<crate::core::state::canary::CanaryView>,
+    /// What history handed the run: the score trend of recent releases,
+    /// p95 trends and the release's risk (with whether a sign-off is
+    /// required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::core::history::HistoryContext>,
+    /// The change under validation and the plan's selection for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_impact: Option<crate::core::impact::ImpactSelection>,
+    /// Production outcomes recorded after the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub production: Vec<crate::core::state::OutcomeRecord>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -187,6 +198,9 @@ impl Report {
             apply_approval: s.approval.as_ref().map(ApprovalReport::from_view),
             operator_actions: s.actions.clone(),
             canary: s.canary.clone(),
+            history: s.history.clone(),
+            change_impact: s.impact.clone(),
+            production: s.production.clone(),
             anomalies: s.anomalies.clone(),
         }
     }
