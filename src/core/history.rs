@@ -215,7 +215,7 @@ pub struct RiskAssessment {
 }
 
 /// What history hands a run at its start.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryContext {
     /// Earlier runs of this service, oldest first (at most `history.trend_runs`).
     pub scores: Vec<ScorePoint>,
@@ -225,6 +225,14 @@ pub struct HistoryContext {
     /// The release's risk, when history could assess it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk: Option<RiskAssessment>,
+    /// A p95 this many percent above its trend's median (and beyond the
+    /// trend's own spread) is a regression against the trend.
+    #[serde(default = "default_tolerance")]
+    pub tolerance_pct: f64,
+}
+
+fn default_tolerance() -> f64 {
+    10.0
 }
 
 impl RiskAssessment {
@@ -263,6 +271,17 @@ impl HistoryContext {
             }
         }
         text
+    }
+}
+
+impl Default for HistoryContext {
+    fn default() -> Self {
+        HistoryContext {
+            scores: Vec::new(),
+            p95: Vec::new(),
+            risk: None,
+            tolerance_pct: default_tolerance(),
+        }
     }
 }
 

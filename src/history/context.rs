@@ -75,6 +75,7 @@ pub fn build(
             scores,
             p95,
             risk: Some(risk),
+            tolerance_pct: cfg.trend_tolerance_pct,
         })
     })
 }

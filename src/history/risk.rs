@@ -64,7 +64,7 @@ pub fn assess(
             "no earlier runs of this service".into()
         } else {
             format!(
-                "{failed} of the last {} runs were NO-GO or went badly in production",
+                "{failed} of the last {} runs were NO-GO or went badly",
                 recent.len()
             )
         },
@@ -97,7 +97,7 @@ pub fn assess(
                     "no earlier release with an outcome touched these paths".into()
                 } else {
                     format!(
-                        "{bad} of {} earlier releases that touched these paths were rolled back or caused an incident",
+                        "{bad} of {} earlier releases touching these paths went badly",
                         same.len()
                     )
                 },

@@ -143,7 +143,12 @@ pub fn markdown(r: &Report) -> String {
 fn history_lines(out: &mut String, r: &Report) {
     let Some(h) = &r.history else { return };
     if let Some(risk) = &h.risk {
-        let _ = writeln!(out, "Risk **{}** ({}).", trim_num(risk.score), risk.level.badge());
+        let _ = writeln!(
+            out,
+            "Risk **{}** ({}).",
+            trim_num(risk.score),
+            risk.level.badge()
+        );
         for p in &risk.parts {
             let _ = writeln!(
                 out,
@@ -155,7 +160,10 @@ fn history_lines(out: &mut String, r: &Report) {
             );
         }
         if risk.requires_signoff {
-            let _ = writeln!(out, "\n**A sign-off is required**: the risk is high (history.risk.require_signoff).");
+            let _ = writeln!(
+                out,
+                "\n**A sign-off is required**: the risk is high (history.risk.require_signoff)."
+            );
         }
     }
     if !h.scores.is_empty() {
@@ -165,7 +173,11 @@ fn history_lines(out: &mut String, r: &Report) {
             "\nScore trend over the last {} runs: `{}` ({}).",
             scores.len(),
             crate::core::history::sparkline(&scores, false),
-            scores.iter().map(|s| trim_num(*s)).collect::<Vec<_>>().join(", ")
+            scores
+                .iter()
+                .map(|s| trim_num(*s))
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
 }
@@ -189,7 +201,10 @@ fn impact_section(out: &mut String, r: &Report) {
             format!("Selected plan: {}", sel.reason)
         }
     );
-    let _ = writeln!(out, "| stage | effect | rules | reason |\n|---|---|---|---|");
+    let _ = writeln!(
+        out,
+        "| stage | effect | rules | reason |\n|---|---|---|---|"
+    );
     for s in &sel.stages {
         let extra: Vec<String> = s.intensify.iter().map(|i| i.text()).collect();
         let _ = writeln!(
@@ -197,7 +212,11 @@ fn impact_section(out: &mut String, r: &Report) {
             "| {} | {}{} | {} | {} |",
             cell(&s.stage),
             s.effect.mark(),
-            if extra.is_empty() { String::new() } else { format!(" ({})", extra.join(", ")) },
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", extra.join(", "))
+            },
             cell(&s.rules.join(", ")),
             cell(&s.reason)
         );

@@ -65,17 +65,13 @@ impl RunState {
     }
 
     /// The endpoint's p95 now judged against its trend: a regression when
-    /// it is above the trend's median by more than `tolerance_pct` and by
-    /// more than the trend's own spread.
-    pub fn p95_against_trend(
-        &self,
-        endpoint: &str,
-        p95_ms: f64,
-        tolerance_pct: f64,
-    ) -> Option<TrendCheck> {
+    /// it is above the trend's median by more than the history's tolerance
+    /// and by more than the trend's own spread.
+    pub fn p95_against_trend(&self, endpoint: &str, p95_ms: f64) -> Option<TrendCheck> {
+        let h = self.history.as_ref()?;
         let t = self.p95_trend(endpoint)?;
         let earlier: Vec<f64> = t.points.iter().map(|p| p.value).collect();
-        check_against_trend(&earlier, p95_ms, tolerance_pct)
+        check_against_trend(&earlier, p95_ms, h.tolerance_pct)
     }
 
     /// What history handed the run, if anything.
