@@ -52,8 +52,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: EnvCommands,
     },
-    /// A standalone HTTP load test (loopback and allow-listed hosts only), like oha.
-    Load(Box<crate::load::LoadArgs>),
+    /// A standalone HTTP load test (loopback and allow-listed hosts only), like
+    /// oha; `load calibrate` measures what the setup can detect (A/A).
+    Load(Box<LoadCommand>),
     /// Feature flags: evaluate, read, set a rollout percentage, roll back.
     Flags(crate::flags::cli::FlagsArgs),
     /// Canary analysis without a run.
@@ -139,6 +140,61 @@ pub struct RunArgs {
     /// UI options.
     #[command(flatten)]
     pub ui: UiArgs,
+}
+
+/// `flightdeck load URL ...` or `flightdeck load calibrate ...`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct LoadCommand {
+    /// A load subcommand instead of a load test.
+    #[command(subcommand)]
+    pub command: Option<LoadCommands>,
+    /// The load test.
+    #[command(flatten)]
+    pub test: Option<crate::load::LoadArgs>,
+}
+
+/// `flightdeck load ...` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum LoadCommands {
+    /// A/A calibration: the [load] scenario twice against the same target
+    /// (or one run split in halves); per endpoint the run-to-run noise and
+    /// the smallest regression the baseline comparison can detect. Stored
+    /// in history, where the comparison reads it.
+    Calibrate(CalibrateArgs),
+}
+
+/// `flightdeck load calibrate -c FILE`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateArgs {
+    /// Config file ([load], [run] service, [history]).
+    #[arg(short, long, default_value = "config/flightdeck.toml")]
+    pub config: PathBuf,
+    /// One run split into halves instead of two runs.
+    #[arg(long)]
+    pub split: bool,
+    /// Length of each run (default: the [load] duration).
+    #[arg(short = 'z', long, value_parser = crate::config::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// A steady open-model rate instead of the [load] profile (a ramp makes
+    /// the halves of one run differ for a reason other than noise).
+    #[arg(short = 'q', long)]
+    pub rate: Option<f64>,
+    /// Against the embedded demo target (fills the {demo.*} placeholders).
+    #[arg(long)]
+    pub demo: bool,
+    /// State directory (history.db); overrides state_dir.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Measure and print, but do not store in history.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Seed of the bootstrap (the same seed gives the same thresholds).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// `flightdeck plan -c FILE --changes BASE..HEAD`.

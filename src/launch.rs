@@ -2,6 +2,7 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod calibrate;
 pub mod history;
 pub mod prepare;
 pub mod secrets;

@@ -1,7 +1,8 @@
 use clap::Parser;
 
 use flightdeck::cli::{
-    CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands, SecretsCommands,
+    CanaryCommands, Cli, Commands, EnvCommands, LoadCommands, PolicyCommands, ScanCommands,
+    SecretsCommands,
 };
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
@@ -56,11 +57,22 @@ fn main() {
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
-            Commands::Load(args) => print_or_usage(
-                flightdeck::load::run_cli(*args)
-                    .await
-                    .map_err(|e| e.to_string()),
-            ),
+            Commands::Load(cmd) => match (cmd.command, cmd.test) {
+                (Some(LoadCommands::Calibrate(a)), _) => {
+                    print_or_fail(launch::calibrate::run(a).await)
+                }
+                (None, Some(args)) => print_or_usage(
+                    flightdeck::load::run_cli(args)
+                        .await
+                        .map_err(|e| e.to_string()),
+                ),
+                (None, None) => {
+                    eprintln!(
+                        "error: give a URL (flightdeck load URL) or `flightdeck load calibrate`"
+                    );
+                    launch::EXIT_USAGE
+                }
+            },
             Commands::Scan { command } => {
                 let r = match command {
                     ScanCommands::Import(a) => flightdeck::scan::cli::import(&a),

@@ -89,6 +89,7 @@ fn history(requires_signoff: bool) -> HistoryContext {
             requires_signoff,
         }),
         tolerance_pct: 10.0,
+        calibrations: Vec::new(),
     }
 }
 

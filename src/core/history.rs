@@ -214,6 +214,62 @@ pub struct RiskAssessment {
     pub requires_signoff: bool,
 }
 
+/// How an A/A calibration got its two sides.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalibrationMethod {
+    /// The same scenario twice, back to back, against the same target.
+    TwoRuns,
+    /// One run split into its first and second half.
+    SplitHalves,
+}
+
+impl CalibrationMethod {
+    /// The name as stored.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CalibrationMethod::TwoRuns => "two_runs",
+            CalibrationMethod::SplitHalves => "split_halves",
+        }
+    }
+}
+
+/// What an A/A calibration found for one scope of one load scenario: how
+/// much two runs of the same thing differ, and the smallest regression the
+/// baseline comparison's test can see with this setup.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NoiseCalibration {
+    /// Service.
+    pub service: String,
+    /// Load scenario (`load.baseline.scenario`).
+    pub scenario: String,
+    /// `all` or the endpoint name.
+    pub endpoint: String,
+    /// When it was measured.
+    pub recorded_at: DateTime<Utc>,
+    /// How the two sides were made.
+    pub method: CalibrationMethod,
+    /// Seconds of load per side.
+    pub duration_s: f64,
+    /// One-second windows per side (the fewer of the two).
+    pub windows: u32,
+    /// The comparison test's significance level.
+    pub alpha: f64,
+    /// The power asked of the detectable regression.
+    pub power: f64,
+    /// Run-to-run difference of the median per-window p50, percent.
+    pub p50_noise_pct: f64,
+    /// ...of p95, percent.
+    pub p95_noise_pct: f64,
+    /// ...of p99, percent.
+    pub p99_noise_pct: f64,
+    /// Run-to-run difference of the error rate, percentage points.
+    pub error_rate_noise_pct: f64,
+    /// The smallest relative p95 rise the comparison detects with `power`
+    /// at `alpha` for this duration, percent.
+    pub detectable_pct: f64,
+}
+
 /// What history hands a run at its start.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HistoryContext {
@@ -229,6 +285,11 @@ pub struct HistoryContext {
     /// trend's own spread) is a regression against the trend.
     #[serde(default = "default_tolerance")]
     pub tolerance_pct: f64,
+    /// The latest A/A calibration of each load scenario and scope of this
+    /// service: the baseline comparison will not call a regression below
+    /// what the setup can detect.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub calibrations: Vec<NoiseCalibration>,
 }
 
 fn default_tolerance() -> f64 {
@@ -281,6 +342,7 @@ impl Default for HistoryContext {
             p95: Vec::new(),
             risk: None,
             tolerance_pct: default_tolerance(),
+            calibrations: Vec::new(),
         }
     }
 }

@@ -71,11 +71,13 @@ pub fn build(
         }
         let touched = queries::changed_paths_with_results(c, service)?;
         let risk = risk::assess(&past, &touched, change, &cfg.risk);
+        let calibrations = super::calibrations::latest(c, service)?;
         Ok(HistoryContext {
             scores,
             p95,
             risk: Some(risk),
             tolerance_pct: cfg.trend_tolerance_pct,
+            calibrations,
         })
     })
 }

@@ -12,6 +12,7 @@
 //! `flightdeck outcome` ([`cli`]).
 
 pub mod calibrate;
+pub mod calibrations;
 pub mod cli;
 pub mod config;
 pub mod context;
