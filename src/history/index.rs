@@ -10,8 +10,9 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 
 use super::error::StoreError;
-use super::record::{self, RUN_TABLES, RunRecord};
+use super::record::RunRecord;
 use super::store::{Conn, Store};
+use super::write::{self, RUN_TABLES};
 use crate::core::state::RunState;
 use crate::record::journal::{self, JOURNAL_FILE};
 
@@ -68,7 +69,7 @@ pub fn index_journal(
 ) -> Result<Option<String>, StoreError> {
     match fold(state_dir, path)? {
         Folded::Run(rec) => {
-            store.write(|c| record::insert(c, &rec))?;
+            store.write(|c| write::insert(c, &rec))?;
             Ok(Some(rec.run.run_id.clone()))
         }
         Folded::Unfinished => Ok(None),
@@ -115,7 +116,7 @@ pub fn catch_up(store: &mut Store, state_dir: &Path) -> Result<Indexed, StoreErr
         }
         match fold(state_dir, &path) {
             Ok(Folded::Run(rec)) => {
-                store.write(|c| record::insert(c, &rec))?;
+                store.write(|c| write::insert(c, &rec))?;
                 let id = rec.run.run_id.clone();
                 if was.is_some() {
                     out.updated.push(id);
@@ -160,7 +161,7 @@ pub fn rebuild(store: &mut Store, state_dir: &Path) -> Result<Indexed, StoreErro
             }
         }
         for rec in &folded {
-            record::insert(c, rec)?;
+            write::insert(c, rec)?;
         }
         Ok(kept)
     })?;

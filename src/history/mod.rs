@@ -24,6 +24,7 @@ pub mod record;
 pub mod risk;
 pub mod store;
 pub mod trend;
+pub mod write;
 
 pub use config::{HistorySection, RiskOptions};
 pub use error::StoreError;

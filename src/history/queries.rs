@@ -8,9 +8,10 @@ use std::collections::HashMap;
 use super::error::StoreError;
 use super::record::{
     CanaryRow, ChangeRow, CheckRow, DrillRow, FindingCount, LoadRow, OutcomeRow, RunRecord, RunRow,
-    StageRow, outcome_of, parse_name,
+    StageRow, parse_name,
 };
 use super::store::{Conn, Row, Value};
+use super::write::outcome_of;
 use crate::core::history::ProductionResult;
 use crate::core::impact::{ChangeSet, ChangedFile};
 use crate::core::verdict::Verdict;

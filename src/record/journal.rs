@@ -69,7 +69,7 @@ pub fn append_to(path: &Path, events: Vec<Event>) -> Result<Vec<Envelope>> {
     file.lock()
         .with_context(|| format!("cannot lock journal {}", path.display()))?;
     let back = read(path)?;
-    let mut seq = back.envelopes.iter().map(|e| e.seq).max().unwrap_or(0);
+    let last = back.envelopes.iter().map(|e| e.seq).max().unwrap_or(0);
     let mut written = Vec::new();
     let mut text = Vec::new();
     // A crash may have left a partial last line: start on a fresh one.
@@ -84,8 +84,7 @@ pub fn append_to(path: &Path, events: Vec<Event>) -> Result<Vec<Envelope>> {
             text.push(b'\n');
         }
     }
-    for event in events {
-        seq += 1;
+    for (seq, event) in (last + 1..).zip(events) {
         let env = Envelope {
             v: crate::core::event::EVENT_VERSION,
             seq,
