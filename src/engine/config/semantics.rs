@@ -90,7 +90,7 @@ fn check_impact_against_plan(cfg: &Config, out: &mut Vec<Problem>) {
                         out.push(Problem::at(
                             key("duration_factor"),
                             format!(
-                                "`{}` is a {} stage; only load stages run longer",
+                                "`{}` is of kind {}; only load stages run longer",
                                 spec.stage,
                                 kind.as_str()
                             ),
@@ -101,7 +101,7 @@ fn check_impact_against_plan(cfg: &Config, out: &mut Vec<Problem>) {
                         out.push(Problem::at(
                             key("critical_metrics"),
                             format!(
-                                "`{}` is a {} stage; only canary metrics can be made critical",
+                                "`{}` is of kind {}; only canary metrics can be made critical",
                                 spec.stage,
                                 kind.as_str()
                             ),
