@@ -9,8 +9,8 @@
 //! `tls` + `output` (config layering and the section reader, the recorder
 //! and journal, TLS, the faces' output format), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
-//! `secrets`, `gate`, `demo`, each with its config section and its
-//! `validate()`), `engine` (the stage graph and the whole configuration),
+//! `secrets`, `gate`, `demo`, `history`, `impact`, each with its config
+//! section and its `validate()`), `engine` (the stage graph and the whole configuration),
 //! and the faces (`ui`, `report`, `headless`, `cli`, `launch`).
 //! `tests/architecture.rs` holds the floors in place.
 
