@@ -79,3 +79,96 @@ impl RunState {
         self.history.as_ref()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::history::{EndpointTrend, OutcomeSource, ProductionResult, TrendPoint};
+    use crate::core::load::Summary;
+
+    fn env(seq: u64, event: Event) -> Envelope {
+        Envelope {
+            v: 1,
+            seq,
+            ts: chrono::DateTime::from_timestamp(1_700_000_000 + seq as i64, 0).unwrap_or_default(),
+            event,
+        }
+    }
+
+    #[test]
+    fn history_outcomes_and_every_load_summary_are_folded() {
+        let trend = |values: &[f64]| EndpointTrend {
+            endpoint: "checkout".into(),
+            points: values
+                .iter()
+                .map(|v| TrendPoint {
+                    run_id: "r".into(),
+                    release: "1".into(),
+                    value: *v,
+                })
+                .collect(),
+        };
+        let ctx = HistoryContext {
+            p95: vec![trend(&[30.0, 31.0, 29.0, 30.0])],
+            ..HistoryContext::default()
+        };
+        let summary = |p95: f64| {
+            let mut s = Summary::default();
+            s.latency.p95_ms = p95;
+            s
+        };
+        let outcome = ProductionOutcome {
+            result: ProductionResult::RolledBack,
+            severity: None,
+            restore_minutes: Some(12.0),
+            note: None,
+            source: OutcomeSource::Cli,
+        };
+        let s = RunState::from_envelopes(&[
+            env(1, Event::HistoryContext(Box::new(ctx))),
+            env(
+                2,
+                Event::LoadSummary {
+                    stage: "load".into(),
+                    summary: summary(10.0),
+                },
+            ),
+            env(
+                3,
+                Event::LoadSummary {
+                    stage: "soak".into(),
+                    summary: summary(20.0),
+                },
+            ),
+            env(
+                4,
+                Event::LoadSummary {
+                    stage: "load".into(),
+                    summary: summary(11.0),
+                },
+            ),
+            env(
+                5,
+                Event::OutcomeRecorded {
+                    actor: "sam".into(),
+                    outcome: outcome.clone(),
+                },
+            ),
+        ]);
+        let stages: Vec<(&str, f64)> = s
+            .load_summaries
+            .iter()
+            .map(|(st, sum)| (st.as_str(), sum.latency.p95_ms))
+            .collect();
+        assert_eq!(stages, [("soak", 20.0), ("load", 11.0)]);
+        assert_eq!(s.production_outcome().map(|o| &o.outcome), Some(&outcome));
+        let c = s.p95_against_trend("checkout", 45.0).expect("trend");
+        assert!(c.regressed, "{c:?}");
+        assert!(
+            !s.p95_against_trend("checkout", 31.0)
+                .expect("trend")
+                .regressed
+        );
+        assert!(s.p95_against_trend("cart", 45.0).is_none());
+    }
+}
