@@ -11,11 +11,12 @@ use std::path::Path;
 
 use flightdeck::core::event::Outcome;
 use flightdeck::core::history::{OutcomeSource, ProductionOutcome, ProductionResult};
+use flightdeck::core::impact::{ChangeSet, ChangedFile};
 use flightdeck::core::verdict::Verdict;
 use flightdeck::history::store::migrations;
 use flightdeck::history::store::sql::Value;
 use flightdeck::history::write::dump;
-use flightdeck::history::{Location, Store, index, outcome, queries};
+use flightdeck::history::{HistorySection, Location, Store, context, index, outcome, queries};
 use flightdeck::secrets::Secret;
 use history_support::{FakeRun, PgCluster, write_run};
 
@@ -148,6 +149,41 @@ fn rebuild_equals_incremental(at: impl Fn() -> Location, state: &Path) {
     assert_eq!(rec.outcomes.len(), 2);
     assert_eq!(rec.load.iter().filter(|l| l.stage == "load").count(), 3);
     assert_eq!(rec.change.as_ref().map(|c| c.change.files.len()), Some(1));
+    // What the next run of the service is handed: trends and risk.
+    let ctx = context::build(
+        &mut store,
+        "shop-api",
+        &HistorySection::default(),
+        &["cart".to_string(), "checkout".to_string()],
+        Some(&ChangeSet {
+            range: "a..b".into(),
+            base: "a".into(),
+            head: "b".into(),
+            files: vec![ChangedFile {
+                path: "src/mod0.rs".into(),
+                renamed_from: None,
+                added: 40,
+                removed: 10,
+                binary: false,
+            }],
+        }),
+    )
+    .expect("context");
+    assert_eq!(ctx.scores.len(), 6);
+    let cart = ctx
+        .p95
+        .iter()
+        .find(|t| t.endpoint == "cart")
+        .expect("cart trend");
+    assert_eq!(
+        cart.points.iter().map(|p| p.value).collect::<Vec<_>>(),
+        [10.0, 11.0, 12.0, 13.0, 14.0, 15.0]
+    );
+    let risk = ctx.risk.expect("risk");
+    // Runs 1 and 4 were NO-GO and run 2 went badly: 3 of 6.
+    assert_eq!(risk.parts[0].points, 20.0, "{:?}", risk.parts[0]);
+    // src/mod0.rs: runs 0 (success) and 2 (rolled back) have outcomes.
+    assert_eq!((risk.parts[1].sample, risk.parts[1].points), (2, 20.0));
 }
 
 /// Two writers index different runs into the same store at once.
