@@ -303,3 +303,90 @@ fn shared_rebuild_keeps_other_machines(at: impl Fn() -> Location, dir: &Path) {
         .collect();
     assert_eq!(ids, ["20260401-110000-mine", "20260401-100000-them"]);
 }
+
+/// Not a test: figures for `scripts/bench-history.sh` (SQLite; N runs from
+/// FLIGHTDECK_BENCH_RUNS, default 1000). Prints, asserts nothing on speed.
+#[test]
+#[ignore = "benchmark: run through scripts/bench-history.sh"]
+fn bench_index_catch_up_rebuild_and_queries() {
+    use std::time::Instant;
+    let n: usize = std::env::var("FLIGHTDECK_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let state = dir.path();
+    let journals: Vec<std::path::PathBuf> = (0..n)
+        .map(|i| {
+            let mut r = FakeRun::new(&format!("20260101-{i:06}-bn{i:04}"), i as i64);
+            r.load.push(("cart".into(), 10.0 + (i % 7) as f64));
+            r.paths = vec![format!("src/mod{}.rs", i % 13)];
+            let j = write_run(state, &r);
+            if i % 3 == 0 {
+                let res = if i % 9 == 0 {
+                    ProductionResult::Incident
+                } else {
+                    ProductionResult::Success
+                };
+                outcome::append(&j, "sam", outcome_of(res)).expect("outcome");
+            }
+            j
+        })
+        .collect();
+    let bytes: u64 = journals
+        .iter()
+        .map(|j| std::fs::metadata(j).map(|m| m.len()).unwrap_or(0))
+        .sum();
+    let mut store = Store::open_sqlite(&state.join("history.db")).expect("store");
+    let t = Instant::now();
+    for j in &journals {
+        index::index_journal(&mut store, state, j).expect("index");
+    }
+    let each = t.elapsed();
+    let t = Instant::now();
+    let nothing = index::catch_up(&mut store, state).expect("catch up");
+    let catch_up = t.elapsed();
+    assert!(nothing.added.is_empty());
+    let t = Instant::now();
+    index::rebuild(&mut store, state).expect("rebuild");
+    let rebuild = t.elapsed();
+    let t = Instant::now();
+    let listed = store
+        .read(|c| queries::runs(c, Some("shop-api"), 20))
+        .expect("list");
+    let list = t.elapsed();
+    let t = Instant::now();
+    let ctx = context::build(
+        &mut store,
+        "shop-api",
+        &HistorySection::default(),
+        &["cart".to_string(), "checkout".to_string()],
+        None,
+    )
+    .expect("context");
+    let ctx_t = t.elapsed();
+    let t = Instant::now();
+    let runs = store
+        .read(|c| queries::learning_runs(c, "shop-api"))
+        .expect("runs");
+    let cal = flightdeck::history::calibrate::calibrate("shop-api", &runs, 5);
+    let cal_t = t.elapsed();
+    let db = std::fs::metadata(state.join("history.db"))
+        .map(|m| m.len())
+        .unwrap_or(0);
+    println!(
+        "{n} runs ({:.1} MB of journals): index one by one {:.0} ms ({:.2} ms/run); catch-up with nothing to do {:.1} ms; rebuild {:.0} ms; list 20 {:.2} ms; run-start context {:.1} ms; calibrate {:.0} ms ({} checks); history.db {:.1} MB",
+        bytes as f64 / 1e6,
+        each.as_secs_f64() * 1e3,
+        each.as_secs_f64() * 1e3 / n as f64,
+        catch_up.as_secs_f64() * 1e3,
+        rebuild.as_secs_f64() * 1e3,
+        list.as_secs_f64() * 1e3,
+        ctx_t.as_secs_f64() * 1e3,
+        cal_t.as_secs_f64() * 1e3,
+        cal.checks.len(),
+        db as f64 / 1e6
+    );
+    assert_eq!(listed.len(), 20.min(n));
+    assert!(!ctx.scores.is_empty());
+}
