@@ -52,8 +52,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: EnvCommands,
     },
-    /// A standalone HTTP load test (loopback and allow-listed hosts only), like oha.
-    Load(Box<crate::load::LoadArgs>),
+    /// A standalone HTTP load test (loopback and allow-listed hosts only), like
+    /// oha; `load calibrate` measures what the setup can detect (A/A).
+    Load(Box<LoadCommand>),
     /// Feature flags: evaluate, read, set a rollout percentage, roll back.
     Flags(crate::flags::cli::FlagsArgs),
     /// Canary analysis without a run.
@@ -84,6 +85,15 @@ pub enum Commands {
     /// the flags back with --rollback (journalled in each run's journal).
     /// Exit 0 none left, 1 some left (or a rollback failed), 2 usage.
     Recover(crate::launch::recover::RecoverArgs),
+    /// The plan for a change (BASE..HEAD): each stage selected, intensified,
+    /// kept or skipped, with the rule that decided. Runs nothing.
+    Plan(PlanArgs),
+    /// Run history: runs with decision and score; `show RUN`, `trend`,
+    /// `rebuild`, `calibrate`.
+    History(Box<crate::history::cli::HistoryArgs>),
+    /// Record what happened in production after a release (journalled on
+    /// the run, and indexed).
+    Outcome(Box<crate::history::cli::OutcomeArgs>),
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.
@@ -121,6 +131,11 @@ pub struct RunArgs {
     /// Operator name (default: $USER).
     #[arg(long)]
     pub operator: Option<String>,
+    /// The change under validation, BASE..HEAD (git, in impact.repo): its
+    /// paths select and intensify stages through [[impact.rules]];
+    /// overrides `[run] changes`.
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub changes: Option<String>,
     /// Approve applying the saved plan of an environment with
     /// `iac.apply = "confirm"` (journalled as the operator's action). Without
     /// it a headless run does not apply such a plan and is inconclusive.
@@ -129,6 +144,78 @@ pub struct RunArgs {
     /// UI options.
     #[command(flatten)]
     pub ui: UiArgs,
+}
+
+/// `flightdeck load URL ...` or `flightdeck load calibrate ...`.
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct LoadCommand {
+    /// A load subcommand instead of a load test.
+    #[command(subcommand)]
+    pub command: Option<LoadCommands>,
+    /// The load test.
+    #[command(flatten)]
+    pub test: Option<crate::load::LoadArgs>,
+}
+
+/// `flightdeck load ...` subcommands.
+#[derive(Subcommand, Debug)]
+pub enum LoadCommands {
+    /// A/A calibration: the [load] scenario twice against the same target
+    /// (or one run split in halves); per endpoint the run-to-run noise and
+    /// the smallest regression the baseline comparison can detect. Stored
+    /// in history, where the comparison reads it.
+    Calibrate(CalibrateArgs),
+}
+
+/// `flightdeck load calibrate -c FILE`.
+#[derive(Args, Debug, Clone)]
+pub struct CalibrateArgs {
+    /// Config file ([load], [run] service, [history]).
+    #[arg(short, long, default_value = "config/flightdeck.toml")]
+    pub config: PathBuf,
+    /// One run split into halves instead of two runs.
+    #[arg(long)]
+    pub split: bool,
+    /// Length of each run (default: the [load] duration).
+    #[arg(short = 'z', long, value_parser = crate::config::parse_duration)]
+    pub duration: Option<std::time::Duration>,
+    /// A steady open-model rate instead of the [load] profile (a ramp makes
+    /// the halves of one run differ for a reason other than noise).
+    #[arg(short = 'q', long)]
+    pub rate: Option<f64>,
+    /// Against the embedded demo target (fills the {demo.*} placeholders).
+    #[arg(long)]
+    pub demo: bool,
+    /// State directory (history.db); overrides state_dir.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Measure and print, but do not store in history.
+    #[arg(long)]
+    pub no_store: bool,
+    /// Seed of the bootstrap (the same seed gives the same thresholds).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
+}
+
+/// `flightdeck plan -c FILE --changes BASE..HEAD`.
+#[derive(Args, Debug, Clone)]
+pub struct PlanArgs {
+    /// Config file.
+    #[arg(short, long, default_value = "config/flightdeck.toml")]
+    pub config: PathBuf,
+    /// The change, BASE..HEAD (default `[run] changes`).
+    #[arg(long, value_name = "BASE..HEAD")]
+    pub changes: Option<String>,
+    /// State directory (for the history that informs the risk).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
 
 /// Terminal UI options.

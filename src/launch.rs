@@ -2,7 +2,10 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod calibrate;
 pub mod check;
+pub mod history;
+pub mod prepare;
 pub mod recover;
 pub mod secrets;
 
@@ -48,7 +51,7 @@ pub struct Failure {
 }
 
 impl Failure {
-    fn usage(message: impl Into<String>) -> Failure {
+    pub(crate) fn usage(message: impl Into<String>) -> Failure {
         Failure {
             code: EXIT_USAGE,
             message: message.into(),
@@ -107,6 +110,9 @@ fn sources_for(args: &RunArgs, demo: bool) -> Sources {
     }
     if let Some(o) = &args.operator {
         s.set("run.operator", OverrideValue::Str(o.clone()));
+    }
+    if let Some(c) = &args.changes {
+        s.set("run.changes", OverrideValue::Str(c.clone()));
     }
     apply_ui_args(&mut s, &args.ui);
     s
@@ -323,6 +329,7 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     if !headless {
         ui::validate_options(&opts).map_err(|e| Failure::usage(format!("error: {e:#}")))?;
     }
+    let prepared = prepare::prepare(&cfg).await?;
     let run_id = new_run_id();
     let (run_dir, journal, _lock) = prepare_run_dir(&cfg, &run_id)?;
     // Without a person to ask, an orphaned flag is rolled back by default.
@@ -381,7 +388,7 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     let engine = {
         let (cfg, rec) = (cfg.clone(), rec.clone());
         tokio::spawn(async move {
-            let outcome = engine::run(&cfg, &id, &rec, cmd_rx, after).await;
+            let outcome = engine::run_with(&cfg, &id, &rec, cmd_rx, after, &prepared).await;
             rec.close();
             outcome
         })
@@ -431,6 +438,10 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     if let Some(e) = rec.journal_error() {
         code = EXIT_INTERNAL;
         summary.push_str(&format!("\nerror: the journal is incomplete: {e}"));
+    }
+    if let Some(w) = prepare::index_finished(&cfg, &run_dir.join(JOURNAL_FILE)).await {
+        summary.push('\n');
+        summary.push_str(&w);
     }
     Ok(Finished { code, summary })
 }

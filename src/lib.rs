@@ -10,8 +10,8 @@
 //! the recorder and journal, TLS, the faces' output format, who the
 //! operator is), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
-//! `secrets`, `gate`, `demo`, each with its config section and its
-//! `validate()`), `engine` (the stage graph and the whole configuration),
+//! `secrets`, `gate`, `demo`, `history`, `impact`, each with its config
+//! section and its `validate()`), `engine` (the stage graph and the whole configuration),
 //! and the faces (`ui`, `report`, `headless`, `cli`, `launch`).
 //! `tests/architecture.rs` holds the floors in place.
 
@@ -25,8 +25,10 @@ pub mod environment;
 pub mod flags;
 pub mod gate;
 pub mod headless;
+pub mod history;
 pub mod iac;
 pub mod identity;
+pub mod impact;
 pub mod launch;
 pub mod load;
 pub mod output;

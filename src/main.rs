@@ -1,7 +1,8 @@
 use clap::Parser;
 
 use flightdeck::cli::{
-    CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands, SecretsCommands,
+    CanaryCommands, Cli, Commands, EnvCommands, LoadCommands, PolicyCommands, ScanCommands,
+    SecretsCommands,
 };
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
@@ -56,15 +57,26 @@ fn main() {
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
-            Commands::Load(args) => {
-                // The load face keeps baselines in the state directory.
-                launch::recover::notice(&args.state_dir, None);
-                print_or_usage(
-                    flightdeck::load::run_cli(*args)
-                        .await
-                        .map_err(|e| e.to_string()),
-                )
-            }
+            Commands::Load(cmd) => match (cmd.command, cmd.test) {
+                (Some(LoadCommands::Calibrate(a)), _) => {
+                    print_or_fail(launch::calibrate::run(a).await)
+                }
+                (None, Some(args)) => {
+                    // The load face keeps baselines in the state directory.
+                    launch::recover::notice(&args.state_dir, None);
+                    print_or_usage(
+                        flightdeck::load::run_cli(args)
+                            .await
+                            .map_err(|e| e.to_string()),
+                    )
+                }
+                (None, None) => {
+                    eprintln!(
+                        "error: give a URL (flightdeck load URL) or `flightdeck load calibrate`"
+                    );
+                    launch::EXIT_USAGE
+                }
+            },
             Commands::Scan { command } => {
                 let r = match command {
                     ScanCommands::Import(a) => flightdeck::scan::cli::import(&a),
@@ -97,6 +109,9 @@ fn main() {
                     f.code
                 }
             },
+            Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
+            Commands::History(a) => print_or_fail(launch::history::history(*a).await),
+            Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),
             Commands::Replay {
                 journal,
                 headless,
@@ -115,6 +130,20 @@ fn finish(r: Result<launch::Finished, launch::Failure>) -> i32 {
         Ok(f) => {
             eprintln!("{}", f.summary);
             f.code
+        }
+        Err(f) => {
+            eprintln!("{}", f.message);
+            f.code
+        }
+    }
+}
+
+/// Print a face's output, or its failure with its exit code.
+fn print_or_fail(r: Result<(String, i32), launch::Failure>) -> i32 {
+    match r {
+        Ok((out, code)) => {
+            print!("{out}");
+            code
         }
         Err(f) => {
             eprintln!("{}", f.message);

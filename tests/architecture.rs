@@ -7,7 +7,8 @@
 //! 0. `core/`: the vocabulary and the fold; std, serde and chrono only.
 //! 1. toolkit: `config/`, `record/`, `tls.rs`, `output.rs`, `identity.rs`.
 //! 2. capabilities: `environment`, `iac`, `load`, `canary`, `flags`, `scan`,
-//!    `policy`, `secrets`, `gate`, `demo`, and those still to come.
+//!    `policy`, `secrets`, `gate`, `demo`, `history`, `impact`, and those
+//!    still to come.
 //! 3. `engine/`: the stage graph.
 //! 4. faces: `ui/`, `report/`, `headless`, `cli`, `launch`, `main`, `lib`.
 //!
@@ -46,7 +47,7 @@ fn floor_of(module: &str) -> Option<u8> {
         "config" | "record" | "tls" | "output" | "identity" => 1,
         "environment" | "iac" | "load" | "canary" | "flags" | "scan" | "policy" | "secrets"
         | "gate" | "demo" | "drill" | "dr" | "data" | "notify" | "history" | "share"
-        | "traffic" | "locust" => 2,
+        | "traffic" | "locust" | "impact" => 2,
         "engine" => 3,
         "ui" | "report" | "headless" | "cli" | "launch" | "main" | "lib" | "attach" => 4,
         _ => return None,

@@ -35,6 +35,8 @@ pub enum ActionKind {
     RecoverRollback,
     /// Leave the flag an earlier, crashed run left moved as it is.
     LeaveOrphan,
+    /// Record what happened in production after the release.
+    RecordOutcome,
     /// An action this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,
@@ -57,6 +59,7 @@ impl ActionKind {
             ActionKind::DestroyEnvironment => "destroy_environment",
             ActionKind::RecoverRollback => "recover_rollback",
             ActionKind::LeaveOrphan => "leave_orphan",
+            ActionKind::RecordOutcome => "record_outcome",
             ActionKind::Unknown => "unknown",
         }
     }

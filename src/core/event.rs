@@ -320,6 +320,23 @@ pub enum Event {
     /// This run crashed and was recovered later: appended to its own journal
     /// by the process that recovered it, before its `run_finished`.
     RunRecovered(crate::core::recovery::Recovery),
+    /// What history knows of this service at the run's start: the score
+    /// trend of recent releases, each load endpoint's p95 trend, the
+    /// release's risk.
+    HistoryContext(Box<crate::core::history::HistoryContext>),
+    /// The change under validation and the plan's selection for it (stages
+    /// selected, intensified, kept or skipped, each with its rule). Emitted
+    /// before any stage starts; the engine has applied it.
+    ChangeImpact(Box<crate::core::impact::ImpactSelection>),
+    /// What happened in production after the release, recorded later by an
+    /// operator (after an `operator_action` `record_outcome`) and appended to
+    /// the run's journal.
+    OutcomeRecorded {
+        /// Who recorded it.
+        actor: String,
+        /// The outcome.
+        outcome: crate::core::history::ProductionOutcome,
+    },
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -367,6 +384,9 @@ impl Event {
                 | Event::EnvDestroyed { .. }
                 | Event::OrphanResolved { .. }
                 | Event::RunRecovered(_)
+                | Event::HistoryContext(_)
+                | Event::ChangeImpact(_)
+                | Event::OutcomeRecorded { .. }
                 | Event::RunFinished { .. }
         )
     }

@@ -203,12 +203,27 @@ pub struct Summary {
     pub status_codes: BTreeMap<u16, u64>,
     /// Failures per kind: `connect`, `tls`, `timeout`, `reset`, `protocol`, `status_4xx`, `status_5xx`.
     pub error_kinds: BTreeMap<String, u64>,
+    /// The whole-run corrected latency histograms (all traffic, then each
+    /// endpoint), so that history keeps distributions and not only their
+    /// percentiles. Absent in journals written before they were recorded.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub histograms: Vec<LatencyHistogram>,
     /// Why the run ended early, if it did (`cancelled`, a threshold breach).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stopped_early: Option<String>,
     /// The first TLS handshake failure, in words (e.g. certificate not trusted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_error: Option<String>,
+}
+
+/// One serialised latency histogram of a load run.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct LatencyHistogram {
+    /// `all` for all traffic, else the endpoint name.
+    pub scope: String,
+    /// HdrHistogram V2 (deflate) serialisation, base64: microseconds,
+    /// three significant digits.
+    pub hdr_v2_base64: String,
 }
 
 /// Status-code map keys arrive as strings when the summary is read back from

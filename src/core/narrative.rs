@@ -428,6 +428,24 @@ pub fn line(event: &Event) -> Option<Line> {
             format!("crashed run {run_id}: {} ({actor})", resolution.text()),
         ),
         Event::RunRecovered(r) => (LogLevel::Warn, None, r.line()),
+        Event::HistoryContext(h) => (
+            match &h.risk {
+                Some(r) if r.level == crate::core::history::RiskLevel::High => LogLevel::Warn,
+                _ => LogLevel::Info,
+            },
+            None,
+            h.summary_line(),
+        ),
+        Event::ChangeImpact(sel) => (LogLevel::Info, None, sel.summary_line()),
+        Event::OutcomeRecorded { actor, outcome } => (
+            if outcome.result.is_bad() {
+                LogLevel::Warn
+            } else {
+                LogLevel::Info
+            },
+            None,
+            format!("production outcome recorded by {actor}: {}", outcome.text()),
+        ),
         Event::RunFinished { outcome, reason } => (
             LogLevel::Info,
             None,

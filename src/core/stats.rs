@@ -1,5 +1,6 @@
 //! Small statistics helpers used by more than one capability (the canary
-//! judge, the load baseline comparison): the standard normal distribution.
+//! judge, the load baseline comparison, history trends): the standard normal
+//! distribution and the median.
 
 /// Standard normal CDF.
 pub fn normal_cdf(x: f64) -> f64 {
@@ -76,4 +77,13 @@ pub fn normal_quantile(p: f64) -> f64 {
     let e = normal_cdf(x) - p;
     let u = e * (2.0 * std::f64::consts::PI).sqrt() * (x * x / 2.0).exp();
     x - u / (1.0 + x * u / 2.0)
+}
+
+/// The median of values already sorted ascending (0 for none).
+pub fn median_sorted(v: &[f64]) -> f64 {
+    match v.len() {
+        0 => 0.0,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }

@@ -32,6 +32,11 @@ pub struct Behaviour {
     pub health_status: u16,
     /// The behaviour applies only after this long since start.
     pub after: Duration,
+    /// Known noise: each API response waits a further random 0..=jitter_ms
+    /// (uniform), so that A/A calibration has a noise it can be checked on.
+    pub jitter_ms: u64,
+    /// A known regression: every API response takes this many percent longer.
+    pub slowdown_pct: f64,
 }
 
 impl Default for Behaviour {
@@ -41,6 +46,8 @@ impl Default for Behaviour {
             error_rate: 0.0,
             health_status: 200,
             after: Duration::ZERO,
+            jitter_ms: 0,
+            slowdown_pct: 0.0,
         }
     }
 }
@@ -66,13 +73,13 @@ impl Scenario {
                 extra_latency_ms: 120,
                 error_rate: 0.2,
                 health_status: 200,
-                after: Duration::ZERO,
+                ..Behaviour::default()
             },
             Scenario::Unhealthy => Behaviour {
                 extra_latency_ms: 250,
                 error_rate: 0.2,
                 health_status: 503,
-                after: Duration::ZERO,
+                ..Behaviour::default()
             },
         }
     }
@@ -269,8 +276,8 @@ async fn metrics(State(v): State<Variant>) -> Response {
 async fn api(State(v): State<Variant>, base_ms: u64, body: serde_json::Value) -> Response {
     let started = Instant::now();
     let b = v.active();
-    tokio::time::sleep(Duration::from_millis(base_ms + b.extra_latency_ms)).await;
     let n = v.counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    tokio::time::sleep(response_time(base_ms, &b, n)).await;
     // Deterministic error spread: every k-th request fails at rate 1/k.
     let fail = b.error_rate > 0.0 && (n as f64 * b.error_rate).fract() + b.error_rate >= 1.0;
     v.metrics.observe(started.elapsed(), fail);
@@ -278,6 +285,22 @@ async fn api(State(v): State<Variant>, base_ms: u64, body: serde_json::Value) ->
         return v.tag((StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response());
     }
     v.tag(axum::Json(body).into_response())
+}
+
+/// How long a response takes: base plus extra latency plus its jitter (a
+/// fixed pseudo-random draw per request number), then the slowdown.
+fn response_time(base_ms: u64, b: &Behaviour, n: u64) -> Duration {
+    let mut us = (base_ms + b.extra_latency_ms) as f64 * 1000.0;
+    if b.jitter_ms > 0 {
+        // splitmix64 of the request number: uniform, and the same each run.
+        let mut z = n.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^= z >> 31;
+        us += (z % (b.jitter_ms * 1000 + 1)) as f64;
+    }
+    us *= 1.0 + b.slowdown_pct / 100.0;
+    Duration::from_micros(us.max(0.0) as u64)
 }
 
 fn router(v: Variant) -> Router {
@@ -317,6 +340,8 @@ pub struct DemoTargets {
     pub app: SocketAddr,
     /// Change the canary's behaviour live.
     pub canary_behaviour: Arc<RwLock<Behaviour>>,
+    /// Change the baseline's behaviour live (noise for calibration tests).
+    pub baseline_behaviour: Arc<RwLock<Behaviour>>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -329,16 +354,13 @@ impl DemoTargets {
         flags: Option<std::path::PathBuf>,
     ) -> Result<DemoTargets> {
         let canary_behaviour = Arc::new(RwLock::new(scenario.canary_behaviour()));
+        let baseline_behaviour = Arc::new(RwLock::new(Behaviour::default()));
         let started = Instant::now();
         let mut tasks = Vec::new();
         let mut addrs = Vec::new();
         let mut routers = Vec::new();
         for (name, version, behaviour) in [
-            (
-                "baseline",
-                BASELINE_VERSION,
-                Arc::new(RwLock::new(Behaviour::default())),
-            ),
+            ("baseline", BASELINE_VERSION, baseline_behaviour.clone()),
             ("canary", CANARY_VERSION, canary_behaviour.clone()),
         ] {
             routers.push(router(Variant {
@@ -372,6 +394,7 @@ impl DemoTargets {
             canary: addrs[1],
             app: addrs[2],
             canary_behaviour,
+            baseline_behaviour,
             tasks,
         })
     }

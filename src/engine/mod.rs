@@ -11,7 +11,8 @@
 //! - [`commands`]: what the engine does with a command no stage took;
 //! - [`orphans`]: earlier runs that crashed with their flag moved, found at
 //!   the start and settled by `canary.on_orphan` or the operator;
-//! - [`decide`]: the gate's decision and the end of the run.
+//! - [`decide`]: the gate's decision and the end of the run;
+//! - [`impact`]: a change-impact selection applied before the graph runs.
 //!
 //! Stages run as futures of this one task; they emit through the recorder,
 //! whose lock keeps the journal one ordered stream.
@@ -20,6 +21,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod graph;
+pub mod impact;
 pub mod orphans;
 pub mod stages;
 
@@ -103,13 +105,41 @@ pub struct Cx<'a> {
     pub canary: Option<&'a Result<CanaryCtl, String>>,
 }
 
+/// What the run learns before it starts: history's trends and risk, and
+/// the change-impact selection (both journalled right after `run_started`).
+#[derive(Clone, Debug, Default)]
+pub struct Prepared {
+    /// Trends and risk from the history store.
+    pub history: Option<crate::core::history::HistoryContext>,
+    /// The plan's selection for the change under validation.
+    pub impact: Option<crate::core::impact::ImpactSelection>,
+    /// What preparing found worth saying (history unavailable, runs
+    /// indexed late), logged once the run has started.
+    pub notes: Vec<(LogLevel, String)>,
+}
+
 /// Run the whole plan. Returns the final outcome.
 pub async fn run(
     cfg: &Config,
     id: &RunIdentity,
     rec: &Recorder,
+    commands: UnboundedReceiver<Command>,
+    after: AfterDecision,
+) -> Outcome {
+    run_with(cfg, id, rec, commands, after, &Prepared::default()).await
+}
+
+/// Run the whole plan with what history and the change said: the history
+/// context and the selection are journalled first, intensified stages run
+/// with their stronger settings, and skipped stages end skipped with their
+/// reason. Returns the final outcome.
+pub async fn run_with(
+    cfg: &Config,
+    id: &RunIdentity,
+    rec: &Recorder,
     mut commands: UnboundedReceiver<Command>,
     after: AfterDecision,
+    prepared: &Prepared,
 ) -> Outcome {
     let graph = match Graph::new(&cfg.stages) {
         Ok(g) => g,
@@ -153,6 +183,23 @@ pub async fn run(
             ));
         }
     }
+    for (level, note) in &prepared.notes {
+        rec.log(*level, None, note.clone());
+    }
+    if let Some(h) = &prepared.history {
+        rec.emit(Event::HistoryContext(Box::new(h.clone())));
+    }
+    let mut skipped = std::collections::HashMap::new();
+    let intensified = prepared.impact.as_ref().map(|sel| {
+        rec.emit(Event::ChangeImpact(Box::new(sel.clone())));
+        skipped = impact::skips(sel);
+        let (cfg, notes) = impact::intensify(cfg, sel);
+        for n in notes {
+            rec.log(LogLevel::Info, None, format!("change impact: {n}"));
+        }
+        cfg
+    });
+    let cfg = intensified.as_ref().unwrap_or(cfg);
     let canary = canary_ctl(cfg).await;
     let cx = Cx {
         cfg,
@@ -164,7 +211,17 @@ pub async fn run(
     let registry = stages::registry();
     let mut open = true;
     let all: Vec<usize> = (0..graph.len()).collect();
-    if let Some(reason) = drive(&cx, &registry, &graph, &all, &mut commands, &mut open).await {
+    if let Some(reason) = drive(
+        &cx,
+        &registry,
+        &graph,
+        &all,
+        &skipped,
+        &mut commands,
+        &mut open,
+    )
+    .await
+    {
         return finish_aborted(rec, &reason);
     }
     let mut outcome = decide(cfg, rec);
@@ -222,8 +279,18 @@ pub async fn run(
                     None,
                 ));
                 let mut open = true;
-                if let Some(reason) =
-                    drive(&cx, &registry, &graph, &[i], &mut commands, &mut open).await
+                // An operator's rerun runs the stage, even one impact skipped.
+                let none = std::collections::HashMap::new();
+                if let Some(reason) = drive(
+                    &cx,
+                    &registry,
+                    &graph,
+                    &[i],
+                    &none,
+                    &mut commands,
+                    &mut open,
+                )
+                .await
                 {
                     return finish_aborted(rec, &reason);
                 }
@@ -259,12 +326,14 @@ struct Running<'a> {
 /// Run the stages `selected` (all of the plan, or one for a rerun) to their
 /// verdicts: each starts as soon as the graph allows (for a rerun, at once),
 /// and operator commands go to the running stages meanwhile. The gate is
-/// not run here: [`decide`] follows. Returns the abort reason, if aborted.
+/// not run here: [`decide`] follows. Stages in `skipped` end skipped with
+/// their reason when their turn comes. Returns the abort reason, if aborted.
 async fn drive<'a>(
     cx: &'a Cx<'a>,
     registry: &[Box<dyn Stage>],
     graph: &Graph,
     selected: &[usize],
+    skipped: &std::collections::HashMap<String, String>,
     commands: &mut UnboundedReceiver<Command>,
     open: &mut bool,
 ) -> Option<String> {
@@ -284,7 +353,10 @@ async fn drive<'a>(
     loop {
         for i in graph.ready(&progress) {
             progress[i] = Progress::Running;
-            let started = stages::start(registry, cx, &stages[i]);
+            let started = match skipped.get(&stages[i].id) {
+                Some(reason) => stages::skip(cx, &stages[i], reason),
+                None => stages::start(registry, cx, &stages[i]),
+            };
             let run = started.run;
             futures.push(Box::pin(async move {
                 run.await;

@@ -116,6 +116,24 @@ pub fn start<'a>(
     }
 }
 
+/// End a stage skipped, with the reason, without running it (change
+/// impact did not select it).
+pub fn skip<'a>(cx: &'a Cx<'a>, stage: &'a StageConfig, reason: &str) -> Started<'a> {
+    let rec = cx.rec;
+    let summary = reason.to_string();
+    Started {
+        run: Box::pin(async move {
+            rec.emit(Event::StageFinished {
+                stage: stage.id.clone(),
+                verdict: Verdict::Skipped,
+                summary,
+                evidence: Vec::new(),
+            });
+        }),
+        control: Box::new(NoControl),
+    }
+}
+
 /// A stage that takes no commands.
 struct NoControl;
 

@@ -46,6 +46,9 @@ pub fn references(cfg: &Config) -> Vec<(String, SecretRef)> {
         }
         ProviderConfig::Ofrep { token: None, .. } | ProviderConfig::File { .. } => {}
     }
+    if let Some(url) = &cfg.history.url {
+        out.push(("history.url".to_string(), url.clone()));
+    }
     out
 }
 
@@ -143,6 +146,7 @@ mod tests {
             environment: "development".into(),
             token: SecretRef::aws("preprod/unleash", Some("token")),
         });
+        cfg.history.url = Some(SecretRef::env("FLIGHTDECK_HISTORY_URL"));
         let mut found = Vec::new();
         walk(&serde_json::to_value(&cfg).unwrap(), "", &mut found);
         let listed: Vec<String> = references(&cfg).into_iter().map(|(p, _)| p).collect();

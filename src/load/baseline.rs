@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::BaselineOptions;
 use super::error::LoadError;
+use crate::core::history::NoiseCalibration;
 use crate::core::load::{Summary, Window};
 
 /// Fewest windows per side for the rank test; below it, bounds alone decide.
@@ -168,6 +169,10 @@ pub struct ScopeComparison {
     pub p_value: Option<f64>,
     /// Whether this scope regressed.
     pub regressed: bool,
+    /// The smallest rise this setup can detect (A/A calibration), percent,
+    /// when the scope is calibrated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detectable_pct: Option<f64>,
     /// A sentence for humans.
     pub detail: String,
 }
@@ -187,6 +192,9 @@ pub enum Comparison {
         baseline_saved_at: DateTime<Utc>,
         /// Every scope compared, all traffic first.
         scopes: Vec<ScopeComparison>,
+        /// Where `max_rise_pct` asks for more than the setup can detect.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        warnings: Vec<String>,
     },
 }
 
@@ -207,6 +215,24 @@ pub fn compare(
     current: &Baseline,
     opts: &BaselineOptions,
 ) -> Comparison {
+    compare_calibrated(baseline, current, opts, &[])
+}
+
+/// [`compare`], knowing what this setup can detect: a rise below a scope's
+/// calibrated threshold (A/A calibration of this scenario) is not called a
+/// regression, and a `max_rise_pct` tighter than the threshold is warned
+/// about.
+pub fn compare_calibrated(
+    baseline: Option<&Baseline>,
+    current: &Baseline,
+    opts: &BaselineOptions,
+    calibrations: &[NoiseCalibration],
+) -> Comparison {
+    let cal = |scope: &str| {
+        calibrations
+            .iter()
+            .find(|c| c.scenario == current.scenario && c.endpoint == scope)
+    };
     let Some(b) = baseline else {
         return Comparison::NoBaseline {
             scenario: current.scenario.clone(),
@@ -214,11 +240,11 @@ pub fn compare(
     };
     let mut scopes = vec![compare_scope(
         "all",
-        b.summary.latency.p95_ms,
-        current.summary.latency.p95_ms,
+        (b.summary.latency.p95_ms, current.summary.latency.p95_ms),
         &b.p95_series,
         &current.p95_series,
         opts,
+        cal("all"),
     )];
     for e in &current.summary.endpoints {
         let Some(be) = b.summary.endpoints.iter().find(|x| x.name == e.name) else {
@@ -229,26 +255,45 @@ pub fn compare(
         let cs = current.endpoint_p95_series.get(&e.name).unwrap_or(&empty);
         scopes.push(compare_scope(
             &e.name,
-            be.latency.p95_ms,
-            e.latency.p95_ms,
+            (be.latency.p95_ms, e.latency.p95_ms),
             bs,
             cs,
             opts,
+            cal(&e.name),
         ));
     }
+    let warnings = scopes
+        .iter()
+        .filter_map(|s| {
+            let k = cal(&s.scope)?;
+            (opts.max_rise_pct < k.detectable_pct).then(|| {
+                format!(
+                    "{}: max_rise_pct {}% is tighter than this setup can detect ({}% at alpha {} with {:.0}% power over {} one-second windows, A/A calibration of {}); raise it or run longer",
+                    s.scope,
+                    opts.max_rise_pct,
+                    k.detectable_pct,
+                    k.alpha,
+                    k.power * 100.0,
+                    k.windows,
+                    k.recorded_at.format("%Y-%m-%d")
+                )
+            })
+        })
+        .collect();
     Comparison::Compared {
         baseline_saved_at: b.saved_at,
         scopes,
+        warnings,
     }
 }
 
 fn compare_scope(
     scope: &str,
-    base: f64,
-    cur: f64,
+    (base, cur): (f64, f64),
     bs: &[f64],
     cs: &[f64],
     opts: &BaselineOptions,
+    cal: Option<&NoiseCalibration>,
 ) -> ScopeComparison {
     let change_pct = if base > 0.0 {
         (cur - base) / base * 100.0
@@ -259,11 +304,20 @@ fn compare_scope(
         .then(|| mann_whitney_greater(cs, bs));
     let bounds = change_pct > opts.max_rise_pct && cur - base > opts.min_abs_ms;
     let significant = p_value.is_none_or(|p| p < opts.alpha);
-    let regressed = bounds && significant;
+    let detectable_pct = cal.map(|c| c.detectable_pct);
+    let below = detectable_pct.is_some_and(|d| change_pct < d);
+    let regressed = bounds && significant && !below;
     let p_txt = p_value
         .map(|p| format!(", p={p:.3}"))
         .unwrap_or_else(|| ", too few windows for the rank test".into());
-    let detail = if regressed {
+    let detail = if bounds && significant && below {
+        format!(
+            "{scope}: p95 rose {change_pct:.0}% ({base:.1}ms -> {cur:.1}ms{p_txt}), below the detectable threshold of {}% for this setup",
+            detectable_pct
+                .map(crate::core::format::trim_num)
+                .unwrap_or_default()
+        )
+    } else if regressed {
         format!(
             "{scope}: p95 rose {change_pct:.0}% ({base:.1}ms -> {cur:.1}ms{p_txt}); limit +{:.0}%",
             opts.max_rise_pct
@@ -285,6 +339,7 @@ fn compare_scope(
         change_pct,
         p_value,
         regressed,
+        detectable_pct,
         detail,
     }
 }

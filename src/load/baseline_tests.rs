@@ -127,6 +127,76 @@ fn fifty_percent_slower_checkout_is_a_regression_named_by_endpoint() {
     );
 }
 
+fn calibration(endpoint: &str, detectable_pct: f64) -> NoiseCalibration {
+    NoiseCalibration {
+        service: "svc".into(),
+        scenario: "s".into(),
+        endpoint: endpoint.into(),
+        recorded_at: Utc::now(),
+        method: crate::core::history::CalibrationMethod::TwoRuns,
+        duration_s: 30.0,
+        windows: 30,
+        alpha: 0.05,
+        power: 0.8,
+        p50_noise_pct: 1.0,
+        p95_noise_pct: 2.0,
+        p99_noise_pct: 3.0,
+        error_rate_noise_pct: 0.0,
+        detectable_pct,
+    }
+}
+
+#[test]
+fn a_rise_below_the_calibrated_threshold_is_not_called_and_a_tight_limit_is_warned() {
+    let (s1, w1) = run(1, 30, 40.0);
+    let (s2, w2) = run(7, 30, 60.0);
+    let b = Baseline::from_run("svc", "s", &s1, &w1);
+    let c = Baseline::from_run("svc", "s", &s2, &w2);
+    let opts = BaselineOptions::default();
+    // This setup only sees rises of 80% or more on checkout.
+    let called = |cmp: &Comparison| -> Vec<String> {
+        cmp.regressions().iter().map(|r| r.scope.clone()).collect()
+    };
+    let cmp = compare_calibrated(Some(&b), &c, &opts, &[calibration("checkout", 80.0)]);
+    assert_eq!(
+        called(&cmp),
+        ["all"],
+        "all traffic is not calibrated: {cmp:?}"
+    );
+    let Comparison::Compared {
+        scopes, warnings, ..
+    } = &cmp
+    else {
+        panic!("{cmp:?}")
+    };
+    let checkout = scopes.iter().find(|s| s.scope == "checkout").unwrap();
+    assert_eq!(checkout.detectable_pct, Some(80.0));
+    assert!(
+        checkout
+            .detail
+            .ends_with("below the detectable threshold of 80% for this setup"),
+        "{}",
+        checkout.detail
+    );
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(
+        warnings[0].starts_with("checkout: max_rise_pct 10% is tighter than this setup can detect (80% at alpha 0.05 with 80% power over 30 one-second windows"),
+        "{}",
+        warnings[0]
+    );
+    // A setup that sees 5% still calls the 50% rise, and says nothing.
+    let cmp = compare_calibrated(Some(&b), &c, &opts, &[calibration("checkout", 5.0)]);
+    assert_eq!(called(&cmp), ["all", "checkout"], "{cmp:?}");
+    assert!(matches!(cmp, Comparison::Compared { ref warnings, .. } if warnings.is_empty()));
+    // Another scenario's calibration does not apply.
+    let mut other = calibration("checkout", 80.0);
+    other.scenario = "other".into();
+    assert_eq!(
+        called(&compare_calibrated(Some(&b), &c, &opts, &[other])),
+        ["all", "checkout"]
+    );
+}
+
 #[test]
 fn no_baseline_is_its_own_result() {
     let (s, w) = run(1, 5, 40.0);

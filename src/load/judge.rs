@@ -157,8 +157,23 @@ pub fn judge(
                 Verdict::Skipped,
             );
         }
-        Some(c @ Comparison::Compared { scopes, .. }) => {
+        Some(
+            c @ Comparison::Compared {
+                scopes, warnings, ..
+            },
+        ) => {
             let regressions = c.regressions();
+            // The setup cannot see what max_rise_pct asks for: said, and
+            // left out of the verdict (it is about the setup, not the release).
+            for w in warnings {
+                push(
+                    &mut ev,
+                    "baseline sensitivity".into(),
+                    w.clone(),
+                    None,
+                    Verdict::Warn,
+                );
+            }
             for s in scopes.iter().filter(|s| !s.regressed) {
                 push(
                     &mut ev,

@@ -17,6 +17,7 @@
 //! error kind `tls`.
 
 pub mod baseline;
+pub mod calibrate;
 pub mod cli;
 pub mod config;
 pub mod error;
@@ -40,7 +41,7 @@ pub use crate::core::load::{
     EndpointSummary, EndpointWindow, LagStats, Percentiles, Summary, VariantSummary, VariantWindow,
     Window,
 };
-pub use baseline::{Baseline, Comparison, compare};
+pub use baseline::{Baseline, Comparison, compare, compare_calibrated};
 pub use cli::{LoadArgs, run_cli};
 pub use config::{BaselineOptions, LoadConfig, RateStage, RequestSpec};
 pub use error::LoadError;

@@ -7,7 +7,9 @@ use tokio_util::sync::CancellationToken;
 
 use crate::core::event::{Event, LogLevel};
 use crate::core::verdict::Verdict;
-use crate::load::{Baseline, LoadConfig, LoadPlan, LoadUpdate, Threshold, Window, compare, judge};
+use crate::load::{
+    Baseline, LoadConfig, LoadPlan, LoadUpdate, Threshold, Window, compare_calibrated, judge,
+};
 use crate::record::recorder::Recorder;
 
 fn finish(rec: &Recorder, stage: &str, verdict: Verdict, summary: String) {
@@ -96,7 +98,16 @@ pub async fn run_stage(
         summary: summary.clone(),
     });
     let current = Baseline::from_run(service, &scenario, &summary, &windows);
-    let comparison = previous.map(|p| compare(p.as_ref(), &current, &cfg.baseline));
+    // What this setup can detect, from the A/A calibrations history handed
+    // the run (journalled, so a replay judges alike).
+    let calibrations = rec.read(|s| {
+        s.history
+            .as_ref()
+            .map(|h| h.calibrations.clone())
+            .unwrap_or_default()
+    });
+    let comparison =
+        previous.map(|p| compare_calibrated(p.as_ref(), &current, &cfg.baseline, &calibrations));
     let (verdict, evidence, line) = judge(&summary, &windows, &thresholds, comparison.as_ref());
     if cfg.baseline.save && !scenario.is_empty() && matches!(verdict, Verdict::Pass | Verdict::Warn)
     {

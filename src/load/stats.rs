@@ -20,6 +20,29 @@ pub(crate) fn new_hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, HIST_MAX_US, 3).expect("static histogram bounds are valid")
 }
 
+/// A histogram as journal text: HdrHistogram's V2 deflate serialisation in
+/// base64, readable by any HdrHistogram library. `None` for an empty one.
+pub fn encode_hist(h: &Histogram<u64>) -> Option<String> {
+    use base64::Engine;
+    use hdrhistogram::serialization::{Serializer, V2DeflateSerializer};
+    if h.is_empty() {
+        return None;
+    }
+    let mut bytes = Vec::new();
+    V2DeflateSerializer::new().serialize(h, &mut bytes).ok()?;
+    Some(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// Read back a histogram written by [`encode_hist`].
+pub fn decode_hist(text: &str) -> Option<Histogram<u64>> {
+    use base64::Engine;
+    use hdrhistogram::serialization::Deserializer;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .ok()?;
+    Deserializer::new().deserialize(&mut bytes.as_slice()).ok()
+}
+
 /// Why a request failed.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ErrorKind {

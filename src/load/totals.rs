@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use hdrhistogram::Histogram;
 
-use super::stats::{ErrorKind, Group, WindowAcc, ms, new_hist, percentiles};
+use super::stats::{ErrorKind, Group, WindowAcc, encode_hist, ms, new_hist, percentiles};
 use crate::core::load::{
-    EndpointSummary, EndpointWindow, LagStats, LoadModel, Summary, VariantSummary, VariantWindow,
-    Window,
+    EndpointSummary, EndpointWindow, LagStats, LatencyHistogram, LoadModel, Summary,
+    VariantSummary, VariantWindow, Window,
 };
 
 /// Schedule figures for one window, counted outside the histograms.
@@ -243,8 +243,25 @@ impl Totals {
                 .filter(|(_, n)| *n > 0)
                 .map(|(k, n)| (k.as_str().to_string(), n))
                 .collect(),
+            histograms: self.histograms(names),
             stopped_early: None,
             tls_error: None,
         }
+    }
+
+    /// All traffic's and each endpoint's corrected histogram, serialised.
+    fn histograms(&self, names: &[String]) -> Vec<LatencyHistogram> {
+        let mut out = Vec::new();
+        let scopes = std::iter::once(("all", &self.all))
+            .chain(names.iter().map(String::as_str).zip(&self.endpoints));
+        for (scope, g) in scopes {
+            if let Some(hdr_v2_base64) = encode_hist(&g.corrected) {
+                out.push(LatencyHistogram {
+                    scope: scope.to_string(),
+                    hdr_v2_base64,
+                });
+            }
+        }
+        out
     }
 }

@@ -92,6 +92,51 @@ fn ends_with_newline(file: &mut File) -> std::io::Result<bool> {
     Ok(last[0] == b'\n')
 }
 
+/// Append events to an existing journal (what an operator records after
+/// the run, such as its production outcome), numbered after its last event
+/// and fsynced. The file is locked while it is read and written, so two
+/// recorders take turns. Returns the envelopes written.
+pub fn append_to(path: &Path, events: Vec<Event>) -> Result<Vec<Envelope>> {
+    let mut file = OpenOptions::new()
+        .read(true)
+        .append(true)
+        .open(path)
+        .with_context(|| format!("cannot open journal {}", path.display()))?;
+    file.lock()
+        .with_context(|| format!("cannot lock journal {}", path.display()))?;
+    let back = read(path)?;
+    let last = back.envelopes.iter().map(|e| e.seq).max().unwrap_or(0);
+    let mut written = Vec::new();
+    let mut text = Vec::new();
+    // A crash may have left a partial last line: start on a fresh one.
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > 0 {
+        let mut last = [0u8; 1];
+        use std::io::{Read, Seek, SeekFrom};
+        let mut r = File::open(path)?;
+        r.seek(SeekFrom::End(-1))?;
+        r.read_exact(&mut last)?;
+        if last[0] != b'\n' {
+            text.push(b'\n');
+        }
+    }
+    for (seq, event) in (last + 1..).zip(events) {
+        let env = Envelope {
+            v: crate::core::event::EVENT_VERSION,
+            seq,
+            ts: chrono::Utc::now(),
+            event,
+        };
+        text.extend(serde_json::to_vec(&env).context("cannot encode event")?);
+        text.push(b'\n');
+        written.push(env);
+    }
+    file.write_all(&text)
+        .and_then(|_| file.sync_data())
+        .with_context(|| format!("cannot write journal {}", path.display()))?;
+    Ok(written)
+}
+
 /// A journal read back: the envelopes in file order, and lines that could not be read.
 #[derive(Debug, Default)]
 pub struct ReadBack {
@@ -250,6 +295,30 @@ mod tests {
         );
         let text = std::fs::read_to_string(&path).expect("text");
         assert_eq!(text.lines().count(), 4, "{text}");
+    }
+
+    #[test]
+    fn events_appended_later_follow_the_last_one_even_after_a_partial_line() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let path = dir.path().join(JOURNAL_FILE);
+        let mut j = Journal::create(&path).expect("create");
+        let log = |m: &str| Event::Log {
+            level: LogLevel::Info,
+            stage: None,
+            message: m.into(),
+        };
+        j.append(&env(1, log("a"))).expect("append");
+        j.append(&env(2, log("b"))).expect("append");
+        drop(j);
+        let mut f = OpenOptions::new().append(true).open(&path).expect("open");
+        f.write_all(b"{\"v\":1,\"seq\":3").expect("partial");
+        let written = append_to(&path, vec![log("later")]).expect("append_to");
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].seq, 3);
+        let back = read(&path).expect("read");
+        assert_eq!(back.envelopes.len(), 3);
+        assert_eq!(back.envelopes[2].event, log("later"));
+        assert_eq!(back.problems.len(), 1, "{:?}", back.problems);
     }
 
     #[test]

@@ -46,6 +46,7 @@ pub fn markdown(r: &Report) -> String {
             rec.at.format("%Y-%m-%d %H:%M:%S UTC")
         );
     }
+    history_lines(&mut out, r);
     let _ = writeln!(
         out,
         "\n## Stages\n\n| stage | kind | verdict | summary |\n|---|---|---|---|"
@@ -128,6 +129,19 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    impact_section(&mut out, r);
+    if !r.production.is_empty() {
+        let _ = writeln!(out, "\n## Production outcome\n");
+        for p in &r.production {
+            let _ = writeln!(
+                out,
+                "- {} recorded by {}: {}",
+                p.ts.format("%Y-%m-%d %H:%M"),
+                p.actor,
+                p.outcome.text()
+            );
+        }
+    }
     if !r.anomalies.is_empty() {
         let _ = writeln!(out, "\n## Journal anomalies\n");
         for a in &r.anomalies {
@@ -135,4 +149,88 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     out
+}
+
+/// The risk beside the score, and the score trend of recent releases.
+fn history_lines(out: &mut String, r: &Report) {
+    let Some(h) = &r.history else { return };
+    if let Some(risk) = &h.risk {
+        let _ = writeln!(
+            out,
+            "Risk **{}** ({}).",
+            trim_num(risk.score),
+            risk.level.badge()
+        );
+        for p in &risk.parts {
+            let _ = writeln!(
+                out,
+                "- {}: {} of {} points ({})",
+                p.factor.as_str(),
+                trim_num(p.points),
+                trim_num(p.max_points),
+                p.detail
+            );
+        }
+        if risk.requires_signoff {
+            let _ = writeln!(
+                out,
+                "\n**A sign-off is required**: the risk is high (history.risk.require_signoff)."
+            );
+        }
+    }
+    if !h.scores.is_empty() {
+        let scores: Vec<f64> = h.scores.iter().map(|p| p.score).collect();
+        let _ = writeln!(
+            out,
+            "\nScore trend over the last {} runs: `{}` ({}).",
+            scores.len(),
+            crate::core::history::sparkline(&scores, false),
+            scores
+                .iter()
+                .map(|s| trim_num(*s))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+}
+
+/// The change and what it did to the plan, stage by stage.
+fn impact_section(out: &mut String, r: &Report) {
+    let Some(sel) = &r.change_impact else { return };
+    let c = &sel.change;
+    let _ = writeln!(
+        out,
+        "\n## Change impact\n\nChange `{}` ({}..{}): {} files, +{} -{} lines. {}.\n",
+        c.range,
+        c.base,
+        c.head,
+        c.files.len(),
+        c.lines_added(),
+        c.lines_removed(),
+        if sel.full_plan {
+            format!("Full plan: {}", sel.reason)
+        } else {
+            format!("Selected plan: {}", sel.reason)
+        }
+    );
+    let _ = writeln!(
+        out,
+        "| stage | effect | rules | reason |\n|---|---|---|---|"
+    );
+    for s in &sel.stages {
+        let extra: Vec<String> = s.intensify.iter().map(|i| i.text()).collect();
+        let _ = writeln!(
+            out,
+            "| {} | {}{} | {} | {} |",
+            cell(&s.stage),
+            s.effect.mark(),
+            if extra.is_empty() {
+                String::new()
+            } else {
+                format!(" ({})", extra.join(", "))
+            },
+            cell(&s.rules.join(", ")),
+            cell(&s.reason)
+        );
+    }
 }

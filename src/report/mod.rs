@@ -80,6 +80,17 @@ pub struct Report {
     /// its flag back (or found it back), when and why.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recovered: Option<crate::core::state::RecoveryView>,
+    /// What history handed the run: the score trend of recent releases,
+    /// p95 trends and the release's risk (with whether a sign-off is
+    /// required).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<crate::core::history::HistoryContext>,
+    /// The change under validation and the plan's selection for it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_impact: Option<crate::core::impact::ImpactSelection>,
+    /// Production outcomes recorded after the run.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub production: Vec<crate::core::state::OutcomeRecord>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -197,6 +208,9 @@ impl Report {
             operator_actions: s.actions.clone(),
             canary: s.canary.clone(),
             recovered: s.recovery.clone(),
+            history: s.history.clone(),
+            change_impact: s.impact.clone(),
+            production: s.production.clone(),
             anomalies: s.anomalies.clone(),
         }
     }

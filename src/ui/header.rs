@@ -51,6 +51,54 @@ fn score_spans(app: &App, state: &RunState) -> Vec<Span<'static>> {
     spans
 }
 
+/// The score of recent releases of this service as a sparkline, the run's
+/// own score (decided or provisional) last.
+pub fn score_trend(app: &App, state: &RunState) -> Option<String> {
+    let h = state.history.as_ref()?;
+    if h.scores.is_empty() {
+        return None;
+    }
+    let mut values = state.score_trend();
+    let now = state
+        .decision
+        .as_ref()
+        .map(|d| d.score)
+        .or_else(|| crate::gate::provisional(state).map(|d| d.score));
+    values.extend(now);
+    Some(crate::core::history::sparkline(&values, app.ascii))
+}
+
+fn trend_spans(app: &App, state: &RunState) -> Option<Vec<Span<'static>>> {
+    let line = score_trend(app, state)?;
+    let theme = app.theme();
+    Some(vec![
+        Span::styled("trend ", theme.style(Item::Header)),
+        Span::styled(line, theme.style(Item::Header)),
+    ])
+}
+
+/// `risk 42 MEDIUM`, and `SIGN-OFF` when config requires one for this risk.
+fn risk_spans(app: &App, state: &RunState) -> Option<Vec<Span<'static>>> {
+    let r = state.history.as_ref()?.risk.as_ref()?;
+    let theme = app.theme();
+    let item = match r.level {
+        crate::core::history::RiskLevel::Low => Item::Pass,
+        crate::core::history::RiskLevel::Medium => Item::Warn,
+        crate::core::history::RiskLevel::High => Item::Fail,
+    };
+    let mut spans = vec![
+        Span::styled(
+            format!("risk {} ", trim_num(r.score)),
+            theme.style(Item::Header),
+        ),
+        Span::styled(r.level.badge(), theme.style(item)),
+    ];
+    if r.requires_signoff {
+        spans.push(Span::styled(" SIGN-OFF", theme.style(Item::Warn)));
+    }
+    Some(spans)
+}
+
 /// GO / NO-GO / INCONCLUSIVE once decided and the run is over, else RUNNING.
 fn outcome_span(app: &App, state: &RunState) -> Span<'static> {
     let theme = app.theme();
@@ -142,6 +190,12 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
         }
     }
     segs.push((1, score_spans(app, state)));
+    if let Some(trend) = trend_spans(app, state) {
+        segs.push((5, trend));
+    }
+    if let Some(risk) = risk_spans(app, state) {
+        segs.push((3, risk));
+    }
     segs.push((0, vec![outcome_span(app, state)]));
     segs.push((6, vec![Span::styled("? help", text)]));
     segs

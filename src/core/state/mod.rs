@@ -16,6 +16,7 @@ pub mod approval;
 pub mod canary;
 mod environment;
 mod findings;
+mod history;
 mod load;
 pub mod recovery;
 mod stages;
@@ -24,6 +25,7 @@ pub use approval::ApprovalView;
 pub use canary::CanaryView;
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
+pub use history::OutcomeRecord;
 pub use load::{LoadView, MAX_LOAD_WINDOWS};
 pub use recovery::{OrphanView, RecoveryView};
 
@@ -150,6 +152,15 @@ pub struct RunState {
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
     pub policies: Vec<PolicyRow>,
+    /// What history handed the run at its start: trends and risk.
+    pub history: Option<crate::core::history::HistoryContext>,
+    /// The change under validation and the plan's selection for it.
+    pub impact: Option<crate::core::impact::ImpactSelection>,
+    /// Production outcomes recorded after the run, in order.
+    pub production: Vec<OutcomeRecord>,
+    /// Every load stage's latest summary, in the order they finished
+    /// (`load_summary` keeps only the latest one, for the Load pane).
+    pub load_summaries: Vec<(String, crate::core::load::Summary)>,
     /// The run's narrative: one line per meaningful event (at most [`MAX_LOG_LINES`]).
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
@@ -285,6 +296,7 @@ impl RunState {
         load::apply(self, env);
         findings::apply(self, env);
         recovery::apply(self, env);
+        history::apply(self, env);
     }
 
     /// The run-level facts: the plan, the decision, operator actions, the end.

@@ -21,6 +21,8 @@ use crate::config::{Problem, Sources, UiSection};
 use crate::core::event::StageKind;
 use crate::environment::EnvironmentSection;
 use crate::gate::GateSection;
+use crate::history::HistorySection;
+use crate::impact::ImpactSection;
 use crate::load::LoadConfig;
 use crate::policy::PolicySection;
 use crate::scan::ScanSection;
@@ -58,6 +60,12 @@ pub struct Config {
     /// Policy stage settings.
     #[serde(default)]
     pub policy: PolicySection,
+    /// Run history: the store, trends, the risk score.
+    #[serde(default)]
+    pub history: HistorySection,
+    /// Change impact: the rules that select and intensify stages.
+    #[serde(default)]
+    pub impact: ImpactSection,
     /// The run plan, in order.
     #[serde(default)]
     pub stages: Vec<StageConfig>,
@@ -79,6 +87,8 @@ impl Default for Config {
             canary: CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
+            history: HistorySection::default(),
+            impact: ImpactSection::default(),
             stages: Vec::new(),
         }
     }
@@ -97,6 +107,10 @@ pub struct RunSection {
     pub operator: String,
     /// Refuse actions that change things (rollback, promote, rerun).
     pub read_only: bool,
+    /// The change under validation, `BASE..HEAD` in `[impact] repo`: its
+    /// paths select and intensify stages (`--changes` overrides it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<String>,
 }
 
 impl Default for RunSection {
@@ -106,6 +120,7 @@ impl Default for RunSection {
             release: "unversioned".into(),
             operator: String::new(),
             read_only: false,
+            changes: None,
         }
     }
 }
@@ -119,6 +134,15 @@ impl RunSection {
                 "run.service",
                 "is empty",
                 "name the service under validation",
+            ));
+        }
+        if let Some(c) = &self.changes
+            && !c.contains("..")
+        {
+            out.push(Problem::at(
+                "run.changes",
+                format!("`{c}` is not a change range"),
+                "write BASE..HEAD, e.g. changes = \"origin/main..HEAD\"",
             ));
         }
         out

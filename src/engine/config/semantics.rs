@@ -57,6 +57,9 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
         out.extend(cfg.policy.validate());
     }
     check_stages(cfg, &mut out);
+    out.extend(cfg.history.validate());
+    out.extend(cfg.impact.validate());
+    check_impact_against_plan(cfg, &mut out);
     out.extend(check_paths(cfg));
     out
 }
@@ -97,6 +100,73 @@ pub fn check_paths(cfg: &Config) -> Vec<Problem> {
         out.extend(cfg.policy.check_paths(s));
     }
     out
+}
+
+/// Impact rules name stages of this plan, intensify them in ways their
+/// kind allows, and name canary metrics that exist.
+fn check_impact_against_plan(cfg: &Config, out: &mut Vec<Problem>) {
+    let ids: Vec<&str> = cfg.stages.iter().map(|s| s.id.as_str()).collect();
+    let kind_of = |id: &str| cfg.stages.iter().find(|s| s.id == id).map(|s| s.kind);
+    let unknown = |key: String, id: &str| {
+        Problem::at(
+            key,
+            format!("no stage `{id}` in the plan"),
+            format!("use one of: {}", ids.join(", ")),
+        )
+    };
+    for (i, r) in cfg.impact.rules.iter().enumerate() {
+        for (j, id) in r.select.iter().enumerate() {
+            if kind_of(id).is_none() {
+                out.push(unknown(format!("impact.rules[{i}].select[{j}]"), id));
+            }
+        }
+        for (j, spec) in r.intensify.iter().enumerate() {
+            let key = |f: &str| format!("impact.rules[{i}].intensify[{j}].{f}");
+            match kind_of(&spec.stage) {
+                None => out.push(unknown(key("stage"), &spec.stage)),
+                Some(kind) => {
+                    if spec.duration_factor.is_some() && kind != StageKind::Load {
+                        out.push(Problem::at(
+                            key("duration_factor"),
+                            format!(
+                                "`{}` is of kind {}; only load stages run longer",
+                                spec.stage,
+                                kind.as_str()
+                            ),
+                            "intensify a load stage with duration_factor",
+                        ));
+                    }
+                    if !spec.critical_metrics.is_empty() && kind != StageKind::Canary {
+                        out.push(Problem::at(
+                            key("critical_metrics"),
+                            format!(
+                                "`{}` is of kind {}; only canary metrics can be made critical",
+                                spec.stage,
+                                kind.as_str()
+                            ),
+                            "intensify a canary stage with critical_metrics",
+                        ));
+                    }
+                    let names: Vec<&str> = cfg
+                        .canary
+                        .judge
+                        .metrics
+                        .iter()
+                        .map(|m| m.name.as_str())
+                        .collect();
+                    for (k, m) in spec.critical_metrics.iter().enumerate() {
+                        if kind == StageKind::Canary && !names.contains(&m.as_str()) {
+                            out.push(Problem::at(
+                                format!("impact.rules[{i}].intensify[{j}].critical_metrics[{k}]"),
+                                format!("no canary metric named `{m}`"),
+                                format!("use one of: {}", names.join(", ")),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Stage ids, weights, kinds, the gate last, then the stage graph (only when

@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 10] = [
+const TOP_LEVEL: [&str; 12] = [
     "state_dir",
     "run",
     "environment",
@@ -19,6 +19,8 @@ const TOP_LEVEL: [&str; 10] = [
     "canary",
     "scan",
     "policy",
+    "history",
+    "impact",
     "stages",
 ];
 
@@ -112,6 +114,16 @@ pub(super) fn check_structure(
         && let Some(s) = section(v, "policy", &known_at("policy"), origins, problems)
     {
         cfg.policy = s;
+    }
+    if let Some(v) = get("history")
+        && let Some(s) = section(v, "history", &known_at("history"), origins, problems)
+    {
+        cfg.history = s;
+    }
+    if let Some(v) = get("impact")
+        && let Some(s) = section(v, "impact", &known_at("impact"), origins, problems)
+    {
+        cfg.impact = s;
     }
     if let Some(mut v) = get("environment") {
         let endpoints = take(&mut v, "endpoints");

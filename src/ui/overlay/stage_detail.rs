@@ -18,10 +18,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str) {
     let Some(st) = app.view().stage(stage) else {
         return;
     };
+    let extra = history_lines(app, stage);
     let popup = centered(
         area,
         area.width.saturating_sub(8).min(100),
-        (st.evidence.len() as u16 + 9).min(area.height.saturating_sub(2)),
+        (st.evidence.len() as u16 + 9 + extra.len() as u16).min(area.height.saturating_sub(2)),
     );
     let block = Block::bordered()
         .border_set(border_set(app.ascii))
@@ -39,10 +40,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str) {
     frame.render_widget(Clear, popup);
     let inner = block.inner(popup);
     frame.render_widget(block, popup);
-    let [head, table_area] =
-        Layout::vertical([Constraint::Length(3), Constraint::Fill(1)]).areas(inner);
+    let [head, table_area] = Layout::vertical([
+        Constraint::Length(3 + extra.len() as u16),
+        Constraint::Fill(1),
+    ])
+    .areas(inner);
     let text = theme.style(Item::Text);
-    let head_lines = vec![
+    let mut head_lines = vec![
         Line::from(vec![
             Span::styled("state ", theme.style(Item::Muted)),
             stage_badge_span(app, st),
@@ -61,6 +65,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str) {
             Span::styled(stage_detail_text(st), text),
         ]),
     ];
+    head_lines.extend(extra);
     frame.render_widget(Paragraph::new(head_lines).wrap(Wrap { trim: true }), head);
     if st.evidence.is_empty() {
         frame.render_widget(
@@ -96,4 +101,85 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str) {
         Row::new(["evidence", "value", "threshold", "verdict"]).style(theme.style(Item::Muted)),
     );
     frame.render_widget(table, table_area);
+}
+
+/// What change impact did to the stage; for the gate, the score trend of
+/// recent releases and the release's risk with its parts.
+fn history_lines(app: &App, stage: &str) -> Vec<Line<'static>> {
+    let theme = app.theme();
+    let (muted, text) = (theme.style(Item::Muted), theme.style(Item::Text));
+    let state = app.view();
+    let mut out = Vec::new();
+    if let Some(i) = state.impact.as_ref().and_then(|s| s.stage(stage)) {
+        let mut what = i.effect.mark().to_string();
+        if !i.rules.is_empty() {
+            what.push_str(&format!(" by {}", i.rules.join(", ")));
+        }
+        for x in &i.intensify {
+            what.push_str(&format!(", {}", x.text()));
+        }
+        if !i.reason.is_empty() {
+            what.push_str(&format!(": {}", i.reason));
+        }
+        out.push(Line::from(vec![
+            Span::styled("impact ", muted),
+            Span::styled(what, text),
+        ]));
+    }
+    let is_gate = state
+        .stage(stage)
+        .is_some_and(|s| s.plan.kind == crate::core::event::StageKind::Gate);
+    if !is_gate {
+        return out;
+    }
+    if let (Some(h), Some(line)) = (
+        state.history.as_ref(),
+        crate::ui::header::score_trend(app, state),
+    ) {
+        let scores: Vec<String> = h
+            .scores
+            .iter()
+            .map(|p| crate::core::format::trim_num(p.score))
+            .collect();
+        out.push(Line::from(vec![
+            Span::styled(
+                format!("trend (last {} runs, then this one) ", h.scores.len()),
+                muted,
+            ),
+            Span::styled(line, text),
+            Span::styled(format!("  {}", scores.join(" ")), muted),
+        ]));
+    }
+    if let Some(r) = state.history.as_ref().and_then(|h| h.risk.as_ref()) {
+        let item = match r.level {
+            crate::core::history::RiskLevel::Low => Item::Pass,
+            crate::core::history::RiskLevel::Medium => Item::Warn,
+            crate::core::history::RiskLevel::High => Item::Fail,
+        };
+        let mut spans = vec![
+            Span::styled("risk ", muted),
+            Span::styled(format!("{} ", crate::core::format::trim_num(r.score)), text),
+            Span::styled(r.level.badge(), theme.style(item)),
+            Span::styled(" (informs; the evidence decides)", muted),
+        ];
+        if r.requires_signoff {
+            spans.push(Span::styled("  SIGN-OFF REQUIRED", theme.style(Item::Warn)));
+        }
+        out.push(Line::from(spans));
+        for p in &r.parts {
+            out.push(Line::from(vec![
+                Span::styled(
+                    format!(
+                        "  {:<16}{:>5} of {:<3}",
+                        p.factor.as_str(),
+                        crate::core::format::trim_num(p.points),
+                        crate::core::format::trim_num(p.max_points)
+                    ),
+                    text,
+                ),
+                Span::styled(format!(" {}", p.detail), muted),
+            ]));
+        }
+    }
+    out
 }

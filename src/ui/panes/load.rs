@@ -298,44 +298,100 @@ fn lag_line(app: &App, load: &LoadView) -> Line<'static> {
     Line::from(spans)
 }
 
+/// Bars of an endpoint's p95 trend in the table (earlier runs, then this one).
+const TREND_BARS: usize = 8;
+/// The trend column: the bars and a regression mark such as ` ▲+67%`.
+const TREND_WIDTH: u16 = 15;
+
+/// An endpoint's p95 over earlier runs with this run's last, and the mark
+/// of a regression against that trend: `▂▃▂▅ ▲+35%`.
+pub fn p95_trend_text(app: &App, name: &str, p95: f64) -> Option<(String, bool)> {
+    let state = app.view();
+    let t = state.p95_trend(name)?;
+    let mut values: Vec<f64> = t.points.iter().map(|p| p.value).collect();
+    // The newest earlier runs that fit beside the mark, then this run.
+    let keep = TREND_BARS - 1;
+    if values.len() > keep {
+        values.drain(..values.len() - keep);
+    }
+    values.push(p95);
+    let mut text = crate::core::history::sparkline(&values, app.ascii);
+    let check = state.p95_against_trend(name, p95);
+    let regressed = check.is_some_and(|c| c.regressed);
+    if let Some(c) = check.filter(|c| c.regressed) {
+        let up = if app.ascii { "^" } else { "▲" };
+        text.push_str(&format!(" {up}{:+.0}%", c.change_pct));
+    }
+    Some((text, regressed))
+}
+
 fn endpoint_table(app: &App, load: &LoadView) -> Table<'static> {
     let theme = app.theme();
     let text = theme.style(Item::Text);
+    let trends = app
+        .view()
+        .history
+        .as_ref()
+        .is_some_and(|h| !h.p95.is_empty());
     let rows: Vec<Row> = endpoint_rows(load)
         .into_iter()
         .map(|e| {
             let verdict = endpoint_verdict(app.view(), &load.stage, &e.name)
                 .map_or_else(|| Span::raw(""), |v| verdict_span(app, v));
-            Row::new(vec![
+            let trend = p95_trend_text(app, &e.name, e.p95);
+            let mut cells = vec![
                 Cell::from(Span::styled(e.name, text)),
                 Cell::from(Span::styled(fmt_rate(e.rps), text)),
-                Cell::from(Span::styled(fmt_ms(e.p50), text)),
-                Cell::from(Span::styled(fmt_ms(e.p95), text)),
-                Cell::from(Span::styled(fmt_ms(e.p99), text)),
-                Cell::from(Span::styled(
-                    format!("{} {}", e.errors, fmt_pct(e.errors, e.requests)),
-                    text,
-                )),
-                Cell::from(verdict),
-            ])
+            ];
+            // With trends the row keeps p95 (what the trend follows) and
+            // leaves p50 and p99 to the title and the chart.
+            if !trends {
+                cells.push(Cell::from(Span::styled(fmt_ms(e.p50), text)));
+            }
+            cells.push(Cell::from(Span::styled(fmt_ms(e.p95), text)));
+            if !trends {
+                cells.push(Cell::from(Span::styled(fmt_ms(e.p99), text)));
+            }
+            cells.push(Cell::from(Span::styled(
+                format!("{} {}", e.errors, fmt_pct(e.errors, e.requests)),
+                text,
+            )));
+            if trends {
+                let (t, regressed) = trend.unwrap_or_default();
+                let item = if regressed { Item::Fail } else { Item::Muted };
+                cells.push(Cell::from(Span::styled(t, theme.style(item))));
+            }
+            cells.push(Cell::from(verdict));
+            Row::new(cells)
         })
         .collect();
-    Table::new(
-        rows,
-        [
-            Constraint::Fill(1),
-            Constraint::Length(6),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(7),
-            Constraint::Length(10),
-            Constraint::Length(7),
-        ],
-    )
-    .header(
-        Row::new(["endpoint", "rps", "p50", "p95", "p99", "errors", "verdict"])
-            .style(header_style(app)),
-    )
+    let (widths, names): (Vec<Constraint>, Vec<&str>) = if trends {
+        (
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(7),
+                Constraint::Length(10),
+                Constraint::Length(TREND_WIDTH),
+                Constraint::Length(7),
+            ],
+            vec!["endpoint", "rps", "p95", "errors", "p95 trend", "verdict"],
+        )
+    } else {
+        (
+            vec![
+                Constraint::Fill(1),
+                Constraint::Length(6),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(7),
+                Constraint::Length(10),
+                Constraint::Length(7),
+            ],
+            vec!["endpoint", "rps", "p50", "p95", "p99", "errors", "verdict"],
+        )
+    };
+    Table::new(rows, widths).header(Row::new(names).style(header_style(app)))
 }
 
 /// Draw the Load pane.
@@ -360,7 +416,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
-    let block = pane_block(app, Pane::Load, &title_text(state, load));
+    let mut title = title_text(state, load);
+    if let Some(c) = figures(load)
+        .filter(|f| f.final_)
+        .and_then(|f| state.p95_against_trend("all", f.p95))
+        .filter(|c| c.regressed)
+    {
+        title.push_str(&format!("  p95 {:+.0}% above trend", c.change_pct));
+    }
+    let block = pane_block(app, Pane::Load, &title);
     let inner = block.inner(area);
     frame.render_widget(block, area);
 

@@ -6,6 +6,7 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
+use crate::core::impact::{ImpactEffect, ImpactSelection};
 use crate::core::state::StageState;
 use crate::ui::app::App;
 use crate::ui::overlay::Overlay;
@@ -43,13 +44,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .max()
         .unwrap_or(5)
         .clamp(5, 16) as u16;
+    let impact = app.view().impact.as_ref();
     let rows = stages.iter().map(|st| {
         let kind = if st.plan.hard {
             format!("{} (hard)", st.plan.kind.as_str())
         } else {
             st.plan.kind.as_str().to_string()
         };
-        Row::new(vec![
+        let mut cells = vec![
             Cell::from(Span::styled(st.plan.id.clone(), theme.style(Item::Text))),
             Cell::from(Span::styled(kind, theme.style(Item::Muted))),
             Cell::from(stage_badge_span(app, st)),
@@ -57,17 +59,47 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 stage_duration(st, app.now).unwrap_or_else(|| "-".into()),
                 theme.style(Item::Text),
             )),
-            Cell::from(Span::styled(stage_detail_text(st), theme.style(Item::Text))),
-        ])
+        ];
+        if let Some(sel) = impact {
+            cells.push(impact_cell(app, sel, &st.plan.id));
+        }
+        cells.push(Cell::from(Span::styled(
+            stage_detail_text(st),
+            theme.style(Item::Text),
+        )));
+        Row::new(cells)
     });
-    let header = Row::new(["stage", "kind", "state", "time", "summary"]).style(header_style(app));
-    let widths = [
+    let mut names = vec!["stage", "kind", "state", "time"];
+    // With the impact column the kind column gives up what its rows do not use.
+    let kind_width = if impact.is_some() {
+        stages
+            .iter()
+            .map(|s| s.plan.kind.as_str().len() + if s.plan.hard { 7 } else { 0 })
+            .max()
+            .unwrap_or(4)
+            .clamp(4, 18) as u16
+    } else {
+        18
+    };
+    let mut widths = vec![
         Constraint::Length(id_width),
-        Constraint::Length(18),
+        Constraint::Length(kind_width),
         Constraint::Length(5),
         Constraint::Length(7),
-        Constraint::Fill(1),
     ];
+    if let Some(sel) = impact {
+        let w = stages
+            .iter()
+            .map(|s| impact_text(sel, &s.plan.id).chars().count())
+            .max()
+            .unwrap_or(6)
+            .clamp(6, 20) as u16;
+        names.push("impact");
+        widths.push(Constraint::Length(w));
+    }
+    names.push("summary");
+    widths.push(Constraint::Fill(1));
+    let header = Row::new(names).style(header_style(app));
     let focused = app.focus() == Pane::Stages;
     let table = Table::new(rows, widths)
         .header(header)
@@ -80,6 +112,34 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .highlight_symbol("> ");
     let mut state = TableState::new().with_selected(app.selected(Pane::Stages));
     frame.render_stateful_widget(table, area, &mut state);
+}
+
+/// What change impact did to a stage, with the rule that decided:
+/// `intensified checkout`, `skipped docs`, `kept (hard)`; the gate always runs.
+pub fn impact_text(sel: &ImpactSelection, stage: &str) -> String {
+    let Some(i) = sel.stage(stage) else {
+        return String::new();
+    };
+    match i.effect {
+        ImpactEffect::Kept => "kept (hard)".into(),
+        ImpactEffect::Selected if i.rules.is_empty() && sel.full_plan => "selected (full)".into(),
+        ImpactEffect::Selected if i.rules.is_empty() => "selected (needed)".into(),
+        ImpactEffect::Skipped => {
+            let matched: Vec<&str> = sel.matched.iter().map(|m| m.rule.as_str()).collect();
+            format!("skipped {}", matched.join(","))
+        }
+        e => format!("{} {}", e.mark(), i.rules.join(",")),
+    }
+}
+
+fn impact_cell(app: &App, sel: &ImpactSelection, stage: &str) -> Cell<'static> {
+    let theme = app.theme();
+    let item = match sel.stage(stage).map(|i| i.effect) {
+        Some(ImpactEffect::Intensified) => Item::Warn,
+        Some(ImpactEffect::Skipped) => Item::Skipped,
+        _ => Item::Muted,
+    };
+    Cell::from(Span::styled(impact_text(sel, stage), theme.style(item)))
 }
 
 /// Enter: the selected stage's evidence.
