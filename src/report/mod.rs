@@ -1,6 +1,9 @@
 //! Reports for humans and CI, derived only from the folded run state, so a
-//! replayed journal gives the same reports as the original run.
+//! replayed journal gives the same reports as the original run:
+//! `report.json`, `report.md`, `junit.xml` and the self-contained
+//! `report.html` ([`html`]).
 
+pub mod html;
 mod junit;
 mod markdown;
 
@@ -193,19 +196,26 @@ impl Report {
 }
 
 /// File names written into a report directory.
-pub const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "junit.xml"];
+pub const REPORT_FILES: [&str; 4] = ["report.json", "report.md", "junit.xml", "report.html"];
 
-/// Write `report.json`, `report.md` and `junit.xml` into `dir`.
+/// `report.json` as written: the report, pretty-printed, with a final
+/// newline. Sign-offs record the SHA-256 of exactly these bytes.
+pub fn report_json(r: &Report) -> Result<String> {
+    let mut json = serde_json::to_string_pretty(r).context("cannot encode report")?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// Write `report.json`, `report.md`, `junit.xml` and `report.html` into `dir`.
 pub fn write_all(s: &RunState, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create report directory {}", dir.display()))?;
     let r = Report::from_state(s);
-    let mut json = serde_json::to_string_pretty(&r).context("cannot encode report")?;
-    json.push('\n');
     for (name, body) in [
-        (REPORT_FILES[0], json),
+        (REPORT_FILES[0], report_json(&r)?),
         (REPORT_FILES[1], markdown(&r)),
         (REPORT_FILES[2], junit(&r)),
+        (REPORT_FILES[3], html::html(&r, s)),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, body).with_context(|| format!("cannot write {}", path.display()))?;

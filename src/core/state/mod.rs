@@ -16,6 +16,7 @@ pub mod approval;
 pub mod canary;
 mod environment;
 mod findings;
+pub mod latency;
 mod load;
 mod stages;
 
@@ -23,6 +24,7 @@ pub use approval::ApprovalView;
 pub use canary::CanaryView;
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
+pub use latency::{LatencyPoint, LatencySeries};
 pub use load::{LoadView, MAX_LOAD_WINDOWS};
 
 /// Most log lines kept in memory; the journal keeps them all.
@@ -138,6 +140,9 @@ pub struct RunState {
     /// The summary of the latest finished load stage, with its stage id
     /// (kept when canary traffic takes over the live view).
     pub load_summary: Option<(String, crate::core::load::Summary)>,
+    /// Every stage's latency per second (load stages, canary traffic), for
+    /// reports.
+    pub latency: Vec<LatencySeries>,
     /// Findings from scan stages, in arrival order.
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
@@ -269,6 +274,7 @@ impl RunState {
         environment::apply(self, env);
         canary::apply(self, env);
         load::apply(self, env);
+        latency::apply(self, env);
         findings::apply(self, env);
     }
 
