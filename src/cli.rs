@@ -80,6 +80,12 @@ pub enum Commands {
         #[command(subcommand)]
         command: PolicyCommands,
     },
+    /// Notifications: send again what a finished run never delivered.
+    Notify {
+        /// What to do.
+        #[command(subcommand)]
+        command: NotifyCommands,
+    },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.
@@ -199,4 +205,13 @@ pub enum CanaryCommands {
     /// Judge two samples (one number per line): Mann-Whitney U, confidence
     /// interval, effect size.
     Judge(crate::canary::cli::JudgeArgs),
+}
+
+/// `flightdeck notify ...`.
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommands {
+    /// Send what a finished run's notifications never delivered (same
+    /// message ids), recording the attempts in its journal. Exit 0 all sent
+    /// (or nothing pending), 1 some not, 2 bad run or config.
+    Resend(crate::notify::resend::ResendArgs),
 }

@@ -3,6 +3,7 @@
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
 pub mod secrets;
+pub mod share;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -329,14 +330,22 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     }
     let run_id = new_run_id();
     let (run_dir, journal) = prepare_run_dir(&cfg, &run_id)?;
-    let targets = match demo {
+    let mut provided = crate::secrets::Provided::default();
+    let (targets, receiver) = match demo {
         Some(d) => {
             if d.quick {
                 quicken(&mut cfg);
             }
-            Some(start_demo(&mut cfg, d.scenario, &run_dir).await?)
+            let receiver = crate::demo::receiver::DemoReceiver::start()
+                .await
+                .map_err(Failure::internal)?;
+            provided = receiver.provided();
+            (
+                Some(start_demo(&mut cfg, d.scenario, &run_dir).await?),
+                Some(receiver),
+            )
         }
-        None => None,
+        None => (None, None),
     };
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {
@@ -349,6 +358,7 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         },
     };
     let rec = Recorder::new(Some(journal));
+    let sharing = share::Sharing::start(&cfg, &rec, &run_dir, &provided).await;
     let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();
     let after = if headless {
@@ -381,6 +391,8 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     };
     drop(targets);
     report::write_all(&state, &run_dir).map_err(Failure::internal)?;
+    sharing.finish().await;
+    drop(receiver);
     if let Some(dir) = &args.report_dir {
         report::write_all(&state, dir).map_err(Failure::internal)?;
     }

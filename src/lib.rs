@@ -27,6 +27,7 @@ pub mod headless;
 pub mod iac;
 pub mod launch;
 pub mod load;
+pub mod notify;
 pub mod output;
 pub mod policy;
 pub mod record;

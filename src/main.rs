@@ -1,7 +1,8 @@
 use clap::Parser;
 
 use flightdeck::cli::{
-    CanaryCommands, Cli, Commands, EnvCommands, PolicyCommands, ScanCommands, SecretsCommands,
+    CanaryCommands, Cli, Commands, EnvCommands, NotifyCommands, PolicyCommands, ScanCommands,
+    SecretsCommands,
 };
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
@@ -83,6 +84,18 @@ fn main() {
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
+            Commands::Notify {
+                command: NotifyCommands::Resend(a),
+            } => match launch::share::resend(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
             Commands::Replay {
                 journal,
                 headless,

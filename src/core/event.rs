@@ -293,6 +293,53 @@ pub enum Event {
         /// What the provisioner said, in one line.
         summary: String,
     },
+    /// A notification is queued for a sink (it is delivered in the
+    /// background; delivery never blocks the run or changes a verdict).
+    NotifyQueued {
+        /// Message id, the same on every attempt and on a resend (the
+        /// `webhook-id` of a Standard Webhooks delivery).
+        id: String,
+        /// Sink name from `[[notify]]`.
+        sink: String,
+        /// Sink kind.
+        kind: crate::core::notify::SinkKind,
+        /// The journal sequence of the event that triggered it.
+        cause_seq: u64,
+        /// What it says.
+        notice: crate::core::notify::Notice,
+    },
+    /// A notification reached its sink.
+    NotifySent {
+        /// Message id.
+        id: String,
+        /// Sink name.
+        sink: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// HTTP status, for HTTP sinks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Time of the successful attempt, milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A delivery attempt failed: it is retried after `retry_in_ms`, or,
+    /// without it, given up (`flightdeck notify resend` can try again).
+    NotifyFailed {
+        /// Message id.
+        id: String,
+        /// Sink name.
+        sink: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// HTTP status, when the sink answered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// What went wrong (never holds a URL or a secret).
+        error: String,
+        /// When the next attempt comes; absent when this was the last.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
+    },
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -321,6 +368,9 @@ impl Event {
                 | Event::ApplyApprovalRequested { .. }
                 | Event::ApplyApprovalResolved { .. }
                 | Event::EnvDestroyed { .. }
+                | Event::NotifyQueued { .. }
+                | Event::NotifySent { .. }
+                | Event::NotifyFailed { .. }
                 | Event::RunFinished { .. }
         )
     }

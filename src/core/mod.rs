@@ -21,6 +21,7 @@ pub mod gate;
 pub mod iac;
 pub mod load;
 pub mod narrative;
+pub mod notify;
 pub mod policy;
 pub mod scan;
 pub mod stage;

@@ -46,6 +46,13 @@ pub fn references(cfg: &Config) -> Vec<(String, SecretRef)> {
         }
         ProviderConfig::Ofrep { token: None, .. } | ProviderConfig::File { .. } => {}
     }
+    for (i, s) in cfg.notify.iter().enumerate() {
+        for (field, r) in [("url", &s.url), ("secret", &s.secret)] {
+            if let Some(r) = r {
+                out.push((format!("notify[{i}].{field}"), r.clone()));
+            }
+        }
+    }
     out
 }
 

@@ -33,6 +33,33 @@ impl Journal {
         })
     }
 
+    /// Open an existing journal to append to it (a resend records its
+    /// deliveries in the run's own journal). A partial last line, left by a
+    /// crash, is ended first so that the next event starts a line of its own.
+    pub fn append_to(path: &Path) -> Result<Journal> {
+        let mut file = OpenOptions::new()
+            .append(true)
+            .read(true)
+            .open(path)
+            .with_context(|| format!("cannot open journal {} to append", path.display()))?;
+        let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if len > 0 {
+            use std::io::{Read, Seek, SeekFrom};
+            let mut last = [0u8; 1];
+            file.seek(SeekFrom::Start(len - 1))
+                .and_then(|_| file.read_exact(&mut last))
+                .with_context(|| format!("cannot read journal {}", path.display()))?;
+            if last[0] != b'\n' {
+                file.write_all(b"\n")
+                    .with_context(|| format!("cannot write journal {}", path.display()))?;
+            }
+        }
+        Ok(Journal {
+            file,
+            path: path.to_path_buf(),
+        })
+    }
+
     /// Where the journal lives.
     pub fn path(&self) -> &Path {
         &self.path

@@ -104,6 +104,20 @@ impl Recorder {
         }
     }
 
+    /// A recorder that continues a journal already written: its state is
+    /// the fold of `envelopes` and the next event follows the last one's
+    /// sequence number. Nobody subscribes to a finished run's stream.
+    pub fn resume(journal: Journal, envelopes: &[Envelope]) -> Recorder {
+        let rec = Recorder::new(Some(journal));
+        {
+            let mut inner = rec.lock();
+            inner.state = RunState::from_envelopes(envelopes);
+            inner.seq = envelopes.iter().map(|e| e.seq).max().unwrap_or(0);
+            inner.fanout = None;
+        }
+        rec
+    }
+
     fn lock(&self) -> MutexGuard<'_, Inner> {
         // A panic while holding the lock must not lose the journal: keep going.
         self.inner.lock().unwrap_or_else(|p| p.into_inner())

@@ -18,6 +18,7 @@ mod environment;
 mod findings;
 pub mod latency;
 mod load;
+pub mod notify;
 mod stages;
 
 pub use approval::ApprovalView;
@@ -151,6 +152,8 @@ pub struct RunState {
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
     pub logs_dropped: u64,
+    /// Notifications queued for the run's sinks, with their delivery.
+    pub notifications: Vec<notify::NotificationView>,
     /// The latest gate decision.
     pub decision: Option<Decision>,
     /// True when the decision predates a rerun and is no longer current.
@@ -275,6 +278,7 @@ impl RunState {
         canary::apply(self, env);
         load::apply(self, env);
         latency::apply(self, env);
+        notify::apply(self, env);
         findings::apply(self, env);
     }
 

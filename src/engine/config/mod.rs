@@ -58,6 +58,9 @@ pub struct Config {
     /// Policy stage settings.
     #[serde(default)]
     pub policy: PolicySection,
+    /// Notification sinks (`[[notify]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<crate::notify::SinkConfig>,
     /// The run plan, in order.
     #[serde(default)]
     pub stages: Vec<StageConfig>,
@@ -79,6 +82,7 @@ impl Default for Config {
             canary: CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
+            notify: Vec::new(),
             stages: Vec::new(),
         }
     }

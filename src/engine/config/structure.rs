@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 10] = [
+const TOP_LEVEL: [&str; 11] = [
     "state_dir",
     "run",
     "environment",
@@ -19,6 +19,7 @@ const TOP_LEVEL: [&str; 10] = [
     "canary",
     "scan",
     "policy",
+    "notify",
     "stages",
 ];
 
@@ -139,6 +140,17 @@ pub(super) fn check_structure(
                 if let Some(e) = section(ep, &prefix, &k, origins, problems) {
                     cfg.environment.endpoints.push(e);
                 }
+            }
+        }
+    }
+    if let Some(v) = get("notify") {
+        let k = serde_json::to_value(crate::notify::SinkConfig::sample()).unwrap_or_default();
+        for (i, item) in array_items(v, "notify", origins, problems)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(s) = section(item, &format!("notify[{i}]"), &k, origins, problems) {
+                cfg.notify.push(s);
             }
         }
     }

@@ -1,0 +1,68 @@
+//! The narrative of sharing a run: notifications queued, sent and failed.
+
+use crate::core::event::{Event, LogLevel};
+use crate::core::format::trim_num;
+use crate::core::narrative::Line;
+
+/// The line for a sharing event, if it deserves one.
+pub(super) fn line(event: &Event) -> Option<Line> {
+    let (level, text) = match event {
+        Event::NotifyQueued {
+            sink, kind, notice, ..
+        } => (
+            LogLevel::Debug,
+            format!(
+                "notify: {} queued for {sink} ({}): {}",
+                notice.trigger.as_str(),
+                kind.as_str(),
+                notice.title
+            ),
+        ),
+        Event::NotifySent {
+            sink,
+            attempt,
+            status,
+            elapsed_ms,
+            ..
+        } => (
+            LogLevel::Info,
+            format!(
+                "notify: delivered to {sink}{} in {} ms{}",
+                status.map(|s| format!(" (HTTP {s})")).unwrap_or_default(),
+                trim_num(*elapsed_ms),
+                if *attempt > 1 {
+                    format!(" at attempt {attempt}")
+                } else {
+                    String::new()
+                }
+            ),
+        ),
+        Event::NotifyFailed {
+            sink,
+            attempt,
+            error,
+            retry_in_ms,
+            ..
+        } => match retry_in_ms {
+            Some(ms) => (
+                LogLevel::Warn,
+                format!(
+                    "notify: {sink} attempt {attempt} failed ({error}); retrying in {}",
+                    crate::core::format::duration_text(std::time::Duration::from_millis(*ms))
+                ),
+            ),
+            None => (
+                LogLevel::Error,
+                format!(
+                    "notify: gave up on {sink} after attempt {attempt} ({error}); `flightdeck notify resend` tries again"
+                ),
+            ),
+        },
+        _ => return None,
+    };
+    Some(Line {
+        level,
+        stage: None,
+        text,
+    })
+}
