@@ -140,16 +140,6 @@ pub fn check_config(path: &Path) -> Result<String, Failure> {
     Ok(out)
 }
 
-fn operator(cfg: &Config) -> String {
-    if !cfg.run.operator.trim().is_empty() {
-        return cfg.run.operator.clone();
-    }
-    ["USER", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|u| !u.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
-}
-
 fn new_run_id() -> String {
     let rand = uuid::Uuid::new_v4().simple().to_string();
     format!("{}-{}", Utc::now().format("%Y%m%d-%H%M%S"), &rand[..4])
@@ -350,7 +340,9 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     init_tracing(Some(&run_dir.join("flightdeck.log")), !headless);
     let id = RunIdentity {
         run_id,
-        operator: operator(&cfg),
+        // `--operator` also reaches `run.operator` (the top layer); passing
+        // it apart lets the journal say which of the two named the operator.
+        operator: crate::identity::operator(args.operator.as_deref(), &cfg.run.operator),
         approvals: match (args.approve_apply, headless) {
             (true, _) => ApplyApprovals::PreApproved,
             (false, true) => ApplyApprovals::Nobody,

@@ -6,8 +6,9 @@
 //!
 //! Floors, from the ground up; each imports only from the floors below it:
 //! `core` (vocabulary, events, the fold), the toolkit `config` + `record` +
-//! `tls` + `output` (config layering and the section reader, the recorder
-//! and journal, TLS, the faces' output format), the capabilities
+//! `tls` + `output` + `identity` (config layering and the section reader,
+//! the recorder and journal, TLS, the faces' output format, who the
+//! operator is), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
 //! `secrets`, `gate`, `demo`, each with its config section and its
 //! `validate()`), `engine` (the stage graph and the whole configuration),
@@ -25,6 +26,7 @@ pub mod flags;
 pub mod gate;
 pub mod headless;
 pub mod iac;
+pub mod identity;
 pub mod launch;
 pub mod load;
 pub mod notify;

@@ -5,7 +5,7 @@
 //! Floors, from the ground up (each may import only from its own floor and
 //! the floors below):
 //! 0. `core/`: the vocabulary and the fold; std, serde and chrono only.
-//! 1. toolkit: `config/`, `record/`, `tls.rs`, `output.rs`.
+//! 1. toolkit: `config/`, `record/`, `tls.rs`, `output.rs`, `identity.rs`.
 //! 2. capabilities: `environment`, `iac`, `load`, `canary`, `flags`, `scan`,
 //!    `policy`, `secrets`, `gate`, `demo`, and those still to come.
 //! 3. `engine/`: the stage graph.
@@ -43,7 +43,7 @@ const NOT_IN_CORE: [&str; 10] = [
 fn floor_of(module: &str) -> Option<u8> {
     Some(match module {
         "core" => 0,
-        "config" | "record" | "tls" | "output" => 1,
+        "config" | "record" | "tls" | "output" | "identity" => 1,
         "environment" | "iac" | "load" | "canary" | "flags" | "scan" | "policy" | "secrets"
         | "gate" | "demo" | "drill" | "dr" | "data" | "notify" | "history" | "share"
         | "traffic" | "locust" => 2,

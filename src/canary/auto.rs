@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::canary::CanaryPlan;
 use crate::canary::control::CanaryCtl;
-use crate::core::event::{ActionKind, Event};
+use crate::core::event::{ActionKind, Actor, Event};
 use crate::record::recorder::Recorder;
 
 /// The rollback's actor when the live guard tripped.
@@ -81,7 +81,7 @@ pub async fn countdown(
 ) -> AutoEnd {
     let delay = plan.auto_rollback_delay.get();
     if delay.is_zero() {
-        let confirmed = ctl.rollback(rec, trigger, reason).await;
+        let confirmed = ctl.rollback(rec, &Actor::automatic(trigger), reason).await;
         return AutoEnd::RolledBack {
             confirmed,
             reason: reason.to_string(),
@@ -124,19 +124,19 @@ pub async fn countdown(
                 let reason = match &phase {
                     Phase::Counting(_) => reason.to_string(),
                     Phase::Held { by, .. } => {
-                        rec.emit(Event::OperatorAction {
-                            actor: trigger.to_string(),
-                            action: ActionKind::HoldExpired,
-                            target: Some(ctl.flag.clone()),
-                            reason: Some(format!(
+                        rec.emit(Event::operator_action(
+                            &Actor::automatic(trigger),
+                            ActionKind::HoldExpired,
+                            Some(ctl.flag.clone()),
+                            Some(format!(
                                 "held by {by} for canary.max_hold ({})",
                                 plan.max_hold
                             )),
-                        });
+                        ));
                         format!("hold expired: {reason}")
                     }
                 };
-                let confirmed = ctl.rollback(rec, trigger, &reason).await;
+                let confirmed = ctl.rollback(rec, &Actor::automatic(trigger), &reason).await;
                 return AutoEnd::RolledBack { confirmed, reason };
             }
         }

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 use crate::canary::{CanaryPlan, ProviderConfig};
-use crate::core::event::{ActionKind, Event, FlagChangeKind};
+use crate::core::event::{ActionKind, Actor, Event, FlagChangeKind};
 use crate::flags::{
     FileProvider, FlagError, FlagProvider, FlagState, OfrepProvider, UnleashProvider,
 };
@@ -124,29 +124,29 @@ impl CanaryCtl {
 
     /// Roll back at once: 0% / off, read back, journalled; bounded retries.
     /// Returns whether the provider confirmed it.
-    pub async fn rollback(&self, rec: &Recorder, actor: &str, reason: &str) -> bool {
-        rec.emit(Event::OperatorAction {
-            actor: actor.to_string(),
-            action: ActionKind::Rollback,
-            target: Some(self.flag.clone()),
-            reason: Some(reason.to_string()),
-        });
-        self.retrying(rec, actor, FlagChangeKind::Rollback, reason, None)
+    pub async fn rollback(&self, rec: &Recorder, who: &Actor, reason: &str) -> bool {
+        rec.emit(Event::operator_action(
+            who,
+            ActionKind::Rollback,
+            Some(self.flag.clone()),
+            Some(reason.to_string()),
+        ));
+        self.retrying(rec, &who.name, FlagChangeKind::Rollback, reason, None)
             .await
     }
 
     /// Promote to 100%, journalled (with the reason, e.g. an override of a
     /// held automatic rollback); bounded retries.
-    pub async fn promote(&self, rec: &Recorder, actor: &str, reason: Option<&str>) -> bool {
-        rec.emit(Event::OperatorAction {
-            actor: actor.to_string(),
-            action: ActionKind::Promote,
-            target: Some(self.flag.clone()),
-            reason: reason.map(str::to_string),
-        });
+    pub async fn promote(&self, rec: &Recorder, who: &Actor, reason: Option<&str>) -> bool {
+        rec.emit(Event::operator_action(
+            who,
+            ActionKind::Promote,
+            Some(self.flag.clone()),
+            reason.map(str::to_string),
+        ));
         self.retrying(
             rec,
-            actor,
+            &who.name,
             FlagChangeKind::Promote,
             reason.unwrap_or("operator"),
             Some(100.0),

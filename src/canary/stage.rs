@@ -11,7 +11,7 @@ use crate::canary::control::CanaryCtl;
 use crate::canary::{
     CanaryPlan, evaluate_guard, fetch_promql, judge_step_with_errors, load_samples,
 };
-use crate::core::event::{Event, LogLevel};
+use crate::core::event::{Actor, Event, LogLevel};
 use crate::core::format::trim_num;
 use crate::core::verdict::{Evidence, Verdict};
 use crate::load::{LoadConfig, LoadPlan, LoadUpdate, Window};
@@ -295,7 +295,7 @@ pub async fn run_stage(
         if let Err(e) = ctl.set_step(rec, percent, reason).await {
             ctl.rollback(
                 rec,
-                "flightdeck",
+                &Actor::automatic("flightdeck"),
                 &format!("step {} could not be set", index + 1),
             )
             .await;
@@ -327,7 +327,11 @@ pub async fn run_stage(
         let hold_end = std::time::SystemTime::now();
         let windows = match held {
             Err(e) => {
-                ctl.rollback(rec, "flightdeck", "canary load could not run")
+                ctl.rollback(
+                    rec,
+                    &Actor::automatic("flightdeck"),
+                    "canary load could not run",
+                )
                     .await;
                 return finish(
                     rec,

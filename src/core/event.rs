@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 pub use crate::core::action::{ActionKind, FlagChangeKind, TeardownTrigger};
+pub use crate::core::actor::{Actor, Via};
 pub use crate::core::environment::{EnvRisk, HealthCheck};
 pub use crate::core::gate::{Decision, Outcome};
 pub use crate::core::stage::{StageKind, StagePlan};
@@ -57,8 +58,12 @@ pub enum Event {
         environment: String,
         /// Environment risk class.
         risk: EnvRisk,
-        /// Who runs it.
+        /// Who runs it (the name; `operator_identity` says more).
         operator: String,
+        /// The operator's identity: uid, how named, and from where (SSH).
+        /// Journals written before it existed leave it out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        operator_identity: Option<Actor>,
         /// Read-only runs refuse operator actions that change things.
         read_only: bool,
         /// Stages in order.
@@ -270,8 +275,12 @@ pub enum Event {
     GateDecision(Decision),
     /// A person (or trigger) acted on the run.
     OperatorAction {
-        /// Who acted.
+        /// Who acted (the name; `identity` says more).
         actor: String,
+        /// The actor's identity: uid, how named, and from where (SSH).
+        /// Journals written before it existed leave it out.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<Actor>,
         /// What they did.
         action: ActionKind,
         /// Target of the action (stage id, flag...), if any.
@@ -354,6 +363,23 @@ pub enum Event {
 }
 
 impl Event {
+    /// An `operator_action` by `who`, with the name as `actor` (the journal's
+    /// field since version 1) and the whole identity beside it.
+    pub fn operator_action(
+        who: &Actor,
+        action: ActionKind,
+        target: Option<String>,
+        reason: Option<String>,
+    ) -> Event {
+        Event::OperatorAction {
+            actor: who.name.clone(),
+            identity: Some(who.clone()),
+            action,
+            target,
+            reason,
+        }
+    }
+
     /// Events that must survive a crash: the journal fsyncs after these.
     pub fn is_durable(&self) -> bool {
         matches!(

@@ -11,6 +11,7 @@
 //! capability.
 
 pub mod action;
+pub mod actor;
 pub mod canary;
 pub mod command;
 pub mod environment;

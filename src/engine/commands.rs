@@ -102,19 +102,24 @@ pub fn answer_apply(
         );
         return;
     };
-    cx.rec.emit(Event::OperatorAction {
-        actor: cx.id.operator.clone(),
-        action: if approve {
+    cx.rec.emit(Event::operator_action(
+
+        &cx.id.operator,
+
+        if approve {
             ActionKind::ApproveApply
         } else {
             ActionKind::DeclineApply
         },
-        target: Some(stage),
-        reason: reason.clone(),
-    });
+
+        Some(stage),
+
+        reason.clone(),
+
+    ));
     let _ = answers.send(ApprovalAnswer {
         approve,
-        actor: cx.id.operator.clone(),
+        actor: cx.id.operator.name.clone(),
         reason,
     });
 }
@@ -194,7 +199,7 @@ pub async fn promote(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>) {
     let done = flag_command(cx, FlagCommand::Promote(reason)).await;
     if let (true, Some(ops)) = (done, ops) {
         let _ = ops.send(HoldOp::Promoted {
-            actor: cx.id.operator.clone(),
+            actor: cx.id.operator.name.clone(),
         });
     }
 }
@@ -230,21 +235,26 @@ pub fn hold(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>, release: bool, r
             return;
         }
     };
-    cx.rec.emit(Event::OperatorAction {
-        actor: cx.id.operator.clone(),
-        action: if release {
+    cx.rec.emit(Event::operator_action(
+
+        &cx.id.operator,
+
+        if release {
             ActionKind::Release
         } else {
             ActionKind::Hold
         },
-        target: Some(flag),
-        reason: Some(format!("{reason}; {}", a.cause())),
-    });
+
+        Some(flag),
+
+        Some(format!("{reason}; {}", a.cause())),
+
+    ));
     let op = if release {
         HoldOp::Release
     } else {
         HoldOp::Hold {
-            actor: cx.id.operator.clone(),
+            actor: cx.id.operator.name.clone(),
         }
     };
     let _ = ops.send(op);

@@ -28,7 +28,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use crate::canary::control::{CanaryCtl, provider_for};
 use crate::core::command::Command;
 use crate::core::event::{
-    ActionKind, Event, LogLevel, Outcome, StageKind, StagePlan, TeardownTrigger,
+    ActionKind, Actor, Event, LogLevel, Outcome, StageKind, StagePlan, TeardownTrigger,
 };
 use crate::engine::graph::{Graph, Progress};
 use crate::engine::stages::{Control, Routed, Stage};
@@ -42,8 +42,9 @@ pub use decide::{decide, finish_aborted};
 pub struct RunIdentity {
     /// Run id.
     pub run_id: String,
-    /// Operator name.
-    pub operator: String,
+    /// Who runs it: the operator's identity, journalled with the run and
+    /// with each of their actions.
+    pub operator: Actor,
     /// Who can approve an apply that asks first (`iac.apply = "confirm"`).
     pub approvals: ApplyApprovals,
 }
@@ -126,7 +127,8 @@ pub async fn run(
         release: cfg.run.release.clone(),
         environment: cfg.environment.name.clone(),
         risk: cfg.environment.risk,
-        operator: id.operator.clone(),
+        operator: id.operator.name.clone(),
+        operator_identity: Some(id.operator.clone()),
         read_only: cfg.run.read_only,
         stages: plan(cfg),
         pass_score: cfg.gate.pass_score,
@@ -140,12 +142,17 @@ pub async fn run(
                 "--approve-apply ignored: the run is read-only",
             );
         } else {
-            rec.emit(Event::OperatorAction {
-                actor: id.operator.clone(),
-                action: ActionKind::ApproveApply,
-                target: None,
-                reason: Some("--approve-apply on the command line".into()),
-            });
+            rec.emit(Event::operator_action(
+
+                &id.operator,
+
+                ActionKind::ApproveApply,
+
+                None,
+
+                Some("--approve-apply on the command line".into()),
+
+            ));
         }
     }
     let canary = canary_ctl(cfg).await;
@@ -182,12 +189,17 @@ pub async fn run(
                 if commands::refuse_read_only(&cx, "destroy") {
                     continue;
                 }
-                rec.emit(Event::OperatorAction {
-                    actor: id.operator.clone(),
-                    action: ActionKind::DestroyEnvironment,
-                    target: None,
-                    reason: None,
-                });
+                rec.emit(Event::operator_action(
+
+                    &id.operator,
+
+                    ActionKind::DestroyEnvironment,
+
+                    None,
+
+                    None,
+
+                ));
                 commands::destroy_environments(&cx, TeardownTrigger::Operator).await;
                 ttl = None;
             }
@@ -209,12 +221,17 @@ pub async fn run(
                     );
                     continue;
                 };
-                rec.emit(Event::OperatorAction {
-                    actor: id.operator.clone(),
-                    action: ActionKind::RerunStage,
-                    target: Some(stage.clone()),
-                    reason: None,
-                });
+                rec.emit(Event::operator_action(
+
+                    &id.operator,
+
+                    ActionKind::RerunStage,
+
+                    Some(stage.clone()),
+
+                    None,
+
+                ));
                 let mut open = true;
                 if let Some(reason) =
                     drive(&cx, &registry, &graph, &[i], &mut commands, &mut open).await
@@ -300,12 +317,17 @@ async fn drive<'a>(
             cmd = commands.recv(), if *open => match cmd {
                 None => *open = false,
                 Some(Command::Abort { reason }) => {
-                    cx.rec.emit(Event::OperatorAction {
-                        actor: cx.id.operator.clone(),
-                        action: ActionKind::Abort,
-                        target: None,
-                        reason: Some(reason.clone()),
-                    });
+                    cx.rec.emit(Event::operator_action(
+
+                        &cx.id.operator,
+
+                        ActionKind::Abort,
+
+                        None,
+
+                        Some(reason.clone()),
+
+                    ));
                     // Stopped and dropped; the fold marks them interrupted
                     // when the run finishes.
                     for r in &running {

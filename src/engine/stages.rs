@@ -128,12 +128,17 @@ impl Control for NoControl {
 
 /// Stop a running stage on the kill key: journalled, then cancelled.
 fn stop(cx: &Cx<'_>, stage: &str, cancel: &CancellationToken) {
-    cx.rec.emit(Event::OperatorAction {
-        actor: cx.id.operator.clone(),
-        action: ActionKind::StopLoad,
-        target: Some(stage.to_string()),
-        reason: Some("kill key".into()),
-    });
+    cx.rec.emit(Event::operator_action(
+
+        &cx.id.operator,
+
+        ActionKind::StopLoad,
+
+        Some(stage.to_string()),
+
+        Some("kill key".into()),
+
+    ));
     cancel.cancel();
 }
 
@@ -384,7 +389,7 @@ fn approver<'b>(
     match cx.id.approvals {
         ApplyApprovals::Nobody => Approver::Nobody,
         ApplyApprovals::PreApproved => Approver::PreApproved {
-            actor: &cx.id.operator,
+            actor: &cx.id.operator.name,
         },
         ApplyApprovals::Operator => Approver::Operator { answers },
     }

@@ -19,7 +19,9 @@ pub fn markdown(r: &Report) -> String {
         "Environment **{}**, run `{}`, operator {}{}.\n",
         r.environment,
         r.run_id,
-        r.operator,
+        r.operator_identity
+            .as_ref()
+            .map_or_else(|| r.operator.clone(), |a| a.described()),
         if r.read_only { " (read-only)" } else { "" }
     );
     if let (Some(score), Some(band)) = (r.score, r.band) {
@@ -103,7 +105,9 @@ pub fn markdown(r: &Report) -> String {
                 out,
                 "- {} {} {}{}{}",
                 a.ts.format("%H:%M:%S"),
-                a.actor,
+                a.identity
+                    .as_ref()
+                    .map_or_else(|| a.actor.clone(), |i| i.described()),
                 a.action,
                 a.target
                     .as_deref()

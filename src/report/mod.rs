@@ -41,6 +41,10 @@ pub struct Report {
     pub risk: Option<EnvRisk>,
     /// Operator.
     pub operator: String,
+    /// The operator's identity (uid, how named, where from), when the
+    /// journal records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_identity: Option<crate::core::actor::Actor>,
     /// Read-only run.
     pub read_only: bool,
     /// Start time.
@@ -161,6 +165,7 @@ impl Report {
             environment: info.map(|i| i.environment.clone()).unwrap_or_default(),
             risk: info.map(|i| i.risk),
             operator: info.map(|i| i.operator.clone()).unwrap_or_default(),
+            operator_identity: info.and_then(|i| i.operator_identity.clone()),
             read_only: info.is_some_and(|i| i.read_only),
             started_at: s.started_at,
             finished_at: s.finished_at,

@@ -77,6 +77,7 @@ pub fn run_envelopes() -> Vec<Envelope> {
                 environment: "preprod-eu".into(),
                 risk: EnvRisk::Preprod,
                 operator: "sam".into(),
+                operator_identity: None,
                 read_only: false,
                 stages: vec![
                     StagePlan {
@@ -518,6 +519,7 @@ pub fn release_envelopes() -> Vec<Envelope> {
             environment: "preprod-eu".into(),
             risk: EnvRisk::Preprod,
             operator: "sam".into(),
+            operator_identity: None,
             read_only: false,
             stages: vec![
                 plan("scans", StageKind::Scan, false),
@@ -769,6 +771,7 @@ pub fn canary_envelopes() -> Vec<Envelope> {
             environment: "preprod-eu".into(),
             risk: EnvRisk::Preprod,
             operator: "sam".into(),
+            operator_identity: None,
             read_only: false,
             stages: vec![StagePlan {
                 id: "canary".into(),
@@ -880,6 +883,7 @@ pub fn rollback_requested_envelope(seq: u64) -> Envelope {
         17,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::Rollback,
             target: Some(CANARY_FLAG.into()),
             reason: Some("operator key R".into()),
@@ -1076,6 +1080,7 @@ pub fn canary_auto_envelopes(held: bool) -> Vec<Envelope> {
             17,
             Event::OperatorAction {
                 actor: "sam".into(),
+                identity: None,
                 action: ActionKind::Hold,
                 target: Some(CANARY_FLAG.into()),
                 reason: Some("operator key H; live guard: ...".into()),

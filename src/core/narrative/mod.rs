@@ -29,6 +29,12 @@ fn verdict_level(v: Verdict) -> LogLevel {
     }
 }
 
+/// Who acted, as a line names them: the name, and where from when that
+/// is not this terminal (`sam (ssh from 203.0.113.9)`).
+fn who(name: &str, identity: Option<&crate::core::actor::Actor>) -> String {
+    identity.map_or_else(|| name.to_string(), |a| a.described())
+}
+
 /// The narrative line for an event, if it deserves one.
 pub fn line(event: &Event) -> Option<Line> {
     let (level, stage, text) = match event {
@@ -38,11 +44,15 @@ pub fn line(event: &Event) -> Option<Line> {
             release,
             environment,
             operator,
+            operator_identity,
             ..
         } => (
             LogLevel::Info,
             None,
-            format!("run {run_id}: {service} {release} on {environment} by {operator}"),
+            format!(
+                "run {run_id}: {service} {release} on {environment} by {}",
+                who(operator, operator_identity.as_ref())
+            ),
         ),
         Event::StageStarted { stage } => (LogLevel::Info, Some(stage), "started".to_string()),
         Event::StageProgress { stage, message, .. } => {
@@ -357,6 +367,7 @@ pub fn line(event: &Event) -> Option<Line> {
         ),
         Event::OperatorAction {
             actor,
+            identity,
             action,
             target,
             reason,
@@ -366,6 +377,7 @@ pub fn line(event: &Event) -> Option<Line> {
         ) =>
         {
             let flag = target.as_deref().unwrap_or("the canary");
+            let actor = who(actor, identity.as_ref());
             let why = reason
                 .as_deref()
                 .map(|r| format!(" ({r})"))
@@ -383,6 +395,7 @@ pub fn line(event: &Event) -> Option<Line> {
         }
         Event::OperatorAction {
             actor,
+            identity,
             action,
             target,
             reason,
@@ -390,7 +403,8 @@ pub fn line(event: &Event) -> Option<Line> {
             LogLevel::Warn,
             None,
             format!(
-                "operator {actor}: {action}{}{}",
+                "operator {}: {action}{}{}",
+                who(actor, identity.as_ref()),
                 target
                     .as_deref()
                     .map(|t| format!(" {t}"))

@@ -6,7 +6,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::core::event::{
-    ActionKind, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind,
+    ActionKind, Actor, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind,
     StagePlan,
 };
 use crate::core::gate::Decision;
@@ -83,6 +83,9 @@ pub struct RunInfo {
     pub risk: EnvRisk,
     /// Operator.
     pub operator: String,
+    /// The operator's identity, when the journal records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub operator_identity: Option<Actor>,
     /// Read-only run.
     pub read_only: bool,
     /// Gate thresholds.
@@ -111,6 +114,9 @@ pub struct ActionRecord {
     pub ts: DateTime<Utc>,
     /// Who.
     pub actor: String,
+    /// Who, with uid and where from, when the journal records it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub identity: Option<Actor>,
     /// What.
     pub action: ActionKind,
     /// On what.
@@ -293,6 +299,7 @@ impl RunState {
                 environment,
                 risk,
                 operator,
+                operator_identity,
                 read_only,
                 pass_score,
                 warn_score,
@@ -305,6 +312,7 @@ impl RunState {
                     environment: environment.clone(),
                     risk: *risk,
                     operator: operator.clone(),
+                    operator_identity: operator_identity.clone(),
                     read_only: *read_only,
                     pass_score: *pass_score,
                     warn_score: *warn_score,
@@ -317,6 +325,7 @@ impl RunState {
             }
             Event::OperatorAction {
                 actor,
+                identity,
                 action,
                 target,
                 reason,
@@ -324,6 +333,7 @@ impl RunState {
                 self.actions.push(ActionRecord {
                     ts,
                     actor: actor.clone(),
+                    identity: identity.clone(),
                     action: *action,
                     target: target.clone(),
                     reason: reason.clone(),

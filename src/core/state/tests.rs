@@ -26,6 +26,7 @@ fn started() -> Event {
         environment: "preprod-eu".into(),
         risk: EnvRisk::Preprod,
         operator: "sam".into(),
+        operator_identity: None,
         read_only: false,
         stages: vec![
             StagePlan {
@@ -185,6 +186,7 @@ fn restarting_a_stage_clears_its_old_results() {
         4,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::RerunStage,
             target: Some("env".into()),
             reason: None,
@@ -286,6 +288,7 @@ fn operator_actions_are_recorded() {
         0,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::Abort,
             target: None,
             reason: Some("operator quit".into()),
@@ -389,6 +392,7 @@ fn rollback_goes_pending_then_failed_then_confirmed_by_a_retry() {
             2,
             Event::OperatorAction {
                 actor: "sam".into(),
+                identity: None,
                 action: ActionKind::Rollback,
                 target: Some("checkout-v2".into()),
                 reason: Some("operator key R".into()),
@@ -504,6 +508,7 @@ fn an_apply_approval_waits_then_records_the_operators_yes() {
         30,
         Event::OperatorAction {
             actor: "sam".into(),
+            identity: None,
             action: ActionKind::ApproveApply,
             target: Some("env".into()),
             reason: Some("plan reviewed".into()),
@@ -706,6 +711,7 @@ fn started_with_canary() -> Event {
         environment,
         risk,
         operator,
+        operator_identity,
         read_only,
         mut stages,
         pass_score,
@@ -733,6 +739,7 @@ fn started_with_canary() -> Event {
         environment,
         risk,
         operator,
+        operator_identity,
         read_only,
         stages,
         pass_score,
@@ -765,6 +772,7 @@ fn auto_rollback() -> Event {
 fn action(actor: &str, action: &str, reason: &str) -> Event {
     Event::OperatorAction {
         actor: actor.into(),
+        identity: None,
         action: serde_json::from_value(serde_json::Value::String(action.into()))
             .expect("a known action"),
         target: Some("checkout-v2".into()),

@@ -33,6 +33,7 @@ fn canary_app(auto: bool) -> App {
             environment: "preprod-eu".into(),
             risk: EnvRisk::Preprod,
             operator: "sam".into(),
+            operator_identity: None,
             read_only: false,
             stages: vec![StagePlan {
                 id: "canary".into(),
