@@ -181,6 +181,7 @@ fn run_events(rec: &Recorder) {
         environment: "preprod".into(),
         risk: EnvRisk::Preprod,
         operator: "sam".into(),
+        operator_identity: None,
         read_only: false,
         stages: vec![StagePlan {
             id: "canary".into(),

@@ -120,6 +120,7 @@ fn hostile_run() -> RunState {
             environment: "preprod".into(),
             risk: EnvRisk::Preprod,
             operator: "mallory<".into(),
+            operator_identity: None,
             read_only: false,
             stages: vec![StagePlan {
                 id: "scans".into(),

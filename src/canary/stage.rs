@@ -332,7 +332,7 @@ pub async fn run_stage(
                     &Actor::automatic("flightdeck"),
                     "canary load could not run",
                 )
-                    .await;
+                .await;
                 return finish(
                     rec,
                     stage,

@@ -259,9 +259,10 @@ mod tests {
             json,
             r#"{"name":"olga","uid":1000,"via":{"kind":"ssh","client":"203.0.113.9","port":52311},"named_by":"option"}"#
         );
-        let newer: Actor =
-            serde_json::from_str(r#"{"name":"x","via":{"kind":"socket","peer":3},"named_by":"peer_cred"}"#)
-                .expect("newer writer");
+        let newer: Actor = serde_json::from_str(
+            r#"{"name":"x","via":{"kind":"socket","peer":3},"named_by":"peer_cred"}"#,
+        )
+        .expect("newer writer");
         assert_eq!(newer.via, Via::Unknown);
         assert_eq!(newer.named_by, Some(NameSource::Unknown));
         let bare: Actor = serde_json::from_str(r#"{"name":"x"}"#).expect("bare");

@@ -103,19 +103,14 @@ pub fn answer_apply(
         return;
     };
     cx.rec.emit(Event::operator_action(
-
         &cx.id.operator,
-
         if approve {
             ActionKind::ApproveApply
         } else {
             ActionKind::DeclineApply
         },
-
         Some(stage),
-
         reason.clone(),
-
     ));
     let _ = answers.send(ApprovalAnswer {
         approve,
@@ -236,19 +231,14 @@ pub fn hold(cx: &Cx<'_>, ops: Option<&UnboundedSender<HoldOp>>, release: bool, r
         }
     };
     cx.rec.emit(Event::operator_action(
-
         &cx.id.operator,
-
         if release {
             ActionKind::Release
         } else {
             ActionKind::Hold
         },
-
         Some(flag),
-
         Some(format!("{reason}; {}", a.cause())),
-
     ));
     let op = if release {
         HoldOp::Release

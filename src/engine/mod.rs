@@ -143,15 +143,10 @@ pub async fn run(
             );
         } else {
             rec.emit(Event::operator_action(
-
                 &id.operator,
-
                 ActionKind::ApproveApply,
-
                 None,
-
                 Some("--approve-apply on the command line".into()),
-
             ));
         }
     }
@@ -190,15 +185,10 @@ pub async fn run(
                     continue;
                 }
                 rec.emit(Event::operator_action(
-
                     &id.operator,
-
                     ActionKind::DestroyEnvironment,
-
                     None,
-
                     None,
-
                 ));
                 commands::destroy_environments(&cx, TeardownTrigger::Operator).await;
                 ttl = None;
@@ -222,15 +212,10 @@ pub async fn run(
                     continue;
                 };
                 rec.emit(Event::operator_action(
-
                     &id.operator,
-
                     ActionKind::RerunStage,
-
                     Some(stage.clone()),
-
                     None,
-
                 ));
                 let mut open = true;
                 if let Some(reason) =

@@ -129,15 +129,10 @@ impl Control for NoControl {
 /// Stop a running stage on the kill key: journalled, then cancelled.
 fn stop(cx: &Cx<'_>, stage: &str, cancel: &CancellationToken) {
     cx.rec.emit(Event::operator_action(
-
         &cx.id.operator,
-
         ActionKind::StopLoad,
-
         Some(stage.to_string()),
-
         Some("kill key".into()),
-
     ));
     cancel.cancel();
 }

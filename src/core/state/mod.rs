@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::core::event::{
-    ActionKind, Actor, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome, StageKind,
-    StagePlan,
+    ActionKind, Actor, EVENT_VERSION, EnvRisk, Envelope, Event, HealthCheck, LogLevel, Outcome,
+    StageKind, StagePlan,
 };
 use crate::core::gate::Decision;
 use crate::core::verdict::{Evidence, Verdict};
