@@ -80,6 +80,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: PolicyCommands,
     },
+    /// Watch a live run from another terminal (the same screens; viewers
+    /// read, operators act); a finished run shows its replay.
+    Attach(crate::launch::attach::AttachArgs),
     /// Notifications: send again what a finished run never delivered.
     Notify {
         /// What to do.

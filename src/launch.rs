@@ -2,6 +2,7 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod attach;
 pub mod secrets;
 pub mod share;
 
@@ -174,6 +175,7 @@ fn ui_options(cfg: &Config, replay: bool) -> ui::UiOptions {
         read_only: cfg.run.read_only,
         replay,
         rollback_confirm: cfg.canary.rollback_confirm,
+        attached: None,
     }
 }
 
@@ -350,9 +352,9 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         },
     };
     let rec = Recorder::new(Some(journal));
-    let sharing = share::Sharing::start(&cfg, &rec, &run_dir, &provided).await;
-    let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();
+    let sharing = share::Sharing::start(&cfg, &rec, &run_dir, &provided, &cmd_tx).await;
+    let (state0, rx) = rec.subscribe();
     let after = if headless {
         AfterDecision::Return
     } else {

@@ -36,5 +36,6 @@ pub mod record;
 pub mod report;
 pub mod scan;
 pub mod secrets;
+pub mod share;
 pub mod tls;
 pub mod ui;

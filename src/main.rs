@@ -84,6 +84,7 @@ fn main() {
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
+            Commands::Attach(a) => finish(launch::attach::attach(a).await),
             Commands::Notify {
                 command: NotifyCommands::Resend(a),
             } => match launch::share::resend(&a).await {

@@ -349,6 +349,31 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         retry_in_ms: Option<u64>,
     },
+    /// A terminal attached to the live run (`flightdeck attach`).
+    PeerJoined {
+        /// Who, in which role.
+        peer: crate::core::share::Peer,
+    },
+    /// An attached terminal left, or was dropped.
+    PeerLeft {
+        /// Connection number.
+        id: u64,
+        /// Who (the name, for the log).
+        name: String,
+        /// Why: detached, too slow, a malformed message...
+        reason: String,
+    },
+    /// The run's owner gave an attached viewer a role (operator).
+    RoleGranted {
+        /// Connection number.
+        id: u64,
+        /// Who received it (the name).
+        name: String,
+        /// The role now.
+        role: crate::core::share::Role,
+        /// Who granted it.
+        by: crate::core::actor::Actor,
+    },
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -397,6 +422,9 @@ impl Event {
                 | Event::NotifyQueued { .. }
                 | Event::NotifySent { .. }
                 | Event::NotifyFailed { .. }
+                | Event::PeerJoined { .. }
+                | Event::PeerLeft { .. }
+                | Event::RoleGranted { .. }
                 | Event::RunFinished { .. }
         )
     }

@@ -25,6 +25,7 @@ pub mod narrative;
 pub mod notify;
 pub mod policy;
 pub mod scan;
+pub mod share;
 pub mod stage;
 pub mod state;
 pub mod stats;

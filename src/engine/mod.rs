@@ -179,13 +179,19 @@ pub async fn run(
             }
         };
         let Some(cmd) = cmd else { break };
+        let (who, cmd) = cmd.split();
+        let acting_id = acting(id, who);
+        let acting_cx = Cx {
+            id: &acting_id,
+            ..cx.borrowed()
+        };
         match cmd {
             Command::DestroyEnvironment => {
                 if commands::refuse_read_only(&cx, "destroy") {
                     continue;
                 }
                 rec.emit(Event::operator_action(
-                    &id.operator,
+                    &acting_id.operator,
                     ActionKind::DestroyEnvironment,
                     None,
                     None,
@@ -212,7 +218,7 @@ pub async fn run(
                     continue;
                 };
                 rec.emit(Event::operator_action(
-                    &id.operator,
+                    &acting_id.operator,
                     ActionKind::RerunStage,
                     Some(stage.clone()),
                     None,
@@ -228,10 +234,34 @@ pub async fn run(
                     break;
                 }
             }
-            other => commands::while_running(&cx, other).await,
+            other => commands::while_running(&acting_cx, other).await,
         }
     }
     outcome
+}
+
+/// The identity a command acts with: its own actor (an attached operator),
+/// or the run's operator for a bare command (the local keys).
+fn acting(id: &RunIdentity, who: Option<Actor>) -> RunIdentity {
+    match who {
+        Some(operator) => RunIdentity {
+            operator,
+            ..id.clone()
+        },
+        None => id.clone(),
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// The same context, to build one that acts as someone else.
+    fn borrowed(&self) -> Cx<'a> {
+        Cx {
+            cfg: self.cfg,
+            id: self.id,
+            rec: self.rec,
+            canary: self.canary,
+        }
+    }
 }
 
 /// Build the canary's flag provider when a canary stage is planned.
@@ -321,15 +351,21 @@ async fn drive<'a>(
                     return Some(reason);
                 }
                 Some(cmd) => {
+                    let (who, cmd) = cmd.split();
+                    let acting_id = acting(cx.id, who);
+                    let acting_cx = Cx {
+                        id: &acting_id,
+                        ..cx.borrowed()
+                    };
                     let mut taken = false;
                     for r in &running {
-                        if r.control.command(cx, &cmd).await == Routed::Taken {
+                        if r.control.command(&acting_cx, &cmd).await == Routed::Taken {
                             taken = true;
                             break;
                         }
                     }
                     if !taken {
-                        commands::while_running(cx, cmd).await;
+                        commands::while_running(&acting_cx, cmd).await;
                     }
                 }
             },

@@ -1,7 +1,8 @@
-//! Sharing a live run, wired at launch: the notifier (`[[notify]]`) that
-//! tells stakeholders what happens. Started before the engine so that it
-//! hears the run from its first event; finished after the run, with a
-//! bounded flush.
+//! Sharing a live run, wired at launch: the run's socket (`flightdeck
+//! attach`) and the notifier (`[[notify]]`) that tells stakeholders what
+//! happens. Started before the engine so that they hear the run from its
+//! first event; finished after the run (the socket closes, notifications
+//! get a bounded flush).
 
 use std::path::Path;
 use std::time::Duration;
@@ -30,18 +31,49 @@ pub fn host_name() -> String {
 /// What shares the run while it goes on.
 pub struct Sharing {
     notifier: Option<Notifier>,
+    server: Option<crate::share::ShareServer>,
 }
 
 impl Sharing {
-    /// Resolve the sinks and start the notifier on `rec`. A sink whose URL
-    /// or secret does not resolve is left out, and the log says why (never
-    /// the value); the run goes on.
+    /// Listen on the run's socket (operators' commands go to `commands`)
+    /// and start the notifier on `rec`. A sink whose URL or secret does not
+    /// resolve is left out, and the log says why (never the value); a
+    /// socket that cannot listen is logged too: the run goes on.
     pub async fn start(
         cfg: &Config,
         rec: &Recorder,
         run_dir: &Path,
         provided: &Provided,
+        commands: &tokio::sync::mpsc::UnboundedSender<crate::core::command::Command>,
     ) -> Sharing {
+        let server = if cfg.share.enabled {
+            let opts = crate::share::ServerOptions {
+                operators: cfg.share.operators.clone(),
+                group: cfg
+                    .share
+                    .group
+                    .as_deref()
+                    .and_then(crate::share::accounts::group_id),
+                max_peers: cfg.share.max_peers,
+                ..Default::default()
+            };
+            match crate::share::ShareServer::start(run_dir, rec, commands.clone(), opts) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    rec.log(
+                        LogLevel::Warn,
+                        None,
+                        format!(
+                            "attach: cannot listen in {} ({e}); the run goes on without sharing",
+                            run_dir.display()
+                        ),
+                    );
+                    None
+                }
+            }
+        } else {
+            None
+        };
         let mut sinks = Vec::new();
         for s in cfg.notify.iter().filter(|s| s.enabled) {
             match Sink::resolve(s, provided).await {
@@ -62,11 +94,12 @@ impl Sharing {
                 NOTIFY_FLUSH,
             )
         });
-        Sharing { notifier }
+        Sharing { notifier, server }
     }
 
     /// The run is over (the recorder is closed): flush what is pending.
     pub async fn finish(self) {
+        drop(self.server);
         if let Some(n) = self.notifier {
             n.finish().await;
         }

@@ -150,6 +150,25 @@ impl Recorder {
         env
     }
 
+    /// Pass on an event recorded elsewhere, as it was stamped there (an
+    /// attached terminal mirrors the run it watches): folded and fanned out
+    /// like an emitted one, and journalled only if this recorder has a
+    /// journal (a mirror has none).
+    pub fn relay(&self, env: Envelope) {
+        let mut inner = self.lock();
+        inner.seq = inner.seq.max(env.seq);
+        if let Some(j) = inner.journal.as_mut()
+            && let Err(e) = j.append(&env)
+            && inner.journal_error.is_none()
+        {
+            inner.journal_error = Some(format!("{e:#}"));
+        }
+        inner.state.apply(&env);
+        if let Some(tx) = &inner.fanout {
+            let _ = tx.send(env);
+        }
+    }
+
     /// Shorthand for a log event.
     pub fn log(&self, level: LogLevel, stage: Option<&str>, message: impl Into<String>) {
         self.emit(Event::Log {

@@ -1,4 +1,5 @@
-//! The narrative of sharing a run: notifications queued, sent and failed.
+//! The narrative of sharing a run: notifications queued, sent and failed;
+//! terminals joining and leaving; control granted.
 
 use crate::core::event::{Event, LogLevel};
 use crate::core::format::trim_num;
@@ -58,6 +59,27 @@ pub(super) fn line(event: &Event) -> Option<Line> {
                 ),
             ),
         },
+        Event::PeerJoined { peer } => (
+            LogLevel::Info,
+            format!(
+                "{} attached as {} (uid {}{})",
+                peer.actor.described(),
+                peer.role.as_str(),
+                peer.actor.uid.map_or("?".into(), |u| u.to_string()),
+                match peer.because {
+                    crate::core::share::RoleSource::Config => ", share.operators",
+                    crate::core::share::RoleSource::Owner => ", the run's own account",
+                    _ => "",
+                }
+            ),
+        ),
+        Event::PeerLeft { name, reason, .. } => {
+            (LogLevel::Info, format!("{name} detached ({reason})"))
+        }
+        Event::RoleGranted { name, role, by, .. } => (
+            LogLevel::Warn,
+            format!("{} gave {name} the {} role", by.described(), role.as_str()),
+        ),
         _ => return None,
     };
     Some(Line {

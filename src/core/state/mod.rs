@@ -19,6 +19,7 @@ mod findings;
 pub mod latency;
 mod load;
 pub mod notify;
+mod presence;
 mod stages;
 
 pub use approval::ApprovalView;
@@ -158,6 +159,8 @@ pub struct RunState {
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
     pub logs_dropped: u64,
+    /// The terminals attached now (`flightdeck attach`), with their roles.
+    pub presence: Vec<crate::core::share::Peer>,
     /// Notifications queued for the run's sinks, with their delivery.
     pub notifications: Vec<notify::NotificationView>,
     /// The latest gate decision.
@@ -285,6 +288,7 @@ impl RunState {
         load::apply(self, env);
         latency::apply(self, env);
         notify::apply(self, env);
+        presence::apply(self, env);
         findings::apply(self, env);
     }
 

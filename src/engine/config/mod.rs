@@ -58,6 +58,9 @@ pub struct Config {
     /// Policy stage settings.
     #[serde(default)]
     pub policy: PolicySection,
+    /// Sharing the live run: who may attach, who operates.
+    #[serde(default)]
+    pub share: crate::share::ShareSection,
     /// Notification sinks (`[[notify]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<crate::notify::SinkConfig>,
@@ -82,6 +85,7 @@ impl Default for Config {
             canary: CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
+            share: crate::share::ShareSection::default(),
             notify: Vec::new(),
             stages: Vec::new(),
         }

@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 11] = [
+const TOP_LEVEL: [&str; 12] = [
     "state_dir",
     "run",
     "environment",
@@ -19,6 +19,7 @@ const TOP_LEVEL: [&str; 11] = [
     "canary",
     "scan",
     "policy",
+    "share",
     "notify",
     "stages",
 ];
@@ -142,6 +143,11 @@ pub(super) fn check_structure(
                 }
             }
         }
+    }
+    if let Some(v) = get("share")
+        && let Some(s) = section(v, "share", &known_at("share"), origins, problems)
+    {
+        cfg.share = s;
     }
     if let Some(v) = get("notify") {
         let k = serde_json::to_value(crate::notify::SinkConfig::sample()).unwrap_or_default();

@@ -44,6 +44,7 @@ pub(crate) fn handle(app: &mut App, action: Action) -> Vec<Effect> {
             _ => app.error("focus the Stages pane and select a stage to rerun"),
         },
         Action::KillLoad => return app.kill_load(),
+        Action::Grant => app.grant(None),
         Action::Sort => {
             if app.focus == Pane::Findings {
                 app.finding_sort = app.finding_sort.next();

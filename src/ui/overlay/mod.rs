@@ -79,6 +79,14 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// "Give PEER the operator role?" (the owner's grant key); up and down
+    /// pick another attached viewer; focus starts on No.
+    ConfirmGrant {
+        /// The peer's connection number.
+        peer: u64,
+        /// Whether Yes has the focus.
+        yes_focused: bool,
+    },
     /// "Apply the saved plan?" (`iac.apply = "confirm"`): opens by itself
     /// when the IaC stage asks; focus starts on No.
     ConfirmApply {
@@ -95,6 +103,7 @@ impl Overlay {
             Overlay::ConfirmQuit { .. }
                 | Overlay::ConfirmRollback { .. }
                 | Overlay::ConfirmPromote { .. }
+                | Overlay::ConfirmGrant { .. }
                 | Overlay::ConfirmApply { .. }
         )
     }
@@ -147,6 +156,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let flag = canary_flag(app);
             let c = dialog::rollback_dialog(&flag);
             dialog::render_confirm(frame, area, app, &c, *yes_focused)
+        }
+        Some(Overlay::ConfirmGrant { peer, yes_focused }) => {
+            if let Some(p) = app.state().peer(*peer) {
+                let c = dialog::grant_dialog(p);
+                dialog::render_confirm(frame, area, app, &c, *yes_focused)
+            }
         }
         Some(Overlay::ConfirmApply { yes_focused }) => {
             if let Some(a) = app.state().pending_approval() {
