@@ -30,6 +30,10 @@ pub enum Commands {
         /// (and the judge's minimum samples lowered to match).
         #[arg(long)]
         quick: bool,
+        /// A GO waits for a `release-manager` sign-off that this account
+        /// gives (S in the control room, or `flightdeck signoff`).
+        #[arg(long)]
+        signoff: bool,
         /// Shared run options.
         #[command(flatten)]
         run: RunArgs,
@@ -83,6 +87,9 @@ pub enum Commands {
     /// Watch a live run from another terminal (the same screens; viewers
     /// read, operators act); a finished run shows its replay.
     Attach(crate::launch::attach::AttachArgs),
+    /// Sign off (approve or reject) a role a live run's gate waits for,
+    /// over its socket. Exit 0 recorded, 1 refused or no answer, 2 usage.
+    Signoff(crate::launch::signoff::SignoffArgs),
     /// Notifications: send again what a finished run never delivered.
     Notify {
         /// What to do.

@@ -5,6 +5,7 @@
 pub mod attach;
 pub mod secrets;
 pub mod share;
+pub mod signoff;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -289,6 +290,24 @@ pub struct Demo {
     pub scenario: Scenario,
     /// Short timings for smoke tests.
     pub quick: bool,
+    /// A GO waits for a sign-off by this account.
+    pub signoff: bool,
+}
+
+/// The demo's optional sign-off: a `release-manager` role that the
+/// account running the demo may give.
+pub fn add_demo_signoff(cfg: &mut Config) {
+    let who = match crate::identity::effective_uid() {
+        Some(uid) => crate::share::Account::Uid(uid),
+        None => crate::share::Account::Name(crate::identity::operator(None, "").name),
+    };
+    cfg.gate.signoffs.push(crate::gate::SignoffRole {
+        role: "release-manager".into(),
+        who: vec![who],
+        required: true,
+        self_approval: true,
+        signature: false,
+    });
 }
 
 /// Shorten the demo for smoke tests: 3 s of load, 3 s per canary step, and
@@ -327,6 +346,9 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
         Some(d) => {
             if d.quick {
                 quicken(&mut cfg);
+            }
+            if d.signoff {
+                add_demo_signoff(&mut cfg);
             }
             let receiver = crate::demo::receiver::DemoReceiver::start()
                 .await

@@ -33,8 +33,19 @@ fn main() {
             Commands::Demo {
                 scenario,
                 quick,
+                signoff,
                 run,
-            } => finish(launch::run(run, Some(launch::Demo { scenario, quick })).await),
+            } => finish(
+                launch::run(
+                    run,
+                    Some(launch::Demo {
+                        scenario,
+                        quick,
+                        signoff,
+                    }),
+                )
+                .await,
+            ),
             Commands::Run { run } => finish(launch::run(run, None).await),
             Commands::Env { command } => {
                 let r = match command {
@@ -85,6 +96,16 @@ fn main() {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
             Commands::Attach(a) => finish(launch::attach::attach(a).await),
+            Commands::Signoff(a) => match launch::signoff::signoff(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
             Commands::Notify {
                 command: NotifyCommands::Resend(a),
             } => match launch::share::resend(&a).await {

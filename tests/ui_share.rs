@@ -164,3 +164,76 @@ fn an_attached_viewer_reads_and_is_told_to_ask_for_control_until_granted() {
         app.status()
     );
 }
+
+/// The run waits for security (alice) and release-manager (bob).
+fn awaiting_envelopes() -> Vec<flightdeck::core::event::Envelope> {
+    use flightdeck::core::signoff::SignoffNeed;
+    let mut out = shared_envelopes();
+    let seq = out.len() as u64 + 1;
+    let need = |role: &str, who: &str| SignoffNeed {
+        role: role.into(),
+        who: vec![who.into()],
+        required: true,
+        self_approval: true,
+        signature: false,
+    };
+    out.push(envelope(
+        seq,
+        18,
+        Event::SignoffRequested {
+            needed: vec![need("security", "alice"), need("release-manager", "bob")],
+            score: 96.0,
+            rationale: "score 96 >= pass threshold 90".into(),
+            timeout_s: 1800,
+            deadline: t0() + chrono::Duration::seconds(1818),
+        },
+    ));
+    out
+}
+
+#[test]
+fn the_signoff_dialog_sends_the_choice_with_the_report_hash_the_same_when_attached() {
+    use flightdeck::core::signoff::SignoffDecision;
+    for o in [opts(), attached(1)] {
+        let mut app = canary_app(&awaiting_envelopes(), &o);
+        let header = text(&render(&app, 180, 40));
+        let header = header.lines().next().expect("header");
+        assert!(header.contains("AWAITING SIGN-OFF"), "{header}");
+        assert!(
+            header.contains("sign-off needed: security (alice); release-manager (bob) (S)"),
+            "{header}"
+        );
+        assert!(press(&mut app, "S").is_empty());
+        if o.attached.is_none() {
+            let screen = text(&render(&app, 120, 40));
+            insta::assert_snapshot!("signoff_dialog_120x40", screen);
+            assert!(screen.contains("[Sign off: security]"), "{screen}");
+            assert!(screen.contains("Still needed: security (alice); release-manager (bob)"));
+        }
+        press(&mut app, "down");
+        press(&mut app, "tab");
+        // A rejection needs a comment.
+        assert!(press(&mut app, "enter").is_empty());
+        assert!(
+            app.status()
+                .is_some_and(|s| s.text.starts_with("a rejection needs a comment"))
+        );
+        for c in "not ready".chars() {
+            press(&mut app, &c.to_string());
+        }
+        let sha = flightdeck::report::report_sha256(app.state());
+        let seen = app.state().events_applied;
+        assert_eq!(
+            press(&mut app, "enter"),
+            vec![Effect::Send(Command::Signoff {
+                role: "release-manager".into(),
+                decision: SignoffDecision::Reject,
+                comment: "not ready".into(),
+                report_sha256: sha,
+                seen_seq: seen,
+                signature: None,
+            })]
+        );
+        assert_eq!(app.overlay(), None);
+    }
+}

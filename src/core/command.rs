@@ -53,6 +53,22 @@ pub enum Command {
         /// Why (e.g. `operator quit`, `SIGTERM`).
         reason: String,
     },
+    /// Sign off (or reject) a role the gate waits for; the signer's
+    /// identity is the command's actor.
+    Signoff {
+        /// The role.
+        role: String,
+        /// Approve or reject.
+        decision: crate::core::signoff::SignoffDecision,
+        /// Why.
+        comment: String,
+        /// SHA-256 (hex) of `report.json` as the signer saw it.
+        report_sha256: String,
+        /// The journal sequence the signer had seen.
+        seen_seq: u64,
+        /// `ssh-keygen -Y sign` output over the sign-off's text, if signed.
+        signature: Option<String>,
+    },
     /// Give an attached viewer the operator role (the owner's grant, after
     /// a confirmation); journalled as `role_granted`.
     Grant {

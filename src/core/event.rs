@@ -374,6 +374,35 @@ pub enum Event {
         /// Who granted it.
         by: crate::core::actor::Actor,
     },
+    /// The gate reached GO and waits for sign-offs (`[[gate.signoffs]]`).
+    SignoffRequested {
+        /// Who must (or may) sign.
+        needed: Vec<crate::core::signoff::SignoffNeed>,
+        /// The score the gate reached.
+        score: f64,
+        /// The decision's rule, in one sentence.
+        rationale: String,
+        /// How long the run waits, seconds.
+        timeout_s: u64,
+        /// When it stops waiting (then the run is inconclusive).
+        deadline: DateTime<Utc>,
+    },
+    /// A sign-off was given.
+    SignoffGiven(crate::core::signoff::Signoff),
+    /// A sign-off was refused (not allowed, self-approval, a bad signature...).
+    SignoffRefused {
+        /// The role asked for.
+        role: String,
+        /// Who tried.
+        actor: crate::core::actor::Actor,
+        /// Why not.
+        reason: String,
+    },
+    /// Nobody signed in time: these required roles are missing.
+    SignoffTimedOut {
+        /// The roles still missing.
+        missing: Vec<String>,
+    },
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -425,6 +454,10 @@ impl Event {
                 | Event::PeerJoined { .. }
                 | Event::PeerLeft { .. }
                 | Event::RoleGranted { .. }
+                | Event::SignoffRequested { .. }
+                | Event::SignoffGiven(_)
+                | Event::SignoffRefused { .. }
+                | Event::SignoffTimedOut { .. }
                 | Event::RunFinished { .. }
         )
     }

@@ -26,6 +26,7 @@ pub mod notify;
 pub mod policy;
 pub mod scan;
 pub mod share;
+pub mod signoff;
 pub mod stage;
 pub mod state;
 pub mod stats;

@@ -74,6 +74,13 @@ pub async fn while_running(cx: &Cx<'_>, cmd: Command) {
         // commands anywhere; an attached operator cannot stop the run.
         Command::Abort { .. } => {}
         Command::Grant { peer } => grant(cx, peer),
+        Command::Signoff { role, .. } => {
+            cx.rec.emit(Event::SignoffRefused {
+                role,
+                actor: cx.id.operator.clone(),
+                reason: "the run does not wait for a sign-off".into(),
+            });
+        }
         // The engine unwraps the actor before it gets here.
         Command::By { .. } => {}
     }

@@ -9,6 +9,7 @@
 //! - [`stages`]: the registry through which a stage is started and hears
 //!   commands;
 //! - [`commands`]: what the engine does with a command no stage took;
+//! - [`signoff`]: waiting for the sign-offs a GO needs;
 //! - [`decide`]: the gate's decision and the end of the run.
 //!
 //! Stages run as futures of this one task; they emit through the recorder,
@@ -18,6 +19,7 @@ pub mod commands;
 pub mod config;
 pub mod decide;
 pub mod graph;
+pub mod signoff;
 pub mod stages;
 
 use futures::StreamExt;
@@ -163,6 +165,9 @@ pub async fn run(
     if let Some(reason) = drive(&cx, &registry, &graph, &all, &mut commands, &mut open).await {
         return finish_aborted(rec, &reason);
     }
+    if let Some(reason) = signoff::wait(&cx, &mut commands, &mut open).await {
+        return finish_aborted(rec, &reason);
+    }
     let mut outcome = decide(cfg, rec);
     commands::destroy_environments(&cx, TeardownTrigger::EndOfRun).await;
     if after == AfterDecision::Return {
@@ -227,6 +232,9 @@ pub async fn run(
                 if let Some(reason) =
                     drive(&cx, &registry, &graph, &[i], &mut commands, &mut open).await
                 {
+                    return finish_aborted(rec, &reason);
+                }
+                if let Some(reason) = signoff::wait(&cx, &mut commands, &mut open).await {
                     return finish_aborted(rec, &reason);
                 }
                 outcome = decide(cfg, rec);

@@ -59,7 +59,7 @@ fn runs_newest_first(state_dir: &Path) -> Vec<PathBuf> {
 }
 
 /// The run directory a `RUN` argument names.
-fn run_dir(run: &str, state_dir: &Path) -> Option<PathBuf> {
+pub(crate) fn run_dir(run: &str, state_dir: &Path) -> Option<PathBuf> {
     [PathBuf::from(run), state_dir.join("runs").join(run)]
         .into_iter()
         .find(|p| p.join(JOURNAL_FILE).is_file() || p.join(SOCKET_FILE).exists())

@@ -137,6 +137,35 @@ pub fn notice_for(env: &Envelope, s: &RunState) -> Option<Notice> {
                 )],
             )
         }
+        Event::SignoffRequested {
+            needed,
+            score,
+            rationale,
+            deadline,
+            ..
+        } => {
+            let who: Vec<String> = needed
+                .iter()
+                .filter(|n| n.required)
+                .map(|n| format!("{} ({})", n.role, n.who.join(", ")))
+                .collect();
+            notice(
+                NotifyTrigger::ApprovalNeeded,
+                NotifySeverity::Warning,
+                format!("Sign-off needed for {}: {}", run_name(s), who.join("; ")),
+                vec![
+                    format!(
+                        "the gate reached GO, score {}: {rationale}",
+                        trim_num(*score)
+                    ),
+                    format!(
+                        "sign before {} UTC: flightdeck signoff {} --role ROLE --approve|--reject --comment \"...\"",
+                        deadline.format("%H:%M"),
+                        s.info.as_ref().map_or("RUN", |i| i.run_id.as_str())
+                    ),
+                ],
+            )
+        }
         Event::GateDecision(d) => {
             let severity = match d.outcome {
                 Outcome::Go if d.band == Verdict::Pass => NotifySeverity::Info,

@@ -79,6 +79,9 @@ pub struct Report {
     /// and sample source, the automatic rollback and any rollback.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub canary: Option<crate::core::state::canary::CanaryView>,
+    /// The sign-offs the gate asked for, with each one given or refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signoffs: Option<crate::core::state::signoff::SignoffView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -195,6 +198,7 @@ impl Report {
             apply_approval: s.approval.as_ref().map(ApprovalReport::from_view),
             operator_actions: s.actions.clone(),
             canary: s.canary.clone(),
+            signoffs: s.signoffs.clone(),
             anomalies: s.anomalies.clone(),
         }
     }
@@ -209,6 +213,17 @@ pub fn report_json(r: &Report) -> Result<String> {
     let mut json = serde_json::to_string_pretty(r).context("cannot encode report")?;
     json.push('\n');
     Ok(json)
+}
+
+/// SHA-256 (hex) of `report.json` for a state: what a sign-off records as
+/// the report its signer saw.
+pub fn report_sha256(s: &RunState) -> String {
+    use sha2::{Digest, Sha256};
+    let json = report_json(&Report::from_state(s)).unwrap_or_default();
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Write `report.json`, `report.md`, `junit.xml` and `report.html` into `dir`.

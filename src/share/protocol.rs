@@ -82,6 +82,24 @@ pub enum RemoteCommand {
     },
     /// Destroy the ephemeral environment.
     DestroyEnvironment,
+    /// Sign off (or reject) a role the gate waits for. Any attached
+    /// person may send it: whether they may sign is the gate's rule
+    /// (`[[gate.signoffs]] who`), not the operator role.
+    Signoff {
+        /// The role.
+        role: String,
+        /// Approve or reject.
+        decision: crate::core::signoff::SignoffDecision,
+        /// Why.
+        comment: String,
+        /// SHA-256 (hex) of `report.json` as the signer saw it.
+        report_sha256: String,
+        /// The journal sequence the signer had seen.
+        seen_seq: u64,
+        /// `ssh-keygen -Y sign` output, if signed.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        signature: Option<String>,
+    },
 }
 
 impl RemoteCommand {
@@ -98,6 +116,21 @@ impl RemoteCommand {
             }
             RemoteCommand::RerunStage { stage } => Command::RerunStage { stage },
             RemoteCommand::DestroyEnvironment => Command::DestroyEnvironment,
+            RemoteCommand::Signoff {
+                role,
+                decision,
+                comment,
+                report_sha256,
+                seen_seq,
+                signature,
+            } => Command::Signoff {
+                role,
+                decision,
+                comment,
+                report_sha256,
+                seen_seq,
+                signature,
+            },
         }
     }
 
@@ -115,6 +148,21 @@ impl RemoteCommand {
             }
             Command::RerunStage { stage } => RemoteCommand::RerunStage { stage },
             Command::DestroyEnvironment => RemoteCommand::DestroyEnvironment,
+            Command::Signoff {
+                role,
+                decision,
+                comment,
+                report_sha256,
+                seen_seq,
+                signature,
+            } => RemoteCommand::Signoff {
+                role,
+                decision,
+                comment,
+                report_sha256,
+                seen_seq,
+                signature,
+            },
             Command::Abort { .. } | Command::Grant { .. } | Command::By { .. } => return None,
         })
     }

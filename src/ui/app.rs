@@ -150,6 +150,7 @@ impl App {
         self.state.apply(env);
         self.sync_approval_dialog();
         self.sync_grant_dialog();
+        self.sync_signoff_dialog();
     }
 
     /// A grant question about a peer who has left (or was granted
@@ -171,6 +172,7 @@ impl App {
                 self.state = *state;
                 self.sync_approval_dialog();
                 self.sync_grant_dialog();
+                self.sync_signoff_dialog();
             }
         }
     }

@@ -70,6 +70,9 @@ fn outcome_span(app: &App, state: &RunState) -> Span<'static> {
             };
             Span::styled(o.badge(), theme.style(item))
         }
+        None if state.awaiting_signoff().is_some() => {
+            Span::styled("AWAITING SIGN-OFF", theme.style(Item::Warn))
+        }
         None if state.in_progress() => Span::styled("RUNNING", theme.style(Item::Running)),
         None if state.info.is_none() => Span::styled("WAITING", theme.style(Item::Pending)),
         None => Span::styled("ENDED", theme.style(Item::Pending)),
@@ -116,6 +119,15 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
             ));
         }
         None => segs.push((0, vec![Span::styled("waiting for the run to start", text)])),
+    }
+    if let Some(v) = state.awaiting_signoff() {
+        segs.push((
+            1,
+            vec![Span::styled(
+                format!("sign-off needed: {} (S)", v.needed_text()),
+                theme.style(Item::Warn),
+            )],
+        ));
     }
     let rw = if app.changes_disabled() { "RO" } else { "RW" };
     segs.push((1, vec![Span::styled(rw, text)]));

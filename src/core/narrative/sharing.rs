@@ -1,5 +1,5 @@
 //! The narrative of sharing a run: notifications queued, sent and failed;
-//! terminals joining and leaving; control granted.
+//! terminals joining and leaving; control granted; sign-offs.
 
 use crate::core::event::{Event, LogLevel};
 use crate::core::format::trim_num;
@@ -79,6 +79,55 @@ pub(super) fn line(event: &Event) -> Option<Line> {
         Event::RoleGranted { name, role, by, .. } => (
             LogLevel::Warn,
             format!("{} gave {name} the {} role", by.described(), role.as_str()),
+        ),
+        Event::SignoffRequested {
+            needed, deadline, ..
+        } => (
+            LogLevel::Warn,
+            format!(
+                "awaiting sign-off until {}: {}",
+                deadline.format("%H:%M:%S"),
+                needed
+                    .iter()
+                    .filter(|n| n.required)
+                    .map(|n| format!("{} ({})", n.role, n.who.join(", ")))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ),
+        Event::SignoffGiven(g) => (
+            match g.decision {
+                crate::core::signoff::SignoffDecision::Approve => LogLevel::Info,
+                crate::core::signoff::SignoffDecision::Reject => LogLevel::Error,
+            },
+            format!(
+                "{} {}d {} (uid {}): {}{}",
+                g.actor.described(),
+                g.decision.as_str(),
+                g.role,
+                g.actor.uid.map_or("?".into(), |u| u.to_string()),
+                g.comment,
+                match &g.signature {
+                    Some(s) if s.verified => " [ssh signature verified]",
+                    Some(_) => " [ssh signature NOT verified]",
+                    None => "",
+                }
+            ),
+        ),
+        Event::SignoffRefused {
+            role,
+            actor,
+            reason,
+        } => (
+            LogLevel::Warn,
+            format!(
+                "sign-off of {role} by {} refused: {reason}",
+                actor.described()
+            ),
+        ),
+        Event::SignoffTimedOut { missing } => (
+            LogLevel::Error,
+            format!("no sign-off in time from {}", missing.join(", ")),
         ),
         _ => return None,
     };

@@ -20,6 +20,7 @@ pub mod latency;
 mod load;
 pub mod notify;
 mod presence;
+pub mod signoff;
 mod stages;
 
 pub use approval::ApprovalView;
@@ -163,6 +164,8 @@ pub struct RunState {
     pub presence: Vec<crate::core::share::Peer>,
     /// Notifications queued for the run's sinks, with their delivery.
     pub notifications: Vec<notify::NotificationView>,
+    /// The sign-offs the gate asked for (`[[gate.signoffs]]`), once it has.
+    pub signoffs: Option<signoff::SignoffView>,
     /// The latest gate decision.
     pub decision: Option<Decision>,
     /// True when the decision predates a rerun and is no longer current.
@@ -289,6 +292,7 @@ impl RunState {
         latency::apply(self, env);
         notify::apply(self, env);
         presence::apply(self, env);
+        signoff::apply(self, env);
         findings::apply(self, env);
     }
 

@@ -10,6 +10,7 @@
 mod chart;
 pub mod markup;
 mod sections;
+mod signoffs;
 mod style;
 
 use base64::Engine;
@@ -146,6 +147,7 @@ pub fn html(r: &Report, s: &RunState) -> String {
     out.push_str(&sections::latency(s));
     out.push_str(&sections::canary(s));
     out.push_str(&sections::findings(s));
+    out.push_str(&signoffs::signoffs(r));
     out.push_str(&sections::actions(r));
     out.push_str(&sections::appendix(r, s));
     out.push_str(&format!(

@@ -45,6 +45,7 @@ pub(crate) fn handle(app: &mut App, action: Action) -> Vec<Effect> {
         },
         Action::KillLoad => return app.kill_load(),
         Action::Grant => app.grant(None),
+        Action::Signoff => app.open_signoff(),
         Action::Sort => {
             if app.focus == Pane::Findings {
                 app.finding_sort = app.finding_sort.next();

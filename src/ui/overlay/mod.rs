@@ -17,6 +17,7 @@ pub mod dialog;
 pub mod finding_detail;
 pub mod help;
 pub mod iac_detail;
+pub mod signoff;
 pub mod stage_detail;
 
 use crossterm::event::KeyEvent;
@@ -87,6 +88,15 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// The sign-off dialog: role, approve or reject, comment.
+    Signoff {
+        /// The role being signed.
+        role: String,
+        /// Reject (`true`) or approve.
+        reject: bool,
+        /// The comment typed so far.
+        comment: String,
+    },
     /// "Apply the saved plan?" (`iac.apply = "confirm"`): opens by itself
     /// when the IaC stage asks; focus starts on No.
     ConfirmApply {
@@ -104,6 +114,7 @@ impl Overlay {
                 | Overlay::ConfirmRollback { .. }
                 | Overlay::ConfirmPromote { .. }
                 | Overlay::ConfirmGrant { .. }
+                | Overlay::Signoff { .. }
                 | Overlay::ConfirmApply { .. }
         )
     }
@@ -113,6 +124,7 @@ impl Overlay {
 pub(crate) fn question_key(app: &mut App, ev: KeyEvent) -> KeyResult {
     match app.overlay {
         Some(Overlay::ConfirmApply { .. }) => apply::handle(app, ev),
+        Some(Overlay::Signoff { .. }) => signoff::handle(app, ev),
         Some(ref o) if o.is_question() => confirm::handle(app, ev),
         _ => KeyResult::NotConsumed,
     }
@@ -157,6 +169,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let c = dialog::rollback_dialog(&flag);
             dialog::render_confirm(frame, area, app, &c, *yes_focused)
         }
+        Some(Overlay::Signoff {
+            role,
+            reject,
+            comment,
+        }) => signoff::render(frame, area, app, role, *reject, comment),
         Some(Overlay::ConfirmGrant { peer, yes_focused }) => {
             if let Some(p) = app.state().peer(*peer) {
                 let c = dialog::grant_dialog(p);
