@@ -10,7 +10,7 @@
 //! the recorder and journal, TLS, the faces' output format, who the
 //! operator is), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
-//! `secrets`, `gate`, `demo`, each with its config section and its
+//! `secrets`, `gate`, `demo`, `notify`, `share`, each with its config section and its
 //! `validate()`), `engine` (the stage graph and the whole configuration),
 //! and the faces (`ui`, `report`, `headless`, `cli`, `launch`).
 //! `tests/architecture.rs` holds the floors in place.
