@@ -30,6 +30,10 @@ pub enum Commands {
         /// (and the judge's minimum samples lowered to match).
         #[arg(long)]
         quick: bool,
+        /// A GO waits for a `release-manager` sign-off that this account
+        /// gives (S in the control room, or `flightdeck signoff`).
+        #[arg(long)]
+        signoff: bool,
         /// Shared run options.
         #[command(flatten)]
         run: RunArgs,
@@ -94,6 +98,18 @@ pub enum Commands {
     /// Record what happened in production after a release (journalled on
     /// the run, and indexed).
     Outcome(Box<crate::history::cli::OutcomeArgs>),
+    /// Watch a live run from another terminal (the same screens; viewers
+    /// read, operators act); a finished run shows its replay.
+    Attach(crate::launch::attach::AttachArgs),
+    /// Sign off (approve or reject) a role a live run's gate waits for,
+    /// over its socket. Exit 0 recorded, 1 refused or no answer, 2 usage.
+    Signoff(crate::launch::signoff::SignoffArgs),
+    /// Notifications: send again what a finished run never delivered.
+    Notify {
+        /// What to do.
+        #[command(subcommand)]
+        command: NotifyCommands,
+    },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.
@@ -290,4 +306,13 @@ pub enum CanaryCommands {
     /// Judge two samples (one number per line): Mann-Whitney U, confidence
     /// interval, effect size.
     Judge(crate::canary::cli::JudgeArgs),
+}
+
+/// `flightdeck notify ...`.
+#[derive(Subcommand, Debug)]
+pub enum NotifyCommands {
+    /// Send what a finished run's notifications never delivered (same
+    /// message ids), recording the attempts in its journal. Exit 0 all sent
+    /// (or nothing pending), 1 some not, 2 bad run or config.
+    Resend(crate::notify::resend::ResendArgs),
 }

@@ -2,12 +2,18 @@
 //! engine, and the consumer (TUI or headless), with exit codes; and the
 //! faces that need the whole config (`check-config`, [`secrets`]).
 
+pub mod attach;
 pub mod calibrate;
 pub mod check;
+mod demo;
+use demo::filled_warnings;
+pub use demo::{add_demo_signoff, quicken, start_demo};
 pub mod history;
 pub mod prepare;
 pub mod recover;
 pub mod secrets;
+pub mod share;
+pub mod signoff;
 
 pub use check::{check_config, load_checked, load_config};
 
@@ -167,6 +173,7 @@ fn ui_options(cfg: &Config, replay: bool) -> ui::UiOptions {
         read_only: cfg.run.read_only,
         replay,
         rollback_confirm: cfg.canary.rollback_confirm,
+        attached: None,
     }
 }
 
@@ -247,49 +254,6 @@ fn summarise(state: &RunState, run_dir: &Path) -> String {
     )
 }
 
-/// Start the demo targets, write the bundled assets into the run directory,
-/// and fill the config's `{demo.*}` placeholders.
-pub async fn start_demo(
-    cfg: &mut Config,
-    scenario: Scenario,
-    run_dir: &Path,
-) -> Result<DemoTargets, Failure> {
-    let assets = crate::demo::assets::materialise(&run_dir.join("demo-assets"))
-        .map_err(Failure::internal)?;
-    let t = DemoTargets::start(scenario, Some(assets.join("flags.json")))
-        .await
-        .map_err(Failure::internal)?;
-    let assets = assets.to_string_lossy().into_owned();
-    engine::config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
-    // A Terraform named by the environment (as CI does) wins over PATH.
-    if let (Some(iac), Ok(tf)) = (
-        &mut cfg.environment.iac,
-        std::env::var("FLIGHTDECK_TERRAFORM"),
-    ) && iac.binary.is_none()
-        && !tf.is_empty()
-    {
-        iac.binary = Some(tf);
-    }
-    Ok(t)
-}
-
-/// What the check of files and programs says once the demo has filled its
-/// placeholders: warnings only (the demo goes on), named after the config.
-fn filled_warnings(cfg: &Config, sources: &Sources) -> Vec<Problem> {
-    let label = match (&sources.file, &sources.text) {
-        (Some(f), _) => f.display().to_string(),
-        (None, Some((label, _))) => label.clone(),
-        (None, None) => "config".into(),
-    };
-    engine::config::check_paths(cfg)
-        .into_iter()
-        .map(|p| Problem {
-            source: label.clone(),
-            ..p.with_severity(Severity::Warning)
-        })
-        .collect()
-}
-
 /// How the demo runs.
 #[derive(Clone, Copy, Debug)]
 pub struct Demo {
@@ -297,22 +261,8 @@ pub struct Demo {
     pub scenario: Scenario,
     /// Short timings for smoke tests.
     pub quick: bool,
-}
-
-/// Shorten the demo for smoke tests: 3 s of load, 3 s per canary step, and
-/// the judge's minimum samples lowered to what 3 s can give.
-pub fn quicken(cfg: &mut Config) {
-    cfg.load.stages = vec![crate::load::RateStage::Ramp {
-        from: 40.0,
-        to: 80.0,
-        duration_s: 3.0,
-    }];
-    cfg.canary.hold_s = 3;
-    // Smoke runs share the machine with builds and other tests.
-    cfg.load.max_lag_ms = cfg.load.max_lag_ms.max(50.0);
-    for m in &mut cfg.canary.judge.metrics {
-        m.params.min_samples = m.params.min_samples.min(3);
-    }
+    /// A GO waits for a sign-off by this account.
+    pub signoff: bool,
 }
 
 /// `flightdeck run` and `flightdeck demo`.
@@ -338,17 +288,25 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     } else {
         crate::canary::OnOrphan::Ask
     });
-    let targets = match demo {
+    let mut provided = crate::secrets::Provided::default();
+    let (targets, receiver) = match demo {
         Some(d) => {
             if d.quick {
                 quicken(&mut cfg);
             }
+            if d.signoff {
+                add_demo_signoff(&mut cfg);
+            }
+            let receiver = crate::demo::receiver::DemoReceiver::start()
+                .await
+                .map_err(Failure::internal)?;
+            provided = receiver.provided();
             let targets = start_demo(&mut cfg, d.scenario, &run_dir).await?;
             // Now that the placeholders hold the demo's own paths, check again.
             warnings = filled_warnings(&cfg, &sources);
-            Some(targets)
+            (Some(targets), Some(receiver))
         }
-        None => None,
+        None => (None, None),
     };
     for w in &warnings {
         eprintln!("{}", check::problem_line(w));
@@ -378,8 +336,9 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
             format!("config {}", check::problem_line(w)),
         );
     }
-    let (state0, rx) = rec.subscribe();
     let (cmd_tx, cmd_rx) = unbounded_channel();
+    let sharing = share::Sharing::start(&cfg, &rec, &run_dir, &provided, &cmd_tx).await;
+    let (state0, rx) = rec.subscribe();
     let after = if headless {
         AfterDecision::Return
     } else {
@@ -430,6 +389,8 @@ pub async fn run(args: RunArgs, demo: Option<Demo>) -> Result<Finished, Failure>
     };
     drop(targets);
     report::write_all(&state, &run_dir).map_err(Failure::internal)?;
+    sharing.finish().await;
+    drop(receiver);
     if let Some(dir) = &args.report_dir {
         report::write_all(&state, dir).map_err(Failure::internal)?;
     }

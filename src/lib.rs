@@ -10,7 +10,7 @@
 //! the recorder and journal, TLS, the faces' output format, who the
 //! operator is), the capabilities
 //! (`environment`, `iac`, `load`, `canary`, `flags`, `scan`, `policy`,
-//! `secrets`, `gate`, `demo`, `history`, `impact`, each with its config
+//! `secrets`, `gate`, `demo`, `history`, `impact`, `notify`, `share`, each with its config
 //! section and its `validate()`), `engine` (the stage graph and the whole configuration),
 //! and the faces (`ui`, `report`, `headless`, `cli`, `launch`).
 //! `tests/architecture.rs` holds the floors in place.
@@ -31,11 +31,13 @@ pub mod identity;
 pub mod impact;
 pub mod launch;
 pub mod load;
+pub mod notify;
 pub mod output;
 pub mod policy;
 pub mod record;
 pub mod report;
 pub mod scan;
 pub mod secrets;
+pub mod share;
 pub mod tls;
 pub mod ui;

@@ -1,8 +1,8 @@
 use clap::Parser;
 
 use flightdeck::cli::{
-    CanaryCommands, Cli, Commands, EnvCommands, LoadCommands, PolicyCommands, ScanCommands,
-    SecretsCommands,
+    CanaryCommands, Cli, Commands, EnvCommands, LoadCommands, NotifyCommands, PolicyCommands,
+    ScanCommands, SecretsCommands,
 };
 use flightdeck::launch::{self, EXIT_INTERNAL};
 
@@ -33,8 +33,19 @@ fn main() {
             Commands::Demo {
                 scenario,
                 quick,
+                signoff,
                 run,
-            } => finish(launch::run(run, Some(launch::Demo { scenario, quick })).await),
+            } => finish(
+                launch::run(
+                    run,
+                    Some(launch::Demo {
+                        scenario,
+                        quick,
+                        signoff,
+                    }),
+                )
+                .await,
+            ),
             Commands::Run { run } => finish(launch::run(run, None).await),
             Commands::Env { command } => {
                 let r = match command {
@@ -100,6 +111,29 @@ fn main() {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
             Commands::Recover(a) => match launch::recover::run(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
+            Commands::Attach(a) => finish(launch::attach::attach(a).await),
+            Commands::Signoff(a) => match launch::signoff::signoff(&a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(f) => {
+                    eprintln!("{}", f.message);
+                    f.code
+                }
+            },
+            Commands::Notify {
+                command: NotifyCommands::Resend(a),
+            } => match launch::share::resend(&a).await {
                 Ok((out, code)) => {
                     print!("{out}");
                     code

@@ -693,3 +693,79 @@ async fn the_demo_graph_runs_scans_beside_env_and_load_and_the_target_is_held_by
     let replayed = RunState::from_envelopes(&back.envelopes);
     assert_eq!(replayed, rec.snapshot());
 }
+
+#[tokio::test]
+async fn two_operators_pressing_r_at_once_roll_back_once_and_both_hear_it_confirmed() {
+    use flightdeck::core::actor::{Actor, NameSource, Via};
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (_cfg, _t, rec, tx, run) = healthy_canary(dir.path()).await;
+    for _ in 0..300 {
+        if rec
+            .snapshot()
+            .canary
+            .is_some_and(|c| c.percent == Some(5.0))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    let person = |name: &str, uid: u32, via: Via| Actor {
+        name: name.into(),
+        uid: Some(uid),
+        via,
+        named_by: Some(NameSource::Account),
+    };
+    let alice = person(
+        "alice",
+        1001,
+        Via::Ssh {
+            client: "203.0.113.9".into(),
+            port: Some(52311),
+        },
+    );
+    let bob = person("bob", 1002, Via::Local);
+    let r = || Command::Rollback {
+        reason: "operator key R".into(),
+    };
+    tx.send(r().by(alice.clone())).expect("send");
+    tx.send(r().by(bob.clone())).expect("send");
+    let outcome = tokio::time::timeout(std::time::Duration::from_secs(10), run)
+        .await
+        .expect("the canary stops at once")
+        .expect("engine task");
+    assert_eq!(outcome, Outcome::NoGo);
+    let back = journal::read(&dir.path().join("journal.jsonl")).expect("journal");
+    let rollbacks: Vec<_> = back
+        .envelopes
+        .iter()
+        .filter_map(|e| match &e.event {
+            Event::OperatorAction {
+                identity, action, ..
+            } if action.as_str() == "rollback" => identity.clone(),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        rollbacks,
+        vec![alice.clone()],
+        "one rollback, alice's, with her identity"
+    );
+    let flag_changes = back
+        .envelopes
+        .iter()
+        .filter(|e| {
+            matches!(&e.event, Event::FlagChanged { actor, reason, .. }
+                if actor == "alice" && reason.starts_with("rollback"))
+        })
+        .count();
+    assert_eq!(flag_changes, 1);
+    let state = RunState::from_envelopes(&back.envelopes);
+    assert!(
+        state.logs.iter().any(|l| l.message
+            == "rollback asked by bob: checkout-v2 is already rolled back by alice (confirmed); nothing more to do"),
+        "{:#?}",
+        state.logs.iter().map(|l| &l.message).collect::<Vec<_>>()
+    );
+    let rb = state.canary.and_then(|c| c.rollback).expect("rollback");
+    assert_eq!(rb.actor, "alice");
+}

@@ -1,6 +1,10 @@
 //! Commands from the operator (TUI keys, palette, CLI) to the run engine.
 //! They go through one channel; the engine journals an `OperatorAction`
-//! before acting.
+//! before acting. A command carries its actor: bare, it is the run's own
+//! operator's (the local keys); wrapped in [`Command::By`], it is an
+//! attached operator's, and the engine journals it with that identity.
+
+use crate::core::actor::Actor;
 
 /// Something the operator asks the engine to do.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,4 +61,52 @@ pub enum Command {
         /// Why (e.g. `operator quit`, `SIGTERM`).
         reason: String,
     },
+    /// Sign off (or reject) a role the gate waits for; the signer's
+    /// identity is the command's actor.
+    Signoff {
+        /// The role.
+        role: String,
+        /// Approve or reject.
+        decision: crate::core::signoff::SignoffDecision,
+        /// Why.
+        comment: String,
+        /// SHA-256 (hex) of `report.json` as the signer saw it.
+        report_sha256: String,
+        /// The journal sequence the signer had seen.
+        seen_seq: u64,
+        /// `ssh-keygen -Y sign` output over the sign-off's text, if signed.
+        signature: Option<String>,
+    },
+    /// Give an attached viewer the operator role (the owner's grant, after
+    /// a confirmation); journalled as `role_granted`.
+    Grant {
+        /// The peer's connection number.
+        peer: u64,
+    },
+    /// `command`, asked by `actor` rather than by the run's operator: an
+    /// operator attached over the run's socket.
+    By {
+        /// Who asked (the socket peer's account, uid and SSH client).
+        actor: Actor,
+        /// What they asked.
+        command: Box<Command>,
+    },
+}
+
+impl Command {
+    /// This command, asked by `actor`.
+    pub fn by(self, actor: Actor) -> Command {
+        Command::By {
+            actor,
+            command: Box::new(self),
+        }
+    }
+
+    /// Who asked (`None`: the run's operator) and what.
+    pub fn split(self) -> (Option<Actor>, Command) {
+        match self {
+            Command::By { actor, command } => (Some(actor), command.split().1),
+            other => (None, other),
+        }
+    }
 }

@@ -18,6 +18,18 @@ pub enum EnvRisk {
     Prod,
 }
 
+impl EnvRisk {
+    /// The config and journal name: `dev`, `staging`, `preprod`, `prod`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EnvRisk::Dev => "dev",
+            EnvRisk::Staging => "staging",
+            EnvRisk::Preprod => "preprod",
+            EnvRisk::Prod => "prod",
+        }
+    }
+}
+
 /// The result of one HTTP health-check attempt.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct HealthCheck {

@@ -337,6 +337,107 @@ pub enum Event {
         /// The outcome.
         outcome: crate::core::history::ProductionOutcome,
     },
+    /// A notification is queued for a sink (it is delivered in the
+    /// background; delivery never blocks the run or changes a verdict).
+    NotifyQueued {
+        /// Message id, the same on every attempt and on a resend (the
+        /// `webhook-id` of a Standard Webhooks delivery).
+        id: String,
+        /// Sink name from `[[notify]]`.
+        sink: String,
+        /// Sink kind.
+        kind: crate::core::notify::SinkKind,
+        /// The journal sequence of the event that triggered it.
+        cause_seq: u64,
+        /// What it says.
+        notice: crate::core::notify::Notice,
+    },
+    /// A notification reached its sink.
+    NotifySent {
+        /// Message id.
+        id: String,
+        /// Sink name.
+        sink: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// HTTP status, for HTTP sinks.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// Time of the successful attempt, milliseconds.
+        elapsed_ms: f64,
+    },
+    /// A delivery attempt failed: it is retried after `retry_in_ms`, or,
+    /// without it, given up (`flightdeck notify resend` can try again).
+    NotifyFailed {
+        /// Message id.
+        id: String,
+        /// Sink name.
+        sink: String,
+        /// Attempt number, from 1.
+        attempt: u32,
+        /// HTTP status, when the sink answered.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        status: Option<u16>,
+        /// What went wrong (never holds a URL or a secret).
+        error: String,
+        /// When the next attempt comes; absent when this was the last.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        retry_in_ms: Option<u64>,
+    },
+    /// A terminal attached to the live run (`flightdeck attach`).
+    PeerJoined {
+        /// Who, in which role.
+        peer: crate::core::share::Peer,
+    },
+    /// An attached terminal left, or was dropped.
+    PeerLeft {
+        /// Connection number.
+        id: u64,
+        /// Who (the name, for the log).
+        name: String,
+        /// Why: detached, too slow, a malformed message...
+        reason: String,
+    },
+    /// The run's owner gave an attached viewer a role (operator).
+    RoleGranted {
+        /// Connection number.
+        id: u64,
+        /// Who received it (the name).
+        name: String,
+        /// The role now.
+        role: crate::core::share::Role,
+        /// Who granted it.
+        by: crate::core::actor::Actor,
+    },
+    /// The gate reached GO and waits for sign-offs (`[[gate.signoffs]]`).
+    SignoffRequested {
+        /// Who must (or may) sign.
+        needed: Vec<crate::core::signoff::SignoffNeed>,
+        /// The score the gate reached.
+        score: f64,
+        /// The decision's rule, in one sentence.
+        rationale: String,
+        /// How long the run waits, seconds.
+        timeout_s: u64,
+        /// When it stops waiting (then the run is inconclusive).
+        deadline: DateTime<Utc>,
+    },
+    /// A sign-off was given.
+    SignoffGiven(crate::core::signoff::Signoff),
+    /// A sign-off was refused (not allowed, self-approval, a bad signature...).
+    SignoffRefused {
+        /// The role asked for.
+        role: String,
+        /// Who tried.
+        actor: crate::core::actor::Actor,
+        /// Why not.
+        reason: String,
+    },
+    /// Nobody signed in time: these required roles are missing.
+    SignoffTimedOut {
+        /// The roles still missing.
+        missing: Vec<String>,
+    },
     /// The run ended.
     RunFinished {
         /// Final outcome.
@@ -348,46 +449,4 @@ pub enum Event {
     /// An event type this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,
-}
-
-impl Event {
-    /// An `operator_action` by `who`, with the name as `actor` (the journal's
-    /// field since version 1) and the whole identity beside it.
-    pub fn operator_action(
-        who: &Actor,
-        action: ActionKind,
-        target: Option<String>,
-        reason: Option<String>,
-    ) -> Event {
-        Event::OperatorAction {
-            actor: who.name.clone(),
-            identity: Some(who.clone()),
-            action,
-            target,
-            reason,
-        }
-    }
-
-    /// Events that must survive a crash: the journal fsyncs after these.
-    pub fn is_durable(&self) -> bool {
-        matches!(
-            self,
-            Event::StageFinished { .. }
-                | Event::FlagChanged { .. }
-                | Event::FlagChangeFailed { .. }
-                | Event::CanaryJudgement { .. }
-                | Event::CanaryAutoRollback { .. }
-                | Event::GateDecision(_)
-                | Event::OperatorAction { .. }
-                | Event::ApplyApprovalRequested { .. }
-                | Event::ApplyApprovalResolved { .. }
-                | Event::EnvDestroyed { .. }
-                | Event::OrphanResolved { .. }
-                | Event::RunRecovered(_)
-                | Event::HistoryContext(_)
-                | Event::ChangeImpact(_)
-                | Event::OutcomeRecorded { .. }
-                | Event::RunFinished { .. }
-        )
-    }
 }

@@ -1,7 +1,9 @@
 //! The embedded demo: a real target service on 127.0.0.1 (baseline and
-//! canary variants) and the demo run plan that uses it.
+//! canary variants), a notification receiver, and the demo run plan that
+//! uses them.
 
 pub mod assets;
+pub mod receiver;
 pub mod target;
 
 pub use target::{Behaviour, DEMO_FLAG, DemoTargets, Scenario};

@@ -80,8 +80,59 @@ pub async fn while_running(cx: &Cx<'_>, cmd: Command) {
             )
             .await
         }
-        // The scheduler handles an abort before offering commands anywhere.
+        // The scheduler handles the run operator's abort before offering
+        // commands anywhere; an attached operator cannot stop the run.
         Command::Abort { .. } => {}
+        Command::Grant { peer } => grant(cx, peer),
+        Command::Signoff { role, .. } => {
+            cx.rec.emit(Event::SignoffRefused {
+                role,
+                actor: cx.id.operator.clone(),
+                reason: "the run does not wait for a sign-off".into(),
+            });
+        }
+        // The engine unwraps the actor before it gets here.
+        Command::By { .. } => {}
+    }
+}
+
+/// The owner gives an attached viewer the operator role: journalled as
+/// `role_granted`. Only the run's own operator grants, never an attached one.
+pub fn grant(cx: &Cx<'_>, peer: u64) {
+    let owner = cx
+        .rec
+        .read(|s| s.info.as_ref().and_then(|i| i.operator_identity.clone()));
+    if owner.as_ref().is_some_and(|o| o != &cx.id.operator) {
+        cx.rec.log(
+            LogLevel::Warn,
+            None,
+            format!(
+                "grant refused: only the run's owner gives control ({} asked)",
+                cx.id.operator.described()
+            ),
+        );
+        return;
+    }
+    let target = cx.rec.read(|s| s.peer(peer).cloned());
+    match target {
+        None => cx.rec.log(
+            LogLevel::Info,
+            None,
+            format!("grant: nobody is attached as #{peer} now"),
+        ),
+        Some(p) if p.role == crate::core::share::Role::Operator => cx.rec.log(
+            LogLevel::Info,
+            None,
+            format!("grant: {} is already an operator", p.actor.described()),
+        ),
+        Some(p) => {
+            cx.rec.emit(Event::RoleGranted {
+                id: p.id,
+                name: p.actor.name.clone(),
+                role: crate::core::share::Role::Operator,
+                by: cx.id.operator.clone(),
+            });
+        }
     }
 }
 
@@ -158,6 +209,21 @@ pub async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
             return false;
         }
     };
+    if let FlagCommand::Rollback(_) = &cmd
+        && let Some(done) = already_rolled_back(cx.rec)
+    {
+        // Two people pressing R at once roll back once; the second hears
+        // that it is done (both see the one confirmation).
+        cx.rec.log(
+            LogLevel::Info,
+            None,
+            format!(
+                "rollback asked by {}: {done}; nothing more to do",
+                cx.id.operator.described()
+            ),
+        );
+        return true;
+    }
     match cmd {
         FlagCommand::Rollback(reason) => ctl.rollback(cx.rec, &cx.id.operator, &reason).await,
         FlagCommand::Promote(reason) => {
@@ -165,6 +231,23 @@ pub async fn flag_command(cx: &Cx<'_>, cmd: FlagCommand) -> bool {
                 .await
         }
     }
+}
+
+/// The canary's confirmed rollback, while the flag is still at 0% / off:
+/// who did it, in words.
+fn already_rolled_back(rec: &Recorder) -> Option<String> {
+    use crate::core::state::canary::RollbackStatus;
+    rec.read(|s| {
+        let c = s.canary.as_ref()?;
+        let r = c.rollback.as_ref()?;
+        let at_zero = !c.enabled || c.percent.is_none_or(|p| p <= 0.0);
+        (r.status == RollbackStatus::Confirmed && at_zero).then(|| {
+            format!(
+                "{} is already rolled back by {} (confirmed)",
+                c.flag, r.actor
+            )
+        })
+    })
 }
 
 /// The canary's pending automatic rollback, if any: (flag, view).

@@ -21,12 +21,18 @@ fn lost_evidence(l: &PointsLost) -> Evidence {
 /// Let the gate decide from the verdicts so far, and finish the run.
 pub fn decide(cfg: &Config, rec: &Recorder) -> Outcome {
     let gate_stage = cfg.stages.iter().find(|s| s.kind == StageKind::Gate);
-    if let Some(g) = gate_stage {
+    // A gate that waited for sign-offs has started already.
+    if let Some(g) = gate_stage
+        && rec.read(|s| {
+            s.stage(&g.id)
+                .is_none_or(|st| st.status != crate::core::state::StageStatus::Running)
+        })
+    {
         rec.emit(Event::StageStarted {
             stage: g.id.clone(),
         });
     }
-    let Some(decision) = rec.read(crate::gate::provisional) else {
+    let Some(decision) = rec.read(crate::gate::decision) else {
         return finish_aborted(rec, "the run never started");
     };
     rec.emit(Event::GateDecision(decision.clone()));

@@ -11,8 +11,9 @@
 //! - [`commands`]: what the engine does with a command no stage took;
 //! - [`orphans`]: earlier runs that crashed with their flag moved, found at
 //!   the start and settled by `canary.on_orphan` or the operator;
-//! - [`decide`]: the gate's decision and the end of the run;
-//! - [`impact`]: a change-impact selection applied before the graph runs.
+//! - [`impact`]: a change-impact selection applied before the graph runs;
+//! - [`signoff`]: waiting for the sign-offs a GO needs;
+//! - [`decide`]: the gate's decision and the end of the run.
 //!
 //! Stages run as futures of this one task; they emit through the recorder,
 //! whose lock keeps the journal one ordered stream.
@@ -23,6 +24,7 @@ pub mod decide;
 pub mod graph;
 pub mod impact;
 pub mod orphans;
+pub mod signoff;
 pub mod stages;
 
 use futures::StreamExt;
@@ -224,6 +226,9 @@ pub async fn run_with(
     {
         return finish_aborted(rec, &reason);
     }
+    if let Some(reason) = signoff::wait(&cx, &mut commands, &mut open).await {
+        return finish_aborted(rec, &reason);
+    }
     let mut outcome = decide(cfg, rec);
     commands::destroy_environments(&cx, TeardownTrigger::EndOfRun).await;
     if after == AfterDecision::Return {
@@ -240,13 +245,19 @@ pub async fn run_with(
             }
         };
         let Some(cmd) = cmd else { break };
+        let (who, cmd) = cmd.split();
+        let acting_id = acting(id, who);
+        let acting_cx = Cx {
+            id: &acting_id,
+            ..cx.borrowed()
+        };
         match cmd {
             Command::DestroyEnvironment => {
                 if commands::refuse_read_only(&cx, "destroy") {
                     continue;
                 }
                 rec.emit(Event::operator_action(
-                    &id.operator,
+                    &acting_id.operator,
                     ActionKind::DestroyEnvironment,
                     None,
                     None,
@@ -273,7 +284,7 @@ pub async fn run_with(
                     continue;
                 };
                 rec.emit(Event::operator_action(
-                    &id.operator,
+                    &acting_id.operator,
                     ActionKind::RerunStage,
                     Some(stage.clone()),
                     None,
@@ -294,15 +305,42 @@ pub async fn run_with(
                 {
                     return finish_aborted(rec, &reason);
                 }
+                if let Some(reason) = signoff::wait(&cx, &mut commands, &mut open).await {
+                    return finish_aborted(rec, &reason);
+                }
                 outcome = decide(cfg, rec);
                 if !open {
                     break;
                 }
             }
-            other => commands::while_running(&cx, other).await,
+            other => commands::while_running(&acting_cx, other).await,
         }
     }
     outcome
+}
+
+/// The identity a command acts with: its own actor (an attached operator),
+/// or the run's operator for a bare command (the local keys).
+fn acting(id: &RunIdentity, who: Option<Actor>) -> RunIdentity {
+    match who {
+        Some(operator) => RunIdentity {
+            operator,
+            ..id.clone()
+        },
+        None => id.clone(),
+    }
+}
+
+impl<'a> Cx<'a> {
+    /// The same context, to build one that acts as someone else.
+    fn borrowed(&self) -> Cx<'a> {
+        Cx {
+            cfg: self.cfg,
+            id: self.id,
+            rec: self.rec,
+            canary: self.canary,
+        }
+    }
 }
 
 /// Build the canary's flag provider when a canary stage is planned.
@@ -397,15 +435,21 @@ async fn drive<'a>(
                     return Some(reason);
                 }
                 Some(cmd) => {
+                    let (who, cmd) = cmd.split();
+                    let acting_id = acting(cx.id, who);
+                    let acting_cx = Cx {
+                        id: &acting_id,
+                        ..cx.borrowed()
+                    };
                     let mut taken = false;
                     for r in &running {
-                        if r.control.command(cx, &cmd).await == Routed::Taken {
+                        if r.control.command(&acting_cx, &cmd).await == Routed::Taken {
                             taken = true;
                             break;
                         }
                     }
                     if !taken {
-                        commands::while_running(cx, cmd).await;
+                        commands::while_running(&acting_cx, cmd).await;
                     }
                 }
             },

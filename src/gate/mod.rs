@@ -18,8 +18,9 @@
 //! names the override, whatever the weights.
 
 mod config;
+pub mod signoff;
 
-pub use config::GateSection;
+pub use config::{GateSection, SignoffRole};
 
 use crate::core::event::{Outcome, StagePlan};
 use crate::core::format::trim_num;
@@ -240,6 +241,16 @@ pub fn provisional(state: &RunState) -> Option<Decision> {
             warn_score: info.warn_score,
         },
     ))
+}
+
+/// The gate's decision now: the provisional one, with what the sign-offs
+/// (if any were asked for) do to it.
+pub fn decision(state: &RunState) -> Option<Decision> {
+    let d = provisional(state)?;
+    Some(match &state.signoffs {
+        Some(v) => signoff::apply(d, v),
+        None => d,
+    })
 }
 
 #[cfg(test)]

@@ -49,6 +49,13 @@ pub fn references(cfg: &Config) -> Vec<(String, SecretRef)> {
     if let Some(url) = &cfg.history.url {
         out.push(("history.url".to_string(), url.clone()));
     }
+    for (i, s) in cfg.notify.iter().enumerate() {
+        for (field, r) in [("url", &s.url), ("secret", &s.secret)] {
+            if let Some(r) = r {
+                out.push((format!("notify[{i}].{field}"), r.clone()));
+            }
+        }
+    }
     out
 }
 

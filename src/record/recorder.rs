@@ -104,17 +104,16 @@ impl Recorder {
         }
     }
 
-    /// A recorder that continues a journal written before: its events are
-    /// folded into the state and numbering goes on after the last of them.
-    /// Used to append to a crashed run's journal (its recovery).
-    pub fn resume(journal: Journal, earlier: &[Envelope]) -> Recorder {
+    /// A recorder that continues a journal already written: its state is
+    /// the fold of `envelopes` and the next event follows the last one's
+    /// sequence number. Nobody subscribes to a finished run's stream.
+    pub fn resume(journal: Journal, envelopes: &[Envelope]) -> Recorder {
         let rec = Recorder::new(Some(journal));
         {
             let mut inner = rec.lock();
-            for env in earlier {
-                inner.state.apply(env);
-            }
-            inner.seq = earlier.iter().map(|e| e.seq).max().unwrap_or(0);
+            inner.state = RunState::from_envelopes(envelopes);
+            inner.seq = envelopes.iter().map(|e| e.seq).max().unwrap_or(0);
+            inner.fanout = None;
         }
         rec
     }
@@ -149,6 +148,25 @@ impl Recorder {
             let _ = tx.send(env.clone());
         }
         env
+    }
+
+    /// Pass on an event recorded elsewhere, as it was stamped there (an
+    /// attached terminal mirrors the run it watches): folded and fanned out
+    /// like an emitted one, and journalled only if this recorder has a
+    /// journal (a mirror has none).
+    pub fn relay(&self, env: Envelope) {
+        let mut inner = self.lock();
+        inner.seq = inner.seq.max(env.seq);
+        if let Some(j) = inner.journal.as_mut()
+            && let Err(e) = j.append(&env)
+            && inner.journal_error.is_none()
+        {
+            inner.journal_error = Some(format!("{e:#}"));
+        }
+        inner.state.apply(&env);
+        if let Some(tx) = &inner.fanout {
+            let _ = tx.send(env);
+        }
     }
 
     /// Shorthand for a log event.

@@ -142,6 +142,40 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    if let Some(v) = &r.signoffs {
+        let _ = writeln!(out, "\n## Sign-offs\n");
+        for n in &v.needed {
+            match v.given_for(&n.role) {
+                Some(g) => {
+                    let _ = writeln!(
+                        out,
+                        "- {}: **{}** by {} (uid {}) at journal seq {}, report.json sha256 `{}`{}: {}",
+                        n.role,
+                        g.decision.as_str(),
+                        g.actor.described(),
+                        g.actor.uid.map_or("?".into(), |u| u.to_string()),
+                        g.seen_seq,
+                        g.report_sha256,
+                        match &g.signature {
+                            Some(s) if s.verified => ", SSH signature verified",
+                            Some(_) => ", SSH signature not verified",
+                            None => "",
+                        },
+                        g.comment
+                    );
+                }
+                None => {
+                    let _ = writeln!(
+                        out,
+                        "- {}: not signed ({}; may sign: {})",
+                        n.role,
+                        if n.required { "required" } else { "optional" },
+                        n.who.join(", ")
+                    );
+                }
+            }
+        }
+    }
     if !r.anomalies.is_empty() {
         let _ = writeln!(out, "\n## Journal anomalies\n");
         for a in &r.anomalies {

@@ -1,6 +1,9 @@
 //! Reports for humans and CI, derived only from the folded run state, so a
-//! replayed journal gives the same reports as the original run.
+//! replayed journal gives the same reports as the original run:
+//! `report.json`, `report.md`, `junit.xml` and the self-contained
+//! `report.html` ([`html`]).
 
+pub mod html;
 mod junit;
 mod markdown;
 
@@ -91,6 +94,9 @@ pub struct Report {
     /// Production outcomes recorded after the run.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub production: Vec<crate::core::state::OutcomeRecord>,
+    /// The sign-offs the gate asked for, with each one given or refused.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub signoffs: Option<crate::core::state::signoff::SignoffView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
 }
@@ -211,25 +217,44 @@ impl Report {
             history: s.history.clone(),
             change_impact: s.impact.clone(),
             production: s.production.clone(),
+            signoffs: s.signoffs.clone(),
             anomalies: s.anomalies.clone(),
         }
     }
 }
 
 /// File names written into a report directory.
-pub const REPORT_FILES: [&str; 3] = ["report.json", "report.md", "junit.xml"];
+pub const REPORT_FILES: [&str; 4] = ["report.json", "report.md", "junit.xml", "report.html"];
 
-/// Write `report.json`, `report.md` and `junit.xml` into `dir`.
+/// `report.json` as written: the report, pretty-printed, with a final
+/// newline. Sign-offs record the SHA-256 of exactly these bytes.
+pub fn report_json(r: &Report) -> Result<String> {
+    let mut json = serde_json::to_string_pretty(r).context("cannot encode report")?;
+    json.push('\n');
+    Ok(json)
+}
+
+/// SHA-256 (hex) of `report.json` for a state: what a sign-off records as
+/// the report its signer saw.
+pub fn report_sha256(s: &RunState) -> String {
+    use sha2::{Digest, Sha256};
+    let json = report_json(&Report::from_state(s)).unwrap_or_default();
+    Sha256::digest(json.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Write `report.json`, `report.md`, `junit.xml` and `report.html` into `dir`.
 pub fn write_all(s: &RunState, dir: &Path) -> Result<()> {
     std::fs::create_dir_all(dir)
         .with_context(|| format!("cannot create report directory {}", dir.display()))?;
     let r = Report::from_state(s);
-    let mut json = serde_json::to_string_pretty(&r).context("cannot encode report")?;
-    json.push('\n');
     for (name, body) in [
-        (REPORT_FILES[0], json),
+        (REPORT_FILES[0], report_json(&r)?),
         (REPORT_FILES[1], markdown(&r)),
         (REPORT_FILES[2], junit(&r)),
+        (REPORT_FILES[3], html::html(&r, s)),
     ] {
         let path = dir.join(name);
         std::fs::write(&path, body).with_context(|| format!("cannot write {}", path.display()))?;

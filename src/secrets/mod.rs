@@ -194,6 +194,38 @@ impl SecretRef {
     }
 }
 
+/// Values the process provides itself for `{ env = "NAME" }` references,
+/// looked up before the environment: the demo's own notification receiver
+/// hands its URL and signing secret to the demo config this way, without
+/// putting them in the process environment.
+#[derive(Clone, Default)]
+pub struct Provided(std::collections::HashMap<String, Secret>);
+
+impl Provided {
+    /// Provide `value` for `{ env = name }`.
+    pub fn insert(&mut self, name: &str, value: Secret) {
+        self.0.insert(name.to_string(), value);
+    }
+
+    /// Resolve a reference: a provided value first, else as usual.
+    pub async fn resolve(&self, r: &SecretRef) -> Result<Secret, SecretError> {
+        if let SecretRef::Env { env } = r
+            && let Some(v) = self.0.get(env)
+        {
+            return Ok(v.clone());
+        }
+        r.resolve().await
+    }
+}
+
+impl fmt::Debug for Provided {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut names: Vec<&String> = self.0.keys().collect();
+        names.sort();
+        write!(f, "Provided({names:?})")
+    }
+}
+
 /// A resolved secret value. Debug and Display print `***`; it does not
 /// implement `Serialize`, so it cannot reach a journal or report.
 #[derive(Clone, PartialEq, Eq)]

@@ -82,6 +82,8 @@ pub struct App {
     pub(super) replay: bool,
     pub(super) rollback_confirm: bool,
     pub(super) has_engine: bool,
+    /// This session's peer number when attached to another process's run.
+    pub(super) attached: Option<u64>,
     /// The approval request (by its time) whose dialog the operator hid.
     pub(super) approval_hidden: Option<DateTime<Utc>>,
     /// Crashed runs (by id) whose orphan question was answered or hidden.
@@ -135,6 +137,7 @@ impl App {
             replay: opts.replay,
             rollback_confirm: opts.rollback_confirm,
             has_engine: has_engine && !opts.replay,
+            attached: opts.attached,
             approval_hidden: None,
             orphans_answered: Vec::new(),
             themes_dir: opts.themes_dir.clone(),
@@ -149,6 +152,16 @@ impl App {
     pub fn apply(&mut self, env: &Envelope) {
         self.state.apply(env);
         self.sync_dialogs();
+    }
+
+    /// A grant question about a peer who has left (or was granted
+    /// meanwhile) has nothing left to ask.
+    fn sync_grant_dialog(&mut self) {
+        if let Some(Overlay::ConfirmGrant { peer, .. }) = self.overlay
+            && self.state.role_of(peer) != Some(crate::core::share::Role::Viewer)
+        {
+            self.overlay = None;
+        }
     }
 
     /// Take one delivery of the run's events: an event to fold, or, after
@@ -168,6 +181,8 @@ impl App {
     pub(crate) fn sync_dialogs(&mut self) {
         self.sync_approval_dialog();
         self.sync_orphan_dialog();
+        self.sync_grant_dialog();
+        self.sync_signoff_dialog();
     }
 
     /// The live run state.
@@ -230,9 +245,28 @@ impl App {
         self.replay
     }
 
-    /// Read-only: by option or because the run itself is read-only.
+    /// Read-only: by option, because the run itself is read-only, or
+    /// because this attached session is a viewer.
     pub fn read_only(&self) -> bool {
-        self.read_only_flag || self.state.info.as_ref().is_some_and(|i| i.read_only)
+        self.read_only_flag
+            || self.state.info.as_ref().is_some_and(|i| i.read_only)
+            || self.attached_viewer()
+    }
+
+    /// This session's peer number, when attached to another process's run.
+    pub fn attached(&self) -> Option<u64> {
+        self.attached
+    }
+
+    /// Attached without the operator role (until the owner grants it).
+    pub fn attached_viewer(&self) -> bool {
+        self.attached
+            .is_some_and(|id| self.state.role_of(id) != Some(crate::core::share::Role::Operator))
+    }
+
+    /// A message from outside the screen (the run's answer to a command).
+    pub fn note(&mut self, status: Status) {
+        self.status = Some(status);
     }
 
     /// Whether actions that change things are unavailable (read-only or replay).

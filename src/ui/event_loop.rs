@@ -26,6 +26,7 @@ pub async fn run(
     mut app: App,
     mut events: Option<Subscription>,
     commands: Option<UnboundedSender<Command>>,
+    mut notes: Option<tokio::sync::mpsc::UnboundedReceiver<crate::ui::app::Status>>,
     fps: u32,
 ) -> anyhow::Result<UiExit> {
     let frame_gap = Duration::from_millis(1000 / u64::from(fps.max(1)));
@@ -81,6 +82,11 @@ pub async fn run(
                 }
                 dirty = true;
             }
+            Some(note) = next_note(&mut notes) => {
+                app.note(note);
+                dirty = true;
+                urgent = true;
+            }
             _ = sigterm.recv() => return Ok(UiExit::Signal("SIGTERM".into())),
             _ = sighup.recv() => return Ok(UiExit::Signal("SIGHUP".into())),
             _ = tick.tick(), if app.clock_running() => dirty = true,
@@ -93,6 +99,16 @@ pub async fn run(
 async fn next_delivery(events: &mut Option<Subscription>) -> Option<Delivery> {
     match events {
         Some(sub) => sub.recv().await,
+        None => std::future::pending().await,
+    }
+}
+
+/// The next outside message; never resolves without a source.
+async fn next_note(
+    notes: &mut Option<tokio::sync::mpsc::UnboundedReceiver<crate::ui::app::Status>>,
+) -> Option<crate::ui::app::Status> {
+    match notes {
+        Some(rx) => rx.recv().await,
         None => std::future::pending().await,
     }
 }

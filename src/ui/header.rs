@@ -118,6 +118,9 @@ fn outcome_span(app: &App, state: &RunState) -> Span<'static> {
             };
             Span::styled(o.badge(), theme.style(item))
         }
+        None if state.awaiting_signoff().is_some() => {
+            Span::styled("AWAITING SIGN-OFF", theme.style(Item::Warn))
+        }
         None if state.in_progress() => Span::styled("RUNNING", theme.style(Item::Running)),
         None if state.info.is_none() => Span::styled("WAITING", theme.style(Item::Pending)),
         None => Span::styled("ENDED", theme.style(Item::Pending)),
@@ -152,6 +155,10 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
                     theme.style(risk_item),
                 )],
             ));
+            // Who watches matters more than the run id: it goes after it.
+            if let Some(p) = presence_text(app) {
+                segs.push((4, vec![Span::styled(p, text)]));
+            }
             segs.push((4, vec![Span::styled(format!("run {}", info.run_id), text)]));
             segs.push((2, vec![Span::styled(elapsed(state, app), text)]));
             segs.push((
@@ -160,6 +167,15 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
             ));
         }
         None => segs.push((0, vec![Span::styled("waiting for the run to start", text)])),
+    }
+    if let Some(v) = state.awaiting_signoff() {
+        segs.push((
+            1,
+            vec![Span::styled(
+                format!("sign-off needed: {} (S)", v.needed_text()),
+                theme.style(Item::Warn),
+            )],
+        ));
     }
     let rw = if app.changes_disabled() { "RO" } else { "RW" };
     segs.push((1, vec![Span::styled(rw, text)]));
@@ -201,6 +217,48 @@ fn segments(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
     segs
 }
 
+/// How the presence segment starts (so the header can find it).
+const PRESENCE_MARK: &str = "attached";
+
+/// The presence in a few characters: `2 attached` (and this session's role).
+fn presence_short(app: &App) -> Option<String> {
+    let peers = &app.view().presence;
+    if peers.is_empty() {
+        return None;
+    }
+    let you = app
+        .attached()
+        .and_then(|id| app.view().peer(id))
+        .map(|p| format!(", you {}", p.role.as_str()))
+        .unwrap_or_default();
+    Some(format!("{PRESENCE_MARK} {}{you}", peers.len()))
+}
+
+/// Who is attached, name and role (this session marked `you`), at most
+/// three named.
+pub fn presence_text(app: &App) -> Option<String> {
+    let peers = &app.view().presence;
+    if peers.is_empty() {
+        return None;
+    }
+    let mut names: Vec<String> = peers
+        .iter()
+        .take(3)
+        .map(|p| {
+            let you = if app.attached() == Some(p.id) {
+                " you"
+            } else {
+                ""
+            };
+            format!("{} ({}{you})", p.actor.name, p.role.as_str())
+        })
+        .collect();
+    if peers.len() > 3 {
+        names.push(format!("+{}", peers.len() - 3));
+    }
+    Some(format!("{PRESENCE_MARK}: {}", names.join(", ")))
+}
+
 fn width(segs: &[(u8, Vec<Span<'static>>)]) -> usize {
     let inner: usize = segs
         .iter()
@@ -212,12 +270,33 @@ fn width(segs: &[(u8, Vec<Span<'static>>)]) -> usize {
 /// The header line, dropping the least useful parts when narrow.
 pub fn header_line(app: &App, max_width: usize) -> Line<'static> {
     let mut segs = segments(app);
+    let is_presence = |s: &(u8, Vec<Span<'static>>)| {
+        s.1.first()
+            .is_some_and(|x| x.content.starts_with(PRESENCE_MARK))
+    };
+    let presence_at = segs.iter().position(is_presence);
     while width(&segs) > max_width {
         let Some(worst) = segs.iter().map(|(p, _)| *p).max().filter(|p| *p > 0) else {
             break;
         };
         if let Some(i) = segs.iter().rposition(|(p, _)| *p == worst) {
             segs.remove(i);
+        }
+    }
+    // Names did not fit: say how many are attached, if that fits.
+    if let (Some(at), Some(short)) = (presence_at, presence_short(app))
+        && !segs.iter().any(is_presence)
+    {
+        let at = at.min(segs.len());
+        segs.insert(
+            at,
+            (
+                0,
+                vec![Span::styled(short, app.theme().style(Item::Header))],
+            ),
+        );
+        if width(&segs) > max_width {
+            segs.remove(at);
         }
     }
     let sep = Span::styled(" | ", app.theme().style(Item::Header));

@@ -70,6 +70,10 @@ pub struct UiOptions {
     /// Ask before an operator rollback (`canary.rollback_confirm`). Default
     /// false: rollback is the safe direction, so `R` acts at once.
     pub rollback_confirm: bool,
+    /// Attached to another process's live run (`flightdeck attach`) as
+    /// this peer (connection number): the role comes from the run's
+    /// presence, and quitting only detaches.
+    pub attached: Option<u64>,
 }
 
 impl Default for UiOptions {
@@ -85,6 +89,7 @@ impl Default for UiOptions {
             read_only: false,
             replay: false,
             rollback_confirm: false,
+            attached: None,
         }
     }
 }
@@ -118,10 +123,22 @@ pub async fn run_tui(
     events: Option<Subscription>,
     commands: Option<UnboundedSender<Command>>,
 ) -> anyhow::Result<UiExit> {
+    run_tui_with_notes(opts, initial, events, commands, None).await
+}
+
+/// [`run_tui`], with status-line messages from outside the screen (an
+/// attached session hears the run's answers to its commands this way).
+pub async fn run_tui_with_notes(
+    opts: UiOptions,
+    initial: RunState,
+    events: Option<Subscription>,
+    commands: Option<UnboundedSender<Command>>,
+    notes: Option<tokio::sync::mpsc::UnboundedReceiver<Status>>,
+) -> anyhow::Result<UiExit> {
     validate_options(&opts)?;
     let app = App::new(&opts, initial, commands.is_some())?;
     let mut guard = terminal::TerminalGuard::enter(opts.mouse)?;
-    let result = event_loop::run(&mut guard, app, events, commands, opts.fps).await;
+    let result = event_loop::run(&mut guard, app, events, commands, notes, opts.fps).await;
     drop(guard);
     result
 }

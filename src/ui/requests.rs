@@ -20,6 +20,10 @@ pub const HOLD_REASON: &str = "operator key H";
 impl App {
     /// Quit, asking first while the run is in progress.
     pub(crate) fn request_quit(&mut self) -> Vec<Effect> {
+        // Attached to someone else's run, quitting only detaches.
+        if self.attached.is_some() {
+            return vec![Effect::Quit];
+        }
         if self.clock_running() {
             self.overlay = Some(Overlay::ConfirmQuit { yes_focused: false });
             Vec::new()
@@ -32,6 +36,11 @@ impl App {
     pub(crate) fn disabled_message(&self, action: &str) -> String {
         if self.replay {
             format!("replay: {action} is unavailable (viewing a finished journal, no engine)")
+        } else if self.attached_viewer() {
+            format!(
+                "{}: {action} needs the operator role",
+                crate::share::READ_ONLY
+            )
         } else {
             format!(
                 "{action} disabled: read-only run ({})",
@@ -239,5 +248,46 @@ impl App {
         vec![Effect::Send(Command::RerunStage {
             stage: stage.to_string(),
         })]
+    }
+}
+
+impl App {
+    /// The grant key: ask to give an attached viewer the operator role.
+    /// `from` is the dialog's current peer and the direction, when up or
+    /// down picks another viewer.
+    pub(crate) fn grant(&mut self, from: Option<(u64, bool)>) {
+        if self.attached.is_some() {
+            self.error("only the run's owner gives control, in its own terminal");
+            return;
+        }
+        if self.replay || !self.has_engine {
+            let why = self.disabled_message("grant");
+            self.error(why);
+            return;
+        }
+        let viewers: Vec<u64> = self
+            .state
+            .presence
+            .iter()
+            .filter(|p| p.role == crate::core::share::Role::Viewer)
+            .map(|p| p.id)
+            .collect();
+        if viewers.is_empty() {
+            self.overlay = None;
+            self.info("nobody attached is a viewer (others attach with `flightdeck attach`)");
+            return;
+        }
+        let peer = match from {
+            None => viewers[0],
+            Some((cur, down)) => {
+                let i = viewers.iter().position(|v| *v == cur).unwrap_or(0);
+                let n = viewers.len();
+                viewers[if down { (i + 1) % n } else { (i + n - 1) % n }]
+            }
+        };
+        self.overlay = Some(Overlay::ConfirmGrant {
+            peer,
+            yes_focused: false,
+        });
     }
 }

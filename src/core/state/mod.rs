@@ -17,8 +17,12 @@ pub mod canary;
 mod environment;
 mod findings;
 mod history;
+pub mod latency;
 mod load;
+pub mod notify;
+mod presence;
 pub mod recovery;
+pub mod signoff;
 mod stages;
 
 pub use approval::ApprovalView;
@@ -26,6 +30,7 @@ pub use canary::CanaryView;
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
 pub use history::OutcomeRecord;
+pub use latency::{LatencyPoint, LatencySeries};
 pub use load::{LoadView, MAX_LOAD_WINDOWS};
 pub use recovery::{OrphanView, RecoveryView};
 
@@ -148,6 +153,9 @@ pub struct RunState {
     /// The summary of the latest finished load stage, with its stage id
     /// (kept when canary traffic takes over the live view).
     pub load_summary: Option<(String, crate::core::load::Summary)>,
+    /// Every stage's latency per second (load stages, canary traffic), for
+    /// reports.
+    pub latency: Vec<LatencySeries>,
     /// Findings from scan stages, in arrival order.
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
@@ -165,6 +173,12 @@ pub struct RunState {
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
     pub logs_dropped: u64,
+    /// The terminals attached now (`flightdeck attach`), with their roles.
+    pub presence: Vec<crate::core::share::Peer>,
+    /// Notifications queued for the run's sinks, with their delivery.
+    pub notifications: Vec<notify::NotificationView>,
+    /// The sign-offs the gate asked for (`[[gate.signoffs]]`), once it has.
+    pub signoffs: Option<signoff::SignoffView>,
     /// The latest gate decision.
     pub decision: Option<Decision>,
     /// True when the decision predates a rerun and is no longer current.
@@ -294,6 +308,10 @@ impl RunState {
         environment::apply(self, env);
         canary::apply(self, env);
         load::apply(self, env);
+        latency::apply(self, env);
+        notify::apply(self, env);
+        presence::apply(self, env);
+        signoff::apply(self, env);
         findings::apply(self, env);
         recovery::apply(self, env);
         history::apply(self, env);

@@ -66,6 +66,12 @@ pub struct Config {
     /// Change impact: the rules that select and intensify stages.
     #[serde(default)]
     pub impact: ImpactSection,
+    /// Sharing the live run: who may attach, who operates.
+    #[serde(default)]
+    pub share: crate::share::ShareSection,
+    /// Notification sinks (`[[notify]]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notify: Vec<crate::notify::SinkConfig>,
     /// The run plan, in order.
     #[serde(default)]
     pub stages: Vec<StageConfig>,
@@ -89,6 +95,8 @@ impl Default for Config {
             policy: PolicySection::default(),
             history: HistorySection::default(),
             impact: ImpactSection::default(),
+            share: crate::share::ShareSection::default(),
+            notify: Vec::new(),
             stages: Vec::new(),
         }
     }

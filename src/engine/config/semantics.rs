@@ -25,7 +25,7 @@ pub const RUNNABLE_KINDS: [StageKind; 6] = [
 /// The order of the problems is part of `check-config`'s output (the
 /// corpus in `tests/invalid_configs` pins it): gate, ui, run, environment
 /// (health, endpoints), scan, load, `[environment.iac]`, canary, policy,
-/// stages, then missing files and programs ([`check_paths`]).
+/// share, notify, stages, then missing files and programs ([`check_paths`]).
 pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     let mut out = cfg.gate.validate();
     out.extend(cfg.ui.validate());
@@ -56,6 +56,8 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     if has(StageKind::Policy) {
         out.extend(cfg.policy.validate());
     }
+    out.extend(cfg.share.validate());
+    out.extend(crate::notify::validate(&cfg.notify));
     check_stages(cfg, &mut out);
     out.extend(cfg.history.validate());
     out.extend(cfg.impact.validate());

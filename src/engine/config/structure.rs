@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 12] = [
+const TOP_LEVEL: [&str; 14] = [
     "state_dir",
     "run",
     "environment",
@@ -21,6 +21,8 @@ const TOP_LEVEL: [&str; 12] = [
     "policy",
     "history",
     "impact",
+    "share",
+    "notify",
     "stages",
 ];
 
@@ -152,6 +154,22 @@ pub(super) fn check_structure(
                 if let Some(e) = section(ep, &prefix, &k, origins, problems) {
                     cfg.environment.endpoints.push(e);
                 }
+            }
+        }
+    }
+    if let Some(v) = get("share")
+        && let Some(s) = section(v, "share", &known_at("share"), origins, problems)
+    {
+        cfg.share = s;
+    }
+    if let Some(v) = get("notify") {
+        let k = serde_json::to_value(crate::notify::SinkConfig::sample()).unwrap_or_default();
+        for (i, item) in array_items(v, "notify", origins, problems)
+            .into_iter()
+            .enumerate()
+        {
+            if let Some(s) = section(item, &format!("notify[{i}]"), &k, origins, problems) {
+                cfg.notify.push(s);
             }
         }
     }

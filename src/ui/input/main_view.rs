@@ -44,6 +44,8 @@ pub(crate) fn handle(app: &mut App, action: Action) -> Vec<Effect> {
             _ => app.error("focus the Stages pane and select a stage to rerun"),
         },
         Action::KillLoad => return app.kill_load(),
+        Action::Grant => app.grant(None),
+        Action::Signoff => app.open_signoff(),
         Action::Sort => {
             if app.focus == Pane::Findings {
                 app.finding_sort = app.finding_sort.next();

@@ -52,6 +52,10 @@ pub enum Action {
     Rerun,
     /// Stop the running load at once.
     KillLoad,
+    /// Give an attached viewer the operator role (the owner only, asks first).
+    Grant,
+    /// Open the sign-off dialog while the gate awaits sign-offs.
+    Signoff,
     /// Cycle the sort order of the focused pane (Findings).
     Sort,
     /// Show a longer time span in the load chart.
@@ -70,7 +74,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 26] = [
+    pub const ALL: [Action; 28] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -90,6 +94,8 @@ impl Action {
         Action::Hold,
         Action::Rerun,
         Action::KillLoad,
+        Action::Grant,
+        Action::Signoff,
         Action::Sort,
         Action::WindowWider,
         Action::WindowNarrower,
@@ -121,6 +127,8 @@ impl Action {
             Action::Hold => "hold",
             Action::Rerun => "rerun",
             Action::KillLoad => "kill_load",
+            Action::Grant => "grant",
+            Action::Signoff => "signoff",
             Action::Sort => "sort",
             Action::WindowWider => "window_wider",
             Action::WindowNarrower => "window_narrower",
@@ -153,6 +161,8 @@ impl Action {
             Action::Hold => "hold or release a pending automatic rollback",
             Action::Rerun => "rerun the selected stage",
             Action::KillLoad => "stop the load now (safe: kept in read-only)",
+            Action::Grant => "make an attached viewer an operator (asks)",
+            Action::Signoff => "sign off (approve or reject) an awaited role",
             Action::Sort => "sort Findings: severity, tool, location",
             Action::WindowWider => "load chart: more seconds (30/60/120/300)",
             Action::WindowNarrower => "load chart: fewer seconds",
@@ -176,7 +186,7 @@ impl Action {
     /// Actions that only mean something with a live engine; replay removes them.
     /// Stopping load is the safe direction, so read-only keeps it.
     pub fn needs_live_run(self) -> bool {
-        self.changes_things() || self == Action::KillLoad
+        self.changes_things() || matches!(self, Action::KillLoad | Action::Grant | Action::Signoff)
     }
 
     /// Whether the action is available under these limits.

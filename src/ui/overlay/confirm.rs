@@ -17,6 +17,7 @@ pub(crate) fn handle(app: &mut App, ev: KeyEvent) -> KeyResult {
         Some(Overlay::ConfirmQuit { yes_focused }) => quit_key(app, ev, yes_focused),
         Some(Overlay::ConfirmRollback { yes_focused }) => rollback_key(app, ev, yes_focused),
         Some(Overlay::ConfirmPromote { yes_focused }) => promote_key(app, ev, yes_focused),
+        Some(Overlay::ConfirmGrant { peer, yes_focused }) => grant_key(app, ev, peer, yes_focused),
         _ => return KeyResult::NotConsumed,
     };
     KeyResult::Consumed(effects)
@@ -89,6 +90,41 @@ fn promote_key(app: &mut App, ev: KeyEvent, yes_focused: bool) -> Vec<Effect> {
         }
         Some(false) => {
             app.info("promote cancelled");
+            Vec::new()
+        }
+        None => Vec::new(),
+    }
+}
+
+fn grant_key(app: &mut App, ev: KeyEvent, peer: u64, yes_focused: bool) -> Vec<Effect> {
+    if matches!(ev.code, KeyCode::Up | KeyCode::Down) {
+        app.grant(Some((peer, ev.code == KeyCode::Down)));
+        return Vec::new();
+    }
+    let name = app
+        .state()
+        .peer(peer)
+        .map_or_else(|| format!("#{peer}"), |p| p.actor.name.clone());
+    if matches!(
+        ev.code,
+        KeyCode::Left | KeyCode::Right | KeyCode::Tab | KeyCode::BackTab
+    ) {
+        app.overlay = Some(Overlay::ConfirmGrant {
+            peer,
+            yes_focused: !yes_focused,
+        });
+        return Vec::new();
+    }
+    // The focus moved above; `answer` only reads the yes or no.
+    match answer(app, ev, yes_focused, |_| Overlay::ConfirmQuit {
+        yes_focused: false,
+    }) {
+        Some(true) => {
+            app.info(format!("giving {name} the operator role"));
+            vec![Effect::Send(Command::Grant { peer })]
+        }
+        Some(false) => {
+            app.info(format!("{name} stays a viewer"));
             Vec::new()
         }
         None => Vec::new(),

@@ -67,6 +67,25 @@ pub fn override_dialog(flag: &str) -> Confirm {
     }
 }
 
+/// The owner's grant: give an attached viewer the operator role.
+pub fn grant_dialog(p: &crate::core::share::Peer) -> Confirm {
+    Confirm {
+        title: "Give control?".into(),
+        question: format!(
+            "Give {} (uid {}{}) the operator role? up/down: another viewer [y/N]",
+            p.actor.name,
+            p.actor.uid.map_or("?".into(), |u| u.to_string()),
+            match &p.actor.via {
+                crate::core::actor::Via::Ssh { client, .. } => format!(", ssh from {client}"),
+                _ => String::new(),
+            }
+        ),
+        yes: "Yes, grant".into(),
+        no: "No".into(),
+        border: Item::Warn,
+    }
+}
+
 /// The rollback confirmation for `flag` (only with `rollback_confirm`).
 pub fn rollback_dialog(flag: &str) -> Confirm {
     Confirm {

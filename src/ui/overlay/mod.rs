@@ -18,6 +18,7 @@ pub mod finding_detail;
 pub mod help;
 pub mod iac_detail;
 pub mod orphan;
+pub mod signoff;
 pub mod stage_detail;
 
 use crossterm::event::KeyEvent;
@@ -80,6 +81,23 @@ pub enum Overlay {
         /// Whether Yes has the focus.
         yes_focused: bool,
     },
+    /// "Give PEER the operator role?" (the owner's grant key); up and down
+    /// pick another attached viewer; focus starts on No.
+    ConfirmGrant {
+        /// The peer's connection number.
+        peer: u64,
+        /// Whether Yes has the focus.
+        yes_focused: bool,
+    },
+    /// The sign-off dialog: role, approve or reject, comment.
+    Signoff {
+        /// The role being signed.
+        role: String,
+        /// Reject (`true`) or approve.
+        reject: bool,
+        /// The comment typed so far.
+        comment: String,
+    },
     /// "Apply the saved plan?" (`iac.apply = "confirm"`): opens by itself
     /// when the IaC stage asks; focus starts on No.
     ConfirmApply {
@@ -103,6 +121,8 @@ impl Overlay {
             Overlay::ConfirmQuit { .. }
                 | Overlay::ConfirmRollback { .. }
                 | Overlay::ConfirmPromote { .. }
+                | Overlay::ConfirmGrant { .. }
+                | Overlay::Signoff { .. }
                 | Overlay::ConfirmApply { .. }
                 | Overlay::ConfirmOrphan { .. }
         )
@@ -114,6 +134,7 @@ pub(crate) fn question_key(app: &mut App, ev: KeyEvent) -> KeyResult {
     match app.overlay {
         Some(Overlay::ConfirmApply { .. }) => apply::handle(app, ev),
         Some(Overlay::ConfirmOrphan { .. }) => orphan::handle(app, ev),
+        Some(Overlay::Signoff { .. }) => signoff::handle(app, ev),
         Some(ref o) if o.is_question() => confirm::handle(app, ev),
         _ => KeyResult::NotConsumed,
     }
@@ -157,6 +178,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let flag = canary_flag(app);
             let c = dialog::rollback_dialog(&flag);
             dialog::render_confirm(frame, area, app, &c, *yes_focused)
+        }
+        Some(Overlay::Signoff {
+            role,
+            reject,
+            comment,
+        }) => signoff::render(frame, area, app, role, *reject, comment),
+        Some(Overlay::ConfirmGrant { peer, yes_focused }) => {
+            if let Some(p) = app.state().peer(*peer) {
+                let c = dialog::grant_dialog(p);
+                dialog::render_confirm(frame, area, app, &c, *yes_focused)
+            }
         }
         Some(Overlay::ConfirmApply { yes_focused }) => {
             if let Some(a) = app.state().pending_approval() {

@@ -1,6 +1,6 @@
 //! Pane 6, Log. Live: tui-logger's widget, fed by `tracing` (the subscriber
-//! is set up in `main`). Replay: the journal's log lines, since nothing
-//! traces during a replay.
+//! is set up in `main`). Replay and attached terminals: the journal's log
+//! lines, since nothing traces there.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -16,7 +16,9 @@ use crate::ui::theme::Item;
 /// Draw the Log pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme();
-    if app.replay() {
+    // A replay, or a terminal attached to another process's run: nothing
+    // traces here, the run's narrative is in its events.
+    if app.replay() || app.attached().is_some() {
         let logs = &app.view().logs;
         let height = area.height.saturating_sub(2) as usize;
         let lines: Vec<Line> = logs[logs.len().saturating_sub(height)..]

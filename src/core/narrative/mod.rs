@@ -9,6 +9,8 @@ use crate::core::recovery::OrphanResolution;
 use crate::core::scan::Severity;
 use crate::core::verdict::Verdict;
 
+mod sharing;
+
 /// One narrative line: level, stage (if any) and text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Line {
@@ -458,7 +460,7 @@ pub fn line(event: &Event) -> Option<Line> {
                     .unwrap_or_default()
             ),
         ),
-        _ => return None,
+        _ => return sharing::line(event),
     };
     Some(Line {
         level,
