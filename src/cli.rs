@@ -89,7 +89,7 @@ pub enum Commands {
     /// Runs that crashed with their canary's flag moved: list them, and roll
     /// the flags back with --rollback (journalled in each run's journal).
     /// Exit 0 none left, 1 some left (or a rollback failed), 2 usage.
-    Recover(crate::launch::recover::RecoverArgs),
+    Recover(RecoverArgs),
     /// The plan for a change (BASE..HEAD): each stage selected, intensified,
     /// kept or skipped, with the rule that decided. Runs nothing.
     Plan(PlanArgs),
@@ -364,4 +364,31 @@ pub struct SignoffArgs {
     /// How long to wait for the run's answer.
     #[arg(long, default_value = "30s", value_parser = parse_duration)]
     pub timeout: Duration,
+}
+
+/// `flightdeck recover [--run ID] [--rollback]`
+#[derive(Args, Debug, Clone)]
+pub struct RecoverArgs {
+    /// Only this run (its id, the name of its directory under `runs/`).
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Roll the flags back (without it, only list).
+    #[arg(long)]
+    pub rollback: bool,
+    /// State directory (default: `FLIGHTDECK__STATE_DIR`, else the config's
+    /// `state_dir` with `-c`, else `./.flightdeck`).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Config file whose `state_dir` to use.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Who recovers, for the journal (default: `$USER`).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Why, for the journal.
+    #[arg(long, default_value = "flightdeck recover")]
+    pub reason: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }
