@@ -80,6 +80,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: SecretsCommands,
     },
+    /// Test data: classify the source's columns, copy it anonymised into
+    /// the target, verify that nothing personal leaked and volumes match.
+    Data(crate::data::cli::DataArgs),
     /// Policy-as-code (Rego).
     Policy {
         /// What to do.

@@ -107,6 +107,16 @@ fn main() {
                     f.code
                 }
             },
+            Commands::Data(a) => match flightdeck::data::cli::run(a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
+                }
+            },
             Commands::Policy {
                 command: PolicyCommands::Eval(a),
             } => print_or_usage(flightdeck::policy::cli::eval(&a).map_err(|e| e.to_string())),
