@@ -114,6 +114,13 @@ pub enum Commands {
         #[command(subcommand)]
         command: NotifyCommands,
     },
+    /// Operational drills: alerting (promtool/amtool, live fire-and-resolve)
+    /// and Markdown runbooks, executed and timed.
+    Drill {
+        /// What to do.
+        #[command(subcommand)]
+        command: crate::launch::drill_ops::DrillOpsCommand,
+    },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.

@@ -21,6 +21,7 @@ pub mod config;
 pub mod core;
 pub mod data;
 pub mod demo;
+pub mod drill;
 pub mod engine;
 pub mod environment;
 pub mod flags;

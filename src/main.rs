@@ -153,6 +153,7 @@ fn main() {
                     f.code
                 }
             },
+            Commands::Drill { command } => print_or_fail(launch::drill_ops::run(command).await),
             Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
             Commands::History(a) => print_or_fail(launch::history::history(*a).await),
             Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),
