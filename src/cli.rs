@@ -61,6 +61,9 @@ pub enum Commands {
     Load(Box<LoadCommand>),
     /// Feature flags: evaluate, read, set a rollout percentage, roll back.
     Flags(crate::flags::cli::FlagsArgs),
+    /// Operational drills: `drill run FILE` (steady state, method,
+    /// rollbacks, objectives).
+    Drill(crate::drill::cli::DrillArgs),
     /// Canary analysis without a run.
     Canary {
         /// What to do.

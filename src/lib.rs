@@ -20,6 +20,7 @@ pub mod cli;
 pub mod config;
 pub mod core;
 pub mod demo;
+pub mod drill;
 pub mod engine;
 pub mod environment;
 pub mod flags;

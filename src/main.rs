@@ -65,6 +65,16 @@ fn main() {
                     flightdeck::flags::cli::exit_code(&e)
                 }
             },
+            Commands::Drill(args) => match flightdeck::drill::cli::run(args).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err((e, code)) => {
+                    eprintln!("error: {e}");
+                    code
+                }
+            },
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),

@@ -14,6 +14,7 @@ pub mod action;
 pub mod actor;
 pub mod canary;
 pub mod command;
+pub mod drill;
 pub mod environment;
 pub mod event;
 mod event_rules;
