@@ -62,6 +62,10 @@ pub enum Commands {
     Load(Box<LoadCommand>),
     /// Feature flags: evaluate, read, set a rollout percentage, roll back.
     Flags(crate::flags::cli::FlagsArgs),
+    /// Operational drills: `drill run FILE` (steady state, method,
+    /// rollbacks, objectives), `drill alerts` (promtool, amtool, a live
+    /// fire and resolve) and `drill runbook FILE.md`.
+    Drill(crate::drill::cli::DrillArgs),
     /// Canary analysis without a run.
     Canary {
         /// What to do.
@@ -113,13 +117,6 @@ pub enum Commands {
         /// What to do.
         #[command(subcommand)]
         command: NotifyCommands,
-    },
-    /// Operational drills: alerting (promtool/amtool, live fire-and-resolve)
-    /// and Markdown runbooks, executed and timed.
-    Drill {
-        /// What to do.
-        #[command(subcommand)]
-        command: crate::launch::drill_ops::DrillOpsCommand,
     },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {

@@ -65,6 +65,19 @@ fn main() {
                     flightdeck::flags::cli::exit_code(&e)
                 }
             },
+            Commands::Drill(flightdeck::drill::cli::DrillArgs {
+                command: flightdeck::drill::cli::DrillCommand::Ops(command),
+            }) => print_or_fail(launch::drill_ops::run(command).await),
+            Commands::Drill(args) => match flightdeck::drill::cli::run(args).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err((e, code)) => {
+                    eprintln!("error: {e}");
+                    code
+                }
+            },
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
@@ -153,7 +166,6 @@ fn main() {
                     f.code
                 }
             },
-            Commands::Drill { command } => print_or_fail(launch::drill_ops::run(command).await),
             Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
             Commands::History(a) => print_or_fail(launch::history::history(*a).await),
             Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),

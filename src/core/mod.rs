@@ -15,6 +15,7 @@ pub mod actor;
 pub mod canary;
 pub mod command;
 pub mod data;
+pub mod drill;
 pub mod drill_ops;
 pub mod environment;
 pub mod event;
