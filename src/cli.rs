@@ -182,6 +182,10 @@ pub enum LoadCommands {
     /// the smallest regression the baseline comparison can detect. Stored
     /// in history, where the comparison reads it.
     Calibrate(CalibrateArgs),
+    /// A request mix learned from production access logs (combined, JSON
+    /// lines, ALB/ELB, CloudFront; .gz read directly): endpoint templates,
+    /// weights, status mix, timing, coverage.
+    Learn(crate::load::learn::cli::LearnArgs),
 }
 
 /// `flightdeck load calibrate -c FILE`.

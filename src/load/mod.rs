@@ -23,6 +23,7 @@ pub mod config;
 pub mod error;
 pub mod judge;
 pub mod lean;
+pub mod learn;
 pub mod pace;
 pub mod plan;
 mod pool;
