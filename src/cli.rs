@@ -186,6 +186,10 @@ pub enum LoadCommands {
     /// lines, ALB/ELB, CloudFront; .gz read directly): endpoint templates,
     /// weights, status mix, timing, coverage.
     Learn(crate::load::learn::cli::LearnArgs),
+    /// Capacity search: the open-model rate in steps, then bisection, to
+    /// the highest rate within the SLO, the knee, and the headroom against
+    /// the required peak.
+    Capacity(crate::load::capacity::cli::CapacityArgs),
 }
 
 /// `flightdeck load calibrate -c FILE`.

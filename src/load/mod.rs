@@ -18,6 +18,7 @@
 
 pub mod baseline;
 pub mod calibrate;
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod error;
