@@ -190,6 +190,14 @@ pub enum LoadCommands {
     /// the smallest regression the baseline comparison can detect. Stored
     /// in history, where the comparison reads it.
     Calibrate(CalibrateArgs),
+    /// A request mix learned from production access logs (combined, JSON
+    /// lines, ALB/ELB, CloudFront; .gz read directly): endpoint templates,
+    /// weights, status mix, timing, coverage.
+    Learn(crate::load::learn::cli::LearnArgs),
+    /// Capacity search: the open-model rate in steps, then bisection, to
+    /// the highest rate within the SLO, the knee, and the headroom against
+    /// the required peak.
+    Capacity(crate::load::capacity::cli::CapacityArgs),
 }
 
 /// `flightdeck load calibrate -c FILE`.

@@ -85,6 +85,21 @@ fn main() {
                 (Some(LoadCommands::Calibrate(a)), _) => {
                     print_or_fail(launch::calibrate::run(a).await)
                 }
+                (Some(LoadCommands::Capacity(a)), _) => print_or_usage(
+                    flightdeck::load::capacity::cli::run_cli(a)
+                        .await
+                        .map_err(|e| e.to_string()),
+                ),
+                (Some(LoadCommands::Learn(a)), _) => match flightdeck::load::learn::cli::run(&a) {
+                    Ok((out, code)) => {
+                        print!("{out}");
+                        code
+                    }
+                    Err(f) => {
+                        eprintln!("error: {}", f.message);
+                        f.code
+                    }
+                },
                 (None, Some(args)) => {
                     // The load face keeps baselines in the state directory.
                     launch::recover::notice(&args.state_dir, None);

@@ -13,6 +13,7 @@
 pub mod action;
 pub mod actor;
 pub mod canary;
+pub mod capacity;
 pub mod command;
 pub mod data;
 pub mod drill;
