@@ -260,6 +260,51 @@ pub enum Event {
         /// The summary.
         summary: crate::core::load::Summary,
     },
+    /// A data stage begins copying a table.
+    DataTableStarted {
+        /// Stage id.
+        stage: String,
+        /// The table, its estimate and its transforms.
+        table: crate::core::data::TableStarted,
+    },
+    /// Rows copied so far in a table (about once a second).
+    DataTableProgress {
+        /// Stage id.
+        stage: String,
+        /// `schema.table`.
+        table: String,
+        /// Rows so far.
+        rows: u64,
+    },
+    /// A table's rows are committed in the target.
+    DataTableCopied {
+        /// Stage id.
+        stage: String,
+        /// Rows, bytes, rate.
+        copied: crate::core::data::TableCopied,
+    },
+    /// The leak scan of the target ended.
+    DataLeakScan {
+        /// Stage id.
+        stage: String,
+        /// What it read.
+        scan: crate::core::data::LeakScan,
+    },
+    /// A leak, a detector hit, an unruled personal column or a k-anonymity
+    /// shortfall (never the value).
+    DataFinding {
+        /// Stage id.
+        stage: String,
+        /// The finding.
+        finding: crate::core::data::DataFinding,
+    },
+    /// One parity comparison.
+    DataParity {
+        /// Stage id.
+        stage: String,
+        /// The comparison.
+        line: crate::core::data::ParityLine,
+    },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
         /// Stage id.

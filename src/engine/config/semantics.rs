@@ -56,6 +56,9 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     if has(StageKind::Policy) {
         out.extend(cfg.policy.validate());
     }
+    if has(StageKind::Data) {
+        out.extend(cfg.data.validate());
+    }
     out.extend(cfg.share.validate());
     out.extend(crate::notify::validate(&cfg.notify));
     check_stages(cfg, &mut out);
