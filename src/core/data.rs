@@ -110,3 +110,14 @@ pub struct ParityLine {
     /// Within the bound or not.
     pub verdict: Verdict,
 }
+
+/// What the leak scan read.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct LeakScan {
+    /// Personal source values hashed.
+    pub source_values: u64,
+    /// Target rows read.
+    pub rows: u64,
+    /// Seconds it took.
+    pub seconds: f64,
+}

@@ -11,6 +11,8 @@ pub use crate::core::gate::{Decision, Outcome};
 pub use crate::core::stage::{StageKind, StagePlan};
 use crate::core::verdict::{Evidence, Verdict};
 
+pub use crate::core::log_level::LogLevel;
+
 /// The event schema version this build writes and fully understands.
 pub const EVENT_VERSION: u32 = 1;
 
@@ -26,20 +28,6 @@ pub struct Envelope {
     /// The event itself.
     #[serde(flatten)]
     pub event: Event,
-}
-
-/// Log level of a `Log` event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum LogLevel {
-    /// Fine-grained detail.
-    Debug,
-    /// Normal progress.
-    Info,
-    /// Something deserves attention.
-    Warn,
-    /// Something failed.
-    Error,
 }
 
 /// Everything that can happen in a run.
@@ -259,6 +247,51 @@ pub enum Event {
         stage: String,
         /// The summary.
         summary: crate::core::load::Summary,
+    },
+    /// A data stage begins copying a table.
+    DataTableStarted {
+        /// Stage id.
+        stage: String,
+        /// The table, its estimate and its transforms.
+        table: crate::core::data::TableStarted,
+    },
+    /// Rows copied so far in a table (about once a second).
+    DataTableProgress {
+        /// Stage id.
+        stage: String,
+        /// `schema.table`.
+        table: String,
+        /// Rows so far.
+        rows: u64,
+    },
+    /// A table's rows are committed in the target.
+    DataTableCopied {
+        /// Stage id.
+        stage: String,
+        /// Rows, bytes, rate.
+        copied: crate::core::data::TableCopied,
+    },
+    /// The leak scan of the target ended.
+    DataLeakScan {
+        /// Stage id.
+        stage: String,
+        /// What it read.
+        scan: crate::core::data::LeakScan,
+    },
+    /// A leak, a detector hit, an unruled personal column or a k-anonymity
+    /// shortfall (never the value).
+    DataFinding {
+        /// Stage id.
+        stage: String,
+        /// The finding.
+        finding: crate::core::data::DataFinding,
+    },
+    /// One parity comparison.
+    DataParity {
+        /// Stage id.
+        stage: String,
+        /// The comparison.
+        line: crate::core::data::ParityLine,
     },
     /// A stage ended with a verdict and its evidence.
     StageFinished {

@@ -28,6 +28,7 @@ pub mod history;
 pub mod iac;
 pub mod impact;
 pub mod load;
+pub mod log_level;
 pub mod narrative;
 pub mod notify;
 pub mod policy;

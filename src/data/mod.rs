@@ -14,6 +14,7 @@
 pub mod catalog;
 pub mod classify;
 pub mod cli;
+pub mod config;
 pub mod conn;
 pub mod copy;
 pub mod detect;
@@ -24,9 +25,11 @@ pub mod plan;
 pub mod rows;
 pub mod rules;
 pub mod schema;
+pub mod stage;
 pub mod starter;
 mod table_copy;
 pub mod transform;
 pub mod verify;
 
+pub use config::DataSection;
 pub use error::DataError;

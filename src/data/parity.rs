@@ -198,7 +198,7 @@ pub async fn compare(
     tgt: &Client,
     cat: &Catalog,
     tol: &Tolerances,
-    nulled: &dyn Fn(&str, &str) -> bool,
+    nulled: &(dyn Fn(&str, &str) -> bool + Sync),
 ) -> Result<Vec<ParityLine>, DataError> {
     let mut out = Vec::new();
     for t in cat.tables.iter().filter(|t| t.root.is_none()) {

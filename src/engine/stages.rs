@@ -67,6 +67,7 @@ pub fn registry() -> Vec<Box<dyn Stage>> {
         Box::new(PolicyStage),
         Box::new(CanaryStage),
         Box::new(DrillStage),
+        Box::new(DataStage),
     ]
 }
 
@@ -272,6 +273,25 @@ impl Stage for ScanStage {
                 )
                 .await;
             }),
+            control: Box::new(NoControl),
+        }
+    }
+}
+
+struct DataStage;
+
+impl Stage for DataStage {
+    fn kind(&self) -> StageKind {
+        StageKind::Data
+    }
+
+    fn start<'a>(&self, cx: &'a Cx<'a>, stage: &'a StageConfig) -> Started<'a> {
+        Started {
+            run: Box::pin(crate::data::stage::run_stage(
+                &cx.cfg.data,
+                &stage.id,
+                cx.rec,
+            )),
             control: Box::new(NoControl),
         }
     }

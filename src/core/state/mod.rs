@@ -14,6 +14,7 @@ use crate::core::verdict::{Evidence, Verdict};
 
 pub mod approval;
 pub mod canary;
+pub mod data;
 pub mod drills;
 mod environment;
 mod findings;
@@ -162,6 +163,8 @@ pub struct RunState {
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
     pub policies: Vec<PolicyRow>,
+    /// The data stage: tables copied, findings, parity.
+    pub data: data::DataView,
     /// What history handed the run at its start: trends and risk.
     pub history: Option<crate::core::history::HistoryContext>,
     /// The change under validation and the plan's selection for it.
@@ -319,6 +322,7 @@ impl RunState {
         presence::apply(self, env);
         signoff::apply(self, env);
         findings::apply(self, env);
+        data::apply(self, env);
         recovery::apply(self, env);
         history::apply(self, env);
     }

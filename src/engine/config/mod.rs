@@ -60,6 +60,9 @@ pub struct Config {
     /// Policy stage settings.
     #[serde(default)]
     pub policy: PolicySection,
+    /// Test data stage settings.
+    #[serde(default)]
+    pub data: crate::data::DataSection,
     /// Run history: the store, trends, the risk score.
     #[serde(default)]
     pub history: HistorySection,
@@ -99,6 +102,7 @@ impl Default for Config {
             canary: CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
+            data: crate::data::DataSection::default(),
             history: HistorySection::default(),
             impact: ImpactSection::default(),
             share: crate::share::ShareSection::default(),

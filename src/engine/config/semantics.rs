@@ -57,6 +57,9 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     if has(StageKind::Policy) {
         out.extend(cfg.policy.validate());
     }
+    if has(StageKind::Data) {
+        out.extend(cfg.data.validate());
+    }
     out.extend(cfg.share.validate());
     out.extend(crate::notify::validate(&cfg.notify));
     let drill_stages: Vec<&str> = cfg

@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 15] = [
+const TOP_LEVEL: [&str; 16] = [
     "state_dir",
     "run",
     "environment",
@@ -19,6 +19,7 @@ const TOP_LEVEL: [&str; 15] = [
     "canary",
     "scan",
     "policy",
+    "data",
     "history",
     "impact",
     "share",
@@ -117,6 +118,11 @@ pub(super) fn check_structure(
         && let Some(s) = section(v, "policy", &known_at("policy"), origins, problems)
     {
         cfg.policy = s;
+    }
+    if let Some(v) = get("data")
+        && let Some(s) = section(v, "data", &known_at("data"), origins, problems)
+    {
+        cfg.data = s;
     }
     if let Some(v) = get("history")
         && let Some(s) = section(v, "history", &known_at("history"), origins, problems)
