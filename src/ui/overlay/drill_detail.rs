@@ -152,7 +152,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, stage: &str, drill: &str
             vec!["phase", "step", "", "time", "seen / output"],
             vec![
                 Constraint::Length(13),
-                Constraint::Length(36),
+                Constraint::Length(42),
                 Constraint::Length(7),
                 Constraint::Length(11),
                 Constraint::Fill(1),

@@ -105,7 +105,7 @@ fn objectives_spans(app: &App, d: &DrillView, compact: bool) -> Vec<Span<'static
         };
         out.push(Span::styled(
             format!(
-                "{} {}{}{} ",
+                "{} {} {} {} ",
                 o.measure,
                 measured.map_or("-".into(), value_text),
                 o.op.as_str(),
