@@ -37,6 +37,9 @@ impl Background {
         let cfg = LoadConfig {
             target: url.to_string(),
             rate: Some(rate.clamp(1.0, MAX_RATE)),
+            // A small pool: the background load must not take the CPU a
+            // load stage running beside it measures with.
+            connections: Some(4),
             duration_s: Some(max.min(MAX_BACKGROUND).as_secs_f64().max(1.0)),
             timeout_ms: 2_000,
             variant_header: variant_header.to_string(),
