@@ -4,6 +4,7 @@
 
 pub mod assets;
 pub mod receiver;
+pub mod rollout;
 pub mod target;
 
 pub use target::{Behaviour, DEMO_FLAG, DemoTargets, Scenario};

@@ -212,7 +212,8 @@ impl Reader<'_> {
 
     pub(super) fn http(&mut self, select: Select) -> HttpCall {
         let url = self.required("url", "write url = \"http://127.0.0.1:8080/health\"");
-        if !url.is_empty() && !url.starts_with("http://") && !url.starts_with("https://") {
+        let filled = crate::config::as_if_filled(&url);
+        if !url.is_empty() && !filled.starts_with("http://") && !filled.starts_with("https://") {
             self.fail(
                 "url",
                 format!("`{url}` is not an http(s) URL"),

@@ -8,6 +8,7 @@
 //! for byte.
 
 mod chart;
+mod drills;
 pub mod markup;
 mod sections;
 mod signoffs;
@@ -146,6 +147,7 @@ pub fn html(r: &Report, s: &RunState) -> String {
     out.push_str(&sections::stages(r, s));
     out.push_str(&sections::latency(s));
     out.push_str(&sections::canary(s));
+    out.push_str(&drills::drills(s));
     out.push_str(&sections::findings(s));
     out.push_str(&signoffs::signoffs(r));
     out.push_str(&sections::actions(r));
