@@ -48,6 +48,36 @@ pub struct AlertsArgs {
     /// 'severity=page,team=checkout=oncall-pager' (repeatable).
     #[arg(long, value_name = "LABELS=RECEIVER")]
     pub expect_route: Vec<String>,
+    /// Also run the live drill: start Prometheus and Alertmanager on
+    /// 127.0.0.1 (with --rules and --alertmanager-config), inject a fault,
+    /// time the alert firing, its delivery and its resolution.
+    #[arg(long, requires_all = ["alert", "alertmanager_config"])]
+    pub live: bool,
+    /// Live: the alert the fault must fire.
+    #[arg(long, value_name = "ALERTNAME")]
+    pub alert: Option<String>,
+    /// Live: the receiver the alert must reach (the webhook payload's
+    /// `receiver`); another one fails the drill.
+    #[arg(long, value_name = "RECEIVER")]
+    pub expect_receiver: Option<String>,
+    /// Live: the metrics URL Prometheus scrapes (127.0.0.1 or [::1]);
+    /// default: the embedded demo's canary, started for the drill.
+    #[arg(long, value_name = "URL", requires = "fault_url")]
+    pub target: Option<String>,
+    /// Live: POST injects the fault, DELETE clears it (default with the
+    /// demo: its canary's /admin/fault).
+    #[arg(long, value_name = "URL")]
+    pub fault_url: Option<String>,
+    /// Live: GET at 20 requests/s through the drill, so that rates have
+    /// traffic (default with the demo: its canary's /api/cart).
+    #[arg(long, value_name = "URL")]
+    pub traffic_url: Option<String>,
+    /// Live objective: the alert fires at Prometheus within this of the fault.
+    #[arg(long, default_value = "60s", value_parser = crate::config::parse_duration)]
+    pub fire_within: std::time::Duration,
+    /// Live objective: the alert resolves within this of the fault's end.
+    #[arg(long, default_value = "60s", value_parser = crate::config::parse_duration)]
+    pub resolve_within: std::time::Duration,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -89,8 +119,89 @@ async fn run_alerts(a: &AlertsArgs) -> Result<(String, i32), Failure> {
     };
     spec.validate()
         .map_err(|e| Failure::usage(prefix_errors(&e)))?;
-    let outcome = alerts::run_offline(&spec).await;
+    if !a.live {
+        return Ok(render(&alerts::run(&spec, None).await, a.output));
+    }
+    // The embedded demo is the default target; it lives as long as the drill.
+    let mut demo = None;
+    let live = live_spec(a, &spec, &mut demo).await?;
+    live.validate()
+        .map_err(|e| Failure::usage(prefix_errors(&e)))?;
+    let outcome = alerts::run(&spec, Some(&live)).await;
+    drop(demo);
     Ok(render(&outcome, a.output))
+}
+
+async fn live_spec(
+    a: &AlertsArgs,
+    spec: &alerts::OfflineSpec,
+    demo: &mut Option<crate::demo::DemoTargets>,
+) -> Result<alerts::LiveSpec, Failure> {
+    if a.rules.is_empty() {
+        return Err(Failure::usage(
+            "error: --live needs --rules FILE (the rules Prometheus evaluates)",
+        ));
+    }
+    let alert = a.alert.clone().unwrap_or_default();
+    let defined: Vec<String> = a
+        .rules
+        .iter()
+        .filter_map(|r| std::fs::read_to_string(r).ok())
+        .flat_map(|t| alerts::promtool::rule_groups(&t))
+        .map(|(_, name)| name)
+        .collect();
+    if !defined.contains(&alert) {
+        return Err(Failure::usage(format!(
+            "error: --alert {alert}: no such alert in the --rules files (defined: {})",
+            if defined.is_empty() {
+                "none".to_string()
+            } else {
+                defined.join(", ")
+            }
+        )));
+    }
+    let am = spec.alertmanager_config.clone().unwrap_or_default();
+    let config = std::fs::read_to_string(&am)
+        .map_err(|e| Failure::usage(format!("error: {}: cannot read: {e}", am.display())))?;
+    let (target_url, fault_url, traffic_url) = match &a.target {
+        Some(t) => (
+            t.clone(),
+            a.fault_url.clone().unwrap_or_default(),
+            a.traffic_url.clone(),
+        ),
+        None => {
+            let d = crate::demo::DemoTargets::start(crate::demo::Scenario::Healthy, None)
+                .await
+                .map_err(|e| Failure {
+                    code: super::EXIT_INTERNAL,
+                    message: format!("error: cannot start the demo target: {e:#}"),
+                })?;
+            let c = d.canary_url();
+            let urls = (
+                format!("{c}/metrics"),
+                a.fault_url.clone().unwrap_or(format!("{c}/admin/fault")),
+                Some(a.traffic_url.clone().unwrap_or(format!("{c}/api/cart"))),
+            );
+            *demo = Some(d);
+            urls
+        }
+    };
+    let parsed = reqwest::Url::parse(&target_url)
+        .map_err(|e| Failure::usage(format!("error: --target {target_url}: {e}")))?;
+    let host = parsed.host_str().unwrap_or("");
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    Ok(alerts::LiveSpec {
+        rules: a.rules.clone(),
+        alertmanager_config: config,
+        alert,
+        expect_receiver: a.expect_receiver.clone(),
+        scrape_target: format!("{host}:{port}"),
+        metrics_path: parsed.path().to_string(),
+        fault_url,
+        traffic_url,
+        fire_within: a.fire_within,
+        resolve_within: a.resolve_within,
+    })
 }
 
 async fn run_runbook(a: &RunbookArgs) -> Result<(String, i32), Failure> {
