@@ -264,3 +264,80 @@ fn live_input_errors_are_usage_errors() {
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("127.0.0.1"), "{err}");
 }
+
+#[test]
+fn an_interrupted_live_drill_stops_its_servers_and_is_inconclusive() {
+    if !have_servers() {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let child = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "drill",
+            "alerts",
+            "--rules",
+            "config/drills/alert-rules.yml",
+            "--alertmanager-config",
+            "config/drills/alertmanager.yml",
+            "--live",
+            "--alert",
+            "CanaryHighErrorRate",
+            "--output",
+            "json",
+        ])
+        .current_dir(repo())
+        .env("TMPDIR", tmp.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait (bounded) until Prometheus has been started.
+    let started = (0..600).any(|_| {
+        let found = std::fs::read_dir(tmp.path())
+            .map(|d| {
+                d.filter_map(|e| e.ok())
+                    .any(|e| e.path().join("prometheus.log").is_file())
+            })
+            .unwrap_or(false);
+        if !found {
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        found
+    });
+    assert!(started, "Prometheus never started");
+    let pids: Vec<String> = std::fs::read_dir("/proc")
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .filter(|e| {
+                    std::fs::read_to_string(e.path().join("cmdline"))
+                        .is_ok_and(|c| c.contains(&*tmp.path().to_string_lossy()))
+                })
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let o = child.wait_with_output().expect("wait");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    let v: Value = serde_json::from_str(&out).expect("json");
+    assert!(
+        step(&v, "aborted")["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SIGINT"),
+        "{out}"
+    );
+    assert_nothing_left(tmp.path());
+    // The servers it had started are gone (or zombies awaiting init).
+    for pid in pids {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        assert!(
+            stat.is_empty() || stat.split_whitespace().nth(2) == Some("Z"),
+            "process {pid} still runs: {stat}"
+        );
+    }
+}

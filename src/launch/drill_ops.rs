@@ -91,6 +91,10 @@ pub struct RunbookArgs {
     /// List the steps that would run, with their checks; run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// An environment variable holding a secret the steps use: its value
+    /// is replaced by *** in every output kept (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -120,14 +124,17 @@ async fn run_alerts(a: &AlertsArgs) -> Result<(String, i32), Failure> {
     spec.validate()
         .map_err(|e| Failure::usage(prefix_errors(&e)))?;
     if !a.live {
-        return Ok(render(&alerts::run(&spec, None).await, a.output));
+        return Ok(render(
+            &alerts::run(&spec, None, std::future::pending()).await,
+            a.output,
+        ));
     }
     // The embedded demo is the default target; it lives as long as the drill.
     let mut demo = None;
     let live = live_spec(a, &spec, &mut demo).await?;
     live.validate()
         .map_err(|e| Failure::usage(prefix_errors(&e)))?;
-    let outcome = alerts::run(&spec, Some(&live)).await;
+    let outcome = alerts::run(&spec, Some(&live), interrupted()).await;
     drop(demo);
     Ok(render(&outcome, a.output))
 }
@@ -205,13 +212,40 @@ async fn live_spec(
 }
 
 async fn run_runbook(a: &RunbookArgs) -> Result<(String, i32), Failure> {
+    let mut opts = runbook::RunbookOptions::default();
+    for name in &a.secret_env {
+        match std::env::var(name) {
+            Ok(v) => opts.secrets.push(crate::secrets::Secret::new(v)),
+            Err(_) => {
+                return Err(Failure::usage(format!(
+                    "error: --secret-env {name}: the variable is not set"
+                )));
+            }
+        }
+    }
     let result = if a.dry_run {
         runbook::dry_run(&a.file)
     } else {
-        runbook::run(&a.file, &runbook::RunbookOptions::default()).await
+        runbook::run(&a.file, &opts, interrupted()).await
     };
     let outcome = result.map_err(|e| Failure::usage(format!("error: {e}")))?;
     Ok(render(&outcome, a.output))
+}
+
+/// Completes on SIGINT or SIGTERM with the reason: the drill stops, clears
+/// its fault and stops what it started before the process exits.
+async fn interrupted() -> String {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "aborted: SIGINT".into(),
+        _ = term.recv() => "aborted: SIGTERM".into(),
+    }
 }
 
 fn prefix_errors(text: &str) -> String {

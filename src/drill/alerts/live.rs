@@ -94,6 +94,8 @@ struct Record {
     steps: Vec<OpsStep>,
     measurements: Vec<OpsMeasurement>,
     findings: Vec<OpsFinding>,
+    /// The fault is injected and not cleared yet.
+    faulted: bool,
 }
 
 impl Record {
@@ -137,18 +139,38 @@ pub struct LiveResult {
     pub findings: Vec<OpsFinding>,
 }
 
-/// Run the live drill; `t0` is the drill's start.
-pub async fn run_at(spec: &LiveSpec, t0: Instant) -> LiveResult {
+/// Run the live drill; `t0` is the drill's start. When `cancel` completes
+/// first (the operator's abort, a signal) with its reason, the drill stops
+/// where it is, and still clears the fault and stops what it started.
+pub async fn run_at(
+    spec: &LiveSpec,
+    t0: Instant,
+    cancel: impl std::future::Future<Output = String>,
+) -> LiveResult {
     let mut rec = Record {
         t0,
         steps: Vec::new(),
         measurements: Vec::new(),
         findings: Vec::new(),
+        faulted: false,
     };
     let mut started: Vec<Server> = Vec::new();
     let dir = TempDir::new();
     if let Ok(dir) = &dir {
-        drive(spec, dir, &mut rec, &mut started).await;
+        let aborted = {
+            let work = drive(spec, dir, &mut rec, &mut started);
+            tokio::select! {
+                () = work => None,
+                why = cancel => Some(why),
+            }
+        };
+        if let Some(why) = aborted {
+            let now = Instant::now();
+            rec.step("aborted", now, OpsStepOutcome::Error, Some(why));
+            if rec.faulted {
+                clear(spec, &mut rec).await;
+            }
+        }
     } else if let Err(e) = &dir {
         rec.step(
             "prepare",
@@ -304,22 +326,38 @@ async fn drive(spec: &LiveSpec, dir: &TempDir, rec: &mut Record, started: &mut V
         return;
     }
     rec.step("inject fault", fault_at, OpsStepOutcome::Pass, None);
+    rec.faulted = true;
     let fired = observe_fault(spec, &client, &prom, &receiver, rec, fault_at).await;
     // The fault goes on every path once injected: a drill never leaves the
     // target faulted.
     let cleared_at = Instant::now();
+    clear(spec, rec).await;
+    if fired {
+        observe_resolve(spec, &client, &prom, &receiver, rec, cleared_at).await;
+    }
+}
+
+/// Clear the fault (DELETE), as a step; a failure says the target may
+/// still be faulted.
+async fn clear(spec: &LiveSpec, rec: &mut Record) {
+    let t = Instant::now();
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .timeout(Duration::from_secs(5))
+        .build()
+        .unwrap_or_default();
     match fault(&client, &spec.fault_url, false).await {
-        Ok(()) => rec.step("clear fault", cleared_at, OpsStepOutcome::Pass, None),
+        Ok(()) => {
+            rec.faulted = false;
+            rec.step("clear fault", t, OpsStepOutcome::Pass, None)
+        }
         Err(e) => rec.step(
             "clear fault",
-            cleared_at,
+            t,
             OpsStepOutcome::Fail,
             Some(format!("{e}; the target may still be faulted")),
         ),
     };
-    if fired {
-        observe_resolve(spec, &client, &prom, &receiver, rec, cleared_at).await;
-    }
 }
 
 /// Fire at Prometheus, then delivery to the right receiver. Whether it fired.

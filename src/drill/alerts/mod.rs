@@ -27,8 +27,13 @@ pub use offline::OfflineSpec;
 pub use routes::ExpectRoute;
 pub use tools::Tool;
 
-/// Run the offline checks, then (when they all passed) the live drill.
-pub async fn run(offline: &OfflineSpec, live: Option<&LiveSpec>) -> OpsOutcome {
+/// Run the offline checks, then (when they all passed) the live drill,
+/// which `cancel` aborts (see [`live::run_at`]).
+pub async fn run(
+    offline: &OfflineSpec,
+    live: Option<&LiveSpec>,
+    cancel: impl std::future::Future<Output = String>,
+) -> OpsOutcome {
     use crate::core::drill_ops::{OpsStep, OpsStepOutcome};
     use crate::core::verdict::Verdict;
     let t0 = Instant::now();
@@ -46,7 +51,7 @@ pub async fn run(offline: &OfflineSpec, live: Option<&LiveSpec>) -> OpsOutcome {
                 output: String::new(),
             });
         } else {
-            let r = live::run_at(spec, t0).await;
+            let r = live::run_at(spec, t0, cancel).await;
             steps.extend(r.steps);
             findings.extend(r.findings);
             measurements = r.measurements;
