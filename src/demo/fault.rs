@@ -93,3 +93,49 @@ async fn clear(State(b): State<Shared>) -> Response {
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use axum::http::Request;
+    use tower::ServiceExt;
+
+    async fn call(app: &Router, method: &str, body: &str) -> (StatusCode, String) {
+        let req = Request::builder()
+            .method(method)
+            .uri("/admin/fault")
+            .body(Body::from(body.to_string()))
+            .expect("request");
+        let r = app.clone().oneshot(req).await.expect("infallible");
+        let status = r.status();
+        let bytes = axum::body::to_bytes(r.into_body(), 1 << 16)
+            .await
+            .expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    #[tokio::test]
+    async fn inject_and_clear_a_fault() {
+        let b: Shared = Arc::default();
+        let app = router(b.clone());
+        let (s, _) = call(&app, "POST", "").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b.read().map(|b| b.error_rate).ok(), Some(1.0));
+        let (s, _) = call(
+            &app,
+            "POST",
+            r#"{"error_rate": 0.25, "extra_latency_ms": 40}"#,
+        )
+        .await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b.read().map(|b| b.extra_latency_ms).ok(), Some(40));
+        let (s, body) = call(&app, "POST", r#"{"error_rate": 3}"#).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        let (s, body) = call(&app, "POST", r#"{"rate": 1}"#).await;
+        assert_eq!(s, StatusCode::BAD_REQUEST, "{body}");
+        let (s, _) = call(&app, "DELETE", "").await;
+        assert_eq!(s, StatusCode::OK);
+        assert_eq!(b.read().map(|b| b.error_rate).ok(), Some(0.0));
+    }
+}

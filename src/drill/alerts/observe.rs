@@ -131,3 +131,28 @@ impl Drop for Traffic {
         self.0.abort();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_loopback_urls_pass() {
+        for ok in [
+            "http://127.0.0.1:9090/metrics",
+            "http://[::1]:80/",
+            "http://localhost:8080/x",
+            "http://127.1.2.3/",
+        ] {
+            assert!(is_loopback_url(ok), "{ok}");
+        }
+        for bad in [
+            "http://10.0.0.1/",
+            "http://example.com/",
+            "http://127.0.0.1.nip.io/",
+            "not a url",
+        ] {
+            assert!(!is_loopback_url(bad), "{bad}");
+        }
+    }
+}
