@@ -19,6 +19,7 @@ pub mod canary;
 pub mod cli;
 pub mod config;
 pub mod core;
+pub mod data;
 pub mod demo;
 pub mod drill;
 pub mod engine;

@@ -65,6 +65,19 @@ fn main() {
                     flightdeck::flags::cli::exit_code(&e)
                 }
             },
+            Commands::Drill(flightdeck::drill::cli::DrillArgs {
+                command: flightdeck::drill::cli::DrillCommand::Ops(command),
+            }) => print_or_fail(launch::drill_ops::run(command).await),
+            Commands::Drill(args) => match flightdeck::drill::cli::run(args).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err((e, code)) => {
+                    eprintln!("error: {e}");
+                    code
+                }
+            },
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
@@ -72,6 +85,21 @@ fn main() {
                 (Some(LoadCommands::Calibrate(a)), _) => {
                     print_or_fail(launch::calibrate::run(a).await)
                 }
+                (Some(LoadCommands::Capacity(a)), _) => print_or_usage(
+                    flightdeck::load::capacity::cli::run_cli(a)
+                        .await
+                        .map_err(|e| e.to_string()),
+                ),
+                (Some(LoadCommands::Learn(a)), _) => match flightdeck::load::learn::cli::run(&a) {
+                    Ok((out, code)) => {
+                        print!("{out}");
+                        code
+                    }
+                    Err(f) => {
+                        eprintln!("error: {}", f.message);
+                        f.code
+                    }
+                },
                 (None, Some(args)) => {
                     // The load face keeps baselines in the state directory.
                     launch::recover::notice(&args.state_dir, None);
@@ -105,6 +133,16 @@ fn main() {
                 Err(f) => {
                     eprintln!("{}", f.message);
                     f.code
+                }
+            },
+            Commands::Data(a) => match flightdeck::data::cli::run(a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
                 }
             },
             Commands::Policy {
@@ -143,7 +181,6 @@ fn main() {
                     f.code
                 }
             },
-            Commands::Drill { command } => print_or_fail(launch::drill_ops::run(command).await),
             Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
             Commands::History(a) => print_or_fail(launch::history::history(*a).await),
             Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),

@@ -446,6 +446,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A drill began (its plan: steps, objectives).
+    DrillStarted(crate::core::drill::DrillStarted),
+    /// A drill step started or ended.
+    DrillStep(crate::core::drill::DrillStep),
+    /// A drill measured a value that objectives judge.
+    DrillMeasurement(crate::core::drill::DrillMeasurement),
+    /// A drill ended with its verdict, objectives and rollback state.
+    DrillFinished(crate::core::drill::DrillFinished),
     /// An event type this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,

@@ -13,7 +13,10 @@
 pub mod action;
 pub mod actor;
 pub mod canary;
+pub mod capacity;
 pub mod command;
+pub mod data;
+pub mod drill;
 pub mod drill_ops;
 pub mod environment;
 pub mod event;

@@ -66,6 +66,7 @@ pub fn registry() -> Vec<Box<dyn Stage>> {
         Box::new(ScanStage),
         Box::new(PolicyStage),
         Box::new(CanaryStage),
+        Box::new(DrillStage),
     ]
 }
 
@@ -386,6 +387,63 @@ impl Control for CanaryControl {
 
     fn cancel(&self) {
         self.cancel.cancel();
+    }
+}
+
+struct DrillStage;
+
+/// A running drill stage hears the operator's abort (the Drills pane's
+/// `K`): the running drill's method stops, its rollbacks still run.
+struct DrillControl {
+    stage: String,
+    abort: CancellationToken,
+}
+
+impl Stage for DrillStage {
+    fn kind(&self) -> StageKind {
+        StageKind::Drill
+    }
+
+    fn start<'a>(&self, cx: &'a Cx<'a>, stage: &'a StageConfig) -> Started<'a> {
+        let abort = CancellationToken::new();
+        let token = abort.clone();
+        let flags = match cx.canary {
+            Some(Ok(c)) => Some(c.provider.clone()),
+            _ => None,
+        };
+        Started {
+            run: Box::pin(async move {
+                crate::drill::stage::run_stage(&cx.cfg.drill, &stage.id, cx.rec, flags, token)
+                    .await;
+            }),
+            control: Box::new(DrillControl {
+                stage: stage.id.clone(),
+                abort,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Control for DrillControl {
+    async fn command(&self, cx: &Cx<'_>, cmd: &Command) -> Routed {
+        match cmd {
+            Command::AbortDrill { reason } => {
+                cx.rec.emit(Event::operator_action(
+                    &cx.id.operator,
+                    ActionKind::AbortDrill,
+                    Some(self.stage.clone()),
+                    Some(reason.clone()),
+                ));
+                self.abort.cancel();
+                Routed::Taken
+            }
+            _ => Routed::NotMine,
+        }
+    }
+
+    fn cancel(&self) {
+        self.abort.cancel();
     }
 }
 

@@ -37,6 +37,13 @@ pub struct LoadConfig {
     pub requests: Vec<RequestSpec>,
     /// A file of URLs (`URL` or `METHOD URL` per line) added to the mix.
     pub urls_file: Option<PathBuf>,
+    /// A mix learned by `flightdeck load learn`: its `[[load.requests]]`
+    /// join the mix, its `[[load.stages]]` apply when no rate or stages are
+    /// set here, and its coverage goes into the stage's evidence.
+    pub mix_file: Option<PathBuf>,
+    /// Where a learned mix came from and how much of production it covers
+    /// (written by `load learn`; read from `mix_file` when that is set).
+    pub learned: Option<crate::load::learn::mixfile::LearnedMix>,
     /// Response header that names the variant that served a request.
     pub variant_header: String,
     /// Request header carrying a varied targeting key (e.g. `x-user-id`), so
@@ -84,6 +91,8 @@ impl Default for LoadConfig {
             timeout_ms: 10_000,
             requests: Vec::new(),
             urls_file: None,
+            mix_file: None,
+            learned: None,
             variant_header: "x-variant".into(),
             targeting_header: None,
             think_time_ms: 0,
@@ -231,14 +240,45 @@ impl LoadConfig {
         self.rate.is_some() || !self.stages.is_empty()
     }
 
+    /// This section with its `mix_file` merged in: the file's requests
+    /// after the ones written here, its stages when none are set here (and
+    /// no `rate`), its `[load.learned]` when none is written here.
+    pub fn with_mix_file(&self) -> Result<LoadConfig, Problem> {
+        let Some(path) = &self.mix_file else {
+            return Ok(self.clone());
+        };
+        let file = crate::load::learn::mixfile::MixFile::read(path).map_err(|e| {
+            Problem::at(
+                "load.mix_file",
+                e,
+                "run `flightdeck load learn ACCESS_LOG --write FILE` or fix the path".to_string(),
+            )
+        })?;
+        let mut out = self.clone();
+        out.requests
+            .extend(file.load.requests.into_iter().map(RequestSpec::from));
+        if out.stages.is_empty() && out.rate.is_none() {
+            out.stages = file.load.stages;
+        }
+        if out.learned.is_none() {
+            out.learned = file.load.learned;
+        }
+        out.mix_file = None;
+        Ok(out)
+    }
+
     /// Every problem in this section at once, every key under `load.`.
     /// Reads `urls_file` if set (so that a malformed line is reported with
     /// its number) but sends nothing. A target holding a demo placeholder is
     /// checked as the URL the demo will put there.
     pub fn validate(&self) -> Vec<Problem> {
+        let merged = match self.with_mix_file() {
+            Ok(m) => m,
+            Err(p) => return vec![p],
+        };
         let filled = LoadConfig {
-            target: as_if_filled(&self.target),
-            ..self.clone()
+            target: as_if_filled(&merged.target),
+            ..merged
         };
         let mut out = Vec::new();
         filled.check_numbers(&mut out);

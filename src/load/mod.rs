@@ -18,11 +18,13 @@
 
 pub mod baseline;
 pub mod calibrate;
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod error;
 pub mod judge;
 pub mod lean;
+pub mod learn;
 pub mod pace;
 pub mod plan;
 mod pool;

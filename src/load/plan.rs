@@ -96,6 +96,10 @@ pub struct LoadPlan {
 impl LoadPlan {
     /// Validate and resolve a config. Nothing is sent and no name is resolved.
     pub fn from_config(cfg: &LoadConfig) -> Result<LoadPlan, LoadError> {
+        let merged = cfg.with_mix_file().map_err(|p| {
+            LoadError::Invalid(vec![format!("{}: {} ({})", p.key, p.message, p.hint)])
+        })?;
+        let cfg = &merged;
         let mut errors = Vec::new();
         let entries = build_mix(cfg, &mut errors);
         if let Some(first) = errors.into_iter().next() {

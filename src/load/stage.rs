@@ -108,7 +108,16 @@ pub async fn run_stage(
     });
     let comparison =
         previous.map(|p| compare_calibrated(p.as_ref(), &current, &cfg.baseline, &calibrations));
-    let (verdict, evidence, line) = judge(&summary, &windows, &thresholds, comparison.as_ref());
+    let (verdict, mut evidence, line) = judge(&summary, &windows, &thresholds, comparison.as_ref());
+    // How realistic the test was: information, so it carries no verdict.
+    if let Some(learned) = cfg.with_mix_file().ok().and_then(|c| c.learned) {
+        evidence.push(crate::core::verdict::Evidence {
+            label: "mix coverage".into(),
+            value: learned.evidence_line(),
+            threshold: None,
+            verdict: Verdict::Skipped,
+        });
+    }
     if cfg.baseline.save && !scenario.is_empty() && matches!(verdict, Verdict::Pass | Verdict::Warn)
     {
         match Baseline::save(state_dir, service, &scenario, &summary, &windows) {

@@ -144,6 +144,11 @@ pub struct ThresholdResult {
 }
 
 impl Threshold {
+    /// True when `actual` (in the criterion's unit) meets it.
+    pub fn holds(&self, actual: f64) -> bool {
+        self.op.holds(actual, self.value)
+    }
+
     /// Parse one criterion.
     pub fn parse(text: &str) -> Result<Threshold, ParseError> {
         let err = |message: String, hint: &str| ParseError {

@@ -9,6 +9,7 @@ use crate::core::recovery::OrphanResolution;
 use crate::core::scan::Severity;
 use crate::core::verdict::Verdict;
 
+mod drill;
 mod sharing;
 
 /// One narrative line: level, stage (if any) and text.
@@ -460,7 +461,7 @@ pub fn line(event: &Event) -> Option<Line> {
                     .unwrap_or_default()
             ),
         ),
-        _ => return sharing::line(event),
+        _ => return sharing::line(event).or_else(|| drill::line(event)),
     };
     Some(Line {
         level,

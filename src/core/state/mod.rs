@@ -14,6 +14,7 @@ use crate::core::verdict::{Evidence, Verdict};
 
 pub mod approval;
 pub mod canary;
+pub mod drills;
 mod environment;
 mod findings;
 mod history;
@@ -27,6 +28,7 @@ mod stages;
 
 pub use approval::ApprovalView;
 pub use canary::CanaryView;
+pub use drills::{DrillView, Measured, StepView};
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
 pub use history::OutcomeRecord;
@@ -169,6 +171,9 @@ pub struct RunState {
     /// Every load stage's latest summary, in the order they finished
     /// (`load_summary` keeps only the latest one, for the Load pane).
     pub load_summaries: Vec<(String, crate::core::load::Summary)>,
+    /// Drills of drill stages, in start order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drills: Vec<DrillView>,
     /// The run's narrative: one line per meaningful event (at most [`MAX_LOG_LINES`]).
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
@@ -307,6 +312,7 @@ impl RunState {
         stages::apply(self, env);
         environment::apply(self, env);
         canary::apply(self, env);
+        drills::apply(self, env);
         load::apply(self, env);
         latency::apply(self, env);
         notify::apply(self, env);

@@ -69,6 +69,12 @@ pub struct Config {
     /// Sharing the live run: who may attach, who operates.
     #[serde(default)]
     pub share: crate::share::ShareSection,
+    /// Operational drills (`[[drill]]`), inline or from drill files.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::drill::config::DrillSection::is_empty"
+    )]
+    pub drill: crate::drill::config::DrillSection,
     /// Notification sinks (`[[notify]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<crate::notify::SinkConfig>,
@@ -96,6 +102,7 @@ impl Default for Config {
             history: HistorySection::default(),
             impact: ImpactSection::default(),
             share: crate::share::ShareSection::default(),
+            drill: Default::default(),
             notify: Vec::new(),
             stages: Vec::new(),
         }

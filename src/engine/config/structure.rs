@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 14] = [
+const TOP_LEVEL: [&str; 15] = [
     "state_dir",
     "run",
     "environment",
@@ -23,6 +23,7 @@ const TOP_LEVEL: [&str; 14] = [
     "impact",
     "share",
     "notify",
+    "drill",
     "stages",
 ];
 
@@ -172,6 +173,11 @@ pub(super) fn check_structure(
                 cfg.notify.push(s);
             }
         }
+    }
+    if let Some(v) = get("drill")
+        && let Some(s) = section(v, "drill", &serde_json::Value::Null, origins, problems)
+    {
+        cfg.drill = s;
     }
     if let Some(v) = get("stages") {
         let k = serde_json::to_value(sample_stage()).unwrap_or_default();
