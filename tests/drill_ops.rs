@@ -348,3 +348,103 @@ fn the_shipped_runbook_matches_reality() {
     let (code, out, err) = flightdeck(&["drill", "runbook", "config/drills/runbook.md"]);
     assert_eq!(code, 0, "{out}\n{err}");
 }
+
+#[test]
+fn runbook_output_is_redacted() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let rb = write_runbook(
+        dir.path(),
+        "```sh {step=\"creds\" expect=\"connected\"}\necho \"db_password=hunter2 key $RUNBOOK_KEY connected\"\n```\n",
+    );
+    let o = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "drill",
+            "runbook",
+            rb.to_str().expect("utf-8"),
+            "--secret-env",
+            "RUNBOOK_KEY",
+            "--output",
+            "json",
+        ])
+        .env("RUNBOOK_KEY", "k-7f3a9e")
+        .output()
+        .expect("run");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{out}");
+    assert!(
+        !out.contains("hunter2") && !out.contains("k-7f3a9e"),
+        "{out}"
+    );
+    assert!(
+        out.contains("db_password=***") && out.contains("key *** connected"),
+        "{out}"
+    );
+}
+
+#[test]
+fn an_interrupted_runbook_kills_its_step_group_and_is_inconclusive() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let pid_file = dir.path().join("pid");
+    let rb = write_runbook(
+        dir.path(),
+        &format!(
+            "```sh {{step=\"hang\" timeout=\"5m\"}}\nsleep 300 &\necho $! > {}\nwait\n```\n",
+            pid_file.display()
+        ),
+    );
+    let child = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "drill",
+            "runbook",
+            rb.to_str().expect("utf-8"),
+            "--output",
+            "json",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait (bounded) for the step to be running.
+    let mut sleeper = None;
+    for _ in 0..200 {
+        if let Some(p) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<u32>().ok())
+        {
+            sleeper = Some(p);
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let sleeper = sleeper.expect("the step started");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let o = child.wait_with_output().expect("wait");
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(3), "{out}");
+    let v = json(&out);
+    assert_eq!(v["steps"][0]["outcome"], "error", "{out}");
+    assert!(
+        v["steps"][0]["reason"]
+            .as_str()
+            .unwrap_or("")
+            .contains("SIGINT"),
+        "{out}"
+    );
+    // The background sleep went with the step's group (reaped by init).
+    let proc_dir = PathBuf::from(format!("/proc/{sleeper}"));
+    let mut gone = false;
+    for _ in 0..100 {
+        let zombie_or_gone = std::fs::read_to_string(proc_dir.join("stat"))
+            .map(|s| s.split_whitespace().nth(2) == Some("Z"))
+            .unwrap_or(true);
+        if zombie_or_gone {
+            gone = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    assert!(gone, "sleep {sleeper} still runs");
+}

@@ -307,6 +307,7 @@ fn response_time(base_ms: u64, b: &Behaviour, n: u64) -> Duration {
 }
 
 fn router(v: Variant) -> Router {
+    let fault = super::fault::router(v.behaviour.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/version", get(version))
@@ -331,6 +332,7 @@ fn router(v: Variant) -> Router {
                 .post(|s| api(s, 25, serde_json::json!({"order": "ok"}))),
         )
         .with_state(v)
+        .merge(fault)
 }
 
 /// The running demo targets.

@@ -42,6 +42,36 @@ pub struct AlertsArgs {
     /// 'severity=page,team=checkout=oncall-pager' (repeatable).
     #[arg(long, value_name = "LABELS=RECEIVER")]
     pub expect_route: Vec<String>,
+    /// Also run the live drill: start Prometheus and Alertmanager on
+    /// 127.0.0.1 (with --rules and --alertmanager-config), inject a fault,
+    /// time the alert firing, its delivery and its resolution.
+    #[arg(long, requires_all = ["alert", "alertmanager_config"])]
+    pub live: bool,
+    /// Live: the alert the fault must fire.
+    #[arg(long, value_name = "ALERTNAME")]
+    pub alert: Option<String>,
+    /// Live: the receiver the alert must reach (the webhook payload's
+    /// `receiver`); another one fails the drill.
+    #[arg(long, value_name = "RECEIVER")]
+    pub expect_receiver: Option<String>,
+    /// Live: the metrics URL Prometheus scrapes (127.0.0.1 or [::1]);
+    /// default: the embedded demo's canary, started for the drill.
+    #[arg(long, value_name = "URL", requires = "fault_url")]
+    pub target: Option<String>,
+    /// Live: POST injects the fault, DELETE clears it (default with the
+    /// demo: its canary's /admin/fault).
+    #[arg(long, value_name = "URL")]
+    pub fault_url: Option<String>,
+    /// Live: GET at 20 requests/s through the drill, so that rates have
+    /// traffic (default with the demo: its canary's /api/cart).
+    #[arg(long, value_name = "URL")]
+    pub traffic_url: Option<String>,
+    /// Live objective: the alert fires at Prometheus within this of the fault.
+    #[arg(long, default_value = "60s", value_parser = crate::config::parse_duration)]
+    pub fire_within: std::time::Duration,
+    /// Live objective: the alert resolves within this of the fault's end.
+    #[arg(long, default_value = "60s", value_parser = crate::config::parse_duration)]
+    pub resolve_within: std::time::Duration,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,
@@ -55,6 +85,10 @@ pub struct RunbookArgs {
     /// List the steps that would run, with their checks; run nothing.
     #[arg(long)]
     pub dry_run: bool,
+    /// An environment variable holding a secret the steps use: its value
+    /// is replaced by *** in every output kept (repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub secret_env: Vec<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "text")]
     pub output: OutputFormat,

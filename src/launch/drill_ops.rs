@@ -35,18 +35,129 @@ async fn run_alerts(a: &AlertsArgs) -> Result<(String, i32), Failure> {
     };
     spec.validate()
         .map_err(|e| Failure::usage(prefix_errors(&e)))?;
-    let outcome = alerts::run_offline(&spec).await;
+    if !a.live {
+        return Ok(render(
+            &alerts::run(&spec, None, std::future::pending()).await,
+            a.output,
+        ));
+    }
+    // The embedded demo is the default target; it lives as long as the drill.
+    let mut demo = None;
+    let live = live_spec(a, &spec, &mut demo).await?;
+    live.validate()
+        .map_err(|e| Failure::usage(prefix_errors(&e)))?;
+    let outcome = alerts::run(&spec, Some(&live), interrupted()).await;
+    drop(demo);
     Ok(render(&outcome, a.output))
 }
 
+async fn live_spec(
+    a: &AlertsArgs,
+    spec: &alerts::OfflineSpec,
+    demo: &mut Option<crate::demo::DemoTargets>,
+) -> Result<alerts::LiveSpec, Failure> {
+    if a.rules.is_empty() {
+        return Err(Failure::usage(
+            "error: --live needs --rules FILE (the rules Prometheus evaluates)",
+        ));
+    }
+    let alert = a.alert.clone().unwrap_or_default();
+    let defined: Vec<String> = a
+        .rules
+        .iter()
+        .filter_map(|r| std::fs::read_to_string(r).ok())
+        .flat_map(|t| alerts::promtool::rule_groups(&t))
+        .map(|(_, name)| name)
+        .collect();
+    if !defined.contains(&alert) {
+        return Err(Failure::usage(format!(
+            "error: --alert {alert}: no such alert in the --rules files (defined: {})",
+            if defined.is_empty() {
+                "none".to_string()
+            } else {
+                defined.join(", ")
+            }
+        )));
+    }
+    let am = spec.alertmanager_config.clone().unwrap_or_default();
+    let config = std::fs::read_to_string(&am)
+        .map_err(|e| Failure::usage(format!("error: {}: cannot read: {e}", am.display())))?;
+    let (target_url, fault_url, traffic_url) = match &a.target {
+        Some(t) => (
+            t.clone(),
+            a.fault_url.clone().unwrap_or_default(),
+            a.traffic_url.clone(),
+        ),
+        None => {
+            let d = crate::demo::DemoTargets::start(crate::demo::Scenario::Healthy, None)
+                .await
+                .map_err(|e| Failure {
+                    code: super::EXIT_INTERNAL,
+                    message: format!("error: cannot start the demo target: {e:#}"),
+                })?;
+            let c = d.canary_url();
+            let urls = (
+                format!("{c}/metrics"),
+                a.fault_url.clone().unwrap_or(format!("{c}/admin/fault")),
+                Some(a.traffic_url.clone().unwrap_or(format!("{c}/api/cart"))),
+            );
+            *demo = Some(d);
+            urls
+        }
+    };
+    let parsed = reqwest::Url::parse(&target_url)
+        .map_err(|e| Failure::usage(format!("error: --target {target_url}: {e}")))?;
+    let host = parsed.host_str().unwrap_or("");
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    Ok(alerts::LiveSpec {
+        rules: a.rules.clone(),
+        alertmanager_config: config,
+        alert,
+        expect_receiver: a.expect_receiver.clone(),
+        scrape_target: format!("{host}:{port}"),
+        metrics_path: parsed.path().to_string(),
+        fault_url,
+        traffic_url,
+        fire_within: a.fire_within,
+        resolve_within: a.resolve_within,
+    })
+}
+
 async fn run_runbook(a: &RunbookArgs) -> Result<(String, i32), Failure> {
+    let mut opts = runbook::RunbookOptions::default();
+    for name in &a.secret_env {
+        match std::env::var(name) {
+            Ok(v) => opts.secrets.push(crate::secrets::Secret::new(v)),
+            Err(_) => {
+                return Err(Failure::usage(format!(
+                    "error: --secret-env {name}: the variable is not set"
+                )));
+            }
+        }
+    }
     let result = if a.dry_run {
         runbook::dry_run(&a.file)
     } else {
-        runbook::run(&a.file, &runbook::RunbookOptions::default()).await
+        runbook::run(&a.file, &opts, interrupted()).await
     };
     let outcome = result.map_err(|e| Failure::usage(format!("error: {e}")))?;
     Ok(render(&outcome, a.output))
+}
+
+/// Completes on SIGINT or SIGTERM with the reason: the drill stops, clears
+/// its fault and stops what it started before the process exits.
+async fn interrupted() -> String {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => "aborted: SIGINT".into(),
+        _ = term.recv() => "aborted: SIGTERM".into(),
+    }
 }
 
 fn prefix_errors(text: &str) -> String {

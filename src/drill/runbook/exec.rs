@@ -88,6 +88,8 @@ pub async fn run(
         }
     };
     let pgid = child.id();
+    // Dropped (the drill aborted mid-step) or not, the group goes.
+    let _group = pgid.map(GroupGuard);
     let buf = Arc::new(Mutex::new(Capped::default()));
     let mut readers = Vec::new();
     if let Some(out) = child.stdout.take() {
@@ -136,6 +138,15 @@ fn not_started(started: Instant, why: String) -> Execution {
         output: String::new(),
         truncated: false,
         elapsed: started.elapsed(),
+    }
+}
+
+/// Kills a process group when dropped.
+struct GroupGuard(u32);
+
+impl Drop for GroupGuard {
+    fn drop(&mut self) {
+        kill_group(self.0);
     }
 }
 

@@ -108,8 +108,15 @@ pub fn describe(s: &Step) -> String {
     d
 }
 
-/// Run a runbook's steps in order, in its folder.
-pub async fn run(path: &Path, opts: &RunbookOptions) -> Result<OpsOutcome, RunbookError> {
+/// Run a runbook's steps in order, in its folder. When `cancel` completes
+/// (the operator's abort, a signal) the running step is killed with its
+/// process group and the rest are not run.
+pub async fn run(
+    path: &Path,
+    opts: &RunbookOptions,
+    cancel: impl std::future::Future<Output = String>,
+) -> Result<OpsOutcome, RunbookError> {
+    let mut cancel = std::pin::pin!(cancel);
     let steps = load(path)?;
     let dir = path
         .parent()
@@ -131,7 +138,18 @@ pub async fn run(path: &Path, opts: &RunbookOptions) -> Result<OpsOutcome, Runbo
             });
             continue;
         }
-        let result = run_step(step, dir, opts, started).await;
+        let start_ms = ms(started);
+        let result = tokio::select! {
+            r = run_step(step, dir, opts, started) => r,
+            why = &mut cancel => OpsStep {
+                name: step.name.clone(),
+                start_ms,
+                end_ms: ms(started),
+                outcome: OpsStepOutcome::Error,
+                reason: Some(format!("{why}: killed with its process group")),
+                output: String::new(),
+            },
+        };
         measurements.push(OpsMeasurement {
             name: format!("step_time_s.{}", step.name),
             value: Some(result.duration_s()),
