@@ -253,6 +253,14 @@ pub enum Event {
         /// The window.
         window: crate::core::load::Window,
     },
+    /// The load generator's workers changed (Locust engine): joined, state,
+    /// CPU, lost. Emitted on change only.
+    LoadWorkers {
+        /// Stage id.
+        stage: String,
+        /// Every expected worker and its state.
+        pool: crate::core::load::WorkerPool,
+    },
     /// The whole load run, summarised.
     LoadSummary {
         /// Stage id.

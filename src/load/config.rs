@@ -70,6 +70,10 @@ pub struct LoadConfig {
     pub thresholds: Vec<String>,
     /// Comparison with a saved baseline.
     pub baseline: BaselineOptions,
+    /// Which engine sends the load: `builtin` (default) or `locust`.
+    pub engine: super::locust::Engine,
+    /// `[load.locust]`: workers, where they run, join timeout.
+    pub locust: super::locust::LocustConfig,
 }
 
 impl Default for LoadConfig {
@@ -96,6 +100,8 @@ impl Default for LoadConfig {
             max_lag_ms: crate::load::totals::SATURATION_LAG_MS,
             thresholds: Vec::new(),
             baseline: BaselineOptions::default(),
+            engine: super::locust::Engine::default(),
+            locust: super::locust::LocustConfig::default(),
         }
     }
 }
@@ -250,6 +256,9 @@ impl LoadConfig {
                     e.hint,
                 ));
             }
+        }
+        if filled.engine == super::locust::Engine::Locust {
+            out.extend(filled.locust.validate());
         }
         let mut errors = Vec::new();
         plan::build_mix(&filled, &mut errors);
