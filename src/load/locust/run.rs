@@ -63,7 +63,7 @@ pub async fn run(
         &mut swarm,
         plan,
         cfg,
-        &labels,
+        (&labels, lp.users),
         &report_path,
         cancel,
         &mut sink,
@@ -115,15 +115,15 @@ async fn drive(
     swarm: &mut Swarm,
     plan: LoadPlan,
     cfg: &LocustConfig,
-    labels: &[String],
+    (labels, users): (&[String], u32),
     report_path: &std::path::Path,
     cancel: CancellationToken,
     sink: &mut impl FnMut(LoadUpdate),
 ) -> Result<Summary, LoadError> {
     let names = plan.endpoint_names.clone();
-    let (model, conns, profile) = match &plan.model {
-        Model::Closed { connections, .. } => (LoadModel::Closed, *connections, None),
-        Model::Open { profile, pool } => (LoadModel::Open, *pool, Some(profile.clone())),
+    let (model, profile) = match &plan.model {
+        Model::Closed { .. } => (LoadModel::Closed, None),
+        Model::Open { profile, .. } => (LoadModel::Open, Some(profile.clone())),
     };
     let duration = plan.duration.as_secs_f64();
     let mut report = Report::new(report_path, &names, labels);
@@ -145,7 +145,7 @@ async fn drive(
     sink(LoadUpdate::Started {
         model,
         duration_s: duration,
-        connections: conns,
+        connections: users,
     });
     let t0 = Instant::now();
     let join_timeout = Duration::from_secs_f64(cfg.join_timeout_s);
