@@ -248,12 +248,13 @@ impl Report {
         }
     }
 
-    /// Mark a worker whose process ended.
-    pub fn mark_exited(&mut self, label: &str) {
+    /// Mark a worker whose process ended: `stopped` when the master told it
+    /// to quit, else `exited`.
+    pub fn mark_exited(&mut self, label: &str, told_to_quit: bool) {
         if let Some(e) = self.states.get_mut(label)
-            && !matches!(e.0.as_str(), "lost" | "exited")
+            && !matches!(e.0.as_str(), "lost" | "exited" | "stopped")
         {
-            e.0 = "exited".into();
+            e.0 = if told_to_quit { "stopped" } else { "exited" }.into();
         }
     }
 

@@ -167,7 +167,7 @@ async fn drive(
         // Worker processes that ended.
         for w in swarm.workers.iter_mut() {
             if w.exited().is_some() {
-                report.mark_exited(&w.label);
+                report.mark_exited(&w.label, w.said("Got quit message from master"));
             }
         }
         let pool = report.pool();
