@@ -376,3 +376,107 @@ fn a_missing_locust_names_the_version_and_how_to_install() {
     assert!(err.contains("2.47.0"), "{err}");
     assert!(err.contains("pip install"), "{err}");
 }
+
+/// Processes whose command line names the Locust run folder of process `pid`.
+fn locust_processes_of(pid: u32) -> Vec<String> {
+    let needle = format!("flightdeck-locust-{pid}-");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&needle))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stop_key_ends_the_swarm_and_every_process_goes() {
+    let _g = SERIAL.lock().await;
+    if locust().is_none() {
+        return;
+    }
+    let (addr, t) = serve().await;
+    let c = cfg(addr, "/count", 30.0);
+    let plan = LoadPlan::from_config(&c).unwrap();
+    let cancel = CancellationToken::new();
+    let stop = cancel.clone();
+    let hits = t.hits.clone();
+    // The operator presses the stop key once load flows.
+    tokio::spawn(async move {
+        while hits.load(Ordering::SeqCst) < 200 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        stop.cancel();
+    });
+    let mut windows = Vec::new();
+    let s = load::run_configured(&c, plan, cancel, |u| {
+        if let LoadUpdate::Window(w) = u {
+            windows.push(w)
+        }
+    })
+    .await
+    .expect("locust run");
+    assert_eq!(s.stopped_early.as_deref(), Some("cancelled"));
+    assert!(
+        s.duration_s < 20.0,
+        "stopped long before 30 s: {}",
+        s.duration_s
+    );
+    assert_eq!(s.requests, t.hits.load(Ordering::SeqCst), "still exact");
+    let left = locust_processes_of(std::process::id());
+    assert!(left.is_empty(), "still running: {left:?}");
+    let (verdict, _, line) = load::judge(&s, &windows, &[], None);
+    assert_eq!(verdict, Verdict::Inconclusive, "{line}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_to_flightdeck_stops_every_locust_process() {
+    let _g = SERIAL.lock().await;
+    if locust().is_none() {
+        return;
+    }
+    let (addr, t) = serve().await;
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "load",
+            &format!("http://{addr}/count"),
+            "--engine",
+            "locust",
+        ])
+        .args(["--workers", "2", "-c", "4", "-z", "30s", "--output", "json"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    while t.hits.load(Ordering::SeqCst) < 200 {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        !locust_processes_of(pid).is_empty(),
+        "the swarm runs under flightdeck {pid}"
+    );
+    let ok = std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap_or_default();
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "inconclusive after a stop: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        json["flightdeck"]["requests"].as_u64(),
+        Some(t.hits.load(Ordering::SeqCst)),
+        "the summary still counts exactly"
+    );
+    let left = locust_processes_of(pid);
+    assert!(left.is_empty(), "still running: {left:?}");
+}

@@ -238,12 +238,28 @@ def _on_test_start(**_kw):
 
 
 class FlightdeckShape(LoadTestShape):
-    """Every user at once for the run length, then stop (the run length is
-    Flightdeck's, not Locust's --run-time, so the shape alone ends it)."""
+    """Every user at once for the run length, then none for a short drain,
+    then the end. Flightdeck's stop (the stop key, its SIGTERM) creates the
+    file $FLIGHTDECK_LOCUST_STOP, which starts the drain at once. The drain
+    lets requests in flight finish and every worker send its last seconds
+    before the master quits, so that nothing sent goes uncounted."""
 
     use_common_options = False
+    _ended = None
+    _zero_since = None
 
     def tick(self):
-        if self.get_run_time() >= CONFIG["duration_s"]:
-            return None
+        t = self.get_run_time()
+        stop = os.environ.get("FLIGHTDECK_LOCUST_STOP")
+        if self._ended is None and (t >= CONFIG["duration_s"] or (stop and os.path.exists(stop))):
+            self._ended = t
+        if self._ended is not None:
+            # Done once every user has stopped and the last second has been
+            # sent (a second is sent within 0.2 s of its end), or at the
+            # latest after drain_s.
+            if self._zero_since is None and self.runner is not None and self.runner.user_count == 0:
+                self._zero_since = t
+            if (self._zero_since is not None and t - self._zero_since >= 1.5) or t - self._ended >= CONFIG["drain_s"]:
+                return None
+            return (0, CONFIG["users"])
         return (CONFIG["users"], CONFIG["users"])

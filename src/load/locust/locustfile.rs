@@ -43,6 +43,9 @@ pub struct LocustPlan {
     pub users: u32,
     /// Run length, seconds (the shape stops the run then).
     pub duration_s: f64,
+    /// After the run length (or a stop), seconds with no users before the
+    /// master quits: requests in flight finish and workers report them.
+    pub drain_s: f64,
     /// Per-request timeout, seconds.
     pub timeout_s: f64,
     /// Closed model: wait between a response and the next request.
@@ -130,6 +133,7 @@ impl LocustPlan {
             model,
             users: users.max(workers).max(1),
             duration_s: plan.duration.as_secs_f64(),
+            drain_s: plan.timeout.as_secs_f64().clamp(1.0, 5.0) + 1.0,
             timeout_s: plan.timeout.as_secs_f64(),
             think_time_s: think,
             host: base(0),

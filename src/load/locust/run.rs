@@ -156,6 +156,8 @@ async fn drive(
     let mut lost_notes: Vec<String> = Vec::new();
     let mut stopped_early: Option<String> = None;
     let mut stopping = false;
+    let mut stop_at: Option<Instant> = None;
+    let drain = Duration::from_secs_f64(plan.timeout.as_secs_f64().clamp(1.0, 5.0) + 1.0);
     loop {
         tokio::select! {
             _ = tokio::time::sleep(TICK) => {}
@@ -238,9 +240,15 @@ async fn drive(
             break;
         }
         if stopped_early.is_some() && !stopping {
-            // Stop ends the swarm through the master: on SIGTERM it tells
-            // every worker to quit.
+            // Stop ends the swarm through the master: its shape sees the
+            // stop file, drains and quits, telling every worker to quit.
             stopping = true;
+            stop_at = Some(Instant::now());
+            if std::fs::write(super::swarm::stop_file(report_path), b"stop").is_err() {
+                swarm.master.terminate();
+            }
+        }
+        if stop_at.is_some_and(|at| at.elapsed() > drain + GRACE) {
             swarm.master.terminate();
         }
         let backstop = join_timeout + plan.duration + plan.timeout + Duration::from_secs(20);

@@ -37,6 +37,11 @@ impl Drop for RunDir {
     }
 }
 
+/// The file whose existence tells the master's shape to drain and end.
+pub(super) fn stop_file(report: &Path) -> PathBuf {
+    report.with_file_name("stop")
+}
+
 fn free_port(bind: &str) -> Result<u16, LoadError> {
     let l = std::net::TcpListener::bind((bind, 0))
         .map_err(|e| LoadError::Setup(format!("no free port on {bind}: {e}")))?;
@@ -91,7 +96,13 @@ impl Swarm {
             s("--exit-code-on-error"),
             s("0"),
         ];
-        let env = vec![(s("FLIGHTDECK_LOCUST_REPORT"), report.display().to_string())];
+        let env = vec![
+            (s("FLIGHTDECK_LOCUST_REPORT"), report.display().to_string()),
+            (
+                s("FLIGHTDECK_LOCUST_STOP"),
+                stop_file(report).display().to_string(),
+            ),
+        ];
         let master = Proc::spawn("master", &master_argv, &env, secrets.to_vec())?;
         let master_host = if cfg.hosts.is_empty() {
             cfg.master_bind.clone()
