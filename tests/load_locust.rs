@@ -480,3 +480,25 @@ async fn sigterm_to_flightdeck_stops_every_locust_process() {
     let left = locust_processes_of(pid);
     assert!(left.is_empty(), "still running: {left:?}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_model_paces_the_total_rate_across_workers() {
+    let _g = SERIAL.lock().await;
+    if locust().is_none() {
+        return;
+    }
+    let (addr, t) = serve().await;
+    let mut c = cfg(addr, "/count", 3.0);
+    c.connections = None;
+    c.rate = Some(200.0);
+    let r = go(&c).await.expect("locust run");
+    let counted = t.hits.load(Ordering::SeqCst);
+    assert_eq!(r.summary.requests, counted, "exact in the open model too");
+    // 200/s for 3 s across both workers, give or take the partial edges.
+    assert!(
+        (450..=750).contains(&counted),
+        "about 600 requests expected, server counted {counted}"
+    );
+    assert_eq!(r.summary.target_rps, 200.0);
+    assert!(r.windows.iter().any(|w| w.target_rps > 150.0));
+}

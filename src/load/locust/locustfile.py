@@ -210,18 +210,36 @@ class FlightdeckUser(FastHttpUser):
     if CONFIG["model"] == "closed":
         wait_time = constant(CONFIG.get("think_time_s", 0.0))
     else:
+        # Open model: each user paces itself in send() below.
+        wait_time = constant(0)
 
-        def wait_time(self):
-            # Constant-throughput pacing that follows the rate profile: the
-            # total rate is shared by all users, each keeps its own schedule.
+    def on_start(self):
+        # A random phase, so that users do not fire in step.
+        self._credit = random.random()
+        self._last = time.monotonic()
+
+    def _pace(self):
+        """Open model: wait for this user's next arrival. Each user earns
+        rate(t) / users arrivals per second (integrated, so ramps and sines
+        hold), fires at one, and may bank at most a few while a slow
+        response keeps it busy: the shortfall then shows as sent < scheduled,
+        which Flightdeck judges as a generator that could not keep the rate."""
+        users = CONFIG["users"]
+        while True:
             now = time.monotonic()
-            t = now - _T0[0]
-            rate = max(rate_at(t), 1e-6)
-            self._next = max(getattr(self, "_next", now), now - 1.0) + CONFIG["users"] / rate
-            return max(0.0, self._next - now)
+            rate = max(rate_at(now - _T0[0]), 0.0)
+            self._credit = min(self._credit + rate / users * (now - self._last), 3.0)
+            self._last = now
+            if self._credit >= 1.0:
+                self._credit -= 1.0
+                return
+            need = (1.0 - self._credit) * users / rate if rate > 0 else 0.05
+            gevent.sleep(min(0.05, need))
 
     @task
     def send(self):
+        if CONFIG["model"] == "open":
+            self._pace()
         m = pick(random.random() * _TOTAL_WEIGHT)
         headers = dict(m["headers"])
         if _TARGETING:

@@ -308,7 +308,14 @@ async fn drive(
         ));
     }
     let elapsed = joined_at.map(|j| j.elapsed().as_secs_f64()).unwrap_or(0.0);
-    let run_s = (windows.next - windows.first.unwrap_or(windows.next)).max(0) as f64;
+    // The load ran for the planned length unless it was stopped; the
+    // windows also span the partial first second and the drain.
+    let span = (windows.next - windows.first.unwrap_or(windows.next)).max(0) as f64;
+    let run_s = match (&stopped_early, stop_at) {
+        (None, _) if span > 0.0 => duration,
+        (Some(_), Some(at)) => joined_at.map_or(0.0, |j| (at - j).as_secs_f64().min(duration)),
+        _ => span,
+    };
     let target_rps = profile
         .as_ref()
         .map(|p| p.expected_between(0.0, p.duration_s()) / p.duration_s().max(1e-9))
