@@ -259,6 +259,20 @@ impl LoadConfig {
         }
         if filled.engine == super::locust::Engine::Locust {
             out.extend(filled.locust.validate());
+            if filled.http2 {
+                out.push(Problem::at(
+                    "load.http2",
+                    "the Locust engine speaks HTTP/1.1 only (FastHttpUser)",
+                    "remove http2 or use engine = \"builtin\"",
+                ));
+            }
+            if filled.ca_file.is_some() {
+                out.push(Problem::at(
+                    "load.ca_file",
+                    "the Locust engine does not take a CA file",
+                    "trust the CA on the worker hosts, or use engine = \"builtin\"",
+                ));
+            }
         }
         let mut errors = Vec::new();
         plan::build_mix(&filled, &mut errors);
