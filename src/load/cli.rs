@@ -210,6 +210,20 @@ pub async fn run_cli(args: LoadArgs) -> Result<(String, i32), LoadError> {
     let live = std::io::stderr().is_terminal();
     let mut windows: Vec<Window> = Vec::new();
     let result = super::dispatch::run_configured(&cfg, plan, cancel, |u| {
+        if let (LoadUpdate::Workers(p), true) = (&u, live) {
+            let each: Vec<String> = p
+                .workers
+                .iter()
+                .map(|w| format!("{} {}", w.label, w.state))
+                .collect();
+            eprintln!(
+                "{}: {}/{} workers  {}",
+                p.engine,
+                p.joined(),
+                p.expected,
+                each.join("  ")
+            );
+        }
         if let LoadUpdate::Window(w) = u {
             if live {
                 eprintln!(
