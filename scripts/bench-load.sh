@@ -78,8 +78,14 @@ done
 URL="http://127.0.0.1:$PORT/"
 
 # Our generator: the real subcommand.
-cargo build --release --quiet --bin flightdeck
-FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
+# BENCH_PROFILE=dev measures the debug build (no release build needed).
+if [ "${BENCH_PROFILE:-release}" = dev ]; then
+  cargo build --quiet --bin flightdeck
+  FD=("${CARGO_TARGET_DIR:-target}/debug/flightdeck" load)
+else
+  cargo build --release --quiet --bin flightdeck
+  FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
+fi
 HAVE_OHA=0; command -v oha >/dev/null && HAVE_OHA=1
 HAVE_WRK2=0; command -v wrk2 >/dev/null && HAVE_WRK2=1
 
@@ -226,6 +232,13 @@ if [ -n "$LOCUST_BIN" ] && [ -x "$LOCUST_BIN" ]; then
   cat >"$TMP/sample.py" <<'PY'
 import os, sys, time, json
 pid = int(sys.argv[1]); tag = f"flightdeck-locust-{pid}-"; tck = os.sysconf("SC_CLK_TCK")
+# `locust --version` (Flightdeck's check before a run) is Locust start-up,
+# not aggregation: it is counted apart.
+def children(p):
+    try:
+        return open(f"/proc/{p}/task/{p}/children").read().split()
+    except OSError:
+        return []
 seen = {}
 def alive(p):
     try:
@@ -238,16 +251,16 @@ while alive(pid):
             continue
         try:
             cmd = open(f"/proc/{d}/cmdline", "rb").read().replace(b"\0", b" ").decode()
-            if tag not in cmd:
+            if tag not in cmd and not (cmd.rstrip().endswith("--version") and d in children(pid)):
                 continue
             f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
             cpu = (int(f[11]) + int(f[12])) / tck
-            role = "master" if "--master" in cmd else "worker"
+            role = "worker" if " --worker" in cmd else "check" if cmd.rstrip().endswith("--version") else "master"
             seen[d] = (role, cpu)
         except OSError:
             pass
     time.sleep(0.1)
-out = {"master": 0.0, "worker": 0.0}
+out = {"master": 0.0, "worker": 0.0, "check": 0.0}
 for role, cpu in seen.values():
     out[role] += cpu
 print(json.dumps(out))
@@ -258,7 +271,7 @@ PY
       extra=(); [ "$eng" = locust ] && extra=(--engine locust --workers 2)
       /usr/bin/time -f "%U %S" -o "$TMP/$eng.time" "${PIN_GEN[@]}" "${FD[@]}" "$URL" -c "$CONNS" -z "${DUR}s" "${extra[@]}" --output json >"$TMP/$eng.json" 2>"$TMP/$eng.err" &
       tpid=$!
-      sleep 0.3
+      sleep 0.05
       fdpid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}')
       if [ -n "$fdpid" ] && [ "$eng" = locust ]; then python3 "$TMP/sample.py" "$fdpid" >"$TMP/$eng.cpu"; else echo '{"master": 0, "worker": 0}' >"$TMP/$eng.cpu"; fi
       wait "$tpid" || true
@@ -267,7 +280,7 @@ import json, sys
 d = json.load(open(sys.argv[1])); u, s = open(sys.argv[2]).read().split()[-2:]
 cpu = json.load(open(sys.argv[3])); total = float(u) + float(s)
 n = d["flightdeck"]["requests"]
-fd_self = total - cpu["master"] - cpu["worker"]
+fd_self = total - cpu["master"] - cpu["worker"] - cpu.get("check", 0.0)
 gen = cpu["worker"] if sys.argv[4] == "locust" else total
 print(sys.argv[5], sys.argv[4], n, total, gen, cpu["master"], fd_self)
 PY
