@@ -9,9 +9,14 @@
 #     time) beside oha's `--latency-correction` and wrk2's, and the ratio;
 #  3. a rate the box cannot sustain: the verdict must be inconclusive, with
 #     the send lag shown;
-#  4. with -m: peak RSS of a 120 s run against a 10 s run at 1000/s.
+#  4. with -m: peak RSS of a 120 s run against a 10 s run at 1000/s;
+#  5. when Locust is found (FLIGHTDECK_LOCUST or PATH): the built-in engine
+#     beside Locust (1 master, 2 workers, all pinned to the same generator
+#     core), requests per generator CPU-second for each, and the overhead of
+#     the Locust master and of Flightdeck's aggregation in CPU-seconds per
+#     million requests. -l runs part 5 alone.
 #
-#   scripts/bench-load.sh [-c CONNECTIONS] [-d SECONDS] [-r ROUNDS] [-q RATE] [-m]
+#   scripts/bench-load.sh [-c CONNECTIONS] [-d SECONDS] [-r ROUNDS] [-q RATE] [-m] [-l]
 #
 # Traffic goes only to 127.0.0.1; every run is bounded by its duration.
 # nginx runs from a temp prefix and is stopped on exit. oha is optional
@@ -20,9 +25,9 @@
 # medians over rounds rather than any one round.
 set -euo pipefail
 
-CONNS=16 DUR=5 ROUNDS=3 RATE=2000 MEM=0
-while getopts "c:d:r:q:m" o; do
-  case $o in c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;; q) RATE=$OPTARG ;; m) MEM=1 ;; *) exit 2 ;; esac
+CONNS=16 DUR=5 ROUNDS=3 RATE=2000 MEM=0 LOCUST_ONLY=0
+while getopts "c:d:r:q:ml" o; do
+  case $o in c) CONNS=$OPTARG ;; d) DUR=$OPTARG ;; r) ROUNDS=$OPTARG ;; q) RATE=$OPTARG ;; m) MEM=1 ;; l) LOCUST_ONLY=1 ;; *) exit 2 ;; esac
 done
 cd "$(dirname "$0")/.."
 
@@ -73,8 +78,14 @@ done
 URL="http://127.0.0.1:$PORT/"
 
 # Our generator: the real subcommand.
-cargo build --release --quiet --bin flightdeck
-FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
+# BENCH_PROFILE=dev measures the debug build (no release build needed).
+if [ "${BENCH_PROFILE:-release}" = dev ]; then
+  cargo build --quiet --bin flightdeck
+  FD=("${CARGO_TARGET_DIR:-target}/debug/flightdeck" load)
+else
+  cargo build --release --quiet --bin flightdeck
+  FD=("${CARGO_TARGET_DIR:-target}/release/flightdeck" load)
+fi
 HAVE_OHA=0; command -v oha >/dev/null && HAVE_OHA=1
 HAVE_WRK2=0; command -v wrk2 >/dev/null && HAVE_WRK2=1
 
@@ -92,6 +103,7 @@ run() {
   echo "$name $rps $(python3 -c "print($u + $s)") $m"
 }
 
+if [ "$LOCUST_ONLY" = 0 ]; then
 echo "== 1. throughput: nginx 1 worker on $URL, $CONNS connections, ${DUR}s, $ROUNDS rounds, generator pinned: ${PIN_GEN[*]:-no}"
 printf '%-6s %-11s %12s %10s %16s %10s\n' round tool req/s cpu-s req/cpu-s rss-MB
 RESULTS="$TMP/results"
@@ -206,4 +218,94 @@ import sys
 a, b = (int(open(p).read().split()[-1]) for p in sys.argv[1:3])
 print(f"10 s: {a} KB, 120 s: {b} KB, growth {100 * (b - a) / a:+.1f}% (target within 10%)")
 PY
+fi
+fi
+
+LOCUST_BIN="${FLIGHTDECK_LOCUST:-$(command -v locust || true)}"
+if [ -n "$LOCUST_BIN" ] && [ -x "$LOCUST_BIN" ]; then
+  export FLIGHTDECK_LOCUST="$LOCUST_BIN"
+  echo
+  echo "== 5. built-in engine vs Locust (1 master + 2 workers): $CONNS connections/users, ${DUR}s, $ROUNDS rounds, all pinned: ${PIN_GEN[*]:-no}"
+  # CPU of each Locust process is sampled from /proc until it exits (the
+  # master and workers are told apart by their command line); Flightdeck's
+  # own share is its total (which includes its reaped children) minus theirs.
+  cat >"$TMP/sample.py" <<'PY'
+import os, sys, time, json
+pid = int(sys.argv[1]); tag = f"flightdeck-locust-{pid}-"; tck = os.sysconf("SC_CLK_TCK")
+# `locust --version` (Flightdeck's check before a run) is Locust start-up,
+# not aggregation: it is counted apart.
+def children(p):
+    try:
+        return open(f"/proc/{p}/task/{p}/children").read().split()
+    except OSError:
+        return []
+seen = {}
+def alive(p):
+    try:
+        return open(f"/proc/{p}/stat").read().split()[2] != "Z"
+    except OSError:
+        return False
+while alive(pid):
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{d}/cmdline", "rb").read().replace(b"\0", b" ").decode()
+            if tag not in cmd and not (cmd.rstrip().endswith("--version") and d in children(pid)):
+                continue
+            f = open(f"/proc/{d}/stat").read().rsplit(")", 1)[1].split()
+            cpu = (int(f[11]) + int(f[12])) / tck
+            role = "worker" if " --worker" in cmd else "check" if cmd.rstrip().endswith("--version") else "master"
+            seen[d] = (role, cpu)
+        except OSError:
+            pass
+    time.sleep(0.1)
+out = {"master": 0.0, "worker": 0.0, "check": 0.0}
+for role, cpu in seen.values():
+    out[role] += cpu
+print(json.dumps(out))
+PY
+  LRES="$TMP/locust-results"
+  for r in $(seq "$ROUNDS"); do
+    for eng in builtin locust; do
+      extra=(); [ "$eng" = locust ] && extra=(--engine locust --workers 2)
+      /usr/bin/time -f "%U %S" -o "$TMP/$eng.time" "${PIN_GEN[@]}" "${FD[@]}" "$URL" -c "$CONNS" -z "${DUR}s" "${extra[@]}" --output json >"$TMP/$eng.json" 2>"$TMP/$eng.err" &
+      tpid=$!
+      sleep 0.05
+      fdpid=$(cat "/proc/$tpid/task/$tpid/children" 2>/dev/null | awk '{print $1}')
+      if [ -n "$fdpid" ] && [ "$eng" = locust ]; then python3 "$TMP/sample.py" "$fdpid" >"$TMP/$eng.cpu"; else echo '{"master": 0, "worker": 0}' >"$TMP/$eng.cpu"; fi
+      wait "$tpid" || true
+      python3 - "$TMP/$eng.json" "$TMP/$eng.time" "$TMP/$eng.cpu" "$eng" "$r" >>"$LRES" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1])); u, s = open(sys.argv[2]).read().split()[-2:]
+cpu = json.load(open(sys.argv[3])); total = float(u) + float(s)
+n = d["flightdeck"]["requests"]
+fd_self = total - cpu["master"] - cpu["worker"] - cpu.get("check", 0.0)
+gen = cpu["worker"] if sys.argv[4] == "locust" else total
+print(sys.argv[5], sys.argv[4], n, total, gen, cpu["master"], fd_self)
+PY
+    done
+  done
+  python3 - "$LRES" <<'PY'
+import sys, statistics as st
+rows = [l.split() for l in open(sys.argv[1])]
+print(f"{'round':<6} {'engine':<8} {'requests':>9} {'cpu-s':>7} {'gen-cpu-s':>9} {'req/gen-cpu-s':>14} {'master-cpu-s':>12} {'fd-cpu-s':>9}")
+by = {}
+for r, e, n, tot, gen, mst, fd in rows:
+    n, tot, gen, mst, fd = int(n), float(tot), float(gen), float(mst), float(fd)
+    by.setdefault(e, []).append((n, gen, mst, fd))
+    print(f"{r:<6} {e:<8} {n:>9} {tot:>7.2f} {gen:>9.2f} {n / max(gen, 1e-9):>14.0f} {mst:>12.2f} {fd:>9.2f}")
+print("medians")
+for e, v in by.items():
+    eff = st.median(n / max(g, 1e-9) for n, g, _, _ in v)
+    line = f"{e:<8} requests per generator CPU-second {eff:.0f}"
+    if e == "locust":
+        m = st.median(1e6 * mst / max(n, 1) for n, _, mst, _ in v)
+        f = st.median(1e6 * fd / max(n, 1) for n, _, _, fd in v)
+        line += f"; overhead per million requests: master {m:.1f} CPU-s, Flightdeck aggregation {f:.1f} CPU-s"
+    print(line)
+PY
+else
+  echo
+  echo "== 5. skipped: no Locust (set FLIGHTDECK_LOCUST or put locust on PATH; scripts/test installs it)"
 fi

@@ -114,6 +114,8 @@ async fn hold_step(
                     });
                 }
             }
+            // The canary's traffic comes from the built-in engine.
+            LoadUpdate::Workers(_) => {}
         });
         tokio::pin!(load);
         let mut ops_open = true;

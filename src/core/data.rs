@@ -121,3 +121,66 @@ pub struct LeakScan {
     /// Seconds it took.
     pub seconds: f64,
 }
+
+/// A data stage begins copying a table.
+/// (`data_table_started`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableStartedEvent {
+    /// Stage id.
+    pub stage: String,
+    /// The table, its estimate and its transforms.
+    pub table: TableStarted,
+}
+
+/// Rows copied so far in a table (about once a second).
+/// (`data_table_progress`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableProgressEvent {
+    /// Stage id.
+    pub stage: String,
+    /// `schema.table`.
+    pub table: String,
+    /// Rows so far.
+    pub rows: u64,
+}
+
+/// A table's rows are committed in the target.
+/// (`data_table_copied`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableCopiedEvent {
+    /// Stage id.
+    pub stage: String,
+    /// Rows, bytes, rate.
+    pub copied: TableCopied,
+}
+
+/// The leak scan of the target ended.
+/// (`data_leak_scan`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LeakScanEvent {
+    /// Stage id.
+    pub stage: String,
+    /// What it read.
+    pub scan: LeakScan,
+}
+
+/// A leak, a detector hit, an unruled personal column or a k-anonymity
+/// shortfall (never the value).
+/// (`data_finding`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FindingEvent {
+    /// Stage id.
+    pub stage: String,
+    /// The finding.
+    pub finding: DataFinding,
+}
+
+/// One parity comparison.
+/// (`data_parity`)
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ParityEvent {
+    /// Stage id.
+    pub stage: String,
+    /// The comparison.
+    pub line: ParityLine,
+}

@@ -241,6 +241,14 @@ pub enum Event {
         /// The window.
         window: crate::core::load::Window,
     },
+    /// The load generator's workers changed (Locust engine): joined, state,
+    /// CPU, lost. Emitted on change only.
+    LoadWorkers {
+        /// Stage id.
+        stage: String,
+        /// Every expected worker and its state.
+        pool: crate::core::load::WorkerPool,
+    },
     /// The whole load run, summarised.
     LoadSummary {
         /// Stage id.
@@ -249,50 +257,18 @@ pub enum Event {
         summary: crate::core::load::Summary,
     },
     /// A data stage begins copying a table.
-    DataTableStarted {
-        /// Stage id.
-        stage: String,
-        /// The table, its estimate and its transforms.
-        table: crate::core::data::TableStarted,
-    },
+    DataTableStarted(crate::core::data::TableStartedEvent),
     /// Rows copied so far in a table (about once a second).
-    DataTableProgress {
-        /// Stage id.
-        stage: String,
-        /// `schema.table`.
-        table: String,
-        /// Rows so far.
-        rows: u64,
-    },
+    DataTableProgress(crate::core::data::TableProgressEvent),
     /// A table's rows are committed in the target.
-    DataTableCopied {
-        /// Stage id.
-        stage: String,
-        /// Rows, bytes, rate.
-        copied: crate::core::data::TableCopied,
-    },
+    DataTableCopied(crate::core::data::TableCopiedEvent),
     /// The leak scan of the target ended.
-    DataLeakScan {
-        /// Stage id.
-        stage: String,
-        /// What it read.
-        scan: crate::core::data::LeakScan,
-    },
+    DataLeakScan(crate::core::data::LeakScanEvent),
     /// A leak, a detector hit, an unruled personal column or a k-anonymity
     /// shortfall (never the value).
-    DataFinding {
-        /// Stage id.
-        stage: String,
-        /// The finding.
-        finding: crate::core::data::DataFinding,
-    },
+    DataFinding(crate::core::data::FindingEvent),
     /// One parity comparison.
-    DataParity {
-        /// Stage id.
-        stage: String,
-        /// The comparison.
-        line: crate::core::data::ParityLine,
-    },
+    DataParity(crate::core::data::ParityEvent),
     /// A stage ended with a verdict and its evidence.
     StageFinished {
         /// Stage id.

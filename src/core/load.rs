@@ -214,6 +214,46 @@ pub struct Summary {
     /// The first TLS handshake failure, in words (e.g. certificate not trusted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tls_error: Option<String>,
+    /// What went wrong with the generator itself (a distributed engine's
+    /// workers that never joined, were lost or ran out of CPU): each makes
+    /// the verdict inconclusive.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub generator_faults: Vec<String>,
+}
+
+/// The workers of a distributed load engine (Locust), as last reported.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct WorkerPool {
+    /// The engine's name (`locust`).
+    pub engine: String,
+    /// Workers the run expects.
+    pub expected: u32,
+    /// Every expected worker, in start order.
+    pub workers: Vec<WorkerInfo>,
+}
+
+impl WorkerPool {
+    /// Workers that joined and are still there.
+    pub fn joined(&self) -> usize {
+        self.workers
+            .iter()
+            .filter(|w| !matches!(w.state.as_str(), "waiting" | "lost" | "exited" | "missing"))
+            .count()
+    }
+}
+
+/// One worker of a [`WorkerPool`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, Default)]
+pub struct WorkerInfo {
+    /// Flightdeck's name for it (`local-1`, or the configured host name).
+    pub label: String,
+    /// `waiting` (not joined yet), the engine's own state (`ready`,
+    /// `spawning`, `running`, `stopped`, `missing`), `lost` or `exited`.
+    pub state: String,
+    /// CPU use of the worker process, percent, as the worker last reported.
+    pub cpu_pct: f64,
+    /// The worker went above the engine's CPU warning threshold (90%).
+    pub cpu_warning: bool,
 }
 
 /// One serialised latency histogram of a load run.

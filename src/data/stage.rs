@@ -13,7 +13,10 @@ use super::copy::{self, CopyEvent, CopyOptions, Progress};
 use super::plan;
 use super::rules::Rules;
 use super::verify::{self, unruled_findings};
-use crate::core::data::{DataFinding, FindingKind};
+use crate::core::data::{
+    DataFinding, FindingEvent, FindingKind, LeakScanEvent, ParityEvent, TableCopiedEvent,
+    TableProgressEvent, TableStartedEvent,
+};
 use crate::core::event::{Event, LogLevel};
 use crate::core::verdict::{Evidence, Verdict};
 use crate::record::recorder::Recorder;
@@ -104,10 +107,10 @@ async fn run(
     if !unruled.is_empty() {
         let n = unruled.len();
         for f in unruled {
-            rec.emit(Event::DataFinding {
+            rec.emit(Event::DataFinding(FindingEvent {
                 stage: stage.into(),
                 finding: f,
-            });
+            }));
         }
         return Ok((
             Verdict::Fail,
@@ -139,16 +142,18 @@ async fn run(
                     message: format!("copy: {p}"),
                     fraction: None,
                 },
-                CopyEvent::Started(t) => Event::DataTableStarted { stage: s, table: t },
-                CopyEvent::Rows { table, rows } => Event::DataTableProgress {
+                CopyEvent::Started(t) => {
+                    Event::DataTableStarted(TableStartedEvent { stage: s, table: t })
+                }
+                CopyEvent::Rows { table, rows } => Event::DataTableProgress(TableProgressEvent {
                     stage: s,
                     table,
                     rows,
-                },
-                CopyEvent::Copied(c) => Event::DataTableCopied {
+                }),
+                CopyEvent::Copied(c) => Event::DataTableCopied(TableCopiedEvent {
                     stage: s,
                     copied: c,
-                },
+                }),
             });
         }
     };
@@ -160,26 +165,26 @@ async fn run(
         fraction: None,
     });
     let report = verify::verify(&source, &target, &rules).await?;
-    rec.emit(Event::DataLeakScan {
+    rec.emit(Event::DataLeakScan(LeakScanEvent {
         stage: stage.into(),
         scan: crate::core::data::LeakScan {
             source_values: report.leak.source_values,
             rows: report.leak.rows,
             seconds: report.leak.seconds,
         },
-    });
+    }));
     for f in &report.leak.findings {
-        rec.emit(Event::DataFinding {
+        rec.emit(Event::DataFinding(FindingEvent {
             stage: stage.into(),
             finding: f.clone(),
-        });
+        }));
     }
     for k in report
         .k_anonymity
         .iter()
         .filter(|k| k.verdict == Verdict::Fail)
     {
-        rec.emit(Event::DataFinding {
+        rec.emit(Event::DataFinding(FindingEvent {
             stage: stage.into(),
             finding: DataFinding {
                 kind: FindingKind::KAnonymity,
@@ -190,13 +195,13 @@ async fn run(
                 count: 1,
                 accepted: false,
             },
-        });
+        }));
     }
     for l in &report.parity {
-        rec.emit(Event::DataParity {
+        rec.emit(Event::DataParity(ParityEvent {
             stage: stage.into(),
             line: l.clone(),
-        });
+        }));
     }
     let leaks = report.leak.findings.iter().filter(|f| !f.accepted).count();
     let parity_failed = report

@@ -16,6 +16,7 @@ use super::baseline::{Baseline, compare};
 use super::config::{LoadConfig, RequestSpec};
 use super::error::LoadError;
 use super::judge::judge;
+use super::locust::{Engine, LocustConfig};
 use super::plan::LoadPlan;
 use super::threshold::Threshold;
 use crate::core::load::Window;
@@ -99,6 +100,28 @@ pub struct LoadArgs {
     /// Request header carrying a varied targeting key, e.g. x-user-id.
     #[arg(long)]
     pub targeting_header: Option<String>,
+    /// Load engine: `builtin` (this process) or `locust` (a Locust master
+    /// and workers, found through FLIGHTDECK_LOCUST or PATH).
+    #[arg(long, value_enum, default_value = "builtin")]
+    pub engine: EngineArg,
+    /// Locust: local worker processes.
+    #[arg(long, default_value_t = 2)]
+    pub workers: u32,
+    /// Locust: how long workers may take to join.
+    #[arg(long, default_value = "15s", value_parser = parse_duration)]
+    pub join_timeout: Duration,
+    /// Locust: workers that may be lost mid-run before the run is inconclusive.
+    #[arg(long, default_value_t = 0)]
+    pub allow_fewer: u32,
+}
+
+/// `--engine`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum EngineArg {
+    /// Flightdeck's own engine.
+    Builtin,
+    /// Locust master and workers.
+    Locust,
 }
 
 impl LoadArgs {
@@ -138,6 +161,16 @@ impl LoadArgs {
             max_rate: self.max_rate,
             max_connections: self.max_connections,
             thresholds: self.thresholds.clone(),
+            engine: match self.engine {
+                EngineArg::Builtin => Engine::Builtin,
+                EngineArg::Locust => Engine::Locust,
+            },
+            locust: LocustConfig {
+                workers: self.workers,
+                join_timeout_s: self.join_timeout.as_secs_f64(),
+                allow_fewer: self.allow_fewer,
+                ..LocustConfig::default()
+            },
             ..LoadConfig::default()
         })
     }
@@ -157,14 +190,40 @@ pub async fn run_cli(args: LoadArgs) -> Result<(String, i32), LoadError> {
     };
     let cancel = CancellationToken::new();
     let on_signal = cancel.clone();
+    // Ctrl-C and SIGTERM both stop the load, so that every process an
+    // engine started is stopped before the summary prints.
     let signal = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            on_signal.cancel();
+        let term = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut s) => {
+                    s.recv().await;
+                }
+                Err(_) => std::future::pending::<()>().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term => {}
         }
+        on_signal.cancel();
     });
     let live = std::io::stderr().is_terminal();
     let mut windows: Vec<Window> = Vec::new();
-    let result = super::runner::run(plan, cancel, |u| {
+    let result = super::dispatch::run_configured(&cfg, plan, cancel, |u| {
+        if let (LoadUpdate::Workers(p), true) = (&u, live) {
+            let each: Vec<String> = p
+                .workers
+                .iter()
+                .map(|w| format!("{} {}", w.label, w.state))
+                .collect();
+            eprintln!(
+                "{}: {}/{} workers  {}",
+                p.engine,
+                p.joined(),
+                p.expected,
+                each.join("  ")
+            );
+        }
         if let LoadUpdate::Window(w) = u {
             if live {
                 eprintln!(

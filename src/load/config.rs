@@ -77,6 +77,10 @@ pub struct LoadConfig {
     pub thresholds: Vec<String>,
     /// Comparison with a saved baseline.
     pub baseline: BaselineOptions,
+    /// Which engine sends the load: `builtin` (default) or `locust`.
+    pub engine: super::locust::Engine,
+    /// `[load.locust]`: workers, where they run, join timeout.
+    pub locust: super::locust::LocustConfig,
 }
 
 impl Default for LoadConfig {
@@ -105,6 +109,8 @@ impl Default for LoadConfig {
             max_lag_ms: crate::load::totals::SATURATION_LAG_MS,
             thresholds: Vec::new(),
             baseline: BaselineOptions::default(),
+            engine: super::locust::Engine::default(),
+            locust: super::locust::LocustConfig::default(),
         }
     }
 }
@@ -288,6 +294,23 @@ impl LoadConfig {
                     format!("load.thresholds[{i}]"),
                     e.message,
                     e.hint,
+                ));
+            }
+        }
+        if filled.engine == super::locust::Engine::Locust {
+            out.extend(filled.locust.validate());
+            if filled.http2 {
+                out.push(Problem::at(
+                    "load.http2",
+                    "the Locust engine speaks HTTP/1.1 only (FastHttpUser)",
+                    "remove http2 or use engine = \"builtin\"",
+                ));
+            }
+            if filled.ca_file.is_some() {
+                out.push(Problem::at(
+                    "load.ca_file",
+                    "the Locust engine does not take a CA file",
+                    "trust the CA on the worker hosts, or use engine = \"builtin\"",
                 ));
             }
         }

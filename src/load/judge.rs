@@ -55,7 +55,29 @@ pub fn judge(
         if let Some(tls) = &summary.tls_error {
             line = format!("{line}; {tls}");
         }
+        for f in &summary.generator_faults {
+            push(
+                &mut ev,
+                "generator".into(),
+                f.clone(),
+                None,
+                Verdict::Inconclusive,
+            );
+            line = format!("{line}; {f}");
+        }
         return (Verdict::Inconclusive, ev, line);
+    }
+    // A distributed engine's own faults (workers missing, lost, out of CPU)
+    // mean the load measured was not the load planned.
+    for f in &summary.generator_faults {
+        push(
+            &mut ev,
+            "generator".into(),
+            f.clone(),
+            None,
+            Verdict::Inconclusive,
+        );
+        verdict = verdict.worst(Verdict::Inconclusive);
     }
     let saturated = sustained_saturation(summary);
     let saturation_text = format!(

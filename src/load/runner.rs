@@ -400,7 +400,7 @@ impl LoadThread {
 
 /// Resolve each origin once, before any request. A name allowed only because
 /// it looks like loopback (`localhost`) must resolve to loopback.
-async fn resolve(plan: &LoadPlan) -> Result<Vec<SocketAddr>, LoadError> {
+pub(crate) async fn resolve(plan: &LoadPlan) -> Result<Vec<SocketAddr>, LoadError> {
     let mut out = Vec::new();
     for o in &plan.origins {
         if let Ok(ip) = o.host.parse::<std::net::IpAddr>() {

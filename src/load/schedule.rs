@@ -9,8 +9,11 @@ use std::f64::consts::TAU;
 
 use super::config::RateStage;
 
-#[derive(Clone, Debug, PartialEq)]
-enum Segment {
+/// One piece of a rate profile; serialised for engines that pace
+/// themselves (the Locust locustfile), as `{"kind": "linear"|"sine", ...}`.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Segment {
     Linear {
         start: f64,
         len: f64,
@@ -113,6 +116,11 @@ impl RateProfile {
             segments,
             duration: duration_s,
         }
+    }
+
+    /// The pieces of the profile, in order.
+    pub fn segments(&self) -> &[Segment] {
+        &self.segments
     }
 
     /// Total length in seconds.

@@ -59,7 +59,7 @@ pub async fn run_stage(
         }
     };
     let mut windows: Vec<Window> = Vec::new();
-    let result = crate::load::run(plan, cancel, |u| match u {
+    let result = crate::load::run_configured(cfg, plan, cancel, |u| match u {
         LoadUpdate::Started {
             model,
             duration_s,
@@ -86,6 +86,12 @@ pub async fn run_stage(
                 window: w.clone(),
             });
             windows.push(w);
+        }
+        LoadUpdate::Workers(pool) => {
+            rec.emit(Event::LoadWorkers {
+                stage: stage.to_string(),
+                pool,
+            });
         }
     })
     .await;

@@ -252,7 +252,7 @@ impl WindowAcc {
 
 /// The index of variant `v` in `names`, adding it while there is room;
 /// later ones share `other`.
-fn variant_index(names: &mut Vec<String>, v: &[u8]) -> usize {
+pub(crate) fn variant_index(names: &mut Vec<String>, v: &[u8]) -> usize {
     match names.iter().position(|n| n.as_bytes() == v) {
         Some(i) => i,
         None if names.len() < MAX_VARIANTS - 1 => {

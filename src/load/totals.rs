@@ -246,6 +246,7 @@ impl Totals {
             histograms: self.histograms(names),
             stopped_early: None,
             tls_error: None,
+            generator_faults: Vec::new(),
         }
     }
 

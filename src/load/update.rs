@@ -19,4 +19,6 @@ pub enum LoadUpdate {
     },
     /// One second of results.
     Window(Window),
+    /// The workers of a distributed engine (Locust) changed.
+    Workers(crate::core::load::WorkerPool),
 }

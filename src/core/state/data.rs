@@ -4,7 +4,10 @@
 
 use serde::Serialize;
 
-use crate::core::data::{DataFinding, FindingKind, LeakScan, ParityLine};
+use crate::core::data::{
+    DataFinding, FindingEvent, FindingKind, LeakScan, LeakScanEvent, ParityEvent, ParityLine,
+    TableCopiedEvent, TableProgressEvent, TableStartedEvent,
+};
 use crate::core::event::{Envelope, Event};
 use crate::core::state::RunState;
 use crate::core::verdict::Verdict;
@@ -75,7 +78,7 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
                 ..DataView::default()
             };
         }
-        Event::DataTableStarted { stage, table } => {
+        Event::DataTableStarted(TableStartedEvent { stage, table, .. }) => {
             d.stage = Some(stage.clone());
             let t = d.table(&table.table);
             t.estimated_rows = table.estimated_rows;
@@ -83,19 +86,19 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
             t.rows = 0;
             t.copied = false;
         }
-        Event::DataTableProgress { table, rows, .. } => {
+        Event::DataTableProgress(TableProgressEvent { table, rows, .. }) => {
             let t = d.table(table);
             t.rows = t.rows.max(*rows);
         }
-        Event::DataTableCopied { copied, .. } => {
+        Event::DataTableCopied(TableCopiedEvent { copied, .. }) => {
             let t = d.table(&copied.table);
             t.rows = copied.rows;
             t.copied = true;
             t.rows_per_sec = copied.rows_per_sec;
         }
-        Event::DataLeakScan { scan, .. } => d.leak = Some(scan.clone()),
-        Event::DataFinding { finding, .. } => d.findings.push(finding.clone()),
-        Event::DataParity { line, .. } => {
+        Event::DataLeakScan(LeakScanEvent { scan, .. }) => d.leak = Some(scan.clone()),
+        Event::DataFinding(FindingEvent { finding, .. }) => d.findings.push(finding.clone()),
+        Event::DataParity(ParityEvent { line, .. }) => {
             d.parity.push(line.clone());
             let verdict = line.verdict;
             let name = line.table.clone();

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use crate::core::event::{Envelope, Event};
-use crate::core::load::{LoadModel, Summary, Window};
+use crate::core::load::{LoadModel, Summary, Window, WorkerPool};
 use crate::core::state::RunState;
 
 /// Most load windows kept in memory (one hour at one per second).
@@ -27,6 +27,8 @@ pub struct LoadView {
     pub windows: std::collections::VecDeque<Window>,
     /// The summary, once the load has finished.
     pub summary: Option<Summary>,
+    /// A distributed engine's workers (Locust), as last reported.
+    pub workers: Option<WorkerPool>,
 }
 
 /// Fold load starts, windows and summaries (bounded to [`MAX_LOAD_WINDOWS`]).
@@ -47,6 +49,7 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
                 thresholds: thresholds.clone(),
                 windows: Default::default(),
                 summary: None,
+                workers: None,
             });
         }
         Event::LoadWindow { stage, window } => match s.load.as_mut() {
@@ -58,6 +61,13 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
             }
             _ => s.anomalies.push(format!(
                 "event #{}: load window for `{stage}` before its load_started; ignored",
+                env.seq
+            )),
+        },
+        Event::LoadWorkers { stage, pool } => match s.load.as_mut() {
+            Some(l) if &l.stage == stage => l.workers = Some(pool.clone()),
+            _ => s.anomalies.push(format!(
+                "event #{}: load workers for `{stage}` before its load_started; ignored",
                 env.seq
             )),
         },

@@ -63,6 +63,8 @@ impl Background {
                         w.push(win);
                     }
                 }
+                // The built-in engine has no worker pool.
+                LoadUpdate::Workers(_) => {}
             })
             .await;
         });

@@ -455,7 +455,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Constraint::Length(bottom_h),
     ])
     .areas(inner);
-    frame.render_widget(Paragraph::new(lag_line(app, load)), lag_area);
+    let generator = match &load.workers {
+        Some(pool) => super::load_workers::workers_line(app, load, pool),
+        None => lag_line(app, load),
+    };
+    frame.render_widget(Paragraph::new(generator), lag_area);
     frame.render_widget(Paragraph::new(latency_legend(app, load)), legend_area);
     render_latency_chart(frame, chart_area, app, load);
     let (rate_area, table_area) = if side_by_side {

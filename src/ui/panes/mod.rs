@@ -13,6 +13,7 @@ pub mod environment;
 pub mod findings;
 pub mod load;
 pub mod load_chart;
+pub mod load_workers;
 pub mod log;
 pub mod stages;
 
