@@ -93,6 +93,7 @@ pub async fn copy_table(
     let fallback = HmacKey::new(&crate::secrets::Secret::new(""));
     let key = key.unwrap_or(&fallback);
     let hasher = std::collections::hash_map::RandomState::new();
+    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
     let mut out = BytesMut::with_capacity(BATCH + 64 * 1024);
     let mut carry: Vec<u8> = Vec::new();
     let mut row_buf: Vec<u8> = Vec::new();
@@ -118,7 +119,7 @@ pub async fn copy_table(
                     rows_seen,
                     key,
                     &hasher,
-                    &cols.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+                    &names,
                     &mut row_buf,
                 )
                 .map_err(|m| DataError::Copy(format!("copying {full}: {m}")))?;
@@ -177,7 +178,17 @@ fn transform_row(
     out: &mut Vec<u8>,
 ) -> Result<(), String> {
     let fields: Vec<&[u8]> = rows::fields(line).collect();
-    let row_key = if key_by_number {
+    // Noise and shift_dates read the row key, and only they and generalise
+    // can fail on a value (their errors name the key); the others skip it.
+    let needs_key = steps.iter().any(|s| {
+        matches!(
+            s.transformer,
+            Transformer::Noise { .. }
+                | Transformer::ShiftDates { .. }
+                | Transformer::Generalise { .. }
+        )
+    });
+    let row_key = if key_by_number || !needs_key {
         format!("row {row_no}")
     } else {
         key_cols
