@@ -260,6 +260,22 @@ pub enum Event {
         /// The summary.
         summary: crate::core::load::Summary,
     },
+    /// One step of a capacity search, judged.
+    CapacityStep {
+        /// Stage id.
+        stage: String,
+        /// What the required peak and SLO are, for the live chart's marks.
+        required_rps: f64,
+        /// The step.
+        step: crate::core::capacity::CapacityStep,
+    },
+    /// A capacity search ended.
+    CapacityResult {
+        /// Stage id.
+        stage: String,
+        /// Its result, with the whole curve.
+        result: crate::core::capacity::CapacityResult,
+    },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
         /// Stage id.

@@ -77,6 +77,8 @@ pub struct LoadConfig {
     pub thresholds: Vec<String>,
     /// Comparison with a saved baseline.
     pub baseline: BaselineOptions,
+    /// `[load.capacity]`: run a capacity search instead of the fixed profile.
+    pub capacity: Option<crate::load::capacity::CapacityConfig>,
 }
 
 impl Default for LoadConfig {
@@ -105,6 +107,7 @@ impl Default for LoadConfig {
             max_lag_ms: crate::load::totals::SATURATION_LAG_MS,
             thresholds: Vec::new(),
             baseline: BaselineOptions::default(),
+            capacity: None,
         }
     }
 }
@@ -290,6 +293,9 @@ impl LoadConfig {
                     e.hint,
                 ));
             }
+        }
+        if let Some(c) = &filled.capacity {
+            out.extend(c.validate(filled.max_rate));
         }
         let mut errors = Vec::new();
         plan::build_mix(&filled, &mut errors);

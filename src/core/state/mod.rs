@@ -14,6 +14,7 @@ use crate::core::verdict::{Evidence, Verdict};
 
 pub mod approval;
 pub mod canary;
+pub mod capacity;
 mod environment;
 mod findings;
 mod history;
@@ -150,6 +151,8 @@ pub struct RunState {
     pub canary: Option<CanaryView>,
     /// The latest load traffic (a load stage, or a canary step's traffic).
     pub load: Option<LoadView>,
+    /// Capacity searches, one per stage that ran one, in order.
+    pub capacity: Vec<capacity::CapacityView>,
     /// The summary of the latest finished load stage, with its stage id
     /// (kept when canary traffic takes over the live view).
     pub load_summary: Option<(String, crate::core::load::Summary)>,
@@ -308,6 +311,7 @@ impl RunState {
         environment::apply(self, env);
         canary::apply(self, env);
         load::apply(self, env);
+        capacity::apply(self, env);
         latency::apply(self, env);
         notify::apply(self, env);
         presence::apply(self, env);
