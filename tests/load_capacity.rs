@@ -210,8 +210,8 @@ required_rps = 400
 slo = ["p99 < 100ms"]
 max_rate = 1600
 start_rps = 400
-step_s = 1
-bisect_steps = 2
+step_s = 2
+bisect_steps = 1
 [[stages]]
 id = "load"
 kind = "load"

@@ -99,6 +99,9 @@ pub struct Report {
     pub signoffs: Option<crate::core::state::signoff::SignoffView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
+    /// Capacity searches: sustainable rate, knee, headroom and the curve.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity: Vec<crate::core::capacity::CapacityResult>,
 }
 
 /// The apply approval in the report: what was asked and how it ended.
@@ -219,6 +222,7 @@ impl Report {
             production: s.production.clone(),
             signoffs: s.signoffs.clone(),
             anomalies: s.anomalies.clone(),
+            capacity: s.capacity.iter().filter_map(|c| c.result.clone()).collect(),
         }
     }
 }
