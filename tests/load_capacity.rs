@@ -92,6 +92,13 @@ fn finds_the_rate_where_the_token_bucket_starts_queueing() {
         "2s",
     ]);
     assert_eq!(code, 0, "{all}");
+    // The figures, for `cargo test --test load_capacity -- --nocapture`.
+    eprintln!(
+        "sustainable {} knee {} steps {}",
+        v["sustainable_rps"],
+        v["knee_rps"],
+        v["curve"].as_array().map_or(0, Vec::len)
+    );
     let s = v["sustainable_rps"].as_f64().expect(&all);
     assert!(
         (CAPACITY * 0.9..=CAPACITY * 1.1).contains(&s),
