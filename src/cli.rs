@@ -1,10 +1,11 @@
 //! Command-line interface.
 
 use std::path::PathBuf;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::config::ColorMode;
+use crate::config::{ColorMode, parse_duration};
 use crate::demo::Scenario;
 use crate::output::OutputFormat;
 
@@ -61,6 +62,10 @@ pub enum Commands {
     Load(Box<LoadCommand>),
     /// Feature flags: evaluate, read, set a rollout percentage, roll back.
     Flags(crate::flags::cli::FlagsArgs),
+    /// Operational drills: `drill run FILE` (steady state, method,
+    /// rollbacks, objectives), `drill alerts` (promtool, amtool, a live
+    /// fire and resolve) and `drill runbook FILE.md`.
+    Drill(crate::drill::cli::DrillArgs),
     /// Canary analysis without a run.
     Canary {
         /// What to do.
@@ -79,6 +84,9 @@ pub enum Commands {
         #[command(subcommand)]
         command: SecretsCommands,
     },
+    /// Test data: classify the source's columns, copy it anonymised into
+    /// the target, verify that nothing personal leaked and volumes match.
+    Data(crate::data::cli::DataArgs),
     /// Policy-as-code (Rego).
     Policy {
         /// What to do.
@@ -88,7 +96,7 @@ pub enum Commands {
     /// Runs that crashed with their canary's flag moved: list them, and roll
     /// the flags back with --rollback (journalled in each run's journal).
     /// Exit 0 none left, 1 some left (or a rollback failed), 2 usage.
-    Recover(crate::launch::recover::RecoverArgs),
+    Recover(RecoverArgs),
     /// The plan for a change (BASE..HEAD): each stage selected, intensified,
     /// kept or skipped, with the rule that decided. Runs nothing.
     Plan(PlanArgs),
@@ -100,10 +108,10 @@ pub enum Commands {
     Outcome(Box<crate::history::cli::OutcomeArgs>),
     /// Watch a live run from another terminal (the same screens; viewers
     /// read, operators act); a finished run shows its replay.
-    Attach(crate::launch::attach::AttachArgs),
+    Attach(AttachArgs),
     /// Sign off (approve or reject) a role a live run's gate waits for,
     /// over its socket. Exit 0 recorded, 1 refused or no answer, 2 usage.
-    Signoff(crate::launch::signoff::SignoffArgs),
+    Signoff(SignoffArgs),
     /// Notifications: send again what a finished run never delivered.
     Notify {
         /// What to do.
@@ -323,4 +331,79 @@ pub enum NotifyCommands {
     /// message ids), recording the attempts in its journal. Exit 0 all sent
     /// (or nothing pending), 1 some not, 2 bad run or config.
     Resend(crate::notify::resend::ResendArgs),
+}
+
+/// `flightdeck attach`.
+#[derive(Args, Debug, Clone)]
+pub struct AttachArgs {
+    /// The run id (or run directory); default: the newest live run.
+    pub run: Option<String>,
+    /// State directory where runs are looked up; overrides `state_dir`.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Config file for the state directory and the look (theme, keymap);
+    /// default: config/flightdeck.toml when present.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// No terminal UI: the run's progress lines on stderr until it ends.
+    #[arg(long)]
+    pub headless: bool,
+    /// UI options.
+    #[command(flatten)]
+    pub ui: UiArgs,
+}
+
+/// `flightdeck signoff`.
+#[derive(Args, Debug, Clone)]
+pub struct SignoffArgs {
+    /// The run id (or run directory).
+    pub run: String,
+    /// The role to sign, as in `[[gate.signoffs]]`.
+    #[arg(long)]
+    pub role: String,
+    /// Approve.
+    #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
+    pub approve: bool,
+    /// Reject: the run is NO-GO with the comment as the reason.
+    #[arg(long)]
+    pub reject: bool,
+    /// Why (required to reject).
+    #[arg(long, default_value = "")]
+    pub comment: String,
+    /// Sign the sign-off with this SSH private key (`ssh-keygen -Y sign`).
+    #[arg(long)]
+    pub ssh_key: Option<PathBuf>,
+    /// State directory where run ids are looked up.
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// How long to wait for the run's answer.
+    #[arg(long, default_value = "30s", value_parser = parse_duration)]
+    pub timeout: Duration,
+}
+
+/// `flightdeck recover [--run ID] [--rollback]`
+#[derive(Args, Debug, Clone)]
+pub struct RecoverArgs {
+    /// Only this run (its id, the name of its directory under `runs/`).
+    #[arg(long)]
+    pub run: Option<String>,
+    /// Roll the flags back (without it, only list).
+    #[arg(long)]
+    pub rollback: bool,
+    /// State directory (default: `FLIGHTDECK__STATE_DIR`, else the config's
+    /// `state_dir` with `-c`, else `./.flightdeck`).
+    #[arg(long)]
+    pub state_dir: Option<PathBuf>,
+    /// Config file whose `state_dir` to use.
+    #[arg(short, long)]
+    pub config: Option<PathBuf>,
+    /// Who recovers, for the journal (default: `$USER`).
+    #[arg(long)]
+    pub operator: Option<String>,
+    /// Why, for the journal.
+    #[arg(long, default_value = "flightdeck recover")]
+    pub reason: String,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "text")]
+    pub output: OutputFormat,
 }

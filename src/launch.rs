@@ -6,6 +6,7 @@ pub mod attach;
 pub mod calibrate;
 pub mod check;
 mod demo;
+pub mod drill_ops;
 use demo::filled_warnings;
 pub use demo::{add_demo_signoff, quicken, start_demo};
 pub mod history;

@@ -65,6 +65,19 @@ fn main() {
                     flightdeck::flags::cli::exit_code(&e)
                 }
             },
+            Commands::Drill(flightdeck::drill::cli::DrillArgs {
+                command: flightdeck::drill::cli::DrillCommand::Ops(command),
+            }) => print_or_fail(launch::drill_ops::run(command).await),
+            Commands::Drill(args) => match flightdeck::drill::cli::run(args).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err((e, code)) => {
+                    eprintln!("error: {e}");
+                    code
+                }
+            },
             Commands::Canary {
                 command: CanaryCommands::Judge(a),
             } => print_or_usage(flightdeck::canary::cli::run_judge(a).map_err(|e| e.to_string())),
@@ -120,6 +133,16 @@ fn main() {
                 Err(f) => {
                     eprintln!("{}", f.message);
                     f.code
+                }
+            },
+            Commands::Data(a) => match flightdeck::data::cli::run(a).await {
+                Ok((out, code)) => {
+                    print!("{out}");
+                    code
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    e.exit_code()
                 }
             },
             Commands::Policy {

@@ -163,7 +163,7 @@ fn check_config_reports_every_problem_and_exits_2() {
     let o = run(bin().arg("check-config").arg("-c").arg(&good));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("ok (6 stages: env, load, canary, scans, policy, gate)"),
+        text(&o).contains("ok (7 stages: env, load, canary, scans, policy, drills, gate)"),
         "{}",
         text(&o)
     );

@@ -73,17 +73,17 @@ fn envelopes(done: bool) -> Vec<Envelope> {
     for (i, s) in steps.iter().take(shown).enumerate() {
         push(
             41 + i as i64 * 10,
-            Event::CapacityStep {
+            Event::CapacityStep(flightdeck::core::capacity::StepEvent {
                 stage: "load".into(),
                 required_rps: 500.0,
                 step: s.clone(),
-            },
+            }),
         );
     }
     if done {
         push(
             120,
-            Event::CapacityResult {
+            Event::CapacityResult(flightdeck::core::capacity::ResultEvent {
                 stage: "load".into(),
                 result: CapacityResult {
                     sustainable_rps: Some(801.6),
@@ -98,7 +98,7 @@ fn envelopes(done: bool) -> Vec<Envelope> {
                         .into(),
                     curve: steps,
                 },
-            },
+            }),
         );
         push(
             121,

@@ -4,11 +4,13 @@
 //! "filled later" rather than as a broken URL or a missing file.
 
 /// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
-pub const DEMO_PLACEHOLDERS: [&str; 4] = [
+pub const DEMO_PLACEHOLDERS: [&str; 6] = [
     "{demo.baseline}",
     "{demo.canary}",
     "{demo.app}",
     "{demo.assets}",
+    "{demo.deploy}",
+    "{demo.bluegreen}",
 ];
 
 /// What a placeholder stands for while a value is checked: a URL that parses,

@@ -13,6 +13,8 @@ pub enum ActionKind {
     Abort,
     /// Stop the running load (the kill key).
     StopLoad,
+    /// Abort the running drill (its rollbacks still run).
+    AbortDrill,
     /// Roll the canary back.
     Rollback,
     /// Promote the canary to 100%.
@@ -48,6 +50,7 @@ impl ActionKind {
         match self {
             ActionKind::Abort => "abort",
             ActionKind::StopLoad => "stop_load",
+            ActionKind::AbortDrill => "abort_drill",
             ActionKind::Rollback => "rollback",
             ActionKind::Promote => "promote",
             ActionKind::Hold => "hold",

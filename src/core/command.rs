@@ -56,6 +56,12 @@ pub enum Command {
         /// Roll back (`true`) or leave.
         rollback: bool,
     },
+    /// Abort the running drill (the Drills pane's `K`): its method stops,
+    /// its rollbacks still run, and the stage's later drills are not run.
+    AbortDrill {
+        /// Why (e.g. `operator key K`).
+        reason: String,
+    },
     /// Stop the run now; it ends inconclusive.
     Abort {
         /// Why (e.g. `operator quit`, `SIGTERM`).

@@ -11,6 +11,8 @@ pub use crate::core::gate::{Decision, Outcome};
 pub use crate::core::stage::{StageKind, StagePlan};
 use crate::core::verdict::{Evidence, Verdict};
 
+pub use crate::core::log_level::LogLevel;
+
 /// The event schema version this build writes and fully understands.
 pub const EVENT_VERSION: u32 = 1;
 
@@ -26,20 +28,6 @@ pub struct Envelope {
     /// The event itself.
     #[serde(flatten)]
     pub event: Event,
-}
-
-/// Log level of a `Log` event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, PartialOrd, Ord)]
-#[serde(rename_all = "snake_case")]
-pub enum LogLevel {
-    /// Fine-grained detail.
-    Debug,
-    /// Normal progress.
-    Info,
-    /// Something deserves attention.
-    Warn,
-    /// Something failed.
-    Error,
 }
 
 /// Everything that can happen in a run.
@@ -261,20 +249,53 @@ pub enum Event {
         summary: crate::core::load::Summary,
     },
     /// One step of a capacity search, judged.
-    CapacityStep {
-        /// Stage id.
-        stage: String,
-        /// What the required peak and SLO are, for the live chart's marks.
-        required_rps: f64,
-        /// The step.
-        step: crate::core::capacity::CapacityStep,
-    },
+    CapacityStep(crate::core::capacity::StepEvent),
     /// A capacity search ended.
-    CapacityResult {
+    CapacityResult(crate::core::capacity::ResultEvent),
+    /// A data stage begins copying a table.
+    DataTableStarted {
         /// Stage id.
         stage: String,
-        /// Its result, with the whole curve.
-        result: crate::core::capacity::CapacityResult,
+        /// The table, its estimate and its transforms.
+        table: crate::core::data::TableStarted,
+    },
+    /// Rows copied so far in a table (about once a second).
+    DataTableProgress {
+        /// Stage id.
+        stage: String,
+        /// `schema.table`.
+        table: String,
+        /// Rows so far.
+        rows: u64,
+    },
+    /// A table's rows are committed in the target.
+    DataTableCopied {
+        /// Stage id.
+        stage: String,
+        /// Rows, bytes, rate.
+        copied: crate::core::data::TableCopied,
+    },
+    /// The leak scan of the target ended.
+    DataLeakScan {
+        /// Stage id.
+        stage: String,
+        /// What it read.
+        scan: crate::core::data::LeakScan,
+    },
+    /// A leak, a detector hit, an unruled personal column or a k-anonymity
+    /// shortfall (never the value).
+    DataFinding {
+        /// Stage id.
+        stage: String,
+        /// The finding.
+        finding: crate::core::data::DataFinding,
+    },
+    /// One parity comparison.
+    DataParity {
+        /// Stage id.
+        stage: String,
+        /// The comparison.
+        line: crate::core::data::ParityLine,
     },
     /// A stage ended with a verdict and its evidence.
     StageFinished {
@@ -462,6 +483,14 @@ pub enum Event {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         reason: Option<String>,
     },
+    /// A drill began (its plan: steps, objectives).
+    DrillStarted(crate::core::drill::DrillStarted),
+    /// A drill step started or ended.
+    DrillStep(crate::core::drill::DrillStep),
+    /// A drill measured a value that objectives judge.
+    DrillMeasurement(crate::core::drill::DrillMeasurement),
+    /// A drill ended with its verdict, objectives and rollback state.
+    DrillFinished(crate::core::drill::DrillFinished),
     /// An event type this build does not know (from a newer writer).
     #[serde(other)]
     Unknown,

@@ -52,6 +52,7 @@ impl Event {
                 | Event::SignoffGiven(_)
                 | Event::SignoffRefused { .. }
                 | Event::SignoffTimedOut { .. }
+                | Event::DrillFinished(_)
                 | Event::RunFinished { .. }
         )
     }

@@ -19,6 +19,8 @@ pub enum StageKind {
     Drill,
     /// Flag-driven canary rollout.
     Canary,
+    /// Test data: an anonymised copy of production, with its proof.
+    Data,
     /// The readiness gate that combines all verdicts.
     Gate,
 }
@@ -33,6 +35,7 @@ impl StageKind {
             StageKind::Policy => "policy",
             StageKind::Drill => "drill",
             StageKind::Canary => "canary",
+            StageKind::Data => "data",
             StageKind::Gate => "gate",
         }
     }

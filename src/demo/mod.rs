@@ -3,7 +3,9 @@
 //! uses them.
 
 pub mod assets;
+pub mod fault;
 pub mod receiver;
+pub mod rollout;
 pub mod target;
 
 pub use target::{Behaviour, DEMO_FLAG, DemoTargets, Scenario};

@@ -62,13 +62,16 @@ pub enum Scenario {
     Degraded,
     /// The canary is down from the start (health check fails): NO-GO.
     Unhealthy,
+    /// A healthy canary, but the blue-green front door drops requests for
+    /// a moment after each switch: the drill catches it, NO-GO.
+    FlakySwitch,
 }
 
 impl Scenario {
     /// The canary's behaviour in this scenario.
     pub fn canary_behaviour(self) -> Behaviour {
         match self {
-            Scenario::Healthy => Behaviour::default(),
+            Scenario::Healthy | Scenario::FlakySwitch => Behaviour::default(),
             Scenario::Degraded => Behaviour {
                 extra_latency_ms: 120,
                 error_rate: 0.2,
@@ -304,6 +307,7 @@ fn response_time(base_ms: u64, b: &Behaviour, n: u64) -> Duration {
 }
 
 fn router(v: Variant) -> Router {
+    let fault = super::fault::router(v.behaviour.clone());
     Router::new()
         .route("/healthz", get(healthz))
         .route("/version", get(version))
@@ -328,6 +332,7 @@ fn router(v: Variant) -> Router {
                 .post(|s| api(s, 25, serde_json::json!({"order": "ok"}))),
         )
         .with_state(v)
+        .merge(fault)
 }
 
 /// The running demo targets.
@@ -342,6 +347,8 @@ pub struct DemoTargets {
     pub canary_behaviour: Arc<RwLock<Behaviour>>,
     /// Change the baseline's behaviour live (noise for calibration tests).
     pub baseline_behaviour: Arc<RwLock<Behaviour>>,
+    /// The deployment targets drills switch (`{demo.deploy}`, `{demo.bluegreen}`).
+    pub rollout: super::rollout::RolloutTargets,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -389,7 +396,10 @@ impl DemoTargets {
                 }
             }));
         }
+        let rollout =
+            super::rollout::RolloutTargets::start(scenario == Scenario::FlakySwitch).await?;
         Ok(DemoTargets {
+            rollout,
             baseline: addrs[0],
             canary: addrs[1],
             app: addrs[2],
@@ -414,6 +424,11 @@ impl DemoTargets {
         url.replace("{demo.baseline}", &self.baseline_url())
             .replace("{demo.canary}", &self.canary_url())
             .replace("{demo.app}", &format!("http://{}", self.app))
+            .replace("{demo.deploy}", &format!("http://{}", self.rollout.deploy))
+            .replace(
+                "{demo.bluegreen}",
+                &format!("http://{}", self.rollout.bluegreen),
+            )
     }
 }
 

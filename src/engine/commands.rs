@@ -46,6 +46,7 @@ pub async fn while_running(cx: &Cx<'_>, cmd: Command) {
         Command::Hold { reason } => hold(cx, None, false, &reason),
         Command::Release { reason } => hold(cx, None, true, &reason),
         Command::StopLoad => rec.log(LogLevel::Info, None, "no load is running"),
+        Command::AbortDrill { .. } => rec.log(LogLevel::Info, None, "no drill is running"),
         Command::AnswerApply { approve, .. } => {
             let what = if approve {
                 "apply approval"

@@ -66,6 +66,8 @@ pub fn registry() -> Vec<Box<dyn Stage>> {
         Box::new(ScanStage),
         Box::new(PolicyStage),
         Box::new(CanaryStage),
+        Box::new(DrillStage),
+        Box::new(DataStage),
     ]
 }
 
@@ -276,6 +278,25 @@ impl Stage for ScanStage {
     }
 }
 
+struct DataStage;
+
+impl Stage for DataStage {
+    fn kind(&self) -> StageKind {
+        StageKind::Data
+    }
+
+    fn start<'a>(&self, cx: &'a Cx<'a>, stage: &'a StageConfig) -> Started<'a> {
+        Started {
+            run: Box::pin(crate::data::stage::run_stage(
+                &cx.cfg.data,
+                &stage.id,
+                cx.rec,
+            )),
+            control: Box::new(NoControl),
+        }
+    }
+}
+
 struct PolicyStage;
 
 impl Stage for PolicyStage {
@@ -386,6 +407,63 @@ impl Control for CanaryControl {
 
     fn cancel(&self) {
         self.cancel.cancel();
+    }
+}
+
+struct DrillStage;
+
+/// A running drill stage hears the operator's abort (the Drills pane's
+/// `K`): the running drill's method stops, its rollbacks still run.
+struct DrillControl {
+    stage: String,
+    abort: CancellationToken,
+}
+
+impl Stage for DrillStage {
+    fn kind(&self) -> StageKind {
+        StageKind::Drill
+    }
+
+    fn start<'a>(&self, cx: &'a Cx<'a>, stage: &'a StageConfig) -> Started<'a> {
+        let abort = CancellationToken::new();
+        let token = abort.clone();
+        let flags = match cx.canary {
+            Some(Ok(c)) => Some(c.provider.clone()),
+            _ => None,
+        };
+        Started {
+            run: Box::pin(async move {
+                crate::drill::stage::run_stage(&cx.cfg.drill, &stage.id, cx.rec, flags, token)
+                    .await;
+            }),
+            control: Box::new(DrillControl {
+                stage: stage.id.clone(),
+                abort,
+            }),
+        }
+    }
+}
+
+#[async_trait]
+impl Control for DrillControl {
+    async fn command(&self, cx: &Cx<'_>, cmd: &Command) -> Routed {
+        match cmd {
+            Command::AbortDrill { reason } => {
+                cx.rec.emit(Event::operator_action(
+                    &cx.id.operator,
+                    ActionKind::AbortDrill,
+                    Some(self.stage.clone()),
+                    Some(reason.clone()),
+                ));
+                self.abort.cancel();
+                Routed::Taken
+            }
+            _ => Routed::NotMine,
+        }
+    }
+
+    fn cancel(&self) {
+        self.abort.cancel();
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::path::PathBuf;
 
+use globset::{Glob, GlobBuilder, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
 use crate::config::Problem;
@@ -95,7 +96,7 @@ impl ImpactSection {
                 ));
             }
             for (j, p) in r.paths.iter().enumerate() {
-                if let Err(e) = super::select::glob(p) {
+                if let Err(e) = glob(p) {
                     out.push(Problem::at(
                         format!("impact.rules[{i}].paths[{j}]"),
                         format!("`{p}` is not a glob: {e}"),
@@ -138,4 +139,13 @@ impl ImpactSection {
         }
         out
     }
+}
+
+/// Compile a path glob: `*` within a directory, `**` across directories.
+pub fn glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
+    Ok(GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+        .or_else(|_| Glob::new(pattern))?
+        .compile_matcher())
 }

@@ -5,9 +5,9 @@
 //! changed file matches no rule (its impact is unknown), or when the risk
 //! is high. Pure: same change, rules and plan, same selection.
 
-use globset::{Glob, GlobBuilder, GlobMatcher};
+use globset::GlobMatcher;
 
-use super::config::{ImpactRule, ImpactSection};
+use super::config::{ImpactRule, ImpactSection, glob};
 use crate::core::event::StageKind;
 use crate::core::history::{RiskAssessment, RiskLevel};
 use crate::core::impact::{
@@ -25,15 +25,6 @@ pub struct PlannedStage {
     pub hard: bool,
     /// Stages it explicitly needs (`needs = [...]`): they run when it runs.
     pub needs: Vec<String>,
-}
-
-/// Compile a path glob: `*` within a directory, `**` across directories.
-pub fn glob(pattern: &str) -> Result<GlobMatcher, globset::Error> {
-    Ok(GlobBuilder::new(pattern)
-        .literal_separator(true)
-        .build()
-        .or_else(|_| Glob::new(pattern))?
-        .compile_matcher())
 }
 
 fn matchers(rule: &ImpactRule) -> Vec<GlobMatcher> {

@@ -9,11 +9,10 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use tokio::sync::mpsc::unbounded_channel;
 
 use super::{Failure, Finished, apply_ui_args, load_config, ui_options};
-use crate::cli::UiArgs;
+use crate::cli::AttachArgs;
 use crate::config::{OverrideValue, Sources};
 use crate::core::event::Outcome;
 use crate::core::state::RunState;
@@ -22,26 +21,6 @@ use crate::record::recorder::Recorder;
 use crate::share::client::{self, AttachError, Ended};
 use crate::share::protocol::{RemoteCommand, SOCKET_FILE};
 use crate::ui::Status;
-
-/// `flightdeck attach`.
-#[derive(Args, Debug, Clone)]
-pub struct AttachArgs {
-    /// The run id (or run directory); default: the newest live run.
-    pub run: Option<String>,
-    /// State directory where runs are looked up; overrides `state_dir`.
-    #[arg(long)]
-    pub state_dir: Option<PathBuf>,
-    /// Config file for the state directory and the look (theme, keymap);
-    /// default: config/flightdeck.toml when present.
-    #[arg(short, long)]
-    pub config: Option<PathBuf>,
-    /// No terminal UI: the run's progress lines on stderr until it ends.
-    #[arg(long)]
-    pub headless: bool,
-    /// UI options.
-    #[command(flatten)]
-    pub ui: UiArgs,
-}
 
 /// The run directories under `state_dir`, newest first (run ids start
 /// with their start time).

@@ -10,43 +10,16 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use clap::Args;
 use serde::Serialize;
 
 use super::{Failure, load_config};
 use crate::canary::recover::{RecoverError, Recoverer, find, recover};
+use crate::cli::RecoverArgs;
 use crate::config::Sources;
 use crate::core::format::trim_num;
 use crate::core::recovery::{Orphan, Recovery};
 use crate::engine::Config;
 use crate::output::OutputFormat;
-
-/// `flightdeck recover [--run ID] [--rollback]`
-#[derive(Args, Debug, Clone)]
-pub struct RecoverArgs {
-    /// Only this run (its id, the name of its directory under `runs/`).
-    #[arg(long)]
-    pub run: Option<String>,
-    /// Roll the flags back (without it, only list).
-    #[arg(long)]
-    pub rollback: bool,
-    /// State directory (default: `FLIGHTDECK__STATE_DIR`, else the config's
-    /// `state_dir` with `-c`, else `./.flightdeck`).
-    #[arg(long)]
-    pub state_dir: Option<PathBuf>,
-    /// Config file whose `state_dir` to use.
-    #[arg(short, long)]
-    pub config: Option<PathBuf>,
-    /// Who recovers, for the journal (default: `$USER`).
-    #[arg(long)]
-    pub operator: Option<String>,
-    /// Why, for the journal.
-    #[arg(long, default_value = "flightdeck recover")]
-    pub reason: String,
-    /// Output format.
-    #[arg(long, value_enum, default_value = "text")]
-    pub output: OutputFormat,
-}
 
 /// The JSON document of `recover --output json`.
 #[derive(Clone, Debug, Serialize)]

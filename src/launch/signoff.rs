@@ -6,48 +6,18 @@
 //! `ssh-keygen -Y sign` (`--ssh-key`). Exit 0 recorded, 1 refused or no
 //! answer, 2 usage (no such live run).
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use clap::Args;
 use tokio::io::AsyncWriteExt;
 
 use super::Failure;
-use crate::config::parse_duration;
+use crate::cli::SignoffArgs;
 use crate::core::event::Event;
 use crate::core::signoff::SignoffDecision;
 use crate::core::state::RunState;
 use crate::gate::signoff::{SSH_NAMESPACE, signed_text};
 use crate::share::client::{self, AttachError};
 use crate::share::protocol::{RemoteCommand, SOCKET_FILE, ServerMsg, read_msg};
-
-/// `flightdeck signoff`.
-#[derive(Args, Debug, Clone)]
-pub struct SignoffArgs {
-    /// The run id (or run directory).
-    pub run: String,
-    /// The role to sign, as in `[[gate.signoffs]]`.
-    #[arg(long)]
-    pub role: String,
-    /// Approve.
-    #[arg(long, conflicts_with = "reject", required_unless_present = "reject")]
-    pub approve: bool,
-    /// Reject: the run is NO-GO with the comment as the reason.
-    #[arg(long)]
-    pub reject: bool,
-    /// Why (required to reject).
-    #[arg(long, default_value = "")]
-    pub comment: String,
-    /// Sign the sign-off with this SSH private key (`ssh-keygen -Y sign`).
-    #[arg(long)]
-    pub ssh_key: Option<PathBuf>,
-    /// State directory where run ids are looked up.
-    #[arg(long)]
-    pub state_dir: Option<PathBuf>,
-    /// How long to wait for the run's answer.
-    #[arg(long, default_value = "30s", value_parser = parse_duration)]
-    pub timeout: Duration,
-}
 
 /// Sign `text` with `key` in the sign-off namespace.
 async fn ssh_sign(key: &std::path::Path, text: &str) -> Result<String, String> {

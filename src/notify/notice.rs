@@ -125,6 +125,37 @@ pub fn notice_for(env: &Envelope, s: &RunState) -> Option<Notice> {
             ),
             vec![format!("attempt {attempt}: {error}")],
         ),
+        Event::DrillFinished(d)
+            if d.rollback_failed || d.objectives.iter().any(|o| o.verdict == Verdict::Fail) =>
+        {
+            let mut lines: Vec<String> = d
+                .objectives
+                .iter()
+                .filter(|o| o.verdict == Verdict::Fail)
+                .map(|o| {
+                    format!(
+                        "{} = {} (bound {})",
+                        o.objective.measure,
+                        o.measured
+                            .map_or("not measured".into(), crate::core::drill::value_text),
+                        o.objective.bound_text()
+                    )
+                })
+                .collect();
+            if d.rollback_failed {
+                lines.push("ROLLBACK FAILED: the system may be left in its faulted state".into());
+            }
+            notice(
+                NotifyTrigger::DrillObjectiveMissed,
+                if d.rollback_failed {
+                    NotifySeverity::Critical
+                } else {
+                    NotifySeverity::Warning
+                },
+                format!("Drill {} FAILED in {}", d.drill, run_name(s)),
+                lines,
+            )
+        }
         Event::ApplyApprovalRequested { stage, request } => {
             let c = &request.counts;
             notice(

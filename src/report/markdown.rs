@@ -84,6 +84,7 @@ pub fn markdown(r: &Report) -> String {
             );
         }
     }
+    drills(&mut out, r);
     if let Some(a) = &r.apply_approval {
         let _ = writeln!(out, "\n## Apply approval\n");
         let c = &a.counts;
@@ -311,6 +312,56 @@ fn capacity_section(out: &mut String, r: &Report) {
                 s.errors,
                 s.error_rate * 100.0,
                 s.outcome.map_or("?", |o| o.as_str())
+            );
+        }
+    }
+}
+
+/// The drills: verdict and summary, each objective against its bound, and
+/// a failed rollback in words that cannot be missed.
+fn drills(out: &mut String, r: &Report) {
+    if r.drills.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n## Drills\n\n| drill | kind | verdict | summary |\n|---|---|---|---|"
+    );
+    for d in &r.drills {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} |",
+            cell(&d.name),
+            d.kind.as_str(),
+            d.verdict.map(|v| v.badge()).unwrap_or("UNFINISHED"),
+            cell(&d.summary)
+        );
+    }
+    for d in &r.drills {
+        if d.rollback_failed {
+            let _ = writeln!(
+                out,
+                "\n**ROLLBACK FAILED in drill {}**: the system may be left in its faulted state.",
+                d.name
+            );
+        }
+        if d.results.is_empty() {
+            continue;
+        }
+        let _ = writeln!(
+            out,
+            "\n### Objectives: {}\n\n| objective | measured | bound | verdict |\n|---|---|---|---|",
+            d.name
+        );
+        for o in &d.results {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} |",
+                cell(&o.objective.measure),
+                o.measured
+                    .map_or("not measured".into(), crate::core::drill::value_text),
+                o.objective.bound_text(),
+                o.verdict.badge()
             );
         }
     }

@@ -97,6 +97,10 @@ pub struct Report {
     /// The sign-offs the gate asked for, with each one given or refused.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub signoffs: Option<crate::core::state::signoff::SignoffView>,
+    /// Drills of drill stages: each with its steps, measurements,
+    /// objectives against their bounds, and whether a rollback failed.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drills: Vec<crate::core::state::DrillView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
     /// Capacity searches: sustainable rate, knee, headroom and the curve.
@@ -221,6 +225,7 @@ impl Report {
             change_impact: s.impact.clone(),
             production: s.production.clone(),
             signoffs: s.signoffs.clone(),
+            drills: s.drills.clone(),
             anomalies: s.anomalies.clone(),
             capacity: s.capacity.iter().filter_map(|c| c.result.clone()).collect(),
         }

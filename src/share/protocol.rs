@@ -67,6 +67,11 @@ pub enum RemoteCommand {
     },
     /// Stop the running load.
     StopLoad,
+    /// Abort the running drill (its rollbacks still run).
+    AbortDrill {
+        /// Why.
+        reason: String,
+    },
     /// Answer the pending apply approval.
     AnswerApply {
         /// Approve or decline.
@@ -111,6 +116,7 @@ impl RemoteCommand {
             RemoteCommand::Hold { reason } => Command::Hold { reason },
             RemoteCommand::Release { reason } => Command::Release { reason },
             RemoteCommand::StopLoad => Command::StopLoad,
+            RemoteCommand::AbortDrill { reason } => Command::AbortDrill { reason },
             RemoteCommand::AnswerApply { approve, reason } => {
                 Command::AnswerApply { approve, reason }
             }
@@ -143,6 +149,7 @@ impl RemoteCommand {
             Command::Hold { reason } => RemoteCommand::Hold { reason },
             Command::Release { reason } => RemoteCommand::Release { reason },
             Command::StopLoad => RemoteCommand::StopLoad,
+            Command::AbortDrill { reason } => RemoteCommand::AbortDrill { reason },
             Command::AnswerApply { approve, reason } => {
                 RemoteCommand::AnswerApply { approve, reason }
             }

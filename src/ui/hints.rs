@@ -48,8 +48,11 @@ const ORDER: [Action; 13] = [
 /// (their number keys, from the pane table).
 fn key_text(keymap: &Keymap, action: Action, limits: Limits) -> Option<String> {
     if action == Action::Pane1 {
+        // The panes every run shows; a capability's own pane (Drills) adds
+        // its number in the help and its title.
         let keys: Option<Vec<String>> = PANES
             .iter()
+            .filter(|s| s.planned.is_none())
             .filter_map(|s| s.key)
             .map(|a| keymap.keys_for(a, limits).first().map(|k| k.to_string()))
             .collect();

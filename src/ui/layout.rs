@@ -120,11 +120,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
 /// The panes in the grid their [`PANES`] slots describe: rows of equal
 /// height; two panes in a row split it 58/42, a pane alone takes the row.
 fn draw_grid(frame: &mut Frame, body: Rect, app: &App) {
-    let rows = PANES.iter().map(|s| s.slot.row + 1).max().unwrap_or(0);
+    let shown: Vec<&PaneSpec> = PANES.iter().filter(|s| s.pane.shown(app.view())).collect();
+    let rows = shown.iter().map(|s| s.slot.row + 1).max().unwrap_or(0);
     let row_areas =
         Layout::vertical((0..rows).map(|_| Constraint::Ratio(1, u32::from(rows)))).split(body);
     for (row, row_area) in (0..rows).zip(row_areas.iter()) {
-        let mut in_row: Vec<&PaneSpec> = PANES.iter().filter(|s| s.slot.row == row).collect();
+        let mut in_row: Vec<&PaneSpec> = shown
+            .iter()
+            .copied()
+            .filter(|s| s.slot.row == row)
+            .collect();
         in_row.sort_by_key(|s| s.slot.col);
         let widths: Vec<Constraint> = match in_row.len() {
             2 => vec![Constraint::Percentage(58), Constraint::Percentage(42)],

@@ -197,6 +197,29 @@ impl App {
         vec![Effect::Send(Command::StopLoad)]
     }
 
+    /// `K` on the Drills pane: abort the running drill (its rollbacks
+    /// still run).
+    pub(crate) fn abort_drill(&mut self) -> Vec<Effect> {
+        let Some(drill) = self
+            .state
+            .drills
+            .iter()
+            .find(|d| d.running())
+            .map(|d| d.name.clone())
+        else {
+            self.info("no drill is running");
+            return Vec::new();
+        };
+        if !self.has_engine {
+            self.error(format!("no engine attached: cannot abort drill `{drill}`"));
+            return Vec::new();
+        }
+        self.info(format!("aborting drill `{drill}`: its rollbacks run"));
+        vec![Effect::Send(Command::AbortDrill {
+            reason: "operator key K".into(),
+        })]
+    }
+
     /// `:destroy`: ask the engine to destroy the ephemeral environment now.
     pub(crate) fn destroy_environment(&mut self) -> Vec<Effect> {
         if self.changes_disabled() {

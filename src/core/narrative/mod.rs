@@ -9,6 +9,7 @@ use crate::core::recovery::OrphanResolution;
 use crate::core::scan::Severity;
 use crate::core::verdict::Verdict;
 
+mod drill;
 mod sharing;
 
 /// One narrative line: level, stage (if any) and text.
@@ -322,7 +323,7 @@ pub fn line(event: &Event) -> Option<Line> {
                 s.success_rate * 100.0
             ),
         ),
-        Event::CapacityStep { stage, step, .. } => (
+        Event::CapacityStep(crate::core::capacity::StepEvent { stage, step, .. }) => (
             LogLevel::Info,
             Some(stage),
             format!(
@@ -335,7 +336,7 @@ pub fn line(event: &Event) -> Option<Line> {
                 step.outcome.map_or("?", |o| o.as_str())
             ),
         ),
-        Event::CapacityResult { stage, result } => (
+        Event::CapacityResult(crate::core::capacity::ResultEvent { stage, result }) => (
             LogLevel::Info,
             Some(stage),
             format!("capacity: {}", result.reason),
@@ -478,7 +479,7 @@ pub fn line(event: &Event) -> Option<Line> {
                     .unwrap_or_default()
             ),
         ),
-        _ => return sharing::line(event),
+        _ => return sharing::line(event).or_else(|| drill::line(event)),
     };
     Some(Line {
         level,

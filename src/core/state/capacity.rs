@@ -50,11 +50,11 @@ fn view<'a>(s: &'a mut RunState, stage: &str, required_rps: f64) -> &'a mut Capa
 /// Fold capacity steps and results.
 pub(super) fn apply(s: &mut RunState, env: &Envelope) {
     match &env.event {
-        Event::CapacityStep {
+        Event::CapacityStep(crate::core::capacity::StepEvent {
             stage,
             required_rps,
             step,
-        } => {
+        }) => {
             let v = view(s, stage, *required_rps);
             // A rerun of the stage starts a new curve.
             if v.result.is_some() {
@@ -65,7 +65,7 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
                 v.steps.push(step.clone());
             }
         }
-        Event::CapacityResult { stage, result } => {
+        Event::CapacityResult(crate::core::capacity::ResultEvent { stage, result }) => {
             let v = view(s, stage, result.required_rps);
             v.steps = result.curve.clone();
             v.result = Some(result.clone());
@@ -95,7 +95,7 @@ mod tests {
         for (i, r) in [100.0, 150.0].iter().enumerate() {
             s.apply(&env(
                 i as u64,
-                Event::CapacityStep {
+                Event::CapacityStep(crate::core::capacity::StepEvent {
                     stage: "load".into(),
                     required_rps: 120.0,
                     step: CapacityStep {
@@ -104,7 +104,7 @@ mod tests {
                         outcome: Some(StepOutcome::WithinSlo),
                         ..CapacityStep::default()
                     },
-                },
+                }),
             ));
         }
         let v = s.capacity_of("load").unwrap();
@@ -113,7 +113,7 @@ mod tests {
         assert!(v.result.is_none());
         s.apply(&env(
             3,
-            Event::CapacityResult {
+            Event::CapacityResult(crate::core::capacity::ResultEvent {
                 stage: "load".into(),
                 result: CapacityResult {
                     sustainable_rps: Some(150.0),
@@ -127,7 +127,7 @@ mod tests {
                     reason: "r".into(),
                     curve: s.capacity_of("load").unwrap().steps.clone(),
                 },
-            },
+            }),
         ));
         let v = s.capacity_of("load").unwrap();
         assert_eq!(v.result.as_ref().unwrap().sustainable_rps, Some(150.0));

@@ -15,6 +15,8 @@ use crate::core::verdict::{Evidence, Verdict};
 pub mod approval;
 pub mod canary;
 pub mod capacity;
+pub mod data;
+pub mod drills;
 mod environment;
 mod findings;
 mod history;
@@ -28,6 +30,7 @@ mod stages;
 
 pub use approval::ApprovalView;
 pub use canary::CanaryView;
+pub use drills::{DrillView, Measured, StepView};
 pub use environment::TeardownView;
 pub use findings::{FindingRow, PolicyRow};
 pub use history::OutcomeRecord;
@@ -163,6 +166,8 @@ pub struct RunState {
     pub findings: Vec<FindingRow>,
     /// Policy results, in arrival order.
     pub policies: Vec<PolicyRow>,
+    /// The data stage: tables copied, findings, parity.
+    pub data: data::DataView,
     /// What history handed the run at its start: trends and risk.
     pub history: Option<crate::core::history::HistoryContext>,
     /// The change under validation and the plan's selection for it.
@@ -172,6 +177,9 @@ pub struct RunState {
     /// Every load stage's latest summary, in the order they finished
     /// (`load_summary` keeps only the latest one, for the Load pane).
     pub load_summaries: Vec<(String, crate::core::load::Summary)>,
+    /// Drills of drill stages, in start order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub drills: Vec<DrillView>,
     /// The run's narrative: one line per meaningful event (at most [`MAX_LOG_LINES`]).
     pub logs: Vec<LogLine>,
     /// Log lines dropped from memory because of the cap.
@@ -310,6 +318,7 @@ impl RunState {
         stages::apply(self, env);
         environment::apply(self, env);
         canary::apply(self, env);
+        drills::apply(self, env);
         load::apply(self, env);
         capacity::apply(self, env);
         latency::apply(self, env);
@@ -317,6 +326,7 @@ impl RunState {
         presence::apply(self, env);
         signoff::apply(self, env);
         findings::apply(self, env);
+        data::apply(self, env);
         recovery::apply(self, env);
         history::apply(self, env);
     }

@@ -60,6 +60,9 @@ pub struct Config {
     /// Policy stage settings.
     #[serde(default)]
     pub policy: PolicySection,
+    /// Test data stage settings.
+    #[serde(default)]
+    pub data: crate::data::DataSection,
     /// Run history: the store, trends, the risk score.
     #[serde(default)]
     pub history: HistorySection,
@@ -69,6 +72,12 @@ pub struct Config {
     /// Sharing the live run: who may attach, who operates.
     #[serde(default)]
     pub share: crate::share::ShareSection,
+    /// Operational drills (`[[drill]]`), inline or from drill files.
+    #[serde(
+        default,
+        skip_serializing_if = "crate::drill::config::DrillSection::is_empty"
+    )]
+    pub drill: crate::drill::config::DrillSection,
     /// Notification sinks (`[[notify]]`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notify: Vec<crate::notify::SinkConfig>,
@@ -93,9 +102,11 @@ impl Default for Config {
             canary: CanaryPlan::default(),
             scan: ScanSection::default(),
             policy: PolicySection::default(),
+            data: crate::data::DataSection::default(),
             history: HistorySection::default(),
             impact: ImpactSection::default(),
             share: crate::share::ShareSection::default(),
+            drill: Default::default(),
             notify: Vec::new(),
             stages: Vec::new(),
         }

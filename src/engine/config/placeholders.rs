@@ -53,6 +53,7 @@ pub fn map_placeholder_fields(cfg: &mut Config, mut f: impl FnMut(&str) -> Strin
             }
         }
     }
+    cfg.drill.map_strings(&mut f);
     for r in &mut cfg.load.requests {
         r.path = f(&r.path);
     }

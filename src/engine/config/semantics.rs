@@ -10,12 +10,13 @@ use crate::core::event::StageKind;
 use super::Config;
 
 /// Kinds this build can run. The others arrive with their own capabilities.
-pub const RUNNABLE_KINDS: [StageKind; 6] = [
+pub const RUNNABLE_KINDS: [StageKind; 7] = [
     StageKind::Environment,
     StageKind::Load,
     StageKind::Canary,
     StageKind::Scan,
     StageKind::Policy,
+    StageKind::Drill,
     StageKind::Gate,
 ];
 
@@ -56,8 +57,20 @@ pub fn check_semantics(cfg: &Config) -> Vec<Problem> {
     if has(StageKind::Policy) {
         out.extend(cfg.policy.validate());
     }
+    if has(StageKind::Data) {
+        out.extend(cfg.data.validate());
+    }
     out.extend(cfg.share.validate());
     out.extend(crate::notify::validate(&cfg.notify));
+    let drill_stages: Vec<&str> = cfg
+        .stages
+        .iter()
+        .filter(|s| s.kind == StageKind::Drill && s.enabled)
+        .map(|s| s.id.as_str())
+        .collect();
+    if !drill_stages.is_empty() || !cfg.drill.is_empty() {
+        out.extend(cfg.drill.validate(&drill_stages));
+    }
     check_stages(cfg, &mut out);
     out.extend(cfg.history.validate());
     out.extend(cfg.impact.validate());

@@ -9,7 +9,7 @@ use crate::environment::{EndpointConfig, EnvironmentSection};
 
 use super::{Config, StageConfig};
 
-const TOP_LEVEL: [&str; 14] = [
+const TOP_LEVEL: [&str; 16] = [
     "state_dir",
     "run",
     "environment",
@@ -19,10 +19,12 @@ const TOP_LEVEL: [&str; 14] = [
     "canary",
     "scan",
     "policy",
+    "data",
     "history",
     "impact",
     "share",
     "notify",
+    "drill",
     "stages",
 ];
 
@@ -117,6 +119,11 @@ pub(super) fn check_structure(
     {
         cfg.policy = s;
     }
+    if let Some(v) = get("data")
+        && let Some(s) = section(v, "data", &known_at("data"), origins, problems)
+    {
+        cfg.data = s;
+    }
     if let Some(v) = get("history")
         && let Some(s) = section(v, "history", &known_at("history"), origins, problems)
     {
@@ -172,6 +179,11 @@ pub(super) fn check_structure(
                 cfg.notify.push(s);
             }
         }
+    }
+    if let Some(v) = get("drill")
+        && let Some(s) = section(v, "drill", &serde_json::Value::Null, origins, problems)
+    {
+        cfg.drill = s;
     }
     if let Some(v) = get("stages") {
         let k = serde_json::to_value(sample_stage()).unwrap_or_default();

@@ -63,11 +63,11 @@ pub async fn run(
         cancel,
         |s| {
             offset.fetch_add(cap.step_s.ceil() as u32, Ordering::Relaxed);
-            rec.emit(Event::CapacityStep {
+            rec.emit(Event::CapacityStep(crate::core::capacity::StepEvent {
                 stage: stage.to_string(),
                 required_rps: cap.required_rps,
                 step: s.clone(),
-            });
+            }));
         },
         on_window,
     )
@@ -78,10 +78,10 @@ pub async fn run(
             return finish(rec, stage, Verdict::Inconclusive, e.to_string(), Vec::new());
         }
     };
-    rec.emit(Event::CapacityResult {
+    rec.emit(Event::CapacityResult(crate::core::capacity::ResultEvent {
         stage: stage.to_string(),
         result: result.clone(),
-    });
+    }));
     let fig = |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{v:.0}/s"));
     let mut evidence = vec![Evidence {
         label: "capacity".into(),

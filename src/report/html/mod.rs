@@ -9,6 +9,7 @@
 
 mod capacity;
 mod chart;
+mod drills;
 pub mod markup;
 mod sections;
 mod signoffs;
@@ -148,6 +149,7 @@ pub fn html(r: &Report, s: &RunState) -> String {
     out.push_str(&sections::latency(s));
     out.push_str(&capacity::capacity(&s.capacity));
     out.push_str(&sections::canary(s));
+    out.push_str(&drills::drills(s));
     out.push_str(&sections::findings(s));
     out.push_str(&signoffs::signoffs(r));
     out.push_str(&sections::actions(r));

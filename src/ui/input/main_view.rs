@@ -12,12 +12,19 @@ use crate::ui::panes::Pane;
 /// Handle an action in the main view.
 pub(crate) fn handle(app: &mut App, action: Action) -> Vec<Effect> {
     if let Some(pane) = Pane::for_key(action) {
-        app.focus = pane;
+        if pane.shown(app.view()) {
+            app.focus = pane;
+        } else {
+            app.error(format!(
+                "the {} pane shows only when the plan has its stage",
+                pane.title()
+            ));
+        }
         return Vec::new();
     }
     match action {
-        Action::FocusNext => app.focus = app.focus.offset(1),
-        Action::FocusPrev => app.focus = app.focus.offset(-1),
+        Action::FocusNext => app.focus = app.focus.offset_shown(1, app.view()),
+        Action::FocusPrev => app.focus = app.focus.offset_shown(-1, app.view()),
         Action::Zoom => app.zoomed = !app.zoomed,
         Action::Freeze => {
             if app.frozen.take().is_some() {
@@ -43,6 +50,7 @@ pub(crate) fn handle(app: &mut App, action: Action) -> Vec<Effect> {
             (Pane::Stages, Some(id)) => return app.rerun(&id),
             _ => app.error("focus the Stages pane and select a stage to rerun"),
         },
+        Action::KillLoad if app.focus == Pane::Drills => return app.abort_drill(),
         Action::KillLoad => return app.kill_load(),
         Action::Grant => app.grant(None),
         Action::Signoff => app.open_signoff(),

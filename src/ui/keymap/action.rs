@@ -34,6 +34,9 @@ pub enum Action {
     /// Focus pane 6 (Log).
     #[serde(rename = "pane_6")]
     Pane6,
+    /// Focus pane 7 (Drills; shown when the plan has a drill stage).
+    #[serde(rename = "pane_7")]
+    Pane7,
     /// Zoom the focused pane to the whole body (toggle).
     Zoom,
     /// Freeze the view on a snapshot while events keep arriving (toggle).
@@ -74,7 +77,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 28] = [
+    pub const ALL: [Action; 29] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -85,6 +88,7 @@ impl Action {
         Action::Pane4,
         Action::Pane5,
         Action::Pane6,
+        Action::Pane7,
         Action::Zoom,
         Action::Freeze,
         Action::Filter,
@@ -118,6 +122,7 @@ impl Action {
             Action::Pane4 => "pane_4",
             Action::Pane5 => "pane_5",
             Action::Pane6 => "pane_6",
+            Action::Pane7 => "pane_7",
             Action::Zoom => "zoom",
             Action::Freeze => "freeze",
             Action::Filter => "filter",
@@ -152,6 +157,7 @@ impl Action {
             Action::Pane4 => "focus pane 4: Canary",
             Action::Pane5 => "focus pane 5: Findings",
             Action::Pane6 => "focus pane 6: Log",
+            Action::Pane7 => "focus pane 7: Drills (when planned)",
             Action::Zoom => "zoom the focused pane (toggle)",
             Action::Freeze => "freeze the view; events keep arriving (toggle)",
             Action::Filter => "filter rows of Stages, Environment or Findings",

@@ -31,6 +31,7 @@ pub(crate) fn handle(app: &mut App, action: Action) -> KeyResult {
             Some(
                 Overlay::StageDetail { .. }
                 | Overlay::FindingDetail { .. }
+                | Overlay::DrillDetail { .. }
                 | Overlay::PolicyDetail { .. },
             ),
             Action::Back | Action::Select,

@@ -14,6 +14,7 @@ pub mod apply;
 pub mod confirm;
 pub mod detail;
 pub mod dialog;
+pub mod drill_detail;
 pub mod finding_detail;
 pub mod help;
 pub mod iac_detail;
@@ -48,6 +49,13 @@ pub enum Overlay {
         stage: String,
         /// Its fingerprint.
         fingerprint: String,
+    },
+    /// One drill's steps and objectives.
+    DrillDetail {
+        /// Stage id.
+        stage: String,
+        /// Drill name.
+        drill: String,
     },
     /// One policy result with all its messages.
     PolicyDetail {
@@ -149,6 +157,7 @@ pub(crate) fn view_key(app: &mut App, action: Action) -> KeyResult {
             Overlay::StageDetail { .. }
             | Overlay::FindingDetail { .. }
             | Overlay::PolicyDetail { .. }
+            | Overlay::DrillDetail { .. }
             | Overlay::IacDetail { .. },
         ) => detail::handle(app, action),
         _ => KeyResult::NotConsumed,
@@ -160,6 +169,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     match app.overlay() {
         Some(Overlay::Help { scroll }) => help::render(frame, area, app, *scroll),
         Some(Overlay::StageDetail { stage }) => stage_detail::render(frame, area, app, stage),
+        Some(Overlay::DrillDetail { stage, drill }) => {
+            drill_detail::render(frame, area, app, stage, drill)
+        }
         Some(Overlay::FindingDetail { stage, fingerprint }) => {
             finding_detail::render_finding(frame, area, app, stage, fingerprint)
         }

@@ -9,6 +9,7 @@
 
 pub mod canary;
 pub mod capacity_chart;
+pub mod drills;
 pub mod environment;
 pub mod findings;
 pub mod load;
@@ -48,6 +49,8 @@ pub enum Pane {
     Findings,
     /// 6: log.
     Log,
+    /// 7: drills (shown only when the plan has a drill stage).
+    Drills,
 }
 
 /// Where a pane sits in the full layout: its grid row, and its column in
@@ -78,11 +81,14 @@ pub struct PaneSpec {
     pub open: Option<fn(&App) -> Option<Overlay>>,
     /// Draws the pane into its area.
     pub draw: fn(&mut Frame, Rect, &App),
+    /// Shown only when the plan has a stage of this kind (a capability's
+    /// own pane); `None`: always shown.
+    pub planned: Option<StageKind>,
 }
 
 /// The registered panes, in focus order ([`Pane`]'s order; a test holds
 /// the two together).
-pub static PANES: [PaneSpec; 6] = [
+pub static PANES: [PaneSpec; 7] = [
     PaneSpec {
         pane: Pane::Stages,
         title: "Stages",
@@ -91,6 +97,7 @@ pub static PANES: [PaneSpec; 6] = [
         rows: Some(|app| app.visible_stages().len()),
         open: Some(stages::detail),
         draw: stages::render,
+        planned: None,
     },
     PaneSpec {
         pane: Pane::Environment,
@@ -100,6 +107,7 @@ pub static PANES: [PaneSpec; 6] = [
         rows: Some(|app| app.visible_health().len()),
         open: Some(environment::detail),
         draw: environment::render,
+        planned: None,
     },
     PaneSpec {
         pane: Pane::Load,
@@ -109,6 +117,7 @@ pub static PANES: [PaneSpec; 6] = [
         rows: None,
         open: None,
         draw: load::render,
+        planned: None,
     },
     PaneSpec {
         pane: Pane::Canary,
@@ -118,6 +127,7 @@ pub static PANES: [PaneSpec; 6] = [
         rows: None,
         open: None,
         draw: canary::render,
+        planned: None,
     },
     PaneSpec {
         pane: Pane::Findings,
@@ -127,6 +137,7 @@ pub static PANES: [PaneSpec; 6] = [
         rows: Some(|app| app.visible_findings().len()),
         open: Some(findings::detail),
         draw: findings::render,
+        planned: None,
     },
     PaneSpec {
         pane: Pane::Log,
@@ -136,6 +147,17 @@ pub static PANES: [PaneSpec; 6] = [
         rows: None,
         open: None,
         draw: log::render,
+        planned: None,
+    },
+    PaneSpec {
+        pane: Pane::Drills,
+        title: "Drills",
+        key: Some(Action::Pane7),
+        slot: Slot { row: 3, col: 0 },
+        rows: Some(drills::rows),
+        open: Some(drills::detail),
+        draw: drills::render,
+        planned: Some(StageKind::Drill),
     },
 ];
 
@@ -164,6 +186,24 @@ impl Pane {
     pub fn offset(self, by: isize) -> Pane {
         let n = PANES.len() as isize;
         PANES[(self as isize + by).rem_euclid(n) as usize].pane
+    }
+
+    /// Whether the pane is shown for this run: always, or when the plan
+    /// has the stage kind it belongs to.
+    pub fn shown(self, state: &RunState) -> bool {
+        self.spec().planned.is_none_or(|k| state.has_stage_kind(k))
+    }
+
+    /// The next shown pane `by` steps away in focus order (wrapping).
+    pub fn offset_shown(self, by: isize, state: &RunState) -> Pane {
+        let mut p = self.offset(by);
+        for _ in 0..PANES.len() {
+            if p.shown(state) {
+                return p;
+            }
+            p = p.offset(by.signum());
+        }
+        self
     }
 
     /// Whether the pane lists rows that can be filtered and selected.
@@ -391,11 +431,36 @@ mod tests {
     fn focus_cycles_through_the_table_and_wraps() {
         let order: Vec<Pane> = Pane::all().collect();
         assert_eq!(order.first(), Some(&Pane::Stages));
-        assert_eq!(Pane::Log.offset(1), Pane::Stages);
-        assert_eq!(Pane::Stages.offset(-1), Pane::Log);
+        assert_eq!(Pane::Drills.offset(1), Pane::Stages);
+        assert_eq!(Pane::Stages.offset(-1), Pane::Drills);
         for w in order.windows(2) {
             assert_eq!(w[0].offset(1), w[1]);
         }
+        // A capability's pane is in the cycle only when its stage is planned.
+        let none = RunState::default();
+        assert_eq!(Pane::Log.offset_shown(1, &none), Pane::Stages);
+        assert_eq!(Pane::Stages.offset_shown(-1, &none), Pane::Log);
+        assert!(!Pane::Drills.shown(&none));
+        let mut drills = RunState::default();
+        drills.stages.push(StageState {
+            plan: crate::core::stage::StagePlan {
+                id: "drills".into(),
+                kind: StageKind::Drill,
+                weight: 1.0,
+                hard: false,
+            },
+            status: StageStatus::Pending,
+            started_at: None,
+            finished_at: None,
+            progress: None,
+            fraction: None,
+            verdict: None,
+            summary: String::new(),
+            evidence: Vec::new(),
+            runs: 0,
+        });
+        assert_eq!(Pane::Log.offset_shown(1, &drills), Pane::Drills);
+        assert_eq!(Pane::Drills.offset_shown(1, &drills), Pane::Stages);
     }
 
     #[test]
@@ -404,7 +469,7 @@ mod tests {
         assert_eq!(Pane::for_key(Action::Zoom), None);
         assert_eq!(
             Pane::lists_text(),
-            "Stages, Environment and Findings panes (1, 2 or 5)"
+            "Stages, Environment, Findings and Drills panes (1, 2, 5 or 7)"
         );
     }
 

@@ -1,0 +1,213 @@
+//! Detectors of personal values: regular expressions confirmed by a
+//! checksum or a range where one exists (cards by Luhn, IBANs by mod-97,
+//! IP octets). Values from ranges reserved for examples and tests
+//! (example.com, card range 400000, bank code TEST, +44 7700 9,
+//! documentation networks) are not personal: the `fake` transformer draws
+//! from them.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use regex::Regex;
+
+use super::transform::keyed::{iban_valid, luhn_valid};
+
+/// What a detector found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Detector {
+    /// An e-mail address.
+    Email,
+    /// A phone number in international form.
+    Phone,
+    /// A payment card number (Luhn).
+    Card,
+    /// An IBAN (mod-97).
+    Iban,
+    /// An IP address.
+    Ip,
+    /// A date of birth (a birth-like column name with plausible dates).
+    DateOfBirth,
+}
+
+impl Detector {
+    /// Its name in findings and JSON.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Detector::Email => "email",
+            Detector::Phone => "phone",
+            Detector::Card => "card",
+            Detector::Iban => "iban",
+            Detector::Ip => "ip",
+            Detector::DateOfBirth => "date_of_birth",
+        }
+    }
+}
+
+/// The compiled detectors.
+pub struct Detectors {
+    email: Regex,
+    phone: Regex,
+    card: Regex,
+    iban: Regex,
+    ipv4: Regex,
+    date: Regex,
+}
+
+impl Default for Detectors {
+    fn default() -> Self {
+        Detectors::new()
+    }
+}
+
+impl Detectors {
+    /// Compile them.
+    pub fn new() -> Detectors {
+        let re = |p: &str| Regex::new(p).expect("a detector pattern compiles");
+        Detectors {
+            email: re(r"[A-Za-z0-9._%+-]+@((?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,})"),
+            phone: re(r"(?:\+|\b00)\d[\d \-().]{7,17}\d"),
+            card: re(r"\b\d(?:[ -]?\d){12,18}\b"),
+            iban: re(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}\b"),
+            ipv4: re(r"\b(?:25[0-5]|2[0-4]\d|1?\d?\d)(?:\.(?:25[0-5]|2[0-4]\d|1?\d?\d)){3}\b"),
+            date: re(r"^(\d{4})-\d{2}-\d{2}"),
+        }
+    }
+
+    /// The first detector that matches anywhere in `v`.
+    pub fn find(&self, v: &str) -> Option<Detector> {
+        if v.contains('@') {
+            for c in self.email.captures_iter(v) {
+                let domain = c
+                    .get(1)
+                    .map(|m| m.as_str().to_ascii_lowercase())
+                    .unwrap_or_default();
+                if !reserved_domain(&domain) {
+                    return Some(Detector::Email);
+                }
+            }
+        }
+        let digits = v.bytes().filter(u8::is_ascii_digit).count();
+        if digits >= 4 && v.contains('.') {
+            for m in self.ipv4.find_iter(v) {
+                if let Ok(ip) = m.as_str().parse::<Ipv4Addr>()
+                    && !reserved_ipv4(ip)
+                {
+                    return Some(Detector::Ip);
+                }
+            }
+        }
+        if v.contains(':')
+            && let Ok(IpAddr::V6(ip)) = v.trim().parse::<IpAddr>()
+        {
+            let s = ip.segments();
+            let documentation = s[0] == 0x2001 && s[1] == 0xdb8;
+            if !(documentation || ip.is_loopback() || ip.is_unspecified()) {
+                return Some(Detector::Ip);
+            }
+        }
+        if digits < 9 {
+            return None;
+        }
+        for m in self.card.find_iter(v) {
+            let d: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+            if luhn_valid(&d)
+                && !d.starts_with("400000")
+                && !d.bytes().all(|b| b == d.as_bytes()[0])
+            {
+                return Some(Detector::Card);
+            }
+        }
+        for m in self.iban.find_iter(v) {
+            let s: String = m.as_str().chars().filter(|c| *c != ' ').collect();
+            if iban_valid(&s) && s.get(4..8) != Some("TEST") {
+                return Some(Detector::Iban);
+            }
+        }
+        for m in self.phone.find_iter(v) {
+            let s = m.as_str();
+            let n = s.bytes().filter(u8::is_ascii_digit).count();
+            if (9..=15).contains(&n) && !s.starts_with("+44 7700 9") {
+                return Some(Detector::Phone);
+            }
+        }
+        None
+    }
+
+    /// Whether a whole value is a plausible date of birth (1900 to today).
+    pub fn birth_date(&self, v: &str) -> bool {
+        let year = self
+            .date
+            .captures(v)
+            .and_then(|c| c.get(1))
+            .and_then(|y| y.as_str().parse::<i32>().ok());
+        let now = chrono::Utc::now()
+            .format("%Y")
+            .to_string()
+            .parse::<i32>()
+            .unwrap_or(2100);
+        year.is_some_and(|y| (1900..=now).contains(&y))
+    }
+}
+
+fn reserved_domain(d: &str) -> bool {
+    ["example.com", "example.net", "example.org"].contains(&d)
+        || [".example", ".test", ".invalid", ".localhost"]
+            .iter()
+            .any(|s| d.ends_with(s))
+}
+
+fn reserved_ipv4(ip: Ipv4Addr) -> bool {
+    let o = ip.octets();
+    (o[0] == 192 && o[1] == 0 && o[2] == 2)
+        || (o[0] == 198 && o[1] == 51 && o[2] == 100)
+        || (o[0] == 203 && o[1] == 0 && o[2] == 113)
+        || ip.is_unspecified()
+        || ip.is_loopback()
+        || ip.is_broadcast()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn true_positives() {
+        let d = Detectors::new();
+        assert_eq!(d.find("ann.smith@corp.io"), Some(Detector::Email));
+        assert_eq!(d.find("write to ann@corp.io today"), Some(Detector::Email));
+        assert_eq!(d.find("+33 6 12 34 56 78"), Some(Detector::Phone));
+        assert_eq!(d.find("4111 1111 1111 1111"), Some(Detector::Card));
+        assert_eq!(
+            d.find("paid with 5555555555554444 yesterday"),
+            Some(Detector::Card)
+        );
+        assert_eq!(d.find("GB82WEST12345698765432"), Some(Detector::Iban));
+        assert_eq!(d.find("GB82 WEST 1234 5698 7654 32"), Some(Detector::Iban));
+        assert_eq!(d.find("10.1.2.3"), Some(Detector::Ip));
+        assert_eq!(d.find("2a01:e0a:1::42"), Some(Detector::Ip));
+        assert!(d.birth_date("1984-07-23"));
+    }
+
+    #[test]
+    fn false_positives_stay_quiet() {
+        let d = Detectors::new();
+        for v in [
+            "no contact here",
+            "fable.ashdown.abcd2345@example.com",
+            "4111111111111112",
+            "4000001234567899",
+            "GB83WEST12345698765432",
+            "GB29TEST12345612345678",
+            "+44 7700 912345",
+            "192.0.2.10",
+            "2001:db8::1",
+            "2024-03-05",
+            "order 12345",
+            "1234567",
+            "version 1.2",
+        ] {
+            assert_eq!(d.find(v), None, "{v}");
+        }
+        assert!(!d.birth_date("1850-01-01"));
+        assert!(!d.birth_date("not a date"));
+    }
+}
