@@ -92,6 +92,13 @@ fn finds_the_rate_where_the_token_bucket_starts_queueing() {
         "2s",
     ]);
     assert_eq!(code, 0, "{all}");
+    // The figures, for `cargo test --test load_capacity -- --nocapture`.
+    eprintln!(
+        "sustainable {} knee {} steps {}",
+        v["sustainable_rps"],
+        v["knee_rps"],
+        v["curve"].as_array().map_or(0, Vec::len)
+    );
     let s = v["sustainable_rps"].as_f64().expect(&all);
     assert!(
         (CAPACITY * 0.9..=CAPACITY * 1.1).contains(&s),
@@ -171,4 +178,91 @@ fn usage_errors_exit_2() {
     ]);
     assert_eq!(code, 2, "{all}");
     assert!(all.contains("allow_hosts"), "{all}");
+}
+
+/// `[load.capacity]` in a run: the load stage searches, journals each step,
+/// and its evidence (in report.json) holds the verdict, the curve and the
+/// learned mix's coverage.
+#[test]
+fn a_run_with_load_capacity_journals_the_curve_and_reports_it() {
+    let addr = serve(true);
+    let dir = tempfile::tempdir().unwrap();
+    let mix = dir.path().join("mix.toml");
+    std::fs::write(
+        &mix,
+        r#"[load.learned]
+source = ["access.log"]
+format = "combined"
+requests = 1000
+coverage = 0.9
+templates_in_mix = 1
+[[load.requests]]
+name = "GET /"
+method = "GET"
+path = "/"
+weight = 1
+"#,
+    )
+    .unwrap();
+    let cfg = dir.path().join("fd.toml");
+    std::fs::write(
+        &cfg,
+        format!(
+            r#"
+[load]
+target = "http://{addr}"
+mix_file = "{}"
+[load.capacity]
+required_rps = 400
+slo = ["p99 < 100ms"]
+max_rate = 1600
+start_rps = 400
+step_s = 2
+bisect_steps = 1
+[[stages]]
+id = "load"
+kind = "load"
+[[stages]]
+id = "gate"
+kind = "gate"
+"#,
+            mix.display()
+        ),
+    )
+    .unwrap();
+    let state = dir.path().join("state");
+    let out = Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args(["run", "--headless", "-c"])
+        .arg(&cfg)
+        .arg("--state-dir")
+        .arg(&state)
+        .output()
+        .unwrap();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(out.status.code(), Some(0), "{all}");
+    let run_dir = std::fs::read_dir(state.join("runs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let journal = std::fs::read_to_string(run_dir.join("journal.jsonl")).unwrap();
+    assert!(journal.contains("\"capacity_step\""), "{journal}");
+    assert!(journal.contains("\"capacity_result\""), "{journal}");
+    let report = std::fs::read_to_string(run_dir.join("report.json")).unwrap();
+    for needle in [
+        "capacity step 1",
+        "sustainable",
+        "mix coverage",
+        "90.0% of 1000 production requests",
+    ] {
+        assert!(
+            report.contains(needle),
+            "{needle} missing in report.json:\n{report}"
+        );
+    }
 }

@@ -106,3 +106,23 @@ pub struct CapacityResult {
     /// Every step, in the order run.
     pub curve: Vec<CapacityStep>,
 }
+
+/// The `capacity_step` event's payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepEvent {
+    /// Stage id.
+    pub stage: String,
+    /// The required peak, for the live chart's mark.
+    pub required_rps: f64,
+    /// The step.
+    pub step: CapacityStep,
+}
+
+/// The `capacity_result` event's payload.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ResultEvent {
+    /// Stage id.
+    pub stage: String,
+    /// The result, with the whole curve.
+    pub result: CapacityResult,
+}

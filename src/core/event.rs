@@ -256,6 +256,10 @@ pub enum Event {
         /// The summary.
         summary: crate::core::load::Summary,
     },
+    /// One step of a capacity search, judged.
+    CapacityStep(crate::core::capacity::StepEvent),
+    /// A capacity search ended.
+    CapacityResult(crate::core::capacity::ResultEvent),
     /// A data stage begins copying a table.
     DataTableStarted(crate::core::data::TableStartedEvent),
     /// Rows copied so far in a table (about once a second).

@@ -81,6 +81,8 @@ pub struct LoadConfig {
     pub engine: super::locust::Engine,
     /// `[load.locust]`: workers, where they run, join timeout.
     pub locust: super::locust::LocustConfig,
+    /// `[load.capacity]`: run a capacity search instead of the fixed profile.
+    pub capacity: Option<crate::load::capacity::CapacityConfig>,
 }
 
 impl Default for LoadConfig {
@@ -111,6 +113,7 @@ impl Default for LoadConfig {
             baseline: BaselineOptions::default(),
             engine: super::locust::Engine::default(),
             locust: super::locust::LocustConfig::default(),
+            capacity: None,
         }
     }
 }
@@ -298,21 +301,14 @@ impl LoadConfig {
             }
         }
         if filled.engine == super::locust::Engine::Locust {
-            out.extend(filled.locust.validate());
-            if filled.http2 {
-                out.push(Problem::at(
-                    "load.http2",
-                    "the Locust engine speaks HTTP/1.1 only (FastHttpUser)",
-                    "remove http2 or use engine = \"builtin\"",
-                ));
-            }
-            if filled.ca_file.is_some() {
-                out.push(Problem::at(
-                    "load.ca_file",
-                    "the Locust engine does not take a CA file",
-                    "trust the CA on the worker hosts, or use engine = \"builtin\"",
-                ));
-            }
+            out.extend(filled.locust.validate_with(super::locust::LoadFeatures {
+                http2: filled.http2,
+                ca_file: filled.ca_file.is_some(),
+                capacity: filled.capacity.is_some(),
+            }));
+        }
+        if let Some(c) = &filled.capacity {
+            out.extend(c.validate(filled.max_rate));
         }
         let mut errors = Vec::new();
         plan::build_mix(&filled, &mut errors);

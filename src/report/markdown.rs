@@ -131,6 +131,7 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     impact_section(&mut out, r);
+    capacity_section(&mut out, r);
     if !r.production.is_empty() {
         let _ = writeln!(out, "\n## Production outcome\n");
         for p in &r.production {
@@ -267,6 +268,52 @@ fn impact_section(out: &mut String, r: &Report) {
             cell(&s.rules.join(", ")),
             cell(&s.reason)
         );
+    }
+}
+
+/// Each capacity search: the figures, then the curve as a table.
+fn capacity_section(out: &mut String, r: &Report) {
+    use crate::core::format::trim_num;
+    for c in &r.capacity {
+        let fig =
+            |x: Option<f64>| x.map_or("none".to_string(), |v| format!("{}/s", trim_num(v.round())));
+        let _ = writeln!(out, "\n## Capacity\n");
+        let _ = writeln!(
+            out,
+            "{}: sustainable {}{}, knee {}, required {}/s x {} headroom, SLO {}. {}\n",
+            c.verdict.badge(),
+            fig(c.sustainable_rps),
+            if c.bounded_by_max_rate {
+                " (at max_rate)"
+            } else {
+                ""
+            },
+            fig(c.knee_rps),
+            trim_num(c.required_rps),
+            trim_num(c.headroom),
+            cell(&c.slo.join(", ")),
+            cell(&c.reason)
+        );
+        let _ = writeln!(
+            out,
+            "| # | offered | achieved | p50 | p95 | p99 | errors | step |"
+        );
+        let _ = writeln!(out, "|---|---|---|---|---|---|---|---|");
+        for s in &c.curve {
+            let _ = writeln!(
+                out,
+                "| {} | {}/s | {:.0}/s | {} ms | {} ms | {} ms | {} ({:.2}%) | {} |",
+                s.index,
+                trim_num(s.rate_rps),
+                s.achieved_rps,
+                trim_num(s.p50_ms),
+                trim_num(s.p95_ms),
+                trim_num(s.p99_ms),
+                s.errors,
+                s.error_rate * 100.0,
+                s.outcome.map_or("?", |o| o.as_str())
+            );
+        }
     }
 }
 

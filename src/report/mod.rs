@@ -103,6 +103,9 @@ pub struct Report {
     pub drills: Vec<crate::core::state::DrillView>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
+    /// Capacity searches: sustainable rate, knee, headroom and the curve.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity: Vec<crate::core::capacity::CapacityResult>,
 }
 
 /// The apply approval in the report: what was asked and how it ended.
@@ -224,6 +227,7 @@ impl Report {
             signoffs: s.signoffs.clone(),
             drills: s.drills.clone(),
             anomalies: s.anomalies.clone(),
+            capacity: s.capacity.iter().filter_map(|c| c.result.clone()).collect(),
         }
     }
 }

@@ -323,6 +323,24 @@ pub fn line(event: &Event) -> Option<Line> {
                 s.success_rate * 100.0
             ),
         ),
+        Event::CapacityStep(crate::core::capacity::StepEvent { stage, step, .. }) => (
+            LogLevel::Info,
+            Some(stage),
+            format!(
+                "capacity step {}: {}/s offered, {:.0}/s achieved, p99 {} ms, errors {:.2}%: {}",
+                step.index,
+                trim_num(step.rate_rps),
+                step.achieved_rps,
+                trim_num(step.p99_ms),
+                step.error_rate * 100.0,
+                step.outcome.map_or("?", |o| o.as_str())
+            ),
+        ),
+        Event::CapacityResult(crate::core::capacity::ResultEvent { stage, result }) => (
+            LogLevel::Info,
+            Some(stage),
+            format!("capacity: {}", result.reason),
+        ),
         Event::StageFinished {
             stage,
             verdict,

@@ -14,6 +14,7 @@ use crate::core::verdict::{Evidence, Verdict};
 
 pub mod approval;
 pub mod canary;
+pub mod capacity;
 pub mod data;
 pub mod drills;
 mod environment;
@@ -153,6 +154,8 @@ pub struct RunState {
     pub canary: Option<CanaryView>,
     /// The latest load traffic (a load stage, or a canary step's traffic).
     pub load: Option<LoadView>,
+    /// Capacity searches, one per stage that ran one, in order.
+    pub capacity: Vec<capacity::CapacityView>,
     /// The summary of the latest finished load stage, with its stage id
     /// (kept when canary traffic takes over the live view).
     pub load_summary: Option<(String, crate::core::load::Summary)>,
@@ -317,6 +320,7 @@ impl RunState {
         canary::apply(self, env);
         drills::apply(self, env);
         load::apply(self, env);
+        capacity::apply(self, env);
         latency::apply(self, env);
         notify::apply(self, env);
         presence::apply(self, env);

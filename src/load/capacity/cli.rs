@@ -95,6 +95,7 @@ pub async fn run_search(
     cap: &CapacityConfig,
     cancel: CancellationToken,
     on_step: impl FnMut(&crate::core::capacity::CapacityStep),
+    on_window: impl FnMut(&crate::core::load::Window) + Clone,
 ) -> Result<CapacityResult, LoadError> {
     let problems = cap.validate(load.max_rate);
     if !problems.is_empty() {
@@ -119,7 +120,7 @@ pub async fn run_search(
         cap,
         max_rate,
         &slo,
-        |rate| real_step(load, rate, step_s, cancel.clone(), |_| {}),
+        |rate| real_step(load, rate, step_s, cancel.clone(), on_window.clone()),
         on_step,
         &cancel,
     )
@@ -137,11 +138,17 @@ pub async fn run_cli(args: CapacityArgs) -> Result<(String, i32), LoadError> {
         }
     });
     let live = std::io::stderr().is_terminal();
-    let result = run_search(&load, &cap, cancel, |s| {
-        if live {
-            eprintln!("{}", step_line(s));
-        }
-    })
+    let result = run_search(
+        &load,
+        &cap,
+        cancel,
+        |s| {
+            if live {
+                eprintln!("{}", step_line(s));
+            }
+        },
+        |_| {},
+    )
     .await;
     signal.abort();
     let result = result?;

@@ -69,7 +69,16 @@ pub fn judge_step(
         .iter()
         .filter(|t| t.endpoint.is_none() && is_latency(t.metric))
         .all(|t| summary.uncorrected.p99_ms.min(summary.uncorrected.max_ms) <= t.value);
-    if saturated && (target_in_time || !breached) {
+    // Lateness matters when it could change the judgement: the rate fell
+    // short, or the lag is a sizeable part of the latency bound.
+    let smallest_bound = slo
+        .iter()
+        .filter(|t| is_latency(t.metric))
+        .map(|t| t.value)
+        .fold(f64::INFINITY, f64::min);
+    let material = summary.requests_per_sec < 0.9 * rate
+        || summary.lag.p99_ms > (smallest_bound / 2.0).min(100.0);
+    if saturated && material && (target_in_time || !breached) {
         step.outcome = Some(StepOutcome::GeneratorLimited);
         step.detail = format!(
             "the generator, not the target, is the limit: send lag p99 {:.1}ms, achieved {:.0}/s of {:.0}/s, the target's own p99 {:.1}ms; {}",

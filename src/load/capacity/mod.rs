@@ -13,6 +13,7 @@ pub mod cli;
 pub mod config;
 pub mod judge;
 pub mod search;
+pub mod stage;
 
 pub use config::CapacityConfig;
 pub use search::{StepMeasure, search};

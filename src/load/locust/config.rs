@@ -151,3 +151,44 @@ impl LocustConfig {
         out
     }
 }
+
+/// What a load config asks of its engine that Locust cannot give.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct LoadFeatures {
+    /// `load.http2`.
+    pub http2: bool,
+    /// `load.ca_file` is set.
+    pub ca_file: bool,
+    /// `[load.capacity]` is set.
+    pub capacity: bool,
+}
+
+impl LocustConfig {
+    /// [`LocustConfig::validate`], plus what the rest of `[load]` asks that
+    /// the Locust engine does not do.
+    pub fn validate_with(&self, asks: LoadFeatures) -> Vec<Problem> {
+        let mut out = self.validate();
+        if asks.http2 {
+            out.push(Problem::at(
+                "load.http2",
+                "the Locust engine speaks HTTP/1.1 only (FastHttpUser)",
+                "remove http2 or use engine = \"builtin\"",
+            ));
+        }
+        if asks.ca_file {
+            out.push(Problem::at(
+                "load.ca_file",
+                "the Locust engine does not take a CA file",
+                "trust the CA on the worker hosts, or use engine = \"builtin\"",
+            ));
+        }
+        if asks.capacity {
+            out.push(Problem::at(
+                "load.capacity",
+                "the capacity search steps the built-in engine's open-model rate; it does not drive Locust",
+                "remove [load.capacity] or use engine = \"builtin\"",
+            ));
+        }
+        out
+    }
+}

@@ -29,5 +29,5 @@ pub mod report;
 mod run;
 mod swarm;
 
-pub use config::{Engine, LocustConfig, WorkerHost};
+pub use config::{Engine, LoadFeatures, LocustConfig, WorkerHost};
 pub use run::run;

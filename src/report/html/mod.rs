@@ -7,6 +7,7 @@
 //! (no clock, no randomness), so `replay --headless` writes it again byte
 //! for byte.
 
+mod capacity;
 mod chart;
 mod drills;
 pub mod markup;
@@ -146,6 +147,7 @@ pub fn html(r: &Report, s: &RunState) -> String {
     out.push_str(&points_lost(r));
     out.push_str(&sections::stages(r, s));
     out.push_str(&sections::latency(s));
+    out.push_str(&capacity::capacity(&s.capacity));
     out.push_str(&sections::canary(s));
     out.push_str(&drills::drills(s));
     out.push_str(&sections::findings(s));

@@ -402,11 +402,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         render_message(frame, area, app, Pane::Load, &text);
         return;
     }
-    let Some(load) = state
-        .load
-        .as_ref()
-        .filter(|l| !l.windows.is_empty() || l.summary.is_some())
-    else {
+    let Some(load) = state.load.as_ref().filter(|l| {
+        !l.windows.is_empty() || l.summary.is_some() || state.capacity_of(&l.stage).is_some()
+    }) else {
         render_message(
             frame,
             area,
@@ -416,6 +414,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         );
         return;
     };
+    if let Some(cap) = state.capacity_of(&load.stage) {
+        crate::ui::panes::capacity_chart::render(frame, area, app, load, cap);
+        return;
+    }
     let mut title = title_text(state, load);
     if let Some(c) = figures(load)
         .filter(|f| f.final_)

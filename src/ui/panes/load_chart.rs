@@ -68,7 +68,7 @@ pub fn latency_legend(app: &App, load: &LoadView) -> Line<'static> {
 }
 
 /// Chart axes are drawn with box-drawing lines; `--ascii` wants plain ones.
-fn asciify(frame: &mut Frame, area: Rect) {
+pub fn asciify(frame: &mut Frame, area: Rect) {
     let buf = frame.buffer_mut();
     for y in area.top()..area.bottom() {
         for x in area.left()..area.right() {

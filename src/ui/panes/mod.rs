@@ -8,6 +8,7 @@
 //! [`Pane`] value and its row (and a keymap action if it gets a number key).
 
 pub mod canary;
+pub mod capacity_chart;
 pub mod data;
 pub mod drills;
 pub mod environment;
