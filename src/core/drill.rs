@@ -22,6 +22,11 @@ pub enum DrillKind {
     BlueGreen,
     /// Turn a flag fully on then off; time until the target stops serving it.
     KillSwitch,
+    /// Prometheus rules and Alertmanager routes checked with promtool and
+    /// amtool, optionally a live fire/notify/resolve drill.
+    Alerting,
+    /// A Markdown runbook's marked blocks executed and checked.
+    Runbook,
 }
 
 impl DrillKind {
@@ -32,6 +37,8 @@ impl DrillKind {
             DrillKind::DeploymentRollback => "deployment_rollback",
             DrillKind::BlueGreen => "blue_green",
             DrillKind::KillSwitch => "kill_switch",
+            DrillKind::Alerting => "alerting",
+            DrillKind::Runbook => "runbook",
         }
     }
 
@@ -42,6 +49,8 @@ impl DrillKind {
             DrillKind::DeploymentRollback => "deploy+rb",
             DrillKind::BlueGreen => "blue-green",
             DrillKind::KillSwitch => "kill-switch",
+            DrillKind::Alerting => "alerting",
+            DrillKind::Runbook => "runbook",
         }
     }
 }

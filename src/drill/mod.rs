@@ -43,7 +43,14 @@ pub fn load_file(path: &Path) -> Result<Vec<Drill>, Vec<String>> {
     let doc: toml::Value = toml::from_str(&text)
         .map_err(|e| vec![format!("{}: not valid TOML: {e}", path.display())])?;
     let doc = serde_json::to_value(doc).map_err(|e| vec![format!("{}: {e}", path.display())])?;
-    let (drills, mut errors) = parse_drills(&doc);
+    let (mut drills, mut errors) = parse_drills(&doc);
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    for d in &mut drills {
+        d.dir = dir.to_path_buf();
+    }
     for d in &drills {
         errors.extend(kinds::validate(d));
     }

@@ -34,6 +34,8 @@ pub enum MethodStop {
     /// The drill was cancelled (stop condition, operator, timeout): the
     /// runner knows which.
     Cancelled,
+    /// Nothing could be checked (a tool missing): inconclusive, not failed.
+    Inconclusive(String),
 }
 
 /// A drill in progress: where its events go and what its steps share.
@@ -101,6 +103,13 @@ impl Runner<'_> {
             detail: r.detail.clone(),
             output: r.output.clone(),
         }));
+    }
+
+    /// Journal a step a kind already ran elsewhere (an operational drill's
+    /// tool run), with its own timing and outcome.
+    pub fn journal(&self, name: &str, phase: Phase, timeout: Duration, r: &StepResult) {
+        self.started(name, phase, timeout);
+        self.ended(name, phase, timeout, r);
     }
 
     /// Run a declared step, journalled, with its `measure` and `record`.
@@ -304,6 +313,10 @@ pub async fn run_drill(
                 (MethodStop::Failed(f), None) => {
                     (DrillEnd::MethodFailed, format!("method step {f}"))
                 }
+                (MethodStop::Inconclusive(f), None) => (
+                    DrillEnd::NotStarted,
+                    format!("nothing could be checked: {f}"),
+                ),
             };
         }
     }

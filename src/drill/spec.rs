@@ -47,6 +47,9 @@ pub struct Drill {
     pub timeout: Duration,
     /// The kind's own settings (`[drill.params]`), read by the kind.
     pub params: Value,
+    /// The drill file's folder: the kind's relative paths start here
+    /// (`.` for drills written inline in the config).
+    pub dir: std::path::PathBuf,
 }
 
 /// One step: a probe or an action, with its timeout.
@@ -200,7 +203,7 @@ impl std::fmt::Display for SpecError {
     }
 }
 
-const KINDS: &str = "experiment, deployment_rollback, blue_green, kill_switch";
+const KINDS: &str = "experiment, deployment_rollback, blue_green, kill_switch, alerting, runbook";
 
 /// Read every drill of a document (`[[drill]]` tables). Returns the drills
 /// that are good and every problem found.
@@ -423,6 +426,7 @@ fn parse_drill(v: &Value, index: usize) -> Result<Drill, Vec<SpecError>> {
         rollback_on_success,
         timeout,
         params: map.get("params").cloned().unwrap_or(Value::Null),
+        dir: std::path::PathBuf::from("."),
     })
 }
 

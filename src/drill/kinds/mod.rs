@@ -2,10 +2,13 @@
 //! rollback) around the declared steps. A kind plugs in with one
 //! `DrillKind` variant (in `core::drill`) and one arm in each match below.
 
+pub mod alerting;
 pub mod background;
 pub mod blue_green;
 pub mod deploy;
 pub mod kill_switch;
+pub mod ops_steps;
+pub mod runbook;
 pub mod sample;
 
 use std::time::Duration;
@@ -24,6 +27,8 @@ pub fn plan(drill: &Drill) -> Vec<StepPlan> {
         DrillKind::DeploymentRollback => deploy::plan(drill),
         DrillKind::BlueGreen => blue_green::plan(drill),
         DrillKind::KillSwitch => kill_switch::plan(drill),
+        DrillKind::Alerting => alerting::plan(drill),
+        DrillKind::Runbook => runbook::plan(drill),
     }
 }
 
@@ -36,6 +41,8 @@ pub fn validate(drill: &Drill) -> Vec<SpecError> {
         }
         DrillKind::BlueGreen => params::<blue_green::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::KillSwitch => params::<kill_switch::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::Alerting => params::<alerting::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::Runbook => params::<runbook::Params>(drill).and_then(|p| p.check(drill)),
     };
     r.err().into_iter().collect()
 }
@@ -47,6 +54,8 @@ pub async fn method(run: &Runner<'_>) -> Result<(), MethodStop> {
         DrillKind::DeploymentRollback => deploy::method(run).await,
         DrillKind::BlueGreen => blue_green::method(run).await,
         DrillKind::KillSwitch => kill_switch::method(run).await,
+        DrillKind::Alerting => alerting::method(run).await,
+        DrillKind::Runbook => runbook::method(run).await,
     }
 }
 
@@ -58,6 +67,9 @@ pub async fn rollback(run: &Runner<'_>) -> bool {
         DrillKind::DeploymentRollback => deploy::rollback(run).await,
         DrillKind::BlueGreen => blue_green::rollback(run).await,
         DrillKind::KillSwitch => kill_switch::rollback(run).await,
+        // The live alerting drill clears its own fault and stops its
+        // servers; a runbook has no undo of its own.
+        DrillKind::Alerting | DrillKind::Runbook => true,
     }
 }
 
