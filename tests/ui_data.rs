@@ -7,16 +7,19 @@ mod ui_support;
 use flightdeck::core::data::{
     DataFinding, FindingKind, LeakScan, ParityLine, TableCopied, TableStarted,
 };
-use flightdeck::core::event::Event;
+use flightdeck::core::event::{EnvRisk, Envelope, Event, StageKind, StagePlan};
 use flightdeck::core::state::RunState;
 use flightdeck::core::verdict::Verdict;
+use flightdeck::ui::Pane;
 use flightdeck::ui::panes::data::{Frame8, render_view};
 use flightdeck::ui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use ui_support::{envelope, text};
+use ui_support::{app_with, envelope, opts, press, render, run_envelopes, text};
 
-fn state() -> RunState {
+/// The data stage's events: three tables copied, one copying, a leak scan
+/// with one leak and parity per table.
+fn data_events() -> Vec<Event> {
     let mut events = vec![Event::StageStarted {
         stage: "data".into(),
     }];
@@ -115,8 +118,12 @@ fn state() -> RunState {
             },
         }));
     }
+    events
+}
+
+fn state() -> RunState {
     let mut s = RunState::default();
-    for (i, e) in events.into_iter().enumerate() {
+    for (i, e) in data_events().into_iter().enumerate() {
         s.apply(&envelope(i as u64 + 1, i as i64, e));
     }
     s
@@ -157,4 +164,98 @@ fn data_pane_80x24_compact() {
     assert!(!t.contains("email:fake"), "compact drops the transforms");
     assert!(t.contains("events_2025"));
     insta::assert_snapshot!("data_pane_80x24", t);
+}
+
+fn plan(id: &str, kind: StageKind) -> StagePlan {
+    StagePlan {
+        id: id.into(),
+        kind,
+        weight: 1.0,
+        hard: true,
+    }
+}
+
+/// A run whose plan has an environment and a data stage, with the data
+/// stage's events.
+fn data_run() -> Vec<Envelope> {
+    let mut events = vec![Event::RunStarted {
+        run_id: "7f3a1c2d9e8b4a61".into(),
+        service: "shop-api".into(),
+        release: "2.14.0-rc3".into(),
+        environment: "preprod-eu".into(),
+        risk: EnvRisk::Preprod,
+        operator: "sam".into(),
+        operator_identity: None,
+        read_only: false,
+        stages: vec![
+            plan("env", StageKind::Environment),
+            plan("data", StageKind::Data),
+        ],
+        pass_score: 90.0,
+        warn_score: 70.0,
+    }];
+    events.extend(data_events());
+    events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| envelope(i as u64 + 1, i as i64, e))
+        .collect()
+}
+
+#[test]
+fn a_plan_with_a_data_stage_shows_pane_8_in_the_screen_120x40() {
+    let mut app = app_with(&data_run(), &opts());
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains(" 8 Data "), "{t}");
+    press(&mut app, "8");
+    assert_eq!(app.focus(), Pane::Data);
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("[8 Data]"), "{t}");
+    assert!(t.contains("events_2025"), "{t}");
+    insta::assert_snapshot!("data_screen_120x40", t);
+}
+
+#[test]
+fn pane_8_at_80x24_is_the_compact_zoomed_pane() {
+    let mut app = app_with(&data_run(), &opts());
+    press(&mut app, "8");
+    let t = text(&render(&app, 80, 24));
+    assert!(t.contains("[8 Data]"), "{t}");
+    assert!(
+        !t.contains("email:fake"),
+        "compact drops the transforms: {t}"
+    );
+    insta::assert_snapshot!("data_screen_80x24", t);
+}
+
+#[test]
+fn zoom_gives_pane_8_the_whole_body() {
+    let mut app = app_with(&data_run(), &opts());
+    press(&mut app, "8");
+    press(&mut app, "z");
+    let t = text(&render(&app, 120, 40));
+    assert!(t.contains("email:fake first_name:fake"), "{t}");
+    assert!(!t.contains("1 Stages"), "zoomed: {t}");
+}
+
+#[test]
+fn focus_cycling_reaches_pane_8_when_planned() {
+    let mut app = app_with(&data_run(), &opts());
+    press(&mut app, "6");
+    press(&mut app, "tab");
+    assert_eq!(app.focus(), Pane::Data);
+    press(&mut app, "tab");
+    assert_eq!(app.focus(), Pane::Stages);
+}
+
+#[test]
+fn without_a_data_stage_the_pane_is_not_shown_and_8_does_nothing() {
+    let mut app = app_with(&run_envelopes(), &opts());
+    press(&mut app, "8");
+    assert_eq!(app.focus(), Pane::Stages);
+    let t = text(&render(&app, 120, 40));
+    assert!(!t.contains("8 Data"), "{t}");
+    press(&mut app, "6");
+    press(&mut app, "tab");
+    assert_eq!(app.focus(), Pane::Stages);
 }

@@ -10,13 +10,14 @@ use crate::core::event::StageKind;
 use super::Config;
 
 /// Kinds this build can run. The others arrive with their own capabilities.
-pub const RUNNABLE_KINDS: [StageKind; 7] = [
+pub const RUNNABLE_KINDS: [StageKind; 8] = [
     StageKind::Environment,
     StageKind::Load,
     StageKind::Canary,
     StageKind::Scan,
     StageKind::Policy,
     StageKind::Drill,
+    StageKind::Data,
     StageKind::Gate,
 ];
 

@@ -37,6 +37,9 @@ pub enum Action {
     /// Focus pane 7 (Drills; shown when the plan has a drill stage).
     #[serde(rename = "pane_7")]
     Pane7,
+    /// Focus pane 8 (Data; shown when the plan has a data stage).
+    #[serde(rename = "pane_8")]
+    Pane8,
     /// Zoom the focused pane to the whole body (toggle).
     Zoom,
     /// Freeze the view on a snapshot while events keep arriving (toggle).
@@ -77,7 +80,7 @@ pub enum Action {
 
 impl Action {
     /// Every action, in the order help lists them.
-    pub const ALL: [Action; 29] = [
+    pub const ALL: [Action; 30] = [
         Action::Quit,
         Action::Help,
         Action::FocusNext,
@@ -89,6 +92,7 @@ impl Action {
         Action::Pane5,
         Action::Pane6,
         Action::Pane7,
+        Action::Pane8,
         Action::Zoom,
         Action::Freeze,
         Action::Filter,
@@ -123,6 +127,7 @@ impl Action {
             Action::Pane5 => "pane_5",
             Action::Pane6 => "pane_6",
             Action::Pane7 => "pane_7",
+            Action::Pane8 => "pane_8",
             Action::Zoom => "zoom",
             Action::Freeze => "freeze",
             Action::Filter => "filter",
@@ -158,6 +163,7 @@ impl Action {
             Action::Pane5 => "focus pane 5: Findings",
             Action::Pane6 => "focus pane 6: Log",
             Action::Pane7 => "focus pane 7: Drills (when planned)",
+            Action::Pane8 => "focus pane 8: Data (when planned)",
             Action::Zoom => "zoom the focused pane (toggle)",
             Action::Freeze => "freeze the view; events keep arriving (toggle)",
             Action::Filter => "filter rows of Stages, Environment or Findings",

@@ -13,7 +13,8 @@ use ratatui::widgets::{Block, Borders, Paragraph};
 use crate::core::data::FindingKind;
 use crate::core::state::data::{DataTableView, DataView};
 use crate::core::verdict::Verdict;
-use crate::ui::panes::verdict_item;
+use crate::ui::app::App;
+use crate::ui::panes::{Pane, render_message, verdict_item};
 use crate::ui::theme::{Item, Theme};
 
 /// How the pane is numbered and framed.
@@ -102,6 +103,38 @@ pub fn leak_line(d: &DataView, wide: bool) -> String {
         None if unruled > 0 => format!("{unruled} personal columns without a rule: nothing copied"),
         None => "leak scan: after the copy".into(),
     }
+}
+
+/// Draw pane 8 in the control room (registered in `PANES`, shown only when
+/// the plan has a data stage): the fold's `DataView`, framed like the other
+/// panes (`[8 Data]` when focused, so focus shows without colour), or a
+/// sentence until the first table starts.
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let d = &app.view().data;
+    if d.tables.is_empty() && d.findings.is_empty() {
+        render_message(
+            frame,
+            area,
+            app,
+            Pane::Data,
+            "Data stage planned: waiting for its first table.",
+        );
+        return;
+    }
+    let focused = app.focus() == Pane::Data;
+    let name = format!("{} {}", Pane::Data.number(), Pane::Data.title());
+    let title = if focused { format!("[{name}]") } else { name };
+    render_view(
+        frame,
+        area,
+        d,
+        app.theme(),
+        &Frame8 {
+            title: &title,
+            ascii: app.ascii,
+            focused,
+        },
+    );
 }
 
 /// Draw the pane.

@@ -53,6 +53,8 @@ pub enum Pane {
     Log,
     /// 7: drills (shown only when the plan has a drill stage).
     Drills,
+    /// 8: test data (shown only when the plan has a data stage).
+    Data,
 }
 
 /// Where a pane sits in the full layout: its grid row, and its column in
@@ -90,7 +92,7 @@ pub struct PaneSpec {
 
 /// The registered panes, in focus order ([`Pane`]'s order; a test holds
 /// the two together).
-pub static PANES: [PaneSpec; 7] = [
+pub static PANES: [PaneSpec; 8] = [
     PaneSpec {
         pane: Pane::Stages,
         title: "Stages",
@@ -160,6 +162,16 @@ pub static PANES: [PaneSpec; 7] = [
         open: Some(drills::detail),
         draw: drills::render,
         planned: Some(StageKind::Drill),
+    },
+    PaneSpec {
+        pane: Pane::Data,
+        title: "Data",
+        key: Some(Action::Pane8),
+        slot: Slot { row: 3, col: 1 },
+        rows: None,
+        open: None,
+        draw: data::render,
+        planned: Some(StageKind::Data),
     },
 ];
 
@@ -433,8 +445,8 @@ mod tests {
     fn focus_cycles_through_the_table_and_wraps() {
         let order: Vec<Pane> = Pane::all().collect();
         assert_eq!(order.first(), Some(&Pane::Stages));
-        assert_eq!(Pane::Drills.offset(1), Pane::Stages);
-        assert_eq!(Pane::Stages.offset(-1), Pane::Drills);
+        assert_eq!(Pane::Data.offset(1), Pane::Stages);
+        assert_eq!(Pane::Stages.offset(-1), Pane::Data);
         for w in order.windows(2) {
             assert_eq!(w[0].offset(1), w[1]);
         }
@@ -443,6 +455,7 @@ mod tests {
         assert_eq!(Pane::Log.offset_shown(1, &none), Pane::Stages);
         assert_eq!(Pane::Stages.offset_shown(-1, &none), Pane::Log);
         assert!(!Pane::Drills.shown(&none));
+        assert!(!Pane::Data.shown(&none));
         let mut drills = RunState::default();
         drills.stages.push(StageState {
             plan: crate::core::stage::StagePlan {
