@@ -265,6 +265,7 @@ fn sqlite_store_migrates_indexes_rebuilds_and_takes_two_writers() {
     concurrent_writers(fresh("writers"), &dir.path().join("b"));
     no_secrets(fresh("secrets"), &dir.path().join("c"));
     newer_refused(fresh("newer"));
+    capacity_trend(fresh("capacity"), &dir.path().join("d"));
 }
 
 #[test]
@@ -283,7 +284,60 @@ fn postgres_store_holds_the_same_history() {
     let state = dir.path().join("c");
     no_secrets(fresh("secrets"), &state);
     newer_refused(fresh("newer"));
+    capacity_trend(fresh("capacity"), &dir.path().join("d"));
     shared_rebuild_keeps_other_machines(fresh("shared"), dir.path());
+}
+
+/// Each run's sustainable capacity is indexed, read back, given as a trend
+/// (`history trend --metric capacity`) and handed to the next run, where a
+/// release that lowers it is a regression against the trend.
+fn capacity_trend(at: impl Fn() -> Location, state: &Path) {
+    let mut s = Store::open(&at()).expect("open");
+    for (i, v) in [1000.0, 1040.0, 980.0, 1010.0].into_iter().enumerate() {
+        let mut r = FakeRun::new(&format!("cap-{i}"), i as i64);
+        r.capacity = Some(v);
+        let journal = write_run(state, &r);
+        index::index_journal(&mut s, state, &journal).expect("index");
+    }
+    let rec = s
+        .read(|c| {
+            let run = queries::find_runs(c, "cap-3")?.remove(0);
+            queries::run_record(c, run)
+        })
+        .expect("record");
+    assert_eq!(rec.capacity.len(), 1, "{:?}", rec.capacity);
+    assert_eq!(rec.capacity[0].stage, "load");
+    assert_eq!(rec.capacity[0].sustainable_rps, Some(1010.0));
+    let series = s
+        .read(|c| {
+            flightdeck::history::trend::series(
+                c,
+                "shop-api",
+                &flightdeck::history::trend::Metric::parse("capacity").expect("metric"),
+                10,
+            )
+        })
+        .expect("series");
+    let values: Vec<f64> = series.iter().map(|p| p.value).collect();
+    assert_eq!(values, vec![1000.0, 1040.0, 980.0, 1010.0], "oldest first");
+    let ctx =
+        context::build(&mut s, "shop-api", &HistorySection::default(), &[], None).expect("context");
+    let trend = ctx
+        .capacity
+        .iter()
+        .find(|t| t.endpoint == "load")
+        .expect("a capacity trend for the load stage");
+    assert_eq!(trend.points.len(), 4);
+    let earlier: Vec<f64> = trend.points.iter().map(|p| p.value).collect();
+    let lower = flightdeck::core::history::check_below_trend(&earlier, 800.0, ctx.tolerance_pct)
+        .expect("enough points");
+    assert!(lower.regressed, "800/s against ~1000/s: {lower:?}");
+    let usual = flightdeck::core::history::check_below_trend(&earlier, 990.0, ctx.tolerance_pct)
+        .expect("enough points");
+    assert!(!usual.regressed, "990/s is within the trend: {usual:?}");
+    let higher = flightdeck::core::history::check_below_trend(&earlier, 1500.0, ctx.tolerance_pct)
+        .expect("enough points");
+    assert!(!higher.regressed, "more capacity is no regression");
 }
 
 /// A team store rebuilt from one machine's journals keeps the other runs.

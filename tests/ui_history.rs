@@ -53,6 +53,7 @@ fn history(requires_signoff: bool) -> HistoryContext {
                 production: *production,
             })
             .collect(),
+        capacity: Vec::new(),
         p95: vec![
             trend("all", &[40.0, 42.0, 41.0, 43.0, 40.0]),
             // checkout ran at ~30 ms; this run's 50 ms is far above it.

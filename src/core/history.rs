@@ -278,6 +278,10 @@ pub struct HistoryContext {
     /// Per load endpoint, its p95 over those runs.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub p95: Vec<EndpointTrend>,
+    /// Per load stage that ran a capacity search, its sustainable rate
+    /// (requests per second) over those runs (`endpoint` names the stage).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub capacity: Vec<EndpointTrend>,
     /// The release's risk, when history could assess it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk: Option<RiskAssessment>,
@@ -340,6 +344,7 @@ impl Default for HistoryContext {
         HistoryContext {
             scores: Vec::new(),
             p95: Vec::new(),
+            capacity: Vec::new(),
             risk: None,
             tolerance_pct: default_tolerance(),
             calibrations: Vec::new(),
@@ -369,6 +374,31 @@ pub const MIN_TREND_POINTS: usize = 3;
 /// so that a noisy series does not flag its usual swings. `None` with fewer
 /// than [`MIN_TREND_POINTS`] earlier values.
 pub fn check_against_trend(earlier: &[f64], value: f64, tolerance_pct: f64) -> Option<TrendCheck> {
+    let (median, spread, change_pct) = against(earlier, value)?;
+    let regressed = median > 0.0 && change_pct > tolerance_pct && value - median > spread;
+    Some(TrendCheck {
+        median,
+        change_pct,
+        regressed,
+    })
+}
+
+/// The same judgement where lower is worse (a sustainable capacity): a
+/// regression when `value` is below the median by more than
+/// `tolerance_pct` percent and by more than the trend's own spread.
+pub fn check_below_trend(earlier: &[f64], value: f64, tolerance_pct: f64) -> Option<TrendCheck> {
+    let (median, spread, change_pct) = against(earlier, value)?;
+    let regressed = median > 0.0 && -change_pct > tolerance_pct && median - value > spread;
+    Some(TrendCheck {
+        median,
+        change_pct,
+        regressed,
+    })
+}
+
+/// Median, spread (largest distance from the median) and the value's
+/// relative change from the median, percent.
+fn against(earlier: &[f64], value: f64) -> Option<(f64, f64, f64)> {
     let mut v: Vec<f64> = earlier.iter().copied().filter(|x| x.is_finite()).collect();
     if v.len() < MIN_TREND_POINTS || !value.is_finite() {
         return None;
@@ -381,12 +411,7 @@ pub fn check_against_trend(earlier: &[f64], value: f64, tolerance_pct: f64) -> O
     } else {
         0.0
     };
-    let regressed = median > 0.0 && change_pct > tolerance_pct && value - median > spread;
-    Some(TrendCheck {
-        median,
-        change_pct,
-        regressed,
-    })
+    Some((median, spread, change_pct))
 }
 
 /// Eight bar heights, lowest first.

@@ -1,6 +1,6 @@
 //! What history hands a run at its start (the `history_context` event):
-//! the score trend of recent releases, each load endpoint's p95 trend, and
-//! the release's risk.
+//! the score trend of recent releases, each load endpoint's p95 trend, each
+//! capacity search's sustainable rate, and the release's risk.
 
 use super::config::HistorySection;
 use super::error::StoreError;
@@ -69,12 +69,33 @@ pub fn build(
                 });
             }
         }
+        let mut capacity: Vec<EndpointTrend> = Vec::new();
+        for run in &recent {
+            for row in super::capacity::of_run(c, &run.run_id)? {
+                let Some(v) = row.sustainable_rps else {
+                    continue;
+                };
+                let point = TrendPoint {
+                    run_id: run.run_id.clone(),
+                    release: run.release.clone(),
+                    value: v,
+                };
+                match capacity.iter_mut().find(|t| t.endpoint == row.stage) {
+                    Some(t) => t.points.push(point),
+                    None => capacity.push(EndpointTrend {
+                        endpoint: row.stage,
+                        points: vec![point],
+                    }),
+                }
+            }
+        }
         let touched = queries::changed_paths_with_results(c, service)?;
         let risk = risk::assess(&past, &touched, change, &cfg.risk);
         let calibrations = super::calibrations::latest(c, service)?;
         Ok(HistoryContext {
             scores,
             p95,
+            capacity,
             risk: Some(risk),
             tolerance_pct: cfg.trend_tolerance_pct,
             calibrations,

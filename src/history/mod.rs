@@ -13,6 +13,7 @@
 
 pub mod calibrate;
 pub mod calibrations;
+pub mod capacity;
 pub mod cli;
 pub mod config;
 pub mod context;

@@ -160,6 +160,7 @@ pub fn run_record(c: &mut dyn Conn, run: RunRow) -> Result<RunRecord, StoreError
         .map(|(_, o)| o)
         .collect();
     let change = change_of(c, &run.run_id)?;
+    let capacity = super::capacity::of_run(c, &run.run_id)?;
     Ok(RunRecord {
         run,
         stages,
@@ -167,6 +168,7 @@ pub fn run_record(c: &mut dyn Conn, run: RunRow) -> Result<RunRecord, StoreError
         load,
         canary,
         drills,
+        capacity,
         findings,
         outcomes,
         change,

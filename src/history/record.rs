@@ -210,6 +210,8 @@ pub struct RunRecord {
     pub canary: Vec<CanaryRow>,
     /// Drill objectives.
     pub drills: Vec<DrillRow>,
+    /// Capacity searches.
+    pub capacity: Vec<super::capacity::CapacityRow>,
     /// Findings by severity.
     pub findings: Vec<FindingCount>,
     /// Production outcomes.
@@ -257,6 +259,7 @@ impl RunRecord {
             load: Vec::new(),
             canary: Vec::new(),
             drills: Vec::new(),
+            capacity: super::capacity::rows_of(s),
             findings: Vec::new(),
             outcomes: Vec::new(),
             change: s.impact.as_ref().map(|i| ChangeRow {

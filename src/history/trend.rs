@@ -46,10 +46,16 @@ pub enum Metric {
         /// Endpoint name.
         endpoint: String,
     },
+    /// The sustainable rate a capacity search found, requests per second.
+    Capacity {
+        /// The load stage (`None`: whichever searched).
+        stage: Option<String>,
+    },
 }
 
 /// What `--metric` accepts, for messages.
-pub const METRIC_FORMS: &str = "score, risk, duration, p50|p95|p99|rps|error_rate[:ENDPOINT]";
+pub const METRIC_FORMS: &str =
+    "score, risk, duration, p50|p95|p99|rps|error_rate[:ENDPOINT], capacity[:STAGE]";
 
 impl Metric {
     /// Read `score`, `p95:checkout`, `error_rate`... (an endpoint defaults
@@ -77,6 +83,9 @@ impl Metric {
             "error_rate" | "errors" => Metric::ErrorRate {
                 endpoint: endpoint.clone(),
             },
+            "capacity" => Metric::Capacity {
+                stage: (endpoint != "all").then(|| endpoint.clone()),
+            },
             other => {
                 return Err(format!(
                     "unknown metric `{other}` in `{text}`; use one of {METRIC_FORMS}"
@@ -91,7 +100,7 @@ impl Metric {
             Metric::Score | Metric::Risk => "",
             Metric::Duration => "s",
             Metric::Latency { .. } => "ms",
-            Metric::Rps { .. } => "/s",
+            Metric::Rps { .. } | Metric::Capacity { .. } => "/s",
             Metric::ErrorRate { .. } => "%",
         }
     }
@@ -136,6 +145,14 @@ pub fn series(
                     };
                     v.map(|v| point(r, v))
                 })
+                .collect()
+        }
+        Metric::Capacity { stage } => {
+            let mut runs = queries::runs(c, Some(service), i64::MAX as usize)?;
+            runs.reverse();
+            super::capacity::series(c, &runs, stage.as_deref())?
+                .into_iter()
+                .map(|(r, v)| point(&r, v))
                 .collect()
         }
         Metric::Latency { endpoint, .. }
@@ -187,6 +204,16 @@ mod tests {
             })
         );
         assert_eq!(Metric::parse("score"), Ok(Metric::Score));
+        assert_eq!(
+            Metric::parse("capacity"),
+            Ok(Metric::Capacity { stage: None })
+        );
+        assert_eq!(
+            Metric::parse("capacity:load"),
+            Ok(Metric::Capacity {
+                stage: Some("load".into())
+            })
+        );
         let e = Metric::parse("p42:x").unwrap_err();
         assert!(
             e.contains("unknown metric `p42`") && e.contains("p95"),

@@ -6,12 +6,13 @@ use super::record::{OutcomeRow, RunRecord, name_of, parse_name};
 use super::store::{Conn, Row, Value};
 
 /// The tables that hold a run's rows, children first.
-pub const RUN_TABLES: [&str; 10] = [
+pub const RUN_TABLES: [&str; 11] = [
     "stages",
     "checks",
     "load_endpoints",
     "canary_judgements",
     "drill_objectives",
+    "capacity_results",
     "findings",
     "outcomes",
     "changed_paths",
@@ -141,6 +142,7 @@ pub fn insert(c: &mut dyn Conn, rec: &RunRecord) -> Result<(), StoreError> {
             ],
         )?;
     }
+    super::capacity::insert(c, &r.run_id, &rec.capacity)?;
     for f in &rec.findings {
         c.exec(
             "INSERT INTO findings (run_id, severity, total, open) VALUES ($1, $2, $3, $4)",

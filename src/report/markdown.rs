@@ -315,6 +315,21 @@ fn capacity_section(out: &mut String, r: &Report) {
             );
         }
     }
+    for t in &r.capacity_trend {
+        let _ = writeln!(
+            out,
+            "\n**Capacity of `{}` against earlier runs:** {}/s, {:+.0}% from their median {}/s{}.",
+            cell(&t.stage),
+            trim_num(t.sustainable_rps.round()),
+            t.change_pct,
+            trim_num(t.median_rps.round()),
+            if t.regressed {
+                ": REGRESSION (below the trend by more than its tolerance and its own spread)"
+            } else {
+                ""
+            }
+        );
+    }
 }
 
 /// The drills: verdict and summary, each objective against its bound, and

@@ -106,6 +106,42 @@ pub struct Report {
     /// Capacity searches: sustainable rate, knee, headroom and the curve.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub capacity: Vec<crate::core::capacity::CapacityResult>,
+    /// Each capacity search's sustainable rate against earlier runs'
+    /// (history), when there were enough of them.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub capacity_trend: Vec<CapacityTrend>,
+}
+
+/// A sustainable rate judged against its trend over earlier runs.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct CapacityTrend {
+    /// The load stage.
+    pub stage: String,
+    /// This run's sustainable rate, requests per second.
+    pub sustainable_rps: f64,
+    /// The median of earlier runs'.
+    pub median_rps: f64,
+    /// Relative change from that median, percent.
+    pub change_pct: f64,
+    /// Below the trend by more than its tolerance and its own spread.
+    pub regressed: bool,
+}
+
+fn capacity_trends(s: &crate::core::state::RunState) -> Vec<CapacityTrend> {
+    s.capacity
+        .iter()
+        .filter_map(|c| {
+            let v = c.result.as_ref()?.sustainable_rps?;
+            let t = s.capacity_against_trend(&c.stage, v)?;
+            Some(CapacityTrend {
+                stage: c.stage.clone(),
+                sustainable_rps: v,
+                median_rps: t.median,
+                change_pct: t.change_pct,
+                regressed: t.regressed,
+            })
+        })
+        .collect()
 }
 
 /// The apply approval in the report: what was asked and how it ended.
@@ -228,6 +264,7 @@ impl Report {
             drills: s.drills.clone(),
             anomalies: s.anomalies.clone(),
             capacity: s.capacity.iter().filter_map(|c| c.result.clone()).collect(),
+            capacity_trend: capacity_trends(s),
         }
     }
 }

@@ -39,6 +39,8 @@ pub struct FakeRun {
     pub paths: Vec<String>,
     /// Text that must never reach the index (a log line with a token).
     pub secret_log: Option<String>,
+    /// The sustainable rate a capacity search of `load` found.
+    pub capacity: Option<f64>,
 }
 
 impl FakeRun {
@@ -58,6 +60,7 @@ impl FakeRun {
             load: vec![("checkout".into(), 40.0)],
             paths: Vec::new(),
             secret_log: None,
+            capacity: None,
         }
     }
 }
@@ -149,6 +152,25 @@ pub fn write_run(state_dir: &Path, r: &FakeRun) -> PathBuf {
     }
     for s in &stages {
         events.push(Event::StageStarted { stage: s.clone() });
+        if let (true, Some(v)) = (s == "load", r.capacity) {
+            events.push(Event::CapacityResult(
+                flightdeck::core::capacity::ResultEvent {
+                    stage: s.clone(),
+                    result: flightdeck::core::capacity::CapacityResult {
+                        sustainable_rps: Some(v),
+                        required_rps: 100.0,
+                        headroom: 1.3,
+                        knee_rps: None,
+                        headroom_achieved: Some(v / 100.0),
+                        bounded_by_max_rate: false,
+                        slo: vec!["p99 < 300ms".into()],
+                        verdict: Verdict::Pass,
+                        reason: "fixture".into(),
+                        curve: Vec::new(),
+                    },
+                },
+            ));
+        }
         if s == "load" && !r.load.is_empty() {
             events.push(Event::LoadSummary {
                 stage: s.clone(),

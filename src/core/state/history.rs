@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::core::event::{Envelope, Event};
 use crate::core::history::{
     EndpointTrend, HistoryContext, ProductionOutcome, TrendCheck, check_against_trend,
+    check_below_trend,
 };
 use crate::core::state::RunState;
 
@@ -74,6 +75,16 @@ impl RunState {
         check_against_trend(&earlier, p95_ms, h.tolerance_pct)
     }
 
+    /// A stage's sustainable capacity now judged against its trend over
+    /// earlier runs: a regression when it fell below the trend's median by
+    /// more than the history's tolerance and the trend's own spread.
+    pub fn capacity_against_trend(&self, stage: &str, sustainable_rps: f64) -> Option<TrendCheck> {
+        let h = self.history.as_ref()?;
+        let t = h.capacity.iter().find(|t| t.endpoint == stage)?;
+        let earlier: Vec<f64> = t.points.iter().map(|p| p.value).collect();
+        check_below_trend(&earlier, sustainable_rps, h.tolerance_pct)
+    }
+
     /// What history handed the run, if anything.
     pub fn history_context(&self) -> Option<&HistoryContext> {
         self.history.as_ref()
@@ -110,6 +121,7 @@ mod tests {
         };
         let ctx = HistoryContext {
             p95: vec![trend(&[30.0, 31.0, 29.0, 30.0])],
+            capacity: Vec::new(),
             ..HistoryContext::default()
         };
         let summary = |p95: f64| {

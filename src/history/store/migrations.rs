@@ -163,6 +163,22 @@ CREATE TABLE calibrations (
 CREATE INDEX calibrations_by_scope ON calibrations (service, scenario, endpoint, recorded_at);
 ",
     },
+    Migration {
+        version: 3,
+        name: "capacity searches",
+        sql: "
+CREATE TABLE capacity_results (
+    run_id TEXT NOT NULL REFERENCES runs (run_id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    sustainable_rps DOUBLE PRECISION,
+    knee_rps DOUBLE PRECISION,
+    required_rps DOUBLE PRECISION NOT NULL,
+    headroom DOUBLE PRECISION NOT NULL,
+    verdict TEXT NOT NULL,
+    PRIMARY KEY (run_id, stage)
+);
+",
+    },
 ];
 
 /// The newest schema version this build writes.

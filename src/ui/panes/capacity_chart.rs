@@ -56,9 +56,26 @@ pub fn title(cap: &CapacityView, load: &LoadView) -> String {
     }
 }
 
+/// The sustainable rate against earlier runs' (history): `  ▼-18% vs
+/// trend` when it fell below the trend, nothing otherwise.
+fn trend_mark(app: &App, cap: &CapacityView) -> String {
+    let Some(v) = cap.result.as_ref().and_then(|r| r.sustainable_rps) else {
+        return String::new();
+    };
+    match app.view().capacity_against_trend(&cap.stage, v) {
+        Some(c) if c.regressed => {
+            let down = if app.ascii { "v" } else { "▼" };
+            format!("  {down}{:+.0}% vs trend", c.change_pct)
+        }
+        _ => String::new(),
+    }
+}
+
 /// Draw the capacity pane.
 pub fn render(frame: &mut Frame, area: Rect, app: &App, load: &LoadView, cap: &CapacityView) {
-    let block = pane_block(app, Pane::Load, &title(cap, load));
+    let mut heading = title(cap, load);
+    heading.push_str(&trend_mark(app, cap));
+    let block = pane_block(app, Pane::Load, &heading);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let table_rows = cap.steps.len().min(8) as u16;
