@@ -394,7 +394,11 @@ kind = "gate"
         c = config.display()
     );
     let t = Tmux::start((120, 40), &script);
-    let screen = t.wait_for("the apply dialog", 60, |s| s.contains("[Apply plan?]"));
+    // The whole dialog, down to its buttons: a capture can catch a frame
+    // half drawn.
+    let screen = t.wait_for("the apply dialog", 60, |s| {
+        s.contains("[Apply plan?]") && s.contains("[ No ]")
+    });
     for part in [
         "Apply the saved plan to preprod-e2e (stage env)? [y/N]",
         "tf/flightdeck.tfplan (terraform)",
