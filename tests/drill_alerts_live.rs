@@ -253,9 +253,9 @@ fn live_input_errors_are_usage_errors() {
             "--alert",
             "CanaryHighErrorRate",
             "--target",
-            "http://10.1.2.3:9100/metrics",
+            "http://metrics.example:9100/metrics",
             "--fault-url",
-            "http://10.1.2.3:8080/admin/fault",
+            "http://target.example:8080/admin/fault",
         ])
         .current_dir(repo())
         .output()
