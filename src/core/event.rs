@@ -465,6 +465,10 @@ pub enum Event {
     DrillStep(crate::core::drill::DrillStep),
     /// A drill measured a value that objectives judge.
     DrillMeasurement(crate::core::drill::DrillMeasurement),
+    /// A recovery drill reached a point of its timeline (disaster, ...).
+    DrillMark(crate::core::disaster::DrillMark),
+    /// A recovery drill's evidence: method, integrity, heartbeat writes.
+    DrillRecovery(crate::core::disaster::DrillRecovery),
     /// A drill ended with its verdict, objectives and rollback state.
     DrillFinished(crate::core::drill::DrillFinished),
     /// An event type this build does not know (from a newer writer).

@@ -16,6 +16,7 @@ pub mod canary;
 pub mod capacity;
 pub mod command;
 pub mod data;
+pub mod disaster;
 pub mod drill;
 pub mod drill_ops;
 pub mod environment;

@@ -42,6 +42,38 @@ pub(super) fn line(event: &Event) -> Option<Line> {
             &m.stage,
             format!("drill {} measured {} = {}", m.drill, m.name, m.value),
         ),
+        Event::DrillMark(mk) => (
+            LogLevel::Info,
+            &mk.stage,
+            format!(
+                "drill {} {} at {} ms{}",
+                mk.drill,
+                mk.mark.as_str(),
+                mk.at_ms,
+                if mk.detail.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", mk.detail)
+                }
+            ),
+        ),
+        Event::DrillRecovery(r) => {
+            let bad = r.integrity.iter().filter(|t| !t.ok).count();
+            (
+                if bad > 0 {
+                    LogLevel::Warn
+                } else {
+                    LogLevel::Info
+                },
+                &r.stage,
+                format!(
+                    "drill {} recovery by {}: {} tables checked, {bad} not matching",
+                    r.drill,
+                    r.method,
+                    r.integrity.len()
+                ),
+            )
+        }
         Event::DrillFinished(f) => {
             let level = if f.rollback_failed {
                 LogLevel::Error

@@ -6,6 +6,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::core::disaster::{DrillRecovery, MarkAt};
 use crate::core::drill::{
     DrillEnd, DrillKind, Objective, ObjectiveResult, Phase, StepOutcome, StepPlan,
 };
@@ -79,6 +80,12 @@ pub struct DrillView {
     pub rolled_back: bool,
     /// A rollback failed or hung.
     pub rollback_failed: bool,
+    /// A recovery drill's timeline, in the order reached.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub marks: Vec<MarkAt>,
+    /// A recovery drill's evidence, once known.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub recovery: Option<DrillRecovery>,
 }
 
 impl DrillView {
@@ -96,6 +103,11 @@ impl DrillView {
             .iter()
             .find(|m| m.name == name)
             .map(|m| m.value)
+    }
+
+    /// RTO in seconds, once the timeline measured it.
+    pub fn rto_s(&self) -> Option<f64> {
+        crate::core::disaster::rto_s(&self.marks)
     }
 
     /// Whether it is still running.
@@ -147,6 +159,8 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
                 summary: String::new(),
                 rolled_back: false,
                 rollback_failed: false,
+                marks: Vec::new(),
+                recovery: None,
             });
         }
         Event::DrillStep(st) => {
@@ -213,6 +227,24 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
                 }),
             }
         }
+        Event::DrillMark(mk) => {
+            let Some(d) = find(s, &mk.stage, &mk.drill) else {
+                return;
+            };
+            if d.marks.len() < MAX_STEPS {
+                d.marks.push(MarkAt {
+                    mark: mk.mark,
+                    at_ms: mk.at_ms,
+                    detail: mk.detail.clone(),
+                });
+            }
+        }
+        Event::DrillRecovery(r) => {
+            let Some(d) = find(s, &r.stage, &r.drill) else {
+                return;
+            };
+            d.recovery = Some(r.clone());
+        }
         Event::DrillFinished(f) => {
             let Some(d) = find(s, &f.stage, &f.drill) else {
                 return;
@@ -231,5 +263,90 @@ pub(super) fn apply(s: &mut RunState, env: &Envelope) {
             }
         }
         _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::disaster::{Ack, DrillMark, DrillRecovery, Mark, TableIntegrity};
+    use crate::core::drill::{DrillKind, DrillStarted};
+    use crate::core::event::EVENT_VERSION;
+
+    fn env(seq: u64, event: Event) -> Envelope {
+        Envelope {
+            v: EVENT_VERSION,
+            seq,
+            ts: DateTime::<Utc>::default(),
+            event,
+        }
+    }
+
+    fn mark(mark: Mark, at_ms: u64) -> Event {
+        Event::DrillMark(DrillMark {
+            stage: "dr".into(),
+            drill: "pg".into(),
+            mark,
+            at_ms,
+            detail: String::new(),
+        })
+    }
+
+    #[test]
+    fn a_recovery_drill_folds_its_timeline_and_evidence() {
+        let mut s = RunState::default();
+        let events = [
+            Event::DrillStarted(DrillStarted {
+                stage: "dr".into(),
+                drill: "pg".into(),
+                kind: DrillKind::Experiment,
+                steps: Vec::new(),
+                objectives: Vec::new(),
+                timeout_ms: 60_000,
+            }),
+            mark(Mark::Disaster, 2_000),
+            mark(Mark::RestoreStarted, 2_050),
+            mark(Mark::DataVerified, 4_100),
+        ];
+        for (i, e) in events.into_iter().enumerate() {
+            apply(&mut s, &env(i as u64 + 1, e));
+        }
+        // Verified but not yet healthy: RTO not measured yet.
+        assert_eq!(s.drills[0].rto_s(), None);
+        apply(&mut s, &env(5, mark(Mark::ServiceHealthy, 4_600)));
+        apply(
+            &mut s,
+            &env(
+                6,
+                Event::DrillRecovery(DrillRecovery {
+                    stage: "dr".into(),
+                    drill: "pg".into(),
+                    method: "pg_basebackup -X stream".into(),
+                    rpo_expectation: String::new(),
+                    last_acked: Some(Ack {
+                        seq: 9,
+                        at_ms: 1_900,
+                    }),
+                    restored: Some(Ack {
+                        seq: 9,
+                        at_ms: 1_900,
+                    }),
+                    integrity: vec![TableIntegrity {
+                        table: "public.orders".into(),
+                        expected_rows: 10,
+                        restored_rows: 10,
+                        expected_sum: "55".into(),
+                        restored_sum: "55".into(),
+                        ok: true,
+                        note: String::new(),
+                    }],
+                }),
+            ),
+        );
+        let d = &s.drills[0];
+        assert_eq!(d.marks.len(), 4);
+        assert_eq!(d.rto_s(), Some(2.6));
+        let r = d.recovery.as_ref().expect("recovery folded");
+        assert_eq!(r.integrity[0].table, "public.orders");
     }
 }
