@@ -330,9 +330,22 @@ async fn sequence(run: &Runner<'_>, p: &Params, bg: &Background) -> Result<(), M
         back,
         &format!("{} requests in a row succeeded", p.consecutive),
     );
+    // Verified first (RTO stops at the verified read), then the load's
+    // count over the failover, whatever the verification found.
+    let verified = verify(run, p, &before).await;
+    if verified.is_ok() {
+        tl.mark(Mark::DataVerified, "the survivor's version and data match");
+        tl.measure_rto();
+    }
     bg.settle(back).await;
     run.measure("failed_requests", bg.failed(t0, back) as f64);
     run.measure("failed_probes", rec.failed as f64);
+    verified
+}
+
+/// The survivor's version and data.
+async fn verify(run: &Runner<'_>, p: &Params, before: &Answer) -> Result<(), MethodStop> {
+    let client = &run.cx.client;
     // The survivor's version.
     if let Some(want) = &p.expect_version {
         let name = format!("survivor serves {want}");
@@ -401,8 +414,6 @@ async fn sequence(run: &Runner<'_>, p: &Params, bg: &Background) -> Result<(), M
         })
         .await;
     stop_on(run, name, r.outcome, &r.detail)?;
-    tl.mark(Mark::DataVerified, "the survivor's version and data match");
-    tl.measure_rto();
     Ok(())
 }
 
