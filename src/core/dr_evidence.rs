@@ -93,7 +93,7 @@ impl DrEvidence {
             return None;
         }
         let t0 = at(&d.marks, Mark::Disaster);
-        let timeline = d
+        let mut timeline: Vec<TimelinePoint> = d
             .marks
             .iter()
             .map(|m| TimelinePoint {
@@ -103,6 +103,9 @@ impl DrEvidence {
                 detail: m.detail.clone(),
             })
             .collect();
+        // A kind may journal a mark once it knows when it happened (the
+        // first of a run of successes): shown in time order.
+        timeline.sort_by_key(|p| p.at_ms);
         let heartbeat = d
             .recovery
             .as_ref()
