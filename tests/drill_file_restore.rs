@@ -189,3 +189,31 @@ restore_command = ["false"]
     );
     assert_eq!(std::fs::read_to_string(&state).unwrap(), STATE);
 }
+
+#[test]
+fn the_shipped_state_restore_example_runs_as_it_stands() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let state = root.join("config/drills/state/terraform.tfstate");
+    let before = std::fs::read(&state).expect("shipped state");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_flightdeck"))
+        .args([
+            "drill",
+            "run",
+            "config/drills/state-restore.toml",
+            "--output",
+            "json",
+        ])
+        .current_dir(root)
+        .output()
+        .expect("run flightdeck");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("tfstate-restore-commands"), "{stdout}");
+    // The drill worked on copies: the shipped state is untouched.
+    assert_eq!(std::fs::read(&state).expect("shipped state"), before);
+}
