@@ -19,6 +19,7 @@ use tokio_postgres::Client;
 
 use super::DataError;
 use super::catalog::{self, Catalog, Table};
+use super::collisions::{self, Collisions};
 use super::conn::{Endpoint, ident};
 use super::plan::{self, Plan};
 use super::rules::Rules;
@@ -111,6 +112,11 @@ pub async fn copy(
     plan::add_references(&mut cat, rules)?;
     let plan = plan::resolve(&cat, rules)?;
     let resumed_clean = prepare_target(&tgt, target, opts.replace).await?;
+    // Collisions under unique indexes are resolved before any table is
+    // copied, so a parent and its children copied side by side agree.
+    let fallback = HmacKey::new(&crate::secrets::Secret::new(""));
+    let collisions =
+        collisions::resolve(&src, &cat, &plan, key.as_ref().unwrap_or(&fallback)).await?;
 
     progress(CopyEvent::Phase("schema".into()));
     let pre = schema::dump(source, "pre-data", &snapshot).await?;
@@ -123,6 +129,7 @@ pub async fn copy(
         &cat,
         &plan,
         key,
+        collisions,
         &snapshot,
         opts.jobs,
         progress.clone(),
@@ -229,6 +236,7 @@ async fn copy_tables(
     cat: &Catalog,
     plan: &Plan,
     key: Option<HmacKey>,
+    collisions: Collisions,
     snapshot: &str,
     jobs: usize,
     progress: Progress,
@@ -240,9 +248,11 @@ async fn copy_tables(
     let abort = Arc::new(AtomicBool::new(false));
     let plan = Arc::new(plan.clone());
     let key = Arc::new(key);
+    let collisions = Arc::new(collisions);
     let mut handles = Vec::new();
     for _ in 0..jobs.max(1) {
         let (source, target) = (source.clone(), target.clone());
+        let collisions = collisions.clone();
         let (queue, abort, plan, key, progress) = (
             queue.clone(),
             abort.clone(),
@@ -284,7 +294,17 @@ async fn copy_tables(
                         rows,
                     })
                 };
-                match copy_table(&src, &tgt, &table, &plan, (*key).as_ref(), &on_rows).await {
+                match copy_table(
+                    &src,
+                    &tgt,
+                    &table,
+                    &plan,
+                    (*key).as_ref(),
+                    &collisions,
+                    &on_rows,
+                )
+                .await
+                {
                     Ok(c) => {
                         progress(CopyEvent::Copied(c.clone()));
                         done.push(c);

@@ -11,9 +11,11 @@
 //! - [`leak`], [`parity`], [`verify`]: the proof.
 //! - [`cli`]: `flightdeck data classify|copy|verify`.
 
+mod binary_copy;
 pub mod catalog;
 pub mod classify;
 pub mod cli;
+pub mod collisions;
 pub mod config;
 pub mod conn;
 pub mod copy;
