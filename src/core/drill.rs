@@ -27,6 +27,10 @@ pub enum DrillKind {
     Alerting,
     /// A Markdown runbook's marked blocks executed and checked.
     Runbook,
+    /// PostgreSQL backup, disaster and restore (dump, base backup, WAL
+    /// archive with PITR, synchronous WAL stream): RTO, RPO from an
+    /// acknowledged heartbeat, integrity per table.
+    PgBackupRestore,
 }
 
 impl DrillKind {
@@ -39,6 +43,7 @@ impl DrillKind {
             DrillKind::KillSwitch => "kill_switch",
             DrillKind::Alerting => "alerting",
             DrillKind::Runbook => "runbook",
+            DrillKind::PgBackupRestore => "pg_backup_restore",
         }
     }
 
@@ -51,6 +56,7 @@ impl DrillKind {
             DrillKind::KillSwitch => "kill-switch",
             DrillKind::Alerting => "alerting",
             DrillKind::Runbook => "runbook",
+            DrillKind::PgBackupRestore => "pg-dr",
         }
     }
 }
@@ -337,6 +343,9 @@ pub enum DrillEnd {
     Aborted,
     /// The drill's own timeout passed; rollbacks ran.
     TimedOut,
+    /// What the drill needs is not installed here (PostgreSQL): nothing
+    /// ran, and the verdict is Skipped with the reason.
+    Skipped,
 }
 
 /// `drill_finished`: a drill's verdict, objectives and rollback state.

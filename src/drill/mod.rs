@@ -21,6 +21,7 @@ pub mod config;
 pub mod kinds;
 pub mod ops_args;
 pub mod process;
+pub mod recovery;
 pub mod runbook;
 pub mod runner;
 pub mod spec;
@@ -29,6 +30,7 @@ mod spec_step;
 pub mod stage;
 pub mod step;
 pub mod tolerance;
+mod verdict;
 
 use std::path::Path;
 

@@ -16,12 +16,13 @@ use crate::core::drill::{
     StepOutcome, StepPlan,
 };
 use crate::core::event::Event;
-use crate::core::verdict::Verdict;
 use crate::flags::FlagProvider;
 use crate::record::Recorder;
 
 use super::spec::{Drill, Step, StepBody};
 use super::step::{StepCx, StepResult, execute};
+pub use super::verdict::decide;
+use crate::core::disaster::{DrillMark, DrillRecovery, Mark};
 
 /// Longest a rollback may run when it names no timeout of its own.
 pub const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,6 +37,9 @@ pub enum MethodStop {
     Cancelled,
     /// Nothing could be checked (a tool missing): inconclusive, not failed.
     Inconclusive(String),
+    /// What the drill needs is not installed here (PostgreSQL not found):
+    /// the verdict is Skipped, with this reason.
+    Skipped(String),
 }
 
 /// A drill in progress: where its events go and what its steps share.
@@ -48,6 +52,7 @@ pub struct Runner<'a> {
     /// The steps' context; its token is cancelled when the method must stop.
     pub cx: StepCx,
     measured: Mutex<Vec<(String, f64)>>,
+    started: Instant,
 }
 
 impl Runner<'_> {
@@ -75,6 +80,32 @@ impl Runner<'_> {
             name: name.to_string(),
             value,
         }));
+    }
+
+    /// Milliseconds since the drill started (monotonic): the time base of
+    /// a recovery drill's timeline and heartbeat.
+    pub fn elapsed_ms(&self) -> u64 {
+        ms(self.started.elapsed())
+    }
+
+    /// Journal a point of a recovery drill's timeline, now.
+    pub fn mark(&self, mark: Mark, detail: &str) -> u64 {
+        let at_ms = self.elapsed_ms();
+        self.rec.emit(Event::DrillMark(DrillMark {
+            stage: self.stage.to_string(),
+            drill: self.drill.name.clone(),
+            mark,
+            at_ms,
+            detail: self.cx.redact(detail),
+        }));
+        at_ms
+    }
+
+    /// Journal a recovery drill's evidence (stage and drill filled in here).
+    pub fn recovery(&self, mut r: DrillRecovery) {
+        r.stage = self.stage.to_string();
+        r.drill = self.drill.name.clone();
+        self.rec.emit(Event::DrillRecovery(r));
     }
 
     fn started(&self, name: &str, phase: Phase, timeout: Duration) {
@@ -234,6 +265,7 @@ pub async fn run_drill(
         drill,
         cx: StepCx::new(flags.clone(), method_cancel.clone()),
         measured: Mutex::new(Vec::new()),
+        started: Instant::now(),
     };
     let mut end = DrillEnd::Completed;
     let mut why = String::new();
@@ -317,6 +349,7 @@ pub async fn run_drill(
                     DrillEnd::NotStarted,
                     format!("nothing could be checked: {f}"),
                 ),
+                (MethodStop::Skipped(f), None) => (DrillEnd::Skipped, format!("skipped: {f}")),
             };
         }
     }
@@ -324,7 +357,9 @@ pub async fn run_drill(
     let mut rolled_back = false;
     let mut rollback_failed = false;
     let mut rollback_notes = Vec::new();
-    if end != DrillEnd::NotStarted && (failed || drill.rollback_on_success) {
+    if !matches!(end, DrillEnd::NotStarted | DrillEnd::Skipped)
+        && (failed || drill.rollback_on_success)
+    {
         rolled_back = true;
         let rb = Runner {
             rec,
@@ -332,6 +367,7 @@ pub async fn run_drill(
             drill,
             cx: StepCx::new(flags, CancellationToken::new()),
             measured: Mutex::new(Vec::new()),
+            started: run.started,
         };
         let kind_ok = super::kinds::rollback(&rb).await;
         if !kind_ok {
@@ -405,79 +441,5 @@ async fn stop_watch(run: &Runner<'_>, tripped: &Mutex<Option<String>>, cancel: &
             _ = tokio::time::sleep(drill.stop_poll) => {}
             _ = cancel.cancelled() => return std::future::pending().await,
         }
-    }
-}
-
-/// The verdict: a failed rollback fails the drill; a drill that could not
-/// start is inconclusive; an operator abort is inconclusive; a stop, a
-/// timeout or a failed method fails; else every objective must pass (one
-/// not measured makes it inconclusive).
-pub fn decide(
-    end: DrillEnd,
-    why: &str,
-    objectives: &[ObjectiveResult],
-    rollback_failed: bool,
-    rollback_notes: &[String],
-) -> (Verdict, String) {
-    let missed: Vec<String> = objectives
-        .iter()
-        .filter(|o| o.verdict == Verdict::Fail)
-        .map(|o| {
-            format!(
-                "{} = {} (bound {})",
-                o.objective.measure,
-                o.measured
-                    .map(crate::core::drill::value_text)
-                    .unwrap_or_default(),
-                o.objective.bound_text()
-            )
-        })
-        .collect();
-    let rb = if rollback_failed {
-        format!(
-            "; ROLLBACK FAILED ({}): the system may be left faulted",
-            rollback_notes.join(", ")
-        )
-    } else {
-        String::new()
-    };
-    let (v, text) = match end {
-        DrillEnd::NotStarted => (Verdict::Inconclusive, why.to_string()),
-        DrillEnd::Aborted => (Verdict::Inconclusive, why.to_string()),
-        DrillEnd::Stopped | DrillEnd::TimedOut | DrillEnd::MethodFailed => {
-            (Verdict::Fail, why.to_string())
-        }
-        DrillEnd::Completed if !missed.is_empty() => (
-            Verdict::Fail,
-            format!("objective missed: {}", missed.join(", ")),
-        ),
-        DrillEnd::Completed => {
-            let unmeasured: Vec<&str> = objectives
-                .iter()
-                .filter(|o| o.verdict == Verdict::Inconclusive)
-                .map(|o| o.objective.measure.as_str())
-                .collect();
-            if unmeasured.is_empty() {
-                let n = objectives.len();
-                (
-                    Verdict::Pass,
-                    if n == 0 {
-                        "completed; steady state held".into()
-                    } else {
-                        format!("completed; {n} of {n} objectives met")
-                    },
-                )
-            } else {
-                (
-                    Verdict::Inconclusive,
-                    format!("not measured: {}", unmeasured.join(", ")),
-                )
-            }
-        }
-    };
-    if rollback_failed {
-        (Verdict::Fail, format!("{text}{rb}"))
-    } else {
-        (v, text)
     }
 }

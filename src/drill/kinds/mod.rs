@@ -8,6 +8,7 @@ pub mod blue_green;
 pub mod deploy;
 pub mod kill_switch;
 pub mod ops_steps;
+pub mod pg_restore;
 pub mod runbook;
 pub mod sample;
 
@@ -29,6 +30,7 @@ pub fn plan(drill: &Drill) -> Vec<StepPlan> {
         DrillKind::KillSwitch => kill_switch::plan(drill),
         DrillKind::Alerting => alerting::plan(drill),
         DrillKind::Runbook => runbook::plan(drill),
+        DrillKind::PgBackupRestore => pg_restore::plan(drill),
     }
 }
 
@@ -43,6 +45,9 @@ pub fn validate(drill: &Drill) -> Vec<SpecError> {
         DrillKind::KillSwitch => params::<kill_switch::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Alerting => params::<alerting::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Runbook => params::<runbook::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::PgBackupRestore => {
+            params::<pg_restore::Params>(drill).and_then(|p| p.check(drill))
+        }
     };
     r.err().into_iter().collect()
 }
@@ -56,6 +61,7 @@ pub async fn method(run: &Runner<'_>) -> Result<(), MethodStop> {
         DrillKind::KillSwitch => kill_switch::method(run).await,
         DrillKind::Alerting => alerting::method(run).await,
         DrillKind::Runbook => runbook::method(run).await,
+        DrillKind::PgBackupRestore => pg_restore::method(run).await,
     }
 }
 
@@ -68,8 +74,9 @@ pub async fn rollback(run: &Runner<'_>) -> bool {
         DrillKind::BlueGreen => blue_green::rollback(run).await,
         DrillKind::KillSwitch => kill_switch::rollback(run).await,
         // The live alerting drill clears its own fault and stops its
-        // servers; a runbook has no undo of its own.
-        DrillKind::Alerting | DrillKind::Runbook => true,
+        // servers; a runbook has no undo of its own; a recovery drill
+        // stops everything it started on every path of its own.
+        DrillKind::Alerting | DrillKind::Runbook | DrillKind::PgBackupRestore => true,
     }
 }
 
