@@ -153,3 +153,56 @@ async fn a_survivor_serving_the_wrong_version_fails_the_drill() {
     drop(pair);
     assert!(wait_gone(&pids).await.is_empty());
 }
+
+/// Children of `parent` running `demo-instance`.
+fn instance_children(parent: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return out;
+    };
+    for e in dir.flatten() {
+        let Some(pid) = e.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+            continue;
+        };
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+        // pid (comm) state ppid ...: the fields after the last ')'.
+        let ppid = stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().nth(1))
+            .and_then(|p| p.parse::<u32>().ok());
+        let cmdline = std::fs::read(format!("/proc/{pid}/cmdline")).unwrap_or_default();
+        if ppid == Some(parent) && String::from_utf8_lossy(&cmdline).contains("demo-instance") {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn a_demo_killed_outright_leaves_no_instance_behind() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut demo = std::process::Command::new(EXE)
+        .args(["demo", "--headless", "--quick", "--state-dir"])
+        .arg(dir.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start the demo");
+    let mut children = Vec::new();
+    for _ in 0..300 {
+        children = instance_children(demo.id());
+        if children.len() >= 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    // SIGKILL: no destructor runs; the children see their stdin close.
+    let _ = demo.kill();
+    let _ = demo.wait();
+    assert!(
+        children.len() >= 2,
+        "the demo started no failover pair: {children:?}"
+    );
+    let left = wait_gone(&children).await;
+    assert!(left.is_empty(), "instances outlived the demo: {left:?}");
+}
