@@ -47,6 +47,21 @@ fn headless_demo_is_go_and_the_report_matches_the_journal() {
     assert!(err.contains("decision GO score"), "{err}");
 
     let run_dir = only_run_dir(&state);
+    // The demo starts no database: its data stage is skipped with a reason.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("report.json")).expect("report"),
+    )
+    .expect("json");
+    let data = report["stages"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "data"))
+        .expect("a data stage in the demo");
+    assert_eq!(data["verdict"], "skipped", "{data}");
+    let summary = data["summary"].as_str().unwrap_or_default();
+    assert!(
+        summary.contains("PostgreSQL") && summary.contains("data.source"),
+        "{summary}"
+    );
     for f in [
         "journal.jsonl",
         "report.json",
@@ -163,7 +178,7 @@ fn check_config_reports_every_problem_and_exits_2() {
     let o = run(bin().arg("check-config").arg("-c").arg(&good));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("ok (7 stages: env, load, canary, scans, policy, drills, gate)"),
+        text(&o).contains("ok (8 stages: env, load, canary, scans, policy, drills, data, gate)"),
         "{}",
         text(&o)
     );

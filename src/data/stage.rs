@@ -45,13 +45,12 @@ pub async fn run_stage(cfg: &DataSection, stage: &str, rec: &Recorder) {
         stage: stage.to_string(),
     });
     let (Some(sref), Some(tref)) = (&cfg.source, &cfg.target) else {
-        finish(
-            rec,
-            stage,
-            Verdict::Skipped,
-            "no database configured (data.source and data.target): nothing to copy".into(),
-            Vec::new(),
-        );
+        let reason = if cfg.demo {
+            super::demo::skip_reason(super::demo::find_installed().as_deref())
+        } else {
+            "no database configured (data.source and data.target): nothing to copy".into()
+        };
+        finish(rec, stage, Verdict::Skipped, reason, Vec::new());
         return;
     };
     match run(cfg, sref, tref, stage, rec).await {
@@ -83,6 +82,8 @@ async fn run(
                 .map_err(|e| DataError::Unreachable(format!("data.{role} {r}: {e}")))
         }
     };
+    let factor =
+        super::scale::whole(cfg.scale.unwrap_or(1.0), "data.scale").map_err(DataError::Usage)?;
     let source = Endpoint::new("source", secret(sref, "source").await?)?;
     let target = Endpoint::new("target", secret(tref, "target").await?)?;
     let rules = match &cfg.rules {
@@ -131,6 +132,7 @@ async fn run(
     let opts = CopyOptions {
         replace: cfg.replace,
         jobs: cfg.jobs.unwrap_or(rules.jobs),
+        scale: factor,
     };
     let copying = copy::copy(&source, &target, &rules, key, &opts, progress);
     let drain = async {
@@ -164,7 +166,7 @@ async fn run(
         message: "leak scan and parity".into(),
         fraction: None,
     });
-    let report = verify::verify(&source, &target, &rules).await?;
+    let report = verify::verify(&source, &target, &rules, factor).await?;
     rec.emit(Event::DataLeakScan(LeakScanEvent {
         stage: stage.into(),
         scan: crate::core::data::LeakScan {
