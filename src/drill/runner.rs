@@ -48,6 +48,8 @@ pub struct Runner<'a> {
     /// The steps' context; its token is cancelled when the method must stop.
     pub cx: StepCx,
     measured: Mutex<Vec<(String, f64)>>,
+    /// When the drill started (monotonic): timeline marks count from here.
+    started: Instant,
 }
 
 impl Runner<'_> {
@@ -77,6 +79,39 @@ impl Runner<'_> {
         }));
     }
 
+    /// Journal a point of a recovery drill's timeline, now: `at_ms` is
+    /// the monotonic time since the drill started.
+    pub fn mark(&self, mark: crate::core::disaster::Mark, detail: &str) {
+        self.mark_at(mark, Instant::now(), detail);
+    }
+
+    /// Journal a timeline point that happened at `at` (measured earlier,
+    /// e.g. the first of a run of successful requests, known only once
+    /// the run is long enough); gives the mark's `at_ms`.
+    pub fn mark_at(&self, mark: crate::core::disaster::Mark, at: Instant, detail: &str) -> u64 {
+        let at_ms = ms(at.saturating_duration_since(self.started));
+        self.rec
+            .emit(Event::DrillMark(crate::core::disaster::DrillMark {
+                stage: self.stage.to_string(),
+                drill: self.drill.name.clone(),
+                mark,
+                at_ms,
+                detail: self.cx.redact(detail),
+            }));
+        at_ms
+    }
+
+    /// Journal a recovery drill's evidence (the stage and drill fields are
+    /// the runner's, whatever the caller filled in).
+    pub fn recovery(&self, r: crate::core::disaster::DrillRecovery) {
+        self.rec
+            .emit(Event::DrillRecovery(crate::core::disaster::DrillRecovery {
+                stage: self.stage.to_string(),
+                drill: self.drill.name.clone(),
+                ..r
+            }));
+    }
+
     fn started(&self, name: &str, phase: Phase, timeout: Duration) {
         self.rec.emit(Event::DrillStep(DrillStep {
             stage: self.stage.to_string(),
@@ -91,7 +126,7 @@ impl Runner<'_> {
         }));
     }
 
-    fn ended(&self, name: &str, phase: Phase, timeout: Duration, r: &StepResult) {
+    pub(super) fn ended(&self, name: &str, phase: Phase, timeout: Duration, r: &StepResult) {
         self.rec.emit(Event::DrillStep(DrillStep {
             stage: self.stage.to_string(),
             drill: self.drill.name.clone(),
@@ -228,12 +263,14 @@ pub async fn run_drill(
         timeout_ms: ms(drill.timeout),
     }));
     let method_cancel = abort.child_token();
+    let started = Instant::now();
     let run = Runner {
         rec,
         stage,
         drill,
         cx: StepCx::new(flags.clone(), method_cancel.clone()),
         measured: Mutex::new(Vec::new()),
+        started,
     };
     let mut end = DrillEnd::Completed;
     let mut why = String::new();
@@ -260,7 +297,7 @@ pub async fn run_drill(
     let tripped: Mutex<Option<String>> = Mutex::new(None);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     if end == DrillEnd::Completed {
-        let watch = stop_watch(&run, &tripped, &method_cancel);
+        let watch = super::stop_watch::stop_watch(&run, &tripped, &method_cancel);
         let deadline = async {
             tokio::time::sleep(drill.timeout).await;
             timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -332,6 +369,7 @@ pub async fn run_drill(
             drill,
             cx: StepCx::new(flags, CancellationToken::new()),
             measured: Mutex::new(Vec::new()),
+            started,
         };
         let kind_ok = super::kinds::rollback(&rb).await;
         if !kind_ok {
@@ -379,33 +417,6 @@ pub async fn run_drill(
     };
     rec.emit(Event::DrillFinished(finished.clone()));
     finished
-}
-
-/// Poll the stop conditions until one trips (then cancel the method) or
-/// the method ends. Only a trip is journalled: polls that hold are not.
-async fn stop_watch(run: &Runner<'_>, tripped: &Mutex<Option<String>>, cancel: &CancellationToken) {
-    let drill = run.drill;
-    if drill.stop_conditions.is_empty() {
-        return std::future::pending().await;
-    }
-    let poll_cx = StepCx::new(run.cx.flags.clone(), cancel.clone());
-    loop {
-        for s in &drill.stop_conditions {
-            let r = execute(&poll_cx, s).await;
-            if r.outcome == StepOutcome::Failed {
-                run.ended(&s.name, Phase::StopCondition, s.timeout, &r);
-                if let Ok(mut t) = tripped.lock() {
-                    *t = Some(format!("{} ({})", s.name, r.detail));
-                }
-                cancel.cancel();
-                return;
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(drill.stop_poll) => {}
-            _ = cancel.cancelled() => return std::future::pending().await,
-        }
-    }
 }
 
 /// The verdict: a failed rollback fails the drill; a drill that could not

@@ -3,13 +3,19 @@
 //! `DrillKind` variant (in `core::drill`) and one arm in each match below.
 
 pub mod alerting;
+pub mod argv;
 pub mod background;
 pub mod blue_green;
 pub mod deploy;
+pub mod failover;
+pub mod failover_probe;
+pub mod file_restore;
+pub mod file_state;
 pub mod kill_switch;
 pub mod ops_steps;
 pub mod runbook;
 pub mod sample;
+pub mod timeline;
 
 use std::time::Duration;
 
@@ -29,6 +35,8 @@ pub fn plan(drill: &Drill) -> Vec<StepPlan> {
         DrillKind::KillSwitch => kill_switch::plan(drill),
         DrillKind::Alerting => alerting::plan(drill),
         DrillKind::Runbook => runbook::plan(drill),
+        DrillKind::Failover => failover::plan(drill),
+        DrillKind::FileRestore => file_restore::plan(drill),
     }
 }
 
@@ -43,6 +51,10 @@ pub fn validate(drill: &Drill) -> Vec<SpecError> {
         DrillKind::KillSwitch => params::<kill_switch::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Alerting => params::<alerting::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Runbook => params::<runbook::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::Failover => params::<failover::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::FileRestore => {
+            params::<file_restore::Params>(drill).and_then(|p| p.check(drill))
+        }
     };
     r.err().into_iter().collect()
 }
@@ -56,6 +68,8 @@ pub async fn method(run: &Runner<'_>) -> Result<(), MethodStop> {
         DrillKind::KillSwitch => kill_switch::method(run).await,
         DrillKind::Alerting => alerting::method(run).await,
         DrillKind::Runbook => runbook::method(run).await,
+        DrillKind::Failover => failover::method(run).await,
+        DrillKind::FileRestore => file_restore::method(run).await,
     }
 }
 
@@ -70,6 +84,9 @@ pub async fn rollback(run: &Runner<'_>) -> bool {
         // The live alerting drill clears its own fault and stops its
         // servers; a runbook has no undo of its own.
         DrillKind::Alerting | DrillKind::Runbook => true,
+        DrillKind::Failover => failover::rollback(run).await,
+        // The file kind puts its backup back itself when it drilled in place.
+        DrillKind::FileRestore => true,
     }
 }
 
