@@ -1,124 +1,219 @@
-//! The data stage in the demo. The demo starts no database of its own, so
+//! The data stage in the demo. The demo has no database of its own, so
 //! without PostgreSQL on the machine the stage is skipped, saying where it
-//! looked and what would make it run. With PostgreSQL found, the demo's
-//! throwaway "production" and "pre-production" clusters are the next step
-//! (they come with the shared throwaway-cluster module); until then the
-//! stage is skipped too, naming the PostgreSQL it found, so that the demo
-//! never reports a copy it did not make.
+//! looked and what would make it run. With PostgreSQL found, it makes two
+//! throwaway clusters on 127.0.0.1 ([`crate::pg`]: as the `postgres`
+//! account when root), loads a small "production" shop into one, runs the
+//! real stage (classify, copy with the demo's rules, leak scan, parity)
+//! into the other, then stops both by PID and removes their directories,
+//! whatever the outcome.
 
-use std::path::{Path, PathBuf};
+use std::time::Duration;
 
-/// Where a PostgreSQL installation's binaries are looked for, in order.
-pub const LOOKED: &str =
-    "FLIGHTDECK_PGBIN, /usr/lib/postgresql/*/bin, `pg_config --bindir` on PATH";
+use tokio_util::sync::CancellationToken;
 
-/// The bin directory of a PostgreSQL installation: `explicit` (the
-/// `FLIGHTDECK_PGBIN` variable) when set, else the newest version under
-/// `root` (`/usr/lib/postgresql`), else what `pg_config` says. A directory
-/// counts when it holds `initdb` and `pg_ctl`.
-pub fn find_postgres(
-    explicit: Option<&Path>,
-    root: &Path,
-    pg_config: Option<&Path>,
-) -> Option<PathBuf> {
-    let usable = |d: &Path| d.join("initdb").is_file() && d.join("pg_ctl").is_file();
-    if let Some(d) = explicit {
-        return usable(d).then(|| d.to_path_buf());
+use super::DataError;
+use super::config::DataSection;
+use super::conn::Endpoint;
+use super::rules::Rules;
+use super::stage::{Outcome, run_resolved};
+use super::transform::HmacKey;
+use crate::core::event::Event;
+use crate::pg::{Account, BinDir, Cluster, Workspace};
+use crate::record::recorder::Recorder;
+use crate::secrets::Secret;
+
+/// The demo's production shop: customers with unique emails and a
+/// self-referencing FK, orders with an email the catalog does not link and
+/// free-text notes that name customers.
+const SHOP: &str = r#"
+CREATE TABLE customers (
+  id serial PRIMARY KEY,
+  first_name text NOT NULL,
+  last_name text NOT NULL,
+  email text NOT NULL UNIQUE,
+  phone text,
+  city text,
+  referred_by int REFERENCES customers(id)
+);
+CREATE TABLE orders (
+  id bigserial PRIMARY KEY,
+  customer_id int NOT NULL REFERENCES customers(id),
+  customer_email text NOT NULL,
+  total numeric(10,2) NOT NULL,
+  created date NOT NULL,
+  notes text
+);
+INSERT INTO customers (first_name, last_name, email, phone, city, referred_by)
+SELECT (ARRAY['Alice','Bernard','Chloe','Dmitri','Elena','Farid','Giulia','Hugo'])[1 + i % 8],
+       (ARRAY['Martin','Dubois','Novak','Rossi','Schmidt','Tanaka'])[1 + (i / 8) % 6],
+       'cust' || i || '@corp-mail.io',
+       '+33 6 ' || lpad((10000000 + i * 37)::text, 8, '0'),
+       (ARRAY['Lyon','Paris','Lille','Nantes'])[1 + i % 4],
+       CASE WHEN i > 10 THEN 1 + i % 10 END
+FROM generate_series(1, 300) i;
+INSERT INTO orders (customer_id, customer_email, total, created, notes)
+SELECT c.id, c.email, round((10 + (i * 7919) % 500)::numeric + 0.99, 2), date '2025-01-01' + i % 300,
+       CASE WHEN i % 5 = 0 THEN 'Called ' || c.first_name || ' ' || c.last_name || ' about delivery' END
+FROM generate_series(1, 900) i JOIN customers c ON c.id = 1 + (i * 13) % 300;
+ANALYZE;
+"#;
+
+/// The demo's rules: every personal column transformed. The key is drawn
+/// per demo run and handed to the stage directly: the reference below is
+/// never resolved.
+const RULES: &str = r#"
+hmac_key = { env = "FLIGHTDECK_DEMO_DATA_KEY" }
+jobs = 2
+min_k = 1
+references = [{ from = "public.orders.customer_email", to = "public.customers.email" }]
+
+[[rules]]
+column = "*.email"
+transformer = "fake"
+kind = "email"
+
+[[rules]]
+column = "public.customers.first_name"
+transformer = "fake"
+kind = "first_name"
+
+[[rules]]
+column = "public.customers.last_name"
+transformer = "fake"
+kind = "last_name"
+
+[[rules]]
+column = "*.phone"
+transformer = "fake"
+kind = "phone"
+
+[[rules]]
+column = "public.orders.notes"
+transformer = "template"
+template = "note on order {id}"
+"#;
+
+/// How long a cluster may take to answer.
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Run the data stage against two throwaway clusters made from `bin`.
+pub async fn run(
+    cfg: &DataSection,
+    bin: BinDir,
+    stage: &str,
+    rec: &Recorder,
+) -> Result<Outcome, DataError> {
+    let pg = |e: crate::pg::PgError| DataError::Unreachable(format!("the demo's PostgreSQL: {e}"));
+    rec.emit(Event::StageProgress {
+        stage: stage.into(),
+        message: format!(
+            "demo: two throwaway PostgreSQL clusters on 127.0.0.1 from {}",
+            bin.dir().display()
+        ),
+        fraction: None,
+    });
+    let ws = Workspace::create(bin, Account::detect().map_err(pg)?).map_err(pg)?;
+    let cancel = CancellationToken::new();
+    let mut clusters = Vec::new();
+    let mut outcome = Err(DataError::Internal("the demo did not start".into()));
+    for name in ["production", "preproduction"] {
+        let started = async {
+            let mut c = Cluster::init(&ws, name, &cancel).await?;
+            let port = crate::pg::free_port()?;
+            c.start(&ws, port, START_TIMEOUT, &cancel).await?;
+            Ok::<_, crate::pg::PgError>(c)
+        }
+        .await;
+        match started {
+            Ok(c) => clusters.push(c),
+            Err(e) => {
+                outcome = Err(pg(e));
+                break;
+            }
+        }
     }
-    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir(root)
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| {
-            let v = e.file_name().to_str()?.split('.').next()?.parse().ok()?;
-            Some((v, e.path().join("bin")))
-        })
-        .filter(|(_, d)| usable(d))
-        .collect();
-    versions.sort();
-    if let Some((_, d)) = versions.pop() {
-        return Some(d);
+    if let [prod, preprod] = &clusters[..] {
+        outcome = copy_shop(cfg, prod, preprod, stage, rec).await;
     }
-    let out = std::process::Command::new(pg_config?)
-        .arg("--bindir")
-        .output()
-        .ok()?;
-    let d = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
-    (out.status.success() && usable(&d)).then_some(d)
+    for c in &mut clusters {
+        c.stop(Duration::from_secs(5)).await;
+    }
+    drop(clusters);
+    drop(ws);
+    outcome
 }
 
-/// [`find_postgres`] on this machine.
-pub fn find_installed() -> Option<PathBuf> {
-    let explicit = std::env::var_os("FLIGHTDECK_PGBIN")
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from);
-    find_postgres(
-        explicit.as_deref(),
-        Path::new("/usr/lib/postgresql"),
-        Some(Path::new("pg_config")),
-    )
+/// Load the shop into `prod` and run the stage into `preprod`.
+async fn copy_shop(
+    cfg: &DataSection,
+    prod: &Cluster,
+    preprod: &Cluster,
+    stage: &str,
+    rec: &Recorder,
+) -> Result<Outcome, DataError> {
+    let fail = |what: &str, e: String| DataError::Unreachable(format!("the demo's {what}: {e}"));
+    let admin = prod
+        .connect("postgres")
+        .await
+        .map_err(|e| fail("production cluster", e.to_string()))?;
+    admin
+        .batch_execute("CREATE DATABASE shop")
+        .await
+        .map_err(|e| fail("production cluster", super::copy::db_message(&e)))?;
+    let shop = prod
+        .connect("shop")
+        .await
+        .map_err(|e| fail("production cluster", e.to_string()))?;
+    shop.batch_execute(SHOP)
+        .await
+        .map_err(|e| fail("production shop", super::copy::db_message(&e)))?;
+    preprod
+        .connect("postgres")
+        .await
+        .map_err(|e| fail("pre-production cluster", e.to_string()))?
+        .batch_execute("CREATE DATABASE shop")
+        .await
+        .map_err(|e| fail("pre-production cluster", super::copy::db_message(&e)))?;
+    drop(shop);
+    drop(admin);
+    let table: toml::Table =
+        toml::from_str(RULES).map_err(|e| DataError::Internal(format!("the demo's rules: {e}")))?;
+    let rules = Rules::from_table("the demo's rules", table)?;
+    // A key for this demo run only: its pseudonyms are not meant to last.
+    let key = HmacKey::new(&Secret::new(uuid::Uuid::new_v4().to_string()));
+    let source = Endpoint::new("source", Secret::new(prod.url("shop")))?;
+    let target = Endpoint::new("target", Secret::new(preprod.url("shop")))?;
+    run_resolved(cfg, source, target, rules, Some(key), stage, rec).await
 }
 
-/// Why the demo's data stage is skipped, given what [`find_postgres`]
-/// found.
-pub fn skip_reason(found: Option<&Path>) -> String {
-    match found {
-        None => format!(
-            "the demo starts no database and found no PostgreSQL (looked at {LOOKED}); \
-             install PostgreSQL (e.g. apt-get install postgresql) or set FLIGHTDECK_PGBIN, \
-             or set data.source and data.target to copy real databases"
-        ),
-        Some(bin) => format!(
-            "PostgreSQL found at {}, but the demo's throwaway clusters are not started by \
-             this build; set data.source and data.target (e.g. two local databases) and \
-             data.rules to run the copy",
-            bin.display()
-        ),
-    }
+/// Why the demo's data stage is skipped when no PostgreSQL is found.
+pub fn skip_reason() -> String {
+    "the demo starts no database and found no PostgreSQL (looked at FLIGHTDECK_PGBIN, \
+     /usr/lib/postgresql/*/bin, `pg_config --bindir`); install PostgreSQL (e.g. \
+     apt-get install postgresql) or set FLIGHTDECK_PGBIN to run it against two \
+     throwaway clusters, or set data.source and data.target to copy real databases"
+        .into()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn install(dir: &Path) {
-        std::fs::create_dir_all(dir).unwrap();
-        for t in ["initdb", "pg_ctl"] {
-            std::fs::write(dir.join(t), "").unwrap();
-        }
-    }
-
     #[test]
-    fn finds_the_explicit_dir_or_the_newest_version_or_nothing() {
-        let t = tempfile::tempdir().unwrap();
-        let root = t.path().join("lib/postgresql");
-        assert_eq!(find_postgres(None, &root, None), None);
-        install(&root.join("13/bin"));
-        install(&root.join("15/bin"));
-        std::fs::create_dir_all(root.join("16/bin")).unwrap(); // no tools
-        assert_eq!(find_postgres(None, &root, None), Some(root.join("15/bin")));
-        let explicit = t.path().join("custom");
-        // An explicit dir without the tools finds nothing: it is not
-        // silently replaced by another installation.
-        assert_eq!(find_postgres(Some(&explicit), &root, None), None);
-        install(&explicit);
-        assert_eq!(
-            find_postgres(Some(&explicit), &root, None),
-            Some(explicit.clone())
-        );
-        let missing = t.path().join("no-such-pg_config");
-        assert_eq!(
-            find_postgres(None, &t.path().join("none"), Some(&missing)),
-            None
+    fn the_reason_says_where_it_looked_and_what_to_do() {
+        let r = skip_reason();
+        assert!(r.contains("found no PostgreSQL"), "{r}");
+        assert!(
+            r.contains("FLIGHTDECK_PGBIN") && r.contains("data.source"),
+            "{r}"
         );
     }
 
     #[test]
-    fn the_reason_says_where_it_looked_or_what_it_found() {
-        let none = skip_reason(None);
-        assert!(none.contains("found no PostgreSQL"), "{none}");
-        assert!(none.contains("FLIGHTDECK_PGBIN"), "{none}");
-        let found = skip_reason(Some(Path::new("/opt/pg/bin")));
-        assert!(found.contains("/opt/pg/bin"), "{found}");
+    fn the_demo_rules_parse_and_transform_every_personal_kind() {
+        let table: toml::Table = toml::from_str(RULES).unwrap();
+        let rules = Rules::from_table("demo", table).unwrap();
+        assert_eq!(rules.rules.len(), 5);
+        assert_eq!(rules.references.len(), 1);
     }
 }
