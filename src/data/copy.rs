@@ -23,6 +23,7 @@ use super::collisions::{self, Collisions};
 use super::conn::{Endpoint, ident};
 use super::plan::{self, Plan};
 use super::rules::Rules;
+use super::scale;
 use super::schema;
 use super::table_copy::copy_table;
 use super::transform::HmacKey;
@@ -58,6 +59,9 @@ pub struct CopyOptions {
     pub replace: bool,
     /// Tables copied side by side.
     pub jobs: usize,
+    /// Whole copies of the rows in the target (1: none added); see
+    /// [`super::scale`].
+    pub scale: u32,
 }
 
 /// What a copy did.
@@ -77,6 +81,10 @@ pub struct CopyReport {
     pub seconds: f64,
     /// The target was an interrupted copy, wiped first.
     pub resumed_clean: bool,
+    /// The scale factor applied.
+    pub scale: u32,
+    /// Synthetic rows added by the scale-up.
+    pub synthetic_rows: u64,
 }
 
 /// Open the source's read-only snapshot; returns the exported snapshot id.
@@ -128,13 +136,29 @@ pub async fn copy(
         target,
         &cat,
         &plan,
-        key,
+        key.clone(),
         collisions,
         &snapshot,
         opts.jobs,
         progress.clone(),
     )
     .await?;
+
+    let mut synthetic_rows = 0;
+    if opts.scale > 1 {
+        progress(CopyEvent::Phase(format!("scale x{}", opts.scale)));
+        let read = target.connect().await?;
+        let added = scale::scale(
+            &read,
+            &tgt,
+            &cat,
+            &plan,
+            key.as_ref().unwrap_or(&fallback),
+            opts.scale,
+        )
+        .await?;
+        synthetic_rows = added.iter().map(|(_, n)| n).sum();
+    }
 
     progress(CopyEvent::Phase("constraints".into()));
     let post = schema::dump(source, "post-data", &snapshot).await?;
@@ -160,6 +184,9 @@ pub async fn copy(
             ))
         })?;
     }
+    if opts.scale > 1 {
+        scale::bump_sequences(&tgt, &cat).await?;
+    }
     tgt.batch_execute("DROP SCHEMA IF EXISTS _flightdeck_data CASCADE")
         .await
         .map_err(|e| DataError::Copy(format!("target {}: {}", target.label, db_message(&e))))?;
@@ -173,6 +200,8 @@ pub async fn copy(
         rows,
         seconds: started.elapsed().as_secs_f64(),
         resumed_clean,
+        scale: opts.scale,
+        synthetic_rows,
     })
 }
 
