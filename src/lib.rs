@@ -35,6 +35,7 @@ pub mod launch;
 pub mod load;
 pub mod notify;
 pub mod output;
+pub mod pg;
 pub mod policy;
 pub mod record;
 pub mod report;

@@ -46,7 +46,7 @@ fn floor_of(module: &str) -> Option<u8> {
         "core" => 0,
         "config" | "record" | "tls" | "output" | "identity" => 1,
         "environment" | "iac" | "load" | "canary" | "flags" | "scan" | "policy" | "secrets"
-        | "gate" | "demo" | "drill" | "dr" | "data" | "notify" | "history" | "share"
+        | "gate" | "demo" | "drill" | "dr" | "data" | "pg" | "notify" | "history" | "share"
         | "traffic" | "locust" | "impact" => 2,
         "engine" => 3,
         "ui" | "report" | "headless" | "cli" | "launch" | "main" | "lib" | "attach" => 4,

@@ -22,6 +22,8 @@ pub async fn start_demo(
         .map_err(Failure::internal)?;
     let assets = assets.to_string_lossy().into_owned();
     engine::config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
+    // The demo's data stage says what it looked for when it has no databases.
+    cfg.data.demo = true;
     // A Terraform named by the environment (as CI does) wins over PATH.
     if let (Some(iac), Ok(tf)) = (
         &mut cfg.environment.iac,
