@@ -213,7 +213,15 @@ fn the_shipped_state_restore_example_runs_as_it_stands() {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(stdout.contains("tfstate-restore-commands"), "{stdout}");
+    let doc: serde_json::Value = serde_json::from_str(&stdout).expect("json");
+    let dr = doc["disaster_recovery"]
+        .as_array()
+        .expect("disaster_recovery");
+    assert_eq!(dr.len(), 2, "{stdout}");
+    assert_eq!(dr[1]["drill"], "tfstate-restore-commands");
+    assert!(dr[1]["rto_s"].as_f64().is_some(), "{stdout}");
+    assert_eq!(dr[1]["integrity"][0]["ok"], true);
+    assert_eq!(dr[1]["objectives"][0]["verdict"], "pass");
     // The drill worked on copies: the shipped state is untouched.
     assert_eq!(std::fs::read(&state).expect("shipped state"), before);
 }
