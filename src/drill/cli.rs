@@ -39,7 +39,9 @@ pub enum DrillCommand {
 pub struct RunArgs {
     /// The drill file.
     pub file: PathBuf,
-    /// Run only the drill with this name (repeatable).
+    /// Run only the drill with this name, or the drills named NAME-*
+    /// (`--only pg-restore` runs pg-restore-dump, pg-restore-pitr...).
+    /// Repeatable.
     #[arg(long)]
     pub only: Vec<String>,
     /// Output format.
@@ -62,7 +64,7 @@ pub async fn run(args: DrillArgs) -> Result<(String, i32), (String, i32)> {
 async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
     let mut drills = super::load_file(&a.file).map_err(|e| (e.join("\n"), 2))?;
     for name in &a.only {
-        if !drills.iter().any(|d| &d.name == name) {
+        if !drills.iter().any(|d| selected(&d.name, name)) {
             let known: Vec<&str> = drills.iter().map(|d| d.name.as_str()).collect();
             return Err((
                 format!(
@@ -75,7 +77,7 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
         }
     }
     if !a.only.is_empty() {
-        drills.retain(|d| a.only.contains(&d.name));
+        drills.retain(|d| a.only.iter().any(|o| selected(&d.name, o)));
     }
     let rec = Recorder::new(None);
     let abort = CancellationToken::new();
@@ -116,13 +118,55 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
                 "file": a.file.display().to_string(),
                 "verdict": verdict.as_str(),
                 "exit_code": code,
-                "drills": views,
+                "drills": views.iter().map(drill_json).collect::<Vec<_>>(),
             });
             serde_json::to_string_pretty(&doc).map_err(|e| (e.to_string(), 4))? + "\n"
         }
         OutputFormat::Text => views.iter().map(text).collect::<Vec<_>>().join("\n"),
     };
     Ok((out, code))
+}
+
+/// `--only NAME` selects `NAME` and `NAME-*`.
+fn selected(drill: &str, only: &str) -> bool {
+    drill == only
+        || drill
+            .strip_prefix(only)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// A drill's JSON: its view, plus for a recovery drill the numbers at the
+/// top (`rto_s`, `rpo_s`, `lost_writes`, per-table `integrity`) and the
+/// objective verdicts in one flat list.
+fn drill_json(d: &DrillView) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    let Some(obj) = v.as_object_mut() else {
+        return v;
+    };
+    let verdicts: Vec<serde_json::Value> = d
+        .results
+        .iter()
+        .map(|o| {
+            json!({
+                "objective": o.objective.to_string(),
+                "measured": o.measured,
+                "verdict": o.verdict.as_str(),
+            })
+        })
+        .collect();
+    obj.insert("objective_verdicts".into(), json!(verdicts));
+    if d.recovery.is_some() || !d.marks.is_empty() {
+        obj.insert("rto_s".into(), json!(d.rto_s()));
+        obj.insert("rpo_s".into(), json!(d.measured("rpo_s")));
+        obj.insert("lost_writes".into(), json!(d.measured("lost_writes")));
+        let integrity = d
+            .recovery
+            .as_ref()
+            .map(|r| r.integrity.clone())
+            .unwrap_or_default();
+        obj.insert("integrity".into(), json!(integrity));
+    }
+    v
 }
 
 /// One drill as text: verdict, steps with timing, objectives.

@@ -31,7 +31,12 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         StepOutcome::Ok,
         &bin.dir().display().to_string(),
     );
-    let ws = Workspace::create(bin, Account::detect().map_err(fail)?).map_err(fail)?;
+    let account = Account::detect().map_err(fail)?;
+    let ws = match &s.work_dir {
+        Some(d) => Workspace::create_in(d, bin, account),
+        None => Workspace::create(bin, account),
+    }
+    .map_err(fail)?;
     let source_url = match (&s.url, s.cluster) {
         (Some(r), ClusterMode::External) => {
             let secret = r
@@ -315,8 +320,12 @@ async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), Meth
         })
         .await?
     };
-    if let Some(n) = survivors {
+    if let Some((n, committed)) = survivors {
         run.measure("survivors_after_postmaster", n as f64);
+        run.measure(
+            "commits_after_postmaster_death",
+            if committed { 1.0 } else { 0.0 },
+        );
     }
     let last_acked = acks.last().copied();
     run.measure("heartbeat_acked", last_acked.map_or(0.0, |a| a.seq as f64));
