@@ -158,7 +158,8 @@ impl Params {
                 "e.g. backup_command = [\"pgbackrest\", \"--stanza=main\", \"backup\"]",
             ));
         }
-        if !custom && !(self.backup_command.is_empty() && self.restore_command.is_empty()) {
+        let has_commands = !self.backup_command.is_empty() || !self.restore_command.is_empty();
+        if !custom && has_commands {
             return Err(bad(
                 drill,
                 "backup_command",
