@@ -454,3 +454,75 @@ async fn an_abort_mid_restore_cleans_up_and_measures_no_rto() {
     assert!(!v.marks.iter().any(|m| m.mark == Mark::DataVerified));
     assert_clean(work.path()).await;
 }
+
+#[tokio::test]
+async fn an_external_primary_is_dumped_and_restored_without_harm_and_its_url_is_redacted() {
+    if !pg_available() {
+        return;
+    }
+    use flightdeck::pg::{Account, BinDir, Cluster, Workspace, free_port};
+    let cancel = CancellationToken::new();
+    let ws = Workspace::create(BinDir::find(None).unwrap(), Account::detect().unwrap()).unwrap();
+    let mut primary = Cluster::init(&ws, "external", &cancel).await.unwrap();
+    primary
+        .start(&ws, free_port().unwrap(), Duration::from_secs(60), &cancel)
+        .await
+        .unwrap();
+    let admin = primary.connect("postgres").await.unwrap();
+    admin
+        .batch_execute(
+            "CREATE ROLE shop LOGIN SUPERUSER PASSWORD 'planted-pw-91c3'; CREATE DATABASE shop OWNER shop",
+        )
+        .await
+        .unwrap();
+    let shop = primary.connect("shop").await.unwrap();
+    shop.batch_execute(
+        "CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i",
+    )
+    .await
+    .unwrap();
+    let url = format!(
+        "postgres://shop:planted-pw-91c3@127.0.0.1:{}/shop",
+        primary.port()
+    );
+    // SAFETY of the test: a unique variable name, read by this test only.
+    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_URL", &url) };
+    let work = work_dir();
+    let rec = Recorder::new(None);
+    let d = drill(
+        "pg-restore-external",
+        "\"lost_writes <= 1000\"",
+        "cluster = \"external\"\nurl = { env = \"FD_TEST_PG_PRIMARY_URL\" }\nmethod = \"dump\"\nrun_after_backup = \"1s\"",
+        work.path(),
+    );
+    flightdeck::drill::run_drill(&rec, "drills", &d, None, &CancellationToken::new()).await;
+    let v = rec.snapshot().drills.remove(0);
+    assert_eq!(v.verdict, Some(Verdict::Pass), "{}", explain(&v));
+    let items = v
+        .recovery
+        .as_ref()
+        .unwrap()
+        .integrity
+        .iter()
+        .find(|t| t.table == "public.items")
+        .cloned()
+        .expect("items checked");
+    assert!(items.ok && items.restored_rows == 500, "{items:?}");
+    // The primary was not harmed, and the heartbeat table is gone from it.
+    let n: i64 = shop
+        .query_one("SELECT count(*) FROM items", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(n, 500);
+    let hb: Option<String> = shop
+        .query_one("SELECT to_regclass('flightdeck_heartbeat')::text", &[])
+        .await
+        .unwrap()
+        .get(0);
+    assert_eq!(hb, None);
+    // The password is nowhere in what the drill journalled.
+    let json = serde_json::to_string(&v).unwrap();
+    assert!(!json.contains("planted-pw-91c3"), "the password leaked");
+    assert_clean(work.path()).await;
+}

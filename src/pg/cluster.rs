@@ -337,7 +337,7 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, PgError> {
     let (client, conn) = cfg
         .connect(tokio_postgres::NoTls)
         .await
-        .map_err(|e| PgError::Failed(format!("connect: {e}")))?;
+        .map_err(|e| PgError::Failed(format!("connect: {}", crate::pg::db_text(&e))))?;
     tokio::spawn(async move {
         let _ = conn.await;
     });

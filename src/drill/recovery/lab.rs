@@ -99,20 +99,25 @@ pub async fn create_source(
     admin
         .batch_execute(&format!("CREATE DATABASE {DB}"))
         .await
-        .map_err(|e| PgError::Failed(format!("fill the primary: create database {DB}: {e}")))?;
+        .map_err(|e| {
+            PgError::Failed(format!(
+                "fill the primary: create database {DB}: {}",
+                crate::pg::db_text(&e)
+            ))
+        })?;
     let db = c.connect(DB).await?;
     let orders = (s.rows / 2).max(1);
     let sql = format!(
         "CREATE TABLE flightdeck_accounts (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, balance numeric(12,2) NOT NULL, created timestamptz NOT NULL);
-         INSERT INTO flightdeck_accounts SELECT i, 'user ' || i, 'user' || i || '@example.test', (i * 37 % 100000) / 100.0, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, {rows}) i;
+         INSERT INTO flightdeck_accounts SELECT i, 'user ' || i, 'user' || i || '@example.test', (i * 37 % 100000) / 100.0, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1::bigint, {rows}) i;
          CREATE TABLE flightdeck_orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, total numeric(10,2) NOT NULL, note text);
-         INSERT INTO flightdeck_orders SELECT i, 1 + i % {rows}, (i * 7919 % 50000) / 100.0, CASE WHEN i % 3 = 0 THEN 'gift ' || i END FROM generate_series(1, {orders}) i;
+         INSERT INTO flightdeck_orders SELECT i, 1 + i % {rows}, (i * 7919 % 50000) / 100.0, CASE WHEN i % 3 = 0 THEN 'gift ' || i END FROM generate_series(1::bigint, {orders}) i;
          CHECKPOINT;",
         rows = s.rows
     );
     let fill = db.batch_execute(&sql);
     tokio::select! {
-        r = fill => r.map_err(|e| PgError::Failed(format!("fill the primary: {e}")))?,
+        r = fill => r.map_err(|e| PgError::Failed(format!("fill the primary: {}", crate::pg::db_text(&e))))?,
         _ = cancel.cancelled() => return Err(PgError::Cancelled),
     }
     let detail = format!(

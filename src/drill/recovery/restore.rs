@@ -179,7 +179,12 @@ pub async fn start(
         let rec: bool = client
             .query_one("SELECT pg_is_in_recovery()", &[])
             .await
-            .map_err(|e| PgError::Failed(format!("start the restored cluster: {e}")))?
+            .map_err(|e| {
+                PgError::Failed(format!(
+                    "start the restored cluster: {}",
+                    crate::pg::db_text(&e)
+                ))
+            })?
             .get(0);
         if !rec {
             break;
