@@ -469,12 +469,12 @@ async fn an_external_primary_is_dumped_and_restored_without_harm_and_its_url_is_
         .await
         .unwrap();
     let admin = primary.connect("postgres").await.unwrap();
-    admin
-        .batch_execute(
-            "CREATE ROLE shop LOGIN SUPERUSER PASSWORD 'planted-pw-91c3'; CREATE DATABASE shop OWNER shop",
-        )
-        .await
-        .unwrap();
+    for sql in [
+        "CREATE ROLE shop LOGIN SUPERUSER PASSWORD 'planted-pw-91c3'",
+        "CREATE DATABASE shop OWNER shop",
+    ] {
+        admin.batch_execute(sql).await.unwrap();
+    }
     let shop = primary.connect("shop").await.unwrap();
     shop.batch_execute(
         "CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i",

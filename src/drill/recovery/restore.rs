@@ -66,6 +66,10 @@ pub async fn files(
             "-j",
             &s.jobs.to_string(),
             "--exit-on-error",
+            // Roles live outside a one-database dump: the fresh cluster
+            // has none of the primary's, so objects go to its superuser.
+            "--no-owner",
+            "--no-privileges",
         ])
         .arg(&b.path);
         let ran = tool::run(
