@@ -204,3 +204,18 @@ pub fn text(d: &DrillView) -> String {
     }
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::selected;
+
+    #[test]
+    fn only_selects_the_name_and_its_dash_suffixed_family() {
+        assert!(selected("pg-restore", "pg-restore"));
+        assert!(selected("pg-restore-dump", "pg-restore"));
+        assert!(selected("pg-restore-sync-wal", "pg-restore"));
+        assert!(!selected("pg-restorex", "pg-restore"));
+        assert!(!selected("pg-rest", "pg-restore"));
+        assert!(!selected("blue-green", "pg-restore"));
+    }
+}
