@@ -118,6 +118,15 @@ pub enum Commands {
         #[command(subcommand)]
         command: NotifyCommands,
     },
+    /// Internal: one demo API instance, a child process of `flightdeck
+    /// demo` for its failover drill (prints its address; exits when stdin
+    /// closes).
+    #[command(hide = true, name = "demo-instance")]
+    DemoInstance {
+        /// The version the instance reports.
+        #[arg(long)]
+        version_served: String,
+    },
     /// Show a finished run from its journal (TUI, or reports with --headless).
     Replay {
         /// Path to `journal.jsonl`.

@@ -184,6 +184,15 @@ fn main() {
             Commands::Plan(a) => print_or_fail(launch::history::plan(a).await),
             Commands::History(a) => print_or_fail(launch::history::history(*a).await),
             Commands::Outcome(a) => print_or_fail(launch::history::outcome(*a).await),
+            Commands::DemoInstance { version_served } => {
+                match flightdeck::demo::failover::serve_instance(&version_served).await {
+                    Ok(()) => 0,
+                    Err(e) => {
+                        eprintln!("error: {e:#}");
+                        EXIT_INTERNAL
+                    }
+                }
+            }
             Commands::Replay {
                 journal,
                 headless,

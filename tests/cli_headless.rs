@@ -47,6 +47,33 @@ fn headless_demo_is_go_and_the_report_matches_the_journal() {
     assert!(err.contains("decision GO score"), "{err}");
 
     let run_dir = only_run_dir(&state);
+    // The demo has no database of its own: with PostgreSQL on the machine
+    // its data stage runs for real against two throwaway clusters, without
+    // it the stage is skipped with the reason.
+    let report: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(run_dir.join("report.json")).expect("report"),
+    )
+    .expect("json");
+    let data = report["stages"]
+        .as_array()
+        .and_then(|s| s.iter().find(|s| s["id"] == "data"))
+        .expect("a data stage in the demo");
+    let summary = data["summary"].as_str().unwrap_or_default();
+    let postgres = std::env::var_os("FLIGHTDECK_PGBIN").is_some()
+        || std::fs::read_dir("/usr/lib/postgresql").is_ok_and(|mut d| d.next().is_some());
+    if postgres {
+        assert_eq!(data["verdict"], "pass", "{data}");
+        assert!(
+            summary.contains("2 tables, 1200 rows copied; 0 leak findings"),
+            "{summary}"
+        );
+    } else {
+        assert_eq!(data["verdict"], "skipped", "{data}");
+        assert!(
+            summary.contains("found no PostgreSQL") && summary.contains("data.source"),
+            "{summary}"
+        );
+    }
     for f in [
         "journal.jsonl",
         "report.json",
@@ -163,7 +190,7 @@ fn check_config_reports_every_problem_and_exits_2() {
     let o = run(bin().arg("check-config").arg("-c").arg(&good));
     assert_eq!(o.status.code(), Some(0), "{}", text(&o));
     assert!(
-        text(&o).contains("ok (7 stages: env, load, canary, scans, policy, drills, gate)"),
+        text(&o).contains("ok (8 stages: env, load, canary, scans, policy, drills, data, gate)"),
         "{}",
         text(&o)
     );

@@ -133,6 +133,7 @@ async fn the_stage_emits_its_events_and_never_the_secrets() {
         rules: Some(rules.clone()),
         replace: false,
         jobs: Some(2),
+        ..Default::default()
     };
     let journal_path = dir.path().join("journal.jsonl");
     let journal = flightdeck::record::journal::Journal::create(&journal_path).expect("journal");

@@ -4,90 +4,11 @@
 //! the operator's abort and the drill's end.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Start `script` (a shell command) in a detached tmux session of the given size.
-    fn start(size: (u16, u16), script: &str) -> Tmux {
-        let socket = format!("fd-e2e-{}-{}", std::process::id(), uuid_like());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .arg("-e")
-            .arg("TERM=xterm-256color")
-            .arg(script)
-            .status()
-            .expect("tmux must be installed (.ci/run installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        let t = Tmux { socket };
-        t.cmd(&["set-option", "-t", "t", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    /// Wait until `pred` holds for the screen; panic with the screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(secs) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn uuid_like() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0)
-}
+#[path = "tmux_support/mod.rs"]
+mod tmux_support;
+use tmux_support::Tmux;
 
 fn wait_path(p: &Path, secs: u64) -> bool {
     let start = Instant::now();
@@ -147,7 +68,7 @@ kind = "gate"
         cfg.display(),
         d.display()
     );
-    let t = Tmux::start((120, 40), &script);
+    let t = Tmux::start("drill", (120, 40), &script);
     t.wait_for("the drill stage to run", 60, |s| {
         s.contains("drills") && s.contains("RUN")
     });

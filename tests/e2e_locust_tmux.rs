@@ -4,74 +4,11 @@
 //! "locust: 2/2 workers" and live windows while the load runs.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(size: (u16, u16), script: &str) -> Tmux {
-        let socket = format!("fd-locust-{}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .args(["-e", "TERM=xterm-256color"])
-            .arg(script)
-            .status()
-            .expect("tmux must be installed (.ci/run installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        let t = Tmux { socket };
-        t.cmd(&["set-option", "-t", "t", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(secs) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+#[path = "tmux_support/mod.rs"]
+mod tmux_support;
+use tmux_support::Tmux;
 
 fn locust() -> Option<PathBuf> {
     match std::env::var_os("FLIGHTDECK_LOCUST").map(PathBuf::from) {
@@ -158,7 +95,7 @@ fn the_load_pane_shows_two_of_two_locust_workers_and_live_windows() {
         bin = env!("CARGO_BIN_EXE_flightdeck"),
         cfg = cfg.display(),
     );
-    let t = Tmux::start((120, 40), &script);
+    let t = Tmux::start("locust", (120, 40), &script);
     let live = t.wait_for("2/2 Locust workers with live windows", 60, |s| {
         s.contains("locust: 2/2 workers") && s.contains("running") && s.contains(" rps")
     });

@@ -14,78 +14,9 @@ use std::time::{Duration, Instant};
 use flightdeck::core::state::RunState;
 use flightdeck::record::journal;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    fn start(name: &str, size: (u16, u16), script: &str) -> Tmux {
-        let socket = format!("fd-share-{}-{name}", std::process::id());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .args(["-e", "TERM=xterm-256color"])
-            .arg(script)
-            .status()
-            .expect("tmux must be installed (scripts/test installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        let t = Tmux { socket };
-        t.cmd(&["set-option", "-t", "t", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            assert!(
-                start.elapsed() < Duration::from_secs(secs),
-                "timed out waiting for {what}; screen:\n{s}"
-            );
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+#[path = "tmux_support/mod.rs"]
+mod tmux_support;
+use tmux_support::Tmux;
 
 /// A throwaway group and two accounts in it, removed on drop.
 struct Accounts {

@@ -9,94 +9,9 @@ use std::time::{Duration, Instant};
 use flightdeck::core::state::RunState;
 use flightdeck::record::journal;
 
-struct Tmux {
-    socket: String,
-}
-
-impl Tmux {
-    /// Start `script` (a shell command) in a detached tmux session of the given size.
-    fn start(size: (u16, u16), script: &str) -> Tmux {
-        let socket = format!("fd-e2e-{}-{}", std::process::id(), uuid_like());
-        let ok = Command::new("tmux")
-            .args([
-                "-L",
-                &socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
-            .arg("-e")
-            .arg("TERM=xterm-256color")
-            .arg(script)
-            .status()
-            .expect("tmux must be installed (.ci/run installs it)");
-        assert!(ok.success(), "tmux new-session failed");
-        let t = Tmux { socket };
-        t.cmd(&["set-option", "-t", "t", "remain-on-exit", "on"]);
-        t
-    }
-
-    fn cmd(&self, args: &[&str]) -> String {
-        let o = Command::new("tmux")
-            .arg("-L")
-            .arg(&self.socket)
-            .args(args)
-            .output()
-            .expect("tmux");
-        String::from_utf8_lossy(&o.stdout).into_owned()
-    }
-
-    fn screen(&self) -> String {
-        self.cmd(&["capture-pane", "-p", "-t", "t"])
-    }
-
-    fn keys(&self, keys: &[&str]) {
-        let mut args = vec!["send-keys", "-t", "t"];
-        args.extend_from_slice(keys);
-        self.cmd(&args);
-    }
-
-    /// Wait until `pred` holds for the screen; panic with the screen after `secs`.
-    fn wait_for(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let s = self.screen();
-            if pred(&s) {
-                return s;
-            }
-            if start.elapsed() > Duration::from_secs(secs) {
-                panic!("timed out waiting for {what}; screen:\n{s}");
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-    }
-
-    fn pane_pid(&self) -> u32 {
-        self.cmd(&["display-message", "-p", "-t", "t", "#{pane_pid}"])
-            .trim()
-            .parse()
-            .expect("pane pid")
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
-
-fn uuid_like() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.subsec_nanos() as u64)
-        .unwrap_or(0)
-}
+#[path = "tmux_support/mod.rs"]
+mod tmux_support;
+use tmux_support::Tmux;
 
 fn bin() -> &'static str {
     env!("CARGO_BIN_EXE_flightdeck")
@@ -161,7 +76,7 @@ fn script(dir: &Path, args: &str) -> String {
 #[test]
 fn demo_shows_every_pane_help_and_quits_cleanly() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = Tmux::start((120, 40), &script(dir.path(), ""));
+    let t = Tmux::start("e2e", (120, 40), &script(dir.path(), ""));
     let screen = t.wait_for("the run to decide", 90, |s| {
         s.contains("GO") && s.contains("Stages")
     });
@@ -204,7 +119,7 @@ fn demo_shows_every_pane_help_and_quits_cleanly() {
 #[test]
 fn compact_layout_at_80x24_zooms_one_pane_chosen_with_digits() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = Tmux::start((80, 24), &script(dir.path(), "--theme mono"));
+    let t = Tmux::start("e2e", (80, 24), &script(dir.path(), "--theme mono"));
     t.wait_for("the compact layout", 90, |s| {
         s.contains("Stages") && s.contains("GO")
     });
@@ -221,7 +136,7 @@ fn compact_layout_at_80x24_zooms_one_pane_chosen_with_digits() {
 #[test]
 fn too_small_terminal_says_what_it_needs() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = Tmux::start((60, 20), &script(dir.path(), ""));
+    let t = Tmux::start("e2e", (60, 20), &script(dir.path(), ""));
     t.wait_for("the too-small message", 20, |s| s.contains("80x24"));
     wait_run_finished(&dir.path().join("state"), 90);
     t.keys(&["q"]);
@@ -231,7 +146,7 @@ fn too_small_terminal_says_what_it_needs() {
 #[test]
 fn sigterm_restores_the_terminal_and_finishes_the_journal() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let t = Tmux::start((120, 40), &script(dir.path(), ""));
+    let t = Tmux::start("e2e", (120, 40), &script(dir.path(), ""));
     t.wait_for("the control room", 20, |s| s.contains("Stages"));
     let shell = t.pane_pid();
     let children = read_to_string(Path::new(&format!("/proc/{shell}/task/{shell}/children")));
@@ -269,7 +184,7 @@ fn rollback_key_rolls_the_canary_back_in_the_flag_file_and_the_journal() {
         "{bin} demo --state-dir {d}/state --operator sam; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
         bin = bin()
     );
-    let t = Tmux::start((120, 40), &script);
+    let t = Tmux::start("e2e", (120, 40), &script);
     let state = dir.path().join("state");
     // Wait until the canary takes traffic (the journal says the flag is at 5%).
     let start = Instant::now();
@@ -393,7 +308,7 @@ kind = "gate"
         bin = bin(),
         c = config.display()
     );
-    let t = Tmux::start((120, 40), &script);
+    let t = Tmux::start("e2e", (120, 40), &script);
     // The whole dialog, down to its buttons: a capture can catch a frame
     // half drawn.
     let screen = t.wait_for("the apply dialog", 60, |s| {
@@ -463,7 +378,7 @@ fn hold_key_holds_the_automatic_rollback_then_r_rolls_back() {
         "FLIGHTDECK__CANARY__AUTO_ROLLBACK_DELAY=5s {bin} demo --quick --scenario degraded --state-dir {d}/state --operator sam; echo $? > {d}/exit; stty -a > {d}/stty; sleep 60",
         bin = bin()
     );
-    let t = Tmux::start((120, 40), &script);
+    let t = Tmux::start("e2e", (120, 40), &script);
     let state = dir.path().join("state");
     let start = Instant::now();
     let journal = loop {
@@ -486,7 +401,7 @@ fn hold_key_holds_the_automatic_rollback_then_r_rolls_back() {
     t.keys(&["H"]);
     t.keys(&["4"]);
     t.keys(&["z"]);
-    let held = t.wait_for("the held rollback", 5, |s| {
+    let held = t.wait_for("the held rollback", 20, |s| {
         s.contains("AUTO-ROLLBACK HELD by sam — R rolls back, H releases")
     });
     assert!(held.contains("H release"), "{held}");

@@ -4,13 +4,16 @@
 //! "filled later" rather than as a broken URL or a missing file.
 
 /// Placeholders that `flightdeck demo` fills with its embedded targets and assets.
-pub const DEMO_PLACEHOLDERS: [&str; 6] = [
+pub const DEMO_PLACEHOLDERS: [&str; 8] = [
     "{demo.baseline}",
     "{demo.canary}",
     "{demo.app}",
     "{demo.assets}",
     "{demo.deploy}",
     "{demo.bluegreen}",
+    // The longer name first: `{demo.failover}` is its prefix.
+    "{demo.failover_primary_pid}",
+    "{demo.failover}",
 ];
 
 /// What a placeholder stands for while a value is checked: a URL that parses,

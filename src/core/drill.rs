@@ -27,6 +27,13 @@ pub enum DrillKind {
     Alerting,
     /// A Markdown runbook's marked blocks executed and checked.
     Runbook,
+    /// Two instances behind a front door; the primary's process group is
+    /// killed; time until requests succeed again, failed requests, and the
+    /// survivor's version and data.
+    Failover,
+    /// A file or Terraform state backed up, corrupted, restored and
+    /// verified by checksum.
+    FileRestore,
     /// PostgreSQL backup, disaster and restore (dump, base backup, WAL
     /// archive with PITR, synchronous WAL stream): RTO, RPO from an
     /// acknowledged heartbeat, integrity per table.
@@ -43,6 +50,8 @@ impl DrillKind {
             DrillKind::KillSwitch => "kill_switch",
             DrillKind::Alerting => "alerting",
             DrillKind::Runbook => "runbook",
+            DrillKind::Failover => "failover",
+            DrillKind::FileRestore => "file_restore",
             DrillKind::PgBackupRestore => "pg_backup_restore",
         }
     }
@@ -56,6 +65,8 @@ impl DrillKind {
             DrillKind::KillSwitch => "kill-switch",
             DrillKind::Alerting => "alerting",
             DrillKind::Runbook => "runbook",
+            DrillKind::Failover => "failover",
+            DrillKind::FileRestore => "file-dr",
             DrillKind::PgBackupRestore => "pg-dr",
         }
     }

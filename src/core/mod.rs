@@ -17,6 +17,7 @@ pub mod capacity;
 pub mod command;
 pub mod data;
 pub mod disaster;
+pub mod dr_evidence;
 pub mod drill;
 pub mod drill_ops;
 pub mod environment;

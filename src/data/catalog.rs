@@ -22,6 +22,10 @@ pub struct Column {
     /// A generated column (`GENERATED ALWAYS AS ... STORED`): never copied,
     /// the target computes it.
     pub generated: bool,
+    /// A built-in type (oid below 16384): its binary COPY form names no
+    /// oid that differs between source and target, so tables of such
+    /// columns may be copied in binary.
+    pub builtin: bool,
 }
 
 impl Column {
@@ -180,7 +184,7 @@ pub async fn read(client: &Client) -> Result<Catalog, DataError> {
     let cols = client
         .query(
             "SELECT a.attrelid::int8, a.attname, format_type(a.atttypid, a.atttypmod), \
-             t.typcategory::text, a.attnotnull, a.attgenerated::text \
+             t.typcategory::text, a.attnotnull, a.attgenerated::text, a.atttypid < 16384 \
              FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid \
              WHERE a.attnum > 0 AND NOT a.attisdropped AND a.attrelid = ANY($1) \
              ORDER BY a.attrelid, a.attnum",
@@ -196,6 +200,7 @@ pub async fn read(client: &Client) -> Result<Catalog, DataError> {
                 category: r.get::<_, String>(3).chars().next().unwrap_or('X'),
                 not_null: r.get(4),
                 generated: !r.get::<_, String>(5).is_empty(),
+                builtin: r.get(6),
             });
         }
     }

@@ -15,6 +15,7 @@ use super::conn::Endpoint;
 use super::copy::{self, CopyEvent, CopyOptions};
 use super::plan;
 use super::rules::Rules;
+use super::scale;
 use super::starter;
 use super::transform::HmacKey;
 use super::verify;
@@ -87,6 +88,10 @@ pub enum DataCommand {
         /// Tables copied side by side (default: the rules' `jobs`, else 2).
         #[arg(long)]
         jobs: Option<usize>,
+        /// Whole copies of the rows in the target: 2 adds one synthetic
+        /// copy of every table (new keys, same fan-out, fresh pseudonyms).
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         output: OutputFormat,
@@ -103,6 +108,10 @@ pub enum DataCommand {
         /// The rules file (acceptances, quasi-identifiers, tolerances).
         #[arg(long)]
         rules: Option<PathBuf>,
+        /// The scale the target was copied with: row counts and sizes are
+        /// expected times this.
+        #[arg(long, default_value_t = 1.0)]
+        scale: f64,
         /// Output format.
         #[arg(long, value_enum, default_value = "text")]
         output: OutputFormat,
@@ -223,8 +232,10 @@ pub async fn run(args: DataArgs) -> Result<(String, i32), DataError> {
             rules,
             replace,
             jobs,
+            scale,
             output,
         } => {
+            let scale = scale::whole(scale, "--scale").map_err(DataError::Usage)?;
             let src = endpoint("source", &source.source, &source.source_env)?;
             let tgt = endpoint("target", &target.target, &target.target_env)?;
             let r = Rules::load(&rules)?;
@@ -253,6 +264,7 @@ pub async fn run(args: DataArgs) -> Result<(String, i32), DataError> {
             let opts = CopyOptions {
                 replace,
                 jobs: jobs.unwrap_or(r.jobs),
+                scale,
             };
             let progress: copy::Progress = Arc::new(|e| match e {
                 CopyEvent::Phase(p) => eprintln!("data copy: {p}"),
@@ -291,12 +303,14 @@ pub async fn run(args: DataArgs) -> Result<(String, i32), DataError> {
             source,
             target,
             rules,
+            scale,
             output,
         } => {
+            let scale = scale::whole(scale, "--scale").map_err(DataError::Usage)?;
             let src = endpoint("source", &source.source, &source.source_env)?;
             let tgt = endpoint("target", &target.target, &target.target_env)?;
             let r = load_rules(&rules)?;
-            let report = verify::verify(&src, &tgt, &r).await?;
+            let report = verify::verify(&src, &tgt, &r, scale).await?;
             let code = i32::from(report.verdict == Verdict::Fail);
             let text = match output {
                 OutputFormat::Json => json(&report),

@@ -23,6 +23,13 @@ pub struct DataSection {
     pub replace: bool,
     /// Tables copied side by side (default: the rules' `jobs`).
     pub jobs: Option<usize>,
+    /// Whole copies of the rows in the target (2.0: one synthetic copy of
+    /// every table added after the copy; see `data::scale`).
+    pub scale: Option<f64>,
+    /// Set by `flightdeck demo` (never read from a file): without databases
+    /// the stage says what the demo looked for.
+    #[serde(skip)]
+    pub demo: bool,
 }
 
 impl DataSection {
@@ -45,6 +52,15 @@ impl DataSection {
                 "data.jobs",
                 "must be from 1 to 64",
                 "tables copied side by side, e.g. 2",
+            ));
+        }
+        if let Some(s) = self.scale
+            && let Err(e) = super::scale::whole(s, "data.scale")
+        {
+            out.push(Problem::at(
+                "data.scale",
+                &e,
+                "a whole number of copies, e.g. scale = 2.0",
             ));
         }
         if self.source.is_some() && self.rules.is_none() {

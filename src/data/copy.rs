@@ -19,9 +19,11 @@ use tokio_postgres::Client;
 
 use super::DataError;
 use super::catalog::{self, Catalog, Table};
+use super::collisions::{self, Collisions};
 use super::conn::{Endpoint, ident};
 use super::plan::{self, Plan};
 use super::rules::Rules;
+use super::scale;
 use super::schema;
 use super::table_copy::copy_table;
 use super::transform::HmacKey;
@@ -57,6 +59,9 @@ pub struct CopyOptions {
     pub replace: bool,
     /// Tables copied side by side.
     pub jobs: usize,
+    /// Whole copies of the rows in the target (1: none added); see
+    /// [`super::scale`].
+    pub scale: u32,
 }
 
 /// What a copy did.
@@ -76,6 +81,10 @@ pub struct CopyReport {
     pub seconds: f64,
     /// The target was an interrupted copy, wiped first.
     pub resumed_clean: bool,
+    /// The scale factor applied.
+    pub scale: u32,
+    /// Synthetic rows added by the scale-up.
+    pub synthetic_rows: u64,
 }
 
 /// Open the source's read-only snapshot; returns the exported snapshot id.
@@ -111,6 +120,11 @@ pub async fn copy(
     plan::add_references(&mut cat, rules)?;
     let plan = plan::resolve(&cat, rules)?;
     let resumed_clean = prepare_target(&tgt, target, opts.replace).await?;
+    // Collisions under unique indexes are resolved before any table is
+    // copied, so a parent and its children copied side by side agree.
+    let fallback = HmacKey::new(&crate::secrets::Secret::new(""));
+    let collisions =
+        collisions::resolve(&src, &cat, &plan, key.as_ref().unwrap_or(&fallback)).await?;
 
     progress(CopyEvent::Phase("schema".into()));
     let pre = schema::dump(source, "pre-data", &snapshot).await?;
@@ -122,12 +136,29 @@ pub async fn copy(
         target,
         &cat,
         &plan,
-        key,
+        key.clone(),
+        collisions,
         &snapshot,
         opts.jobs,
         progress.clone(),
     )
     .await?;
+
+    let mut synthetic_rows = 0;
+    if opts.scale > 1 {
+        progress(CopyEvent::Phase(format!("scale x{}", opts.scale)));
+        let read = target.connect().await?;
+        let added = scale::scale(
+            &read,
+            &tgt,
+            &cat,
+            &plan,
+            key.as_ref().unwrap_or(&fallback),
+            opts.scale,
+        )
+        .await?;
+        synthetic_rows = added.iter().map(|(_, n)| n).sum();
+    }
 
     progress(CopyEvent::Phase("constraints".into()));
     let post = schema::dump(source, "post-data", &snapshot).await?;
@@ -153,6 +184,9 @@ pub async fn copy(
             ))
         })?;
     }
+    if opts.scale > 1 {
+        scale::bump_sequences(&tgt, &cat).await?;
+    }
     tgt.batch_execute("DROP SCHEMA IF EXISTS _flightdeck_data CASCADE")
         .await
         .map_err(|e| DataError::Copy(format!("target {}: {}", target.label, db_message(&e))))?;
@@ -166,6 +200,8 @@ pub async fn copy(
         rows,
         seconds: started.elapsed().as_secs_f64(),
         resumed_clean,
+        scale: opts.scale,
+        synthetic_rows,
     })
 }
 
@@ -229,6 +265,7 @@ async fn copy_tables(
     cat: &Catalog,
     plan: &Plan,
     key: Option<HmacKey>,
+    collisions: Collisions,
     snapshot: &str,
     jobs: usize,
     progress: Progress,
@@ -240,9 +277,11 @@ async fn copy_tables(
     let abort = Arc::new(AtomicBool::new(false));
     let plan = Arc::new(plan.clone());
     let key = Arc::new(key);
+    let collisions = Arc::new(collisions);
     let mut handles = Vec::new();
     for _ in 0..jobs.max(1) {
         let (source, target) = (source.clone(), target.clone());
+        let collisions = collisions.clone();
         let (queue, abort, plan, key, progress) = (
             queue.clone(),
             abort.clone(),
@@ -284,7 +323,17 @@ async fn copy_tables(
                         rows,
                     })
                 };
-                match copy_table(&src, &tgt, &table, &plan, (*key).as_ref(), &on_rows).await {
+                match copy_table(
+                    &src,
+                    &tgt,
+                    &table,
+                    &plan,
+                    (*key).as_ref(),
+                    &collisions,
+                    &on_rows,
+                )
+                .await
+                {
                     Ok(c) => {
                         progress(CopyEvent::Copied(c.clone()));
                         done.push(c);

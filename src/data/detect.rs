@@ -85,7 +85,8 @@ impl Detectors {
                 }
             }
         }
-        let digits = v.bytes().filter(u8::is_ascii_digit).count();
+        let shape = Shape::of(v.as_bytes());
+        let digits = shape.digits;
         if digits >= 4 && v.contains('.') {
             for m in self.ipv4.find_iter(v) {
                 if let Ok(ip) = m.as_str().parse::<Ipv4Addr>()
@@ -107,26 +108,32 @@ impl Detectors {
         if digits < 9 {
             return None;
         }
-        for m in self.card.find_iter(v) {
-            let d: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
-            if luhn_valid(&d)
-                && !d.starts_with("400000")
-                && !d.bytes().all(|b| b == d.as_bytes()[0])
-            {
-                return Some(Detector::Card);
+        if shape.card_run {
+            for m in self.card.find_iter(v) {
+                let d: String = m.as_str().chars().filter(char::is_ascii_digit).collect();
+                if luhn_valid(&d)
+                    && !d.starts_with("400000")
+                    && !d.bytes().all(|b| b == d.as_bytes()[0])
+                {
+                    return Some(Detector::Card);
+                }
             }
         }
-        for m in self.iban.find_iter(v) {
-            let s: String = m.as_str().chars().filter(|c| *c != ' ').collect();
-            if iban_valid(&s) && s.get(4..8) != Some("TEST") {
-                return Some(Detector::Iban);
+        if shape.iban_start {
+            for m in self.iban.find_iter(v) {
+                let s: String = m.as_str().chars().filter(|c| *c != ' ').collect();
+                if iban_valid(&s) && s.get(4..8) != Some("TEST") {
+                    return Some(Detector::Iban);
+                }
             }
         }
-        for m in self.phone.find_iter(v) {
-            let s = m.as_str();
-            let n = s.bytes().filter(u8::is_ascii_digit).count();
-            if (9..=15).contains(&n) && !s.starts_with("+44 7700 9") {
-                return Some(Detector::Phone);
+        if shape.phone_start {
+            for m in self.phone.find_iter(v) {
+                let s = m.as_str();
+                let n = s.bytes().filter(u8::is_ascii_digit).count();
+                if (9..=15).contains(&n) && !s.starts_with("+44 7700 9") {
+                    return Some(Detector::Phone);
+                }
             }
         }
         None
@@ -145,6 +152,54 @@ impl Detectors {
             .parse::<i32>()
             .unwrap_or(2100);
         year.is_some_and(|y| (1900..=now).contains(&y))
+    }
+}
+
+/// What one pass over a value tells about which patterns can match at all,
+/// so that the regular expressions run only where they might (the leak
+/// scan runs the detectors on every value of the target).
+struct Shape {
+    digits: usize,
+    /// A run of digits, spaces and dashes holding 13 digits or more.
+    card_run: bool,
+    /// Two capital letters followed by two digits.
+    iban_start: bool,
+    /// A `+` or `00`.
+    phone_start: bool,
+}
+
+impl Shape {
+    fn of(v: &[u8]) -> Shape {
+        let (mut digits, mut run, mut card_run) = (0, 0, false);
+        let (mut iban_start, mut phone_start) = (false, false);
+        for (i, b) in v.iter().enumerate() {
+            match b {
+                b'0'..=b'9' => {
+                    digits += 1;
+                    run += 1;
+                    card_run |= run >= 13;
+                    phone_start |= *b == b'0' && v.get(i + 1) == Some(&b'0');
+                }
+                b' ' | b'-' => {}
+                b'+' => {
+                    phone_start = true;
+                    run = 0;
+                }
+                b'A'..=b'Z' => {
+                    iban_start |= v.get(i + 1).is_some_and(u8::is_ascii_uppercase)
+                        && v.get(i + 2).is_some_and(u8::is_ascii_digit)
+                        && v.get(i + 3).is_some_and(u8::is_ascii_digit);
+                    run = 0;
+                }
+                _ => run = 0,
+            }
+        }
+        Shape {
+            digits,
+            card_run,
+            iban_start,
+            phone_start,
+        }
     }
 }
 

@@ -16,11 +16,11 @@ use serde::Serialize;
 use tokio_postgres::Client;
 
 use super::DataError;
+use super::binary_copy::{Parser, Tuple};
 use super::catalog::{Catalog, Table};
 use super::conn::ident;
 use super::copy::db_message;
 use super::detect::Detectors;
-use super::rows;
 use crate::core::data::{DataFinding, FindingKind};
 
 /// Longest run of words looked up inside free text.
@@ -40,15 +40,42 @@ pub struct ValueSet {
 /// Lower case, whitespace collapsed, trimmed.
 pub fn normalise(v: &str) -> String {
     let mut out = String::with_capacity(v.len());
+    normalise_into(v, &mut out);
+    out
+}
+
+/// [`normalise`] into a buffer kept across values.
+fn normalise_into(v: &str, out: &mut String) {
+    out.clear();
     for w in v.split_whitespace() {
         if !out.is_empty() {
             out.push(' ');
         }
-        for c in w.chars() {
-            out.extend(c.to_lowercase());
+        if w.is_ascii() {
+            out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
+        } else {
+            for c in w.chars() {
+                out.extend(c.to_lowercase());
+            }
         }
     }
-    out
+}
+
+/// Whether `v` is its own normal form (ASCII, no capitals, no whitespace),
+/// the common case of a transformed value, which then needs no copy.
+fn already_normal(v: &str) -> bool {
+    !v.is_empty()
+        && v.bytes()
+            .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
+}
+
+/// Buffers one scanner keeps across values, so that a value costs no
+/// allocation.
+#[derive(Default)]
+pub struct Scratch {
+    normal: String,
+    window: String,
+    words: Vec<(usize, usize)>,
 }
 
 impl ValueSet {
@@ -73,32 +100,53 @@ impl ValueSet {
 
     /// Whether `v` (whole, or a run of its words) is a source value.
     pub fn hit(&self, v: &str) -> bool {
-        let n = normalise(v);
+        self.hit_with(v, &mut Scratch::default())
+    }
+
+    /// [`ValueSet::hit`] with buffers kept across values.
+    pub fn hit_with(&self, v: &str, s: &mut Scratch) -> bool {
+        if already_normal(v) {
+            if self.exact.contains(&self.hasher.hash_one(v)) {
+                return true;
+            }
+            // One word: inside it only itself trimmed of punctuation.
+            let t = trim_word(v);
+            return t.len() != v.len()
+                && t.chars().count() >= MIN_SUBSTRING
+                && self.exact.contains(&self.hasher.hash_one(t));
+        }
+        normalise_into(v, &mut s.normal);
+        let n = s.normal.as_str();
         if n.is_empty() {
             return false;
         }
-        if self.exact.contains(&self.hasher.hash_one(n.as_str())) {
+        if self.exact.contains(&self.hasher.hash_one(n)) {
             return true;
         }
-        let words: Vec<&str> = n
-            .split(' ')
-            .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@'))
-            .collect();
-        if words.len() < 2 && words.first().is_none_or(|w| *w == n) {
+        s.words.clear();
+        let mut at = 0;
+        for w in n.split(' ') {
+            let t = trim_word(w);
+            let start = at + w.find(t).unwrap_or(0);
+            s.words.push((start, start + t.len()));
+            at += w.len() + 1;
+        }
+        if s.words.len() < 2 && s.words.first().is_none_or(|(a, b)| b - a == n.len()) {
             return false;
         }
-        let mut buf = String::new();
-        for len in 1..=self.words.min(words.len()) {
-            for win in words.windows(len) {
-                buf.clear();
-                for (i, w) in win.iter().enumerate() {
+        for len in 1..=self.words.min(s.words.len()) {
+            for win in s.words.windows(len) {
+                s.window.clear();
+                for (i, (a, b)) in win.iter().enumerate() {
                     if i > 0 {
-                        buf.push(' ');
+                        s.window.push(' ');
                     }
-                    buf.push_str(w);
+                    s.window.push_str(&n[*a..*b]);
                 }
-                if buf.chars().count() >= MIN_SUBSTRING
-                    && self.exact.contains(&self.hasher.hash_one(buf.as_str()))
+                if s.window.chars().count() >= MIN_SUBSTRING
+                    && self
+                        .exact
+                        .contains(&self.hasher.hash_one(s.window.as_str()))
                 {
                     return true;
                 }
@@ -108,14 +156,22 @@ impl ValueSet {
     }
 }
 
-/// Stream `columns` of `t` (plus its key) as decoded text rows.
+/// A word without the punctuation around it (an `@` stays: it is part of
+/// an address).
+fn trim_word(w: &str) -> &str {
+    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@')
+}
+
+/// Stream `columns` of `t` (plus its key) as text, in binary COPY (no
+/// escapes to undo); `each` gets the row number and the fields (None:
+/// NULL).
 async fn stream_columns(
     c: &Client,
     side: &str,
     t: &Table,
     key: &[String],
     columns: &[String],
-    mut each: impl FnMut(u64, &[Option<String>]),
+    mut each: impl FnMut(u64, &[Option<&str>]),
 ) -> Result<u64, DataError> {
     let exprs: Vec<String> = key
         .iter()
@@ -123,39 +179,42 @@ async fn stream_columns(
         .map(|c| format!("{}::text", ident(c)))
         .collect();
     let sql = format!(
-        "COPY (SELECT {} FROM {}) TO STDOUT",
+        "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)",
         exprs.join(", "),
         t.sql_name()
     );
-    let stream = c.copy_out(&sql).await.map_err(|e| {
-        DataError::Unreachable(format!(
-            "leak scan of the {side} {}: {}",
-            t.full_name(),
-            db_message(&e)
-        ))
-    })?;
+    let fail = |what: String| {
+        DataError::Unreachable(format!("leak scan of the {side} {}: {what}", t.full_name()))
+    };
+    let stream = c.copy_out(&sql).await.map_err(|e| fail(db_message(&e)))?;
     futures::pin_mut!(stream);
-    let mut carry = Vec::new();
+    let mut parser = Parser::default();
+    let mut fields: Vec<(usize, i32)> = Vec::new();
     let mut n = 0u64;
-    let mut vals: Vec<Option<String>> = Vec::new();
     while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| {
-            DataError::Unreachable(format!(
-                "leak scan of the {side} {}: {}",
-                t.full_name(),
-                db_message(&e)
-            ))
-        })?;
-        carry.extend_from_slice(&chunk);
-        let mut start = 0;
-        while let Some(i) = carry[start..].iter().position(|b| *b == b'\n') {
+        let chunk = chunk.map_err(|e| fail(db_message(&e)))?;
+        parser.pending.extend_from_slice(&chunk);
+        loop {
+            match parser.next(&mut fields).map_err(fail)? {
+                Tuple::Incomplete | Tuple::End => break,
+                Tuple::Row => {}
+            }
             n += 1;
-            vals.clear();
-            vals.extend(rows::fields(&carry[start..start + i]).map(rows::decode));
+            let buf = &parser.pending[..];
+            // Lossy only for invalid UTF-8 (a database in another
+            // encoding); borrowed otherwise.
+            let decoded: Vec<Option<std::borrow::Cow<str>>> = fields
+                .iter()
+                .map(|(start, len)| {
+                    (*len >= 0)
+                        .then(|| String::from_utf8_lossy(&buf[*start..start + *len as usize]))
+                })
+                .collect();
+            let vals: Vec<Option<&str>> = decoded.iter().map(|v| v.as_deref()).collect();
             each(n, &vals);
-            start += i + 1;
+            parser.consume();
         }
-        carry.drain(..start);
+        parser.compact();
     }
     Ok(n)
 }
@@ -219,12 +278,13 @@ pub async fn scan_target(
         let key: Vec<String> = t.primary_key.clone();
         let nkey = key.len();
         let mut hits: BTreeMap<(String, &'static str), (String, u64)> = BTreeMap::new();
+        let mut scratch = Scratch::default();
         let rows = stream_columns(tgt, "target", t, &key, &cols, |n, vals| {
             for (i, v) in vals[nkey..].iter().enumerate() {
                 let Some(v) = v else { continue };
                 report.values += 1;
                 let col = &cols[i];
-                let found = if set.hit(v) {
+                let found = if set.hit_with(v, &mut scratch) {
                     Some("source_value")
                 } else {
                     det.find(v).map(|d| d.as_str())
@@ -236,7 +296,7 @@ pub async fn scan_target(
                     } else {
                         vals[..nkey]
                             .iter()
-                            .map(|k| k.clone().unwrap_or_default())
+                            .map(|k| k.unwrap_or_default())
                             .collect::<Vec<_>>()
                             .join(",")
                     };
@@ -306,5 +366,13 @@ mod tests {
         // Short values only match whole.
         assert!(!s.hit("bo went home"));
         assert!(!s.hit("Annie Smithers"));
+        // One word with punctuation around it, and a value already normal.
+        assert!(s.hit("(ann@corp.io)"));
+        assert!(s.hit("ann@corp.io"));
+        assert!(!s.hit("ann@corp.iox"));
+        let mut scratch = Scratch::default();
+        for v in ["Ann Smith", "x", "ANN SMITH!", "ann smith"] {
+            assert_eq!(s.hit_with(v, &mut scratch), s.hit(v), "{v}");
+        }
     }
 }

@@ -11,12 +11,15 @@
 //! - [`leak`], [`parity`], [`verify`]: the proof.
 //! - [`cli`]: `flightdeck data classify|copy|verify`.
 
+mod binary_copy;
 pub mod catalog;
 pub mod classify;
 pub mod cli;
+pub mod collisions;
 pub mod config;
 pub mod conn;
 pub mod copy;
+pub mod demo;
 pub mod detect;
 mod error;
 pub mod leak;
@@ -24,6 +27,7 @@ pub mod parity;
 pub mod plan;
 pub mod rows;
 pub mod rules;
+pub mod scale;
 pub mod schema;
 pub mod stage;
 pub mod starter;

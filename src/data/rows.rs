@@ -2,6 +2,43 @@
 //! `\N` for NULL, backslash escapes. Untouched fields pass through as
 //! bytes; only transformed fields are decoded and encoded again.
 
+/// The rows of a COPY text stream, whatever its chunks' boundaries: a
+/// chunk's complete rows are handed over in place, only a row cut in two
+/// is copied.
+#[derive(Default)]
+pub struct Lines {
+    carry: Vec<u8>,
+}
+
+impl Lines {
+    /// Hand every complete row (without its newline) of `chunk` to `each`.
+    pub fn feed<E>(
+        &mut self,
+        chunk: &[u8],
+        mut each: impl FnMut(&[u8]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        let mut rest = chunk;
+        if !self.carry.is_empty() {
+            let Some(n) = rest.iter().position(|b| *b == b'\n') else {
+                self.carry.extend_from_slice(rest);
+                return Ok(());
+            };
+            self.carry.extend_from_slice(&rest[..n]);
+            let line = std::mem::take(&mut self.carry);
+            each(&line)?;
+            self.carry = line;
+            self.carry.clear();
+            rest = &rest[n + 1..];
+        }
+        while let Some(n) = rest.iter().position(|b| *b == b'\n') {
+            each(&rest[..n])?;
+            rest = &rest[n + 1..];
+        }
+        self.carry.extend_from_slice(rest);
+        Ok(())
+    }
+}
+
 /// Split a row (without its newline) into its raw fields.
 pub fn fields(row: &[u8]) -> impl Iterator<Item = &[u8]> {
     row.split(|b| *b == b'\t')
@@ -91,5 +128,32 @@ mod tests {
         assert_eq!(decode(b"a\\x41\\101"), Some("aAA".into()));
         let row = b"1\t\\N\tx";
         assert_eq!(fields(row).count(), 3);
+    }
+
+    #[test]
+    fn lines_survive_any_chunking() {
+        let text = b"a\tb\nccc\n\ndd\n";
+        for cut in 0..text.len() {
+            let mut lines = Lines::default();
+            let mut got: Vec<Vec<u8>> = Vec::new();
+            for part in [&text[..cut], &text[cut..]] {
+                lines
+                    .feed::<()>(part, |l| {
+                        got.push(l.to_vec());
+                        Ok(())
+                    })
+                    .unwrap();
+            }
+            assert_eq!(
+                got,
+                vec![
+                    b"a\tb".to_vec(),
+                    b"ccc".to_vec(),
+                    b"".to_vec(),
+                    b"dd".to_vec()
+                ],
+                "cut at {cut}"
+            );
+        }
     }
 }

@@ -12,6 +12,7 @@ use super::conn::Endpoint;
 use super::copy::{self, CopyEvent, CopyOptions, Progress};
 use super::plan;
 use super::rules::Rules;
+use super::transform::HmacKey;
 use super::verify::{self, unruled_findings};
 use crate::core::data::{
     DataFinding, FindingEvent, FindingKind, LeakScanEvent, ParityEvent, TableCopiedEvent,
@@ -44,17 +45,33 @@ pub async fn run_stage(cfg: &DataSection, stage: &str, rec: &Recorder) {
     rec.emit(Event::StageStarted {
         stage: stage.to_string(),
     });
-    let (Some(sref), Some(tref)) = (&cfg.source, &cfg.target) else {
-        finish(
-            rec,
-            stage,
-            Verdict::Skipped,
-            "no database configured (data.source and data.target): nothing to copy".into(),
-            Vec::new(),
-        );
-        return;
+    let outcome = match (&cfg.source, &cfg.target) {
+        (Some(sref), Some(tref)) => run(cfg, sref, tref, stage, rec).await,
+        _ if cfg.demo => match crate::pg::BinDir::find(None) {
+            Ok(bin) => super::demo::run(cfg, bin, stage, rec).await,
+            Err(_) => {
+                finish(
+                    rec,
+                    stage,
+                    Verdict::Skipped,
+                    super::demo::skip_reason(),
+                    Vec::new(),
+                );
+                return;
+            }
+        },
+        _ => {
+            finish(
+                rec,
+                stage,
+                Verdict::Skipped,
+                "no database configured (data.source and data.target): nothing to copy".into(),
+                Vec::new(),
+            );
+            return;
+        }
     };
-    match run(cfg, sref, tref, stage, rec).await {
+    match outcome {
         Ok((verdict, summary, evidence)) => finish(rec, stage, verdict, summary, evidence),
         Err(e) => {
             let verdict = match e {
@@ -66,6 +83,9 @@ pub async fn run_stage(cfg: &DataSection, stage: &str, rec: &Recorder) {
         }
     }
 }
+
+/// What the stage concluded: verdict, summary, evidence.
+pub(super) type Outcome = (Verdict, String, Vec<Evidence>);
 
 async fn run(
     cfg: &DataSection,
@@ -83,6 +103,7 @@ async fn run(
                 .map_err(|e| DataError::Unreachable(format!("data.{role} {r}: {e}")))
         }
     };
+    super::scale::whole(cfg.scale.unwrap_or(1.0), "data.scale").map_err(DataError::Usage)?;
     let source = Endpoint::new("source", secret(sref, "source").await?)?;
     let target = Endpoint::new("target", secret(tref, "target").await?)?;
     let rules = match &cfg.rules {
@@ -94,7 +115,22 @@ async fn run(
         },
     };
     let key = resolve_key(&rules).await?;
+    run_resolved(cfg, source, target, rules, key, stage, rec).await
+}
 
+/// The stage with its databases, rules and key in hand (from the config,
+/// or the demo's throwaway clusters).
+pub(super) async fn run_resolved(
+    cfg: &DataSection,
+    source: Endpoint,
+    target: Endpoint,
+    rules: Rules,
+    key: Option<HmacKey>,
+    stage: &str,
+    rec: &Recorder,
+) -> Result<Outcome, DataError> {
+    let factor =
+        super::scale::whole(cfg.scale.unwrap_or(1.0), "data.scale").map_err(DataError::Usage)?;
     // Every personal column has a rule or an acceptance, or nothing is copied.
     let client = source.connect().await?;
     let mut cat = catalog::read(&client).await?;
@@ -131,6 +167,7 @@ async fn run(
     let opts = CopyOptions {
         replace: cfg.replace,
         jobs: cfg.jobs.unwrap_or(rules.jobs),
+        scale: factor,
     };
     let copying = copy::copy(&source, &target, &rules, key, &opts, progress);
     let drain = async {
@@ -164,7 +201,7 @@ async fn run(
         message: "leak scan and parity".into(),
         fraction: None,
     });
-    let report = verify::verify(&source, &target, &rules).await?;
+    let report = verify::verify(&source, &target, &rules, factor).await?;
     rec.emit(Event::DataLeakScan(LeakScanEvent {
         stage: stage.into(),
         scan: crate::core::data::LeakScan {

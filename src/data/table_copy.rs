@@ -1,10 +1,9 @@
 //! One table's rows from the source's COPY to the target's COPY, streamed:
 //! untouched fields pass through as bytes, transformed fields are decoded,
 //! transformed and encoded again; memory holds one batch, whatever the
-//! table's size.
+//! table's size. Binary COPY where the table allows it
+//! ([`super::binary_copy`]), text otherwise.
 
-use std::collections::HashSet;
-use std::hash::BuildHasher;
 use std::time::Instant;
 
 use bytes::{BufMut, BytesMut};
@@ -12,7 +11,9 @@ use futures::{SinkExt, StreamExt};
 use tokio_postgres::Client;
 
 use super::DataError;
+use super::binary_copy;
 use super::catalog::Table;
+use super::collisions::{self, Collisions};
 use super::conn::ident;
 use super::plan::Plan;
 use super::rows;
@@ -21,17 +22,23 @@ use crate::core::data::TableCopied;
 
 /// Bytes sent to the target per COPY message.
 const BATCH: usize = 256 * 1024;
-/// Retries after a uniqueness collision before giving up.
-const MAX_ATTEMPTS: u32 = 16;
 
 /// A transformed column of this table.
-struct Step {
-    index: usize,
-    wide: bool,
-    name: String,
-    transformer: Transformer,
-    unique: Option<HashSet<u64>>,
-    integer: bool,
+pub(super) struct Step {
+    /// Its position among the copied columns.
+    pub index: usize,
+    /// Outputs must be distinct (a unique index here or on the parent it
+    /// follows): the transformer draws wide values, and a value that
+    /// collided takes its retry from the shared [`Collisions`].
+    pub unique: bool,
+    /// The column's name.
+    pub name: String,
+    /// What to do.
+    pub transformer: Transformer,
+    /// The transformer's identity in [`Collisions`].
+    pub tag: String,
+    /// The column is an integer type.
+    pub integer: bool,
 }
 
 /// Progress within a table: rows so far.
@@ -44,6 +51,7 @@ pub async fn copy_table(
     table: &Table,
     plan: &Plan,
     key: Option<&HmacKey>,
+    collisions: &Collisions,
     on_rows: OnRows<'_>,
 ) -> Result<TableCopied, DataError> {
     let started = Instant::now();
@@ -61,96 +69,52 @@ pub async fn copy_table(
             let r = plan.get(&full, &c.name)?;
             (r.transformer != Transformer::Keep).then(|| Step {
                 index: i,
-                wide: r.unique,
+                unique: r.unique || table.is_unique(&c.name),
                 name: c.name.clone(),
+                tag: collisions::tag(&r.transformer),
                 transformer: r.transformer.clone(),
-                unique: table.is_unique(&c.name).then(HashSet::new),
                 integer: c.is_integer(),
             })
         })
         .collect();
     // Templates read the other columns' final values: they go last.
     steps.sort_by_key(|s| matches!(s.transformer, Transformer::Template { .. }));
-    let key_cols: Vec<usize> = table
-        .primary_key
-        .iter()
-        .filter_map(|k| cols.iter().position(|c| &c.name == k))
-        .collect();
-    // A key that is itself transformed is personal: name rows by number.
-    let key_by_number = key_cols.is_empty() || steps.iter().any(|s| key_cols.contains(&s.index));
-    let fail = |what: &str, e: tokio_postgres::Error| {
-        DataError::Copy(format!("copying {full}: {what}: {}", db_message(&e)))
-    };
-    let stream = src
-        .copy_out(&format!("COPY {} ({list}) TO STDOUT", table.sql_name()))
-        .await
-        .map_err(|e| fail("reading the source", e))?;
-    let sink = tgt
-        .copy_in(&format!("COPY {} ({list}) FROM STDIN", table.sql_name()))
-        .await
-        .map_err(|e| fail("writing the target", e))?;
-    futures::pin_mut!(stream, sink);
     let fallback = HmacKey::new(&crate::secrets::Secret::new(""));
     let key = key.unwrap_or(&fallback);
-    let hasher = std::collections::hash_map::RandomState::new();
-    let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
-    let mut out = BytesMut::with_capacity(BATCH + 64 * 1024);
-    let mut carry: Vec<u8> = Vec::new();
-    let mut row_buf: Vec<u8> = Vec::new();
-    let (mut rows_seen, mut bytes) = (0u64, 0u64);
-    let mut last_report = Instant::now();
-    while let Some(chunk) = stream.next().await {
-        let chunk = chunk.map_err(|e| fail("reading the source", e))?;
-        if steps.is_empty() {
-            rows_seen += chunk.iter().filter(|b| **b == b'\n').count() as u64;
-            out.put_slice(&chunk);
-        } else {
-            carry.extend_from_slice(&chunk);
-            let mut start = 0;
-            while let Some(n) = carry[start..].iter().position(|b| *b == b'\n') {
-                let line = &carry[start..start + n];
-                rows_seen += 1;
-                row_buf.clear();
-                transform_row(
-                    line,
-                    &mut steps,
-                    &key_cols,
-                    key_by_number,
-                    rows_seen,
-                    key,
-                    &hasher,
-                    &names,
-                    &mut row_buf,
-                )
-                .map_err(|m| DataError::Copy(format!("copying {full}: {m}")))?;
-                out.put_slice(&row_buf);
-                out.put_u8(b'\n');
-                start += n + 1;
-            }
-            carry.drain(..start);
-        }
-        if out.len() >= BATCH {
-            bytes += out.len() as u64;
-            sink.send(out.split().freeze())
-                .await
-                .map_err(|e| fail("writing the target", e))?;
-        }
-        if last_report.elapsed().as_secs() >= 1 {
-            on_rows(rows_seen);
-            last_report = Instant::now();
-        }
-    }
-    if !out.is_empty() {
-        bytes += out.len() as u64;
-        sink.send(out.split().freeze())
-            .await
-            .map_err(|e| fail("writing the target", e))?;
-    }
-    let rows = sink
-        .as_mut()
-        .finish()
-        .await
-        .map_err(|e| fail("finishing the target's COPY", e))?;
+    let (rows, bytes) = if binary_copy::eligible(&cols, &steps) {
+        let c = binary_copy::copy(
+            src,
+            tgt,
+            &full,
+            &table.sql_name(),
+            &list,
+            cols.len(),
+            &steps,
+            key,
+            collisions,
+            on_rows,
+        )
+        .await?;
+        (c.rows, c.bytes)
+    } else {
+        let key_cols: Vec<usize> = table
+            .primary_key
+            .iter()
+            .filter_map(|k| cols.iter().position(|c| &c.name == k))
+            .collect();
+        let names: Vec<&str> = cols.iter().map(|c| c.name.as_str()).collect();
+        let text = TextTable {
+            full: &full,
+            sql_name: table.sql_name(),
+            list: &list,
+            // A key that is itself transformed is personal: name rows by number.
+            key_by_number: key_cols.is_empty() || steps.iter().any(|s| key_cols.contains(&s.index)),
+            key_cols,
+            names,
+        };
+        text.copy(src, tgt, &steps, key, collisions, on_rows)
+            .await?
+    };
     let seconds = started.elapsed().as_secs_f64();
     Ok(TableCopied {
         table: full,
@@ -165,116 +129,178 @@ pub async fn copy_table(
     })
 }
 
-#[allow(clippy::too_many_arguments)]
-fn transform_row(
-    line: &[u8],
-    steps: &mut [Step],
-    key_cols: &[usize],
+/// A table copied in COPY's text format (any types, any transformers).
+struct TextTable<'a> {
+    full: &'a str,
+    sql_name: String,
+    list: &'a str,
+    key_cols: Vec<usize>,
     key_by_number: bool,
-    row_no: u64,
-    key: &HmacKey,
-    hasher: &std::collections::hash_map::RandomState,
-    names: &[&str],
-    out: &mut Vec<u8>,
-) -> Result<(), String> {
-    let fields: Vec<&[u8]> = rows::fields(line).collect();
-    // Noise and shift_dates read the row key, and only they and generalise
-    // can fail on a value (their errors name the key); the others skip it.
-    let needs_key = steps.iter().any(|s| {
-        matches!(
-            s.transformer,
-            Transformer::Noise { .. }
-                | Transformer::ShiftDates { .. }
-                | Transformer::Generalise { .. }
-        )
-    });
-    let row_key = if key_by_number || !needs_key {
-        format!("row {row_no}")
-    } else {
-        key_cols
-            .iter()
-            .map(|i| {
-                fields
-                    .get(*i)
-                    .and_then(|f| rows::decode(f))
-                    .unwrap_or_default()
-            })
-            .collect::<Vec<_>>()
-            .join(",")
-    };
-    let mut outputs: Vec<Option<Option<String>>> = vec![None; fields.len()];
-    let has_template = steps
-        .iter()
-        .any(|s| matches!(s.transformer, Transformer::Template { .. }));
-    for si in 0..steps.len() {
-        let s = &steps[si];
-        let raw = fields.get(s.index).copied().unwrap_or(b"\\N");
-        let value = rows::decode(raw);
-        let row_view: Vec<(&str, Option<String>)> = if has_template {
-            names
-                .iter()
-                .enumerate()
-                .map(|(i, n)| {
-                    let v = match &outputs[i] {
-                        Some(o) => o.clone(),
-                        None => fields.get(i).and_then(|f| rows::decode(f)),
-                    };
-                    (*n, v)
-                })
-                .collect()
-        } else {
-            Vec::new()
+    names: Vec<&'a str>,
+}
+
+impl TextTable<'_> {
+    async fn copy(
+        &self,
+        src: &Client,
+        tgt: &Client,
+        steps: &[Step],
+        key: &HmacKey,
+        collisions: &Collisions,
+        on_rows: OnRows<'_>,
+    ) -> Result<(u64, u64), DataError> {
+        let full = self.full;
+        let fail = |what: &str, e: tokio_postgres::Error| {
+            DataError::Copy(format!("copying {full}: {what}: {}", db_message(&e)))
         };
-        let view: Vec<(&str, Option<&str>)> =
-            row_view.iter().map(|(n, v)| (*n, v.as_deref())).collect();
-        let mut attempt = 0;
-        let result = loop {
+        let (sql_name, list) = (&self.sql_name, self.list);
+        let stream = src
+            .copy_out(&format!("COPY {sql_name} ({list}) TO STDOUT"))
+            .await
+            .map_err(|e| fail("reading the source", e))?;
+        let sink = tgt
+            .copy_in(&format!("COPY {sql_name} ({list}) FROM STDIN"))
+            .await
+            .map_err(|e| fail("writing the target", e))?;
+        futures::pin_mut!(stream, sink);
+        let mut out = BytesMut::with_capacity(BATCH + 64 * 1024);
+        let mut lines = rows::Lines::default();
+        let mut row_buf: Vec<u8> = Vec::new();
+        let (mut rows_seen, mut bytes) = (0u64, 0u64);
+        let mut last_report = Instant::now();
+        while let Some(chunk) = stream.next().await {
+            let chunk = chunk.map_err(|e| fail("reading the source", e))?;
+            if steps.is_empty() {
+                rows_seen += chunk.iter().filter(|b| **b == b'\n').count() as u64;
+                out.put_slice(&chunk);
+            } else {
+                lines
+                    .feed(&chunk, |line| {
+                        rows_seen += 1;
+                        row_buf.clear();
+                        self.transform_row(line, steps, rows_seen, key, collisions, &mut row_buf)?;
+                        out.put_slice(&row_buf);
+                        out.put_u8(b'\n');
+                        Ok(())
+                    })
+                    .map_err(|m: String| DataError::Copy(format!("copying {full}: {m}")))?;
+            }
+            if out.len() >= BATCH {
+                bytes += out.len() as u64;
+                sink.send(out.split().freeze())
+                    .await
+                    .map_err(|e| fail("writing the target", e))?;
+            }
+            if last_report.elapsed().as_secs() >= 1 {
+                on_rows(rows_seen);
+                last_report = Instant::now();
+            }
+        }
+        if !out.is_empty() {
+            bytes += out.len() as u64;
+            sink.send(out.split().freeze())
+                .await
+                .map_err(|e| fail("writing the target", e))?;
+        }
+        let rows = sink
+            .as_mut()
+            .finish()
+            .await
+            .map_err(|e| fail("finishing the target's COPY", e))?;
+        Ok((rows, bytes))
+    }
+
+    fn transform_row(
+        &self,
+        line: &[u8],
+        steps: &[Step],
+        row_no: u64,
+        key: &HmacKey,
+        collisions: &Collisions,
+        out: &mut Vec<u8>,
+    ) -> Result<(), String> {
+        let fields: Vec<&[u8]> = rows::fields(line).collect();
+        // Noise and shift_dates read the row key, and only they and generalise
+        // can fail on a value (their errors name the key); the others skip it.
+        let needs_key = steps.iter().any(|s| {
+            matches!(
+                s.transformer,
+                Transformer::Noise { .. }
+                    | Transformer::ShiftDates { .. }
+                    | Transformer::Generalise { .. }
+            )
+        });
+        let row_key = if self.key_by_number || !needs_key {
+            format!("row {row_no}")
+        } else {
+            self.key_cols
+                .iter()
+                .map(|i| {
+                    fields
+                        .get(*i)
+                        .and_then(|f| rows::decode(f))
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        let mut outputs: Vec<Option<Option<String>>> = vec![None; fields.len()];
+        let has_template = steps
+            .iter()
+            .any(|s| matches!(s.transformer, Transformer::Template { .. }));
+        for s in steps {
+            let raw = fields.get(s.index).copied().unwrap_or(b"\\N");
+            let value = rows::decode(raw);
+            let row_view: Vec<(&str, Option<String>)> = if has_template {
+                self.names
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| {
+                        let v = match &outputs[i] {
+                            Some(o) => o.clone(),
+                            None => fields.get(i).and_then(|f| rows::decode(f)),
+                        };
+                        (*n, v)
+                    })
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            let view: Vec<(&str, Option<&str>)> =
+                row_view.iter().map(|(n, v)| (*n, v.as_deref())).collect();
+            let attempt = match (&value, s.unique) {
+                (Some(v), true) => collisions.attempt(&s.tag, v),
+                _ => 0,
+            };
             let cx = Context {
                 key,
                 row_key: &row_key,
-                unique: s.wide || s.unique.is_some(),
+                unique: s.unique,
                 attempt,
                 integer: s.integer,
                 row: &view,
             };
-            let r = transform::apply(&s.transformer, value.as_deref(), &cx).map_err(|why| {
-                format!(
-                    "column {} row key {row_key}: {} cannot transform the value: {why}",
-                    s.name,
-                    s.transformer.name()
-                )
-            })?;
-            let Some(set) = &steps[si].unique else {
-                break r;
-            };
-            let Some(v) = &r else { break r };
-            if !set.contains(&hasher.hash_one(v)) {
-                break r;
+            let result =
+                transform::apply(&s.transformer, value.as_deref(), &cx).map_err(|why| {
+                    format!(
+                        "column {} row key {row_key}: {} cannot transform the value: {why}",
+                        s.name,
+                        s.transformer.name()
+                    )
+                })?;
+            outputs[s.index] = Some(result);
+        }
+        for (i, f) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(b'\t');
             }
-            attempt += 1;
-            if attempt > MAX_ATTEMPTS {
-                return Err(format!(
-                    "column {} row key {row_key}: {} gave {MAX_ATTEMPTS} colliding values under the unique index",
-                    s.name,
-                    s.transformer.name()
-                ));
+            match &outputs[i] {
+                Some(v) => rows::encode(v.as_deref(), out),
+                None => out.extend_from_slice(f),
             }
-        };
-        if let (Some(set), Some(v)) = (&mut steps[si].unique, &result) {
-            set.insert(hasher.hash_one(v));
         }
-        outputs[steps[si].index] = Some(result);
+        Ok(())
     }
-    for (i, f) in fields.iter().enumerate() {
-        if i > 0 {
-            out.push(b'\t');
-        }
-        match &outputs[i] {
-            Some(v) => rows::encode(v.as_deref(), out),
-            None => out.extend_from_slice(f),
-        }
-    }
-    Ok(())
 }
 
 /// A database error's message without the values PostgreSQL quotes in it

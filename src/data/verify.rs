@@ -71,6 +71,7 @@ pub async fn verify(
     source: &Endpoint,
     target: &Endpoint,
     rules: &Rules,
+    scale: u32,
 ) -> Result<VerifyReport, DataError> {
     let src = source.connect().await?;
     let tgt = target.connect().await?;
@@ -131,7 +132,7 @@ pub async fn verify(
             ) || (matches!(r.transformer, Transformer::Fake { .. }) && !r.unique)
         })
     };
-    let parity = parity::compare(&src, &tgt, &cat, &rules.parity, &relaxed).await?;
+    let parity = parity::compare(&src, &tgt, &cat, &rules.parity, &relaxed, scale).await?;
     let failed = leak.findings.iter().any(|f| !f.accepted)
         || parity.iter().any(|p| p.verdict == Verdict::Fail)
         || k_anonymity.iter().any(|k| k.verdict == Verdict::Fail);

@@ -3,6 +3,7 @@
 //! uses them.
 
 pub mod assets;
+pub mod failover;
 pub mod fault;
 pub mod receiver;
 pub mod rollout;

@@ -139,7 +139,7 @@ async fn front(State(f): State<Front>, req: axum::extract::Request) -> Response 
 #[derive(Clone)]
 struct Variant {
     name: &'static str,
-    version: &'static str,
+    version: Arc<str>,
     behaviour: Arc<RwLock<Behaviour>>,
     started: Instant,
     counter: Arc<std::sync::atomic::AtomicU64>,
@@ -260,7 +260,7 @@ async fn healthz(State(v): State<Variant>) -> Response {
 }
 
 async fn version(State(v): State<Variant>) -> Response {
-    let body = serde_json::json!({ "version": v.version, "variant": v.name });
+    let body = serde_json::json!({ "version": &*v.version, "variant": v.name });
     v.tag(axum::Json(body).into_response())
 }
 
@@ -335,6 +335,20 @@ fn router(v: Variant) -> Router {
         .merge(fault)
 }
 
+/// One healthy instance of the demo API serving `version` (`/healthz`,
+/// `/version`, `/api/...`): what `flightdeck demo-instance` serves in a
+/// child process for the failover drill.
+pub fn instance_router(version: &str) -> Router {
+    router(Variant {
+        name: "baseline",
+        version: version.into(),
+        behaviour: Arc::new(RwLock::new(Behaviour::default())),
+        started: Instant::now(),
+        counter: Arc::default(),
+        metrics: Arc::default(),
+    })
+}
+
 /// The running demo targets.
 pub struct DemoTargets {
     /// Baseline listener address.
@@ -349,6 +363,9 @@ pub struct DemoTargets {
     pub baseline_behaviour: Arc<RwLock<Behaviour>>,
     /// The deployment targets drills switch (`{demo.deploy}`, `{demo.bluegreen}`).
     pub rollout: super::rollout::RolloutTargets,
+    /// The failover pair behind its front door (`{demo.failover}`), once
+    /// started with [`DemoTargets::start_failover`].
+    pub failover: Option<super::failover::FailoverDemo>,
     tasks: Vec<JoinHandle<()>>,
 }
 
@@ -372,7 +389,7 @@ impl DemoTargets {
         ] {
             routers.push(router(Variant {
                 name,
-                version,
+                version: version.into(),
                 behaviour,
                 started,
                 counter: Arc::default(),
@@ -405,8 +422,24 @@ impl DemoTargets {
             app: addrs[2],
             canary_behaviour,
             baseline_behaviour,
+            failover: None,
             tasks,
         })
+    }
+
+    /// Start the failover pair: two instances of the demo API as child
+    /// processes of `exe` (`flightdeck demo-instance`) behind a
+    /// health-checked front door; the primary's pid file goes into `dir`.
+    pub async fn start_failover(
+        &mut self,
+        exe: &std::path::Path,
+        dir: &std::path::Path,
+    ) -> Result<()> {
+        self.failover = Some(
+            super::failover::FailoverDemo::start(exe, dir, BASELINE_VERSION, BASELINE_VERSION)
+                .await?,
+        );
+        Ok(())
     }
 
     /// `http://127.0.0.1:PORT` of the baseline.
@@ -421,14 +454,19 @@ impl DemoTargets {
 
     /// Replace demo placeholders in a URL.
     pub fn fill(&self, url: &str) -> String {
-        url.replace("{demo.baseline}", &self.baseline_url())
+        let url = url
+            .replace("{demo.baseline}", &self.baseline_url())
             .replace("{demo.canary}", &self.canary_url())
             .replace("{demo.app}", &format!("http://{}", self.app))
             .replace("{demo.deploy}", &format!("http://{}", self.rollout.deploy))
             .replace(
                 "{demo.bluegreen}",
                 &format!("http://{}", self.rollout.bluegreen),
-            )
+            );
+        match &self.failover {
+            Some(f) => f.fill(&url),
+            None => url,
+        }
     }
 }
 

@@ -29,6 +29,7 @@ mod spec_reader;
 mod spec_step;
 pub mod stage;
 pub mod step;
+mod stop_watch;
 pub mod tolerance;
 mod verdict;
 

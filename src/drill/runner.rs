@@ -22,7 +22,6 @@ use crate::record::Recorder;
 use super::spec::{Drill, Step, StepBody};
 use super::step::{StepCx, StepResult, execute};
 pub use super::verdict::decide;
-use crate::core::disaster::{DrillMark, DrillRecovery, Mark};
 
 /// Longest a rollback may run when it names no timeout of its own.
 pub const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -52,6 +51,7 @@ pub struct Runner<'a> {
     /// The steps' context; its token is cancelled when the method must stop.
     pub cx: StepCx,
     measured: Mutex<Vec<(String, f64)>>,
+    /// When the drill started (monotonic): timeline marks count from here.
     started: Instant,
 }
 
@@ -82,30 +82,43 @@ impl Runner<'_> {
         }));
     }
 
+    /// Journal a point of a recovery drill's timeline, now: `at_ms` is
+    /// the monotonic time since the drill started.
+    pub fn mark(&self, mark: crate::core::disaster::Mark, detail: &str) -> u64 {
+        self.mark_at(mark, Instant::now(), detail)
+    }
+
     /// Milliseconds since the drill started (monotonic): the time base of
     /// a recovery drill's timeline and heartbeat.
     pub fn elapsed_ms(&self) -> u64 {
         ms(self.started.elapsed())
     }
 
-    /// Journal a point of a recovery drill's timeline, now.
-    pub fn mark(&self, mark: Mark, detail: &str) -> u64 {
-        let at_ms = self.elapsed_ms();
-        self.rec.emit(Event::DrillMark(DrillMark {
-            stage: self.stage.to_string(),
-            drill: self.drill.name.clone(),
-            mark,
-            at_ms,
-            detail: self.cx.redact(detail),
-        }));
+    /// Journal a timeline point that happened at `at` (measured earlier,
+    /// e.g. the first of a run of successful requests, known only once
+    /// the run is long enough); gives the mark's `at_ms`.
+    pub fn mark_at(&self, mark: crate::core::disaster::Mark, at: Instant, detail: &str) -> u64 {
+        let at_ms = ms(at.saturating_duration_since(self.started));
+        self.rec
+            .emit(Event::DrillMark(crate::core::disaster::DrillMark {
+                stage: self.stage.to_string(),
+                drill: self.drill.name.clone(),
+                mark,
+                at_ms,
+                detail: self.cx.redact(detail),
+            }));
         at_ms
     }
 
-    /// Journal a recovery drill's evidence (stage and drill filled in here).
-    pub fn recovery(&self, mut r: DrillRecovery) {
-        r.stage = self.stage.to_string();
-        r.drill = self.drill.name.clone();
-        self.rec.emit(Event::DrillRecovery(r));
+    /// Journal a recovery drill's evidence (the stage and drill fields are
+    /// the runner's, whatever the caller filled in).
+    pub fn recovery(&self, r: crate::core::disaster::DrillRecovery) {
+        self.rec
+            .emit(Event::DrillRecovery(crate::core::disaster::DrillRecovery {
+                stage: self.stage.to_string(),
+                drill: self.drill.name.clone(),
+                ..r
+            }));
     }
 
     fn started(&self, name: &str, phase: Phase, timeout: Duration) {
@@ -122,7 +135,7 @@ impl Runner<'_> {
         }));
     }
 
-    fn ended(&self, name: &str, phase: Phase, timeout: Duration, r: &StepResult) {
+    pub(super) fn ended(&self, name: &str, phase: Phase, timeout: Duration, r: &StepResult) {
         self.rec.emit(Event::DrillStep(DrillStep {
             stage: self.stage.to_string(),
             drill: self.drill.name.clone(),
@@ -259,13 +272,14 @@ pub async fn run_drill(
         timeout_ms: ms(drill.timeout),
     }));
     let method_cancel = abort.child_token();
+    let started = Instant::now();
     let run = Runner {
         rec,
         stage,
         drill,
         cx: StepCx::new(flags.clone(), method_cancel.clone()),
         measured: Mutex::new(Vec::new()),
-        started: Instant::now(),
+        started,
     };
     let mut end = DrillEnd::Completed;
     let mut why = String::new();
@@ -292,7 +306,7 @@ pub async fn run_drill(
     let tripped: Mutex<Option<String>> = Mutex::new(None);
     let timed_out = std::sync::atomic::AtomicBool::new(false);
     if end == DrillEnd::Completed {
-        let watch = stop_watch(&run, &tripped, &method_cancel);
+        let watch = super::stop_watch::stop_watch(&run, &tripped, &method_cancel);
         let deadline = async {
             tokio::time::sleep(drill.timeout).await;
             timed_out.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -367,7 +381,7 @@ pub async fn run_drill(
             drill,
             cx: StepCx::new(flags, CancellationToken::new()),
             measured: Mutex::new(Vec::new()),
-            started: run.started,
+            started,
         };
         let kind_ok = super::kinds::rollback(&rb).await;
         if !kind_ok {
@@ -415,31 +429,4 @@ pub async fn run_drill(
     };
     rec.emit(Event::DrillFinished(finished.clone()));
     finished
-}
-
-/// Poll the stop conditions until one trips (then cancel the method) or
-/// the method ends. Only a trip is journalled: polls that hold are not.
-async fn stop_watch(run: &Runner<'_>, tripped: &Mutex<Option<String>>, cancel: &CancellationToken) {
-    let drill = run.drill;
-    if drill.stop_conditions.is_empty() {
-        return std::future::pending().await;
-    }
-    let poll_cx = StepCx::new(run.cx.flags.clone(), cancel.clone());
-    loop {
-        for s in &drill.stop_conditions {
-            let r = execute(&poll_cx, s).await;
-            if r.outcome == StepOutcome::Failed {
-                run.ended(&s.name, Phase::StopCondition, s.timeout, &r);
-                if let Ok(mut t) = tripped.lock() {
-                    *t = Some(format!("{} ({})", s.name, r.detail));
-                }
-                cancel.cancel();
-                return;
-            }
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(drill.stop_poll) => {}
-            _ = cancel.cancelled() => return std::future::pending().await,
-        }
-    }
 }

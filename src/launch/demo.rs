@@ -12,11 +12,18 @@ pub async fn start_demo(
 ) -> Result<DemoTargets, Failure> {
     let assets = crate::demo::assets::materialise(&run_dir.join("demo-assets"))
         .map_err(Failure::internal)?;
-    let t = DemoTargets::start(scenario, Some(assets.join("flags.json")))
+    let mut t = DemoTargets::start(scenario, Some(assets.join("flags.json")))
+        .await
+        .map_err(Failure::internal)?;
+    // The failover drill's pair: real child processes, so its kill is real.
+    let exe = crate::demo::failover::instance_exe().map_err(Failure::internal)?;
+    t.start_failover(&exe, run_dir)
         .await
         .map_err(Failure::internal)?;
     let assets = assets.to_string_lossy().into_owned();
     engine::config::map_placeholder_fields(cfg, |s| t.fill(s).replace("{demo.assets}", &assets));
+    // The demo's data stage says what it looked for when it has no databases.
+    cfg.data.demo = true;
     // A Terraform named by the environment (as CI does) wins over PATH.
     if let (Some(iac), Ok(tf)) = (
         &mut cfg.environment.iac,

@@ -28,6 +28,7 @@ fn col(type_name: &str, category: char) -> Column {
         category,
         not_null: false,
         generated: false,
+        builtin: true,
     }
 }
 

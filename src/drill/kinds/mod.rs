@@ -3,14 +3,20 @@
 //! `DrillKind` variant (in `core::drill`) and one arm in each match below.
 
 pub mod alerting;
+pub mod argv;
 pub mod background;
 pub mod blue_green;
 pub mod deploy;
+pub mod failover;
+pub mod failover_probe;
+pub mod file_restore;
+pub mod file_state;
 pub mod kill_switch;
 pub mod ops_steps;
 pub mod pg_restore;
 pub mod runbook;
 pub mod sample;
+pub mod timeline;
 
 use std::time::Duration;
 
@@ -30,6 +36,8 @@ pub fn plan(drill: &Drill) -> Vec<StepPlan> {
         DrillKind::KillSwitch => kill_switch::plan(drill),
         DrillKind::Alerting => alerting::plan(drill),
         DrillKind::Runbook => runbook::plan(drill),
+        DrillKind::Failover => failover::plan(drill),
+        DrillKind::FileRestore => file_restore::plan(drill),
         DrillKind::PgBackupRestore => pg_restore::plan(drill),
     }
 }
@@ -45,6 +53,10 @@ pub fn validate(drill: &Drill) -> Vec<SpecError> {
         DrillKind::KillSwitch => params::<kill_switch::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Alerting => params::<alerting::Params>(drill).and_then(|p| p.check(drill)),
         DrillKind::Runbook => params::<runbook::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::Failover => params::<failover::Params>(drill).and_then(|p| p.check(drill)),
+        DrillKind::FileRestore => {
+            params::<file_restore::Params>(drill).and_then(|p| p.check(drill))
+        }
         DrillKind::PgBackupRestore => {
             params::<pg_restore::Params>(drill).and_then(|p| p.check(drill))
         }
@@ -61,6 +73,8 @@ pub async fn method(run: &Runner<'_>) -> Result<(), MethodStop> {
         DrillKind::KillSwitch => kill_switch::method(run).await,
         DrillKind::Alerting => alerting::method(run).await,
         DrillKind::Runbook => runbook::method(run).await,
+        DrillKind::Failover => failover::method(run).await,
+        DrillKind::FileRestore => file_restore::method(run).await,
         DrillKind::PgBackupRestore => pg_restore::method(run).await,
     }
 }
@@ -74,9 +88,12 @@ pub async fn rollback(run: &Runner<'_>) -> bool {
         DrillKind::BlueGreen => blue_green::rollback(run).await,
         DrillKind::KillSwitch => kill_switch::rollback(run).await,
         // The live alerting drill clears its own fault and stops its
-        // servers; a runbook has no undo of its own; a recovery drill
-        // stops everything it started on every path of its own.
+        // servers; a runbook has no undo of its own; a PostgreSQL recovery
+        // drill stops everything it started on every path of its own.
         DrillKind::Alerting | DrillKind::Runbook | DrillKind::PgBackupRestore => true,
+        DrillKind::Failover => failover::rollback(run).await,
+        // The file kind puts its backup back itself when it drilled in place.
+        DrillKind::FileRestore => true,
     }
 }
 

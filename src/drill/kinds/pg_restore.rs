@@ -158,8 +158,7 @@ impl Params {
                 "e.g. backup_command = [\"pgbackrest\", \"--stanza=main\", \"backup\"]",
             ));
         }
-        let has_commands = !self.backup_command.is_empty() || !self.restore_command.is_empty();
-        if !custom && has_commands {
+        if !custom && (!self.backup_command.is_empty() || !self.restore_command.is_empty()) {
             return Err(bad(
                 drill,
                 "backup_command",
