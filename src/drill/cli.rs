@@ -39,7 +39,9 @@ pub enum DrillCommand {
 pub struct RunArgs {
     /// The drill file.
     pub file: PathBuf,
-    /// Run only the drill with this name (repeatable).
+    /// Run only the drill with this name, or the drills named NAME-*
+    /// (`--only pg-restore` runs pg-restore-dump, pg-restore-pitr...).
+    /// Repeatable.
     #[arg(long)]
     pub only: Vec<String>,
     /// Output format.
@@ -62,7 +64,7 @@ pub async fn run(args: DrillArgs) -> Result<(String, i32), (String, i32)> {
 async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
     let mut drills = super::load_file(&a.file).map_err(|e| (e.join("\n"), 2))?;
     for name in &a.only {
-        if !drills.iter().any(|d| &d.name == name) {
+        if !drills.iter().any(|d| selected(&d.name, name)) {
             let known: Vec<&str> = drills.iter().map(|d| d.name.as_str()).collect();
             return Err((
                 format!(
@@ -75,7 +77,7 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
         }
     }
     if !a.only.is_empty() {
-        drills.retain(|d| a.only.contains(&d.name));
+        drills.retain(|d| a.only.iter().any(|o| selected(&d.name, o)));
     }
     let rec = Recorder::new(None);
     let abort = CancellationToken::new();
@@ -116,7 +118,7 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
                 "file": a.file.display().to_string(),
                 "verdict": verdict.as_str(),
                 "exit_code": code,
-                "drills": views,
+                "drills": views.iter().map(drill_json).collect::<Vec<_>>(),
                 // Per recovery drill: rto_s, rpo_s, lost_writes, backup
                 // and restore, integrity per table, objective verdicts.
                 "disaster_recovery": views
@@ -129,6 +131,48 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
         OutputFormat::Text => views.iter().map(text).collect::<Vec<_>>().join("\n"),
     };
     Ok((out, code))
+}
+
+/// `--only NAME` selects `NAME` and `NAME-*`.
+fn selected(drill: &str, only: &str) -> bool {
+    drill == only
+        || drill
+            .strip_prefix(only)
+            .is_some_and(|rest| rest.starts_with('-'))
+}
+
+/// A drill's JSON: its view, plus for a recovery drill the numbers at the
+/// top (`rto_s`, `rpo_s`, `lost_writes`, per-table `integrity`) and the
+/// objective verdicts in one flat list.
+fn drill_json(d: &DrillView) -> serde_json::Value {
+    let mut v = serde_json::to_value(d).unwrap_or_default();
+    let Some(obj) = v.as_object_mut() else {
+        return v;
+    };
+    let verdicts: Vec<serde_json::Value> = d
+        .results
+        .iter()
+        .map(|o| {
+            json!({
+                "objective": o.objective.to_string(),
+                "measured": o.measured,
+                "verdict": o.verdict.as_str(),
+            })
+        })
+        .collect();
+    obj.insert("objective_verdicts".into(), json!(verdicts));
+    if d.recovery.is_some() || !d.marks.is_empty() {
+        obj.insert("rto_s".into(), json!(d.rto_s()));
+        obj.insert("rpo_s".into(), json!(d.measured("rpo_s")));
+        obj.insert("lost_writes".into(), json!(d.measured("lost_writes")));
+        let integrity = d
+            .recovery
+            .as_ref()
+            .map(|r| r.integrity.clone())
+            .unwrap_or_default();
+        obj.insert("integrity".into(), json!(integrity));
+    }
+    v
 }
 
 /// One drill as text: verdict, steps with timing, objectives.
@@ -198,4 +242,19 @@ fn recovery_text(e: &crate::core::dr_evidence::DrEvidence) -> String {
     });
     s.push_str(&format!("  integrity {}\n", e.integrity_summary()));
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::selected;
+
+    #[test]
+    fn only_selects_the_name_and_its_dash_suffixed_family() {
+        assert!(selected("pg-restore", "pg-restore"));
+        assert!(selected("pg-restore-dump", "pg-restore"));
+        assert!(selected("pg-restore-sync-wal", "pg-restore"));
+        assert!(!selected("pg-restorex", "pg-restore"));
+        assert!(!selected("pg-rest", "pg-restore"));
+        assert!(!selected("blue-green", "pg-restore"));
+    }
 }

@@ -77,3 +77,21 @@ pub fn decide(
         (v, text)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_drill_whose_tools_are_missing_is_skipped_not_failed() {
+        let (v, why) = decide(
+            DrillEnd::Skipped,
+            "skipped: PostgreSQL not found",
+            &[],
+            false,
+            &[],
+        );
+        assert_eq!(v, Verdict::Skipped);
+        assert_eq!(why, "skipped: PostgreSQL not found");
+    }
+}

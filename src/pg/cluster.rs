@@ -31,7 +31,13 @@ pub struct Workspace {
 impl Workspace {
     /// Make `$TMPDIR/flightdeck-pg-<id>`, owned by the account.
     pub fn create(bin: BinDir, account: Account) -> Result<Workspace, PgError> {
-        let root = std::env::temp_dir().join(format!("flightdeck-pg-{}", uuid::Uuid::new_v4()));
+        Workspace::create_in(&std::env::temp_dir(), bin, account)
+    }
+
+    /// Make `PARENT/flightdeck-pg-<id>` (a disk with room for the backups),
+    /// owned by the account; `PARENT` must let the account through.
+    pub fn create_in(parent: &Path, bin: BinDir, account: Account) -> Result<Workspace, PgError> {
+        let root = parent.join(format!("flightdeck-pg-{}", uuid::Uuid::new_v4()));
         std::fs::create_dir(&root).map_err(|e| {
             PgError::Failed(format!("create the workspace {}: {e}", root.display()))
         })?;
@@ -331,7 +337,7 @@ pub async fn connect(url: &str) -> Result<tokio_postgres::Client, PgError> {
     let (client, conn) = cfg
         .connect(tokio_postgres::NoTls)
         .await
-        .map_err(|e| PgError::Failed(format!("connect: {e}")))?;
+        .map_err(|e| PgError::Failed(format!("connect: {}", crate::pg::db_text(&e))))?;
     tokio::spawn(async move {
         let _ = conn.await;
     });

@@ -43,3 +43,13 @@ pub fn free_port() -> Result<u16, PgError> {
         .map(|a| a.port())
         .map_err(|e| PgError::Failed(format!("find a free port on 127.0.0.1: {e}")))
 }
+
+/// A driver error as people need it: the server's own message (with its
+/// severity and code) when there is one; the driver's `db error` alone
+/// says nothing.
+pub fn db_text(e: &tokio_postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(d) => format!("{}: {} ({})", d.severity(), d.message(), d.code().code()),
+        None => e.to_string(),
+    }
+}

@@ -67,6 +67,10 @@ pub struct Params {
     /// placeholders): the place to migrate or anonymise a restored copy.
     #[serde(default)]
     pub before_verify: Vec<String>,
+    /// Where the drill's temp directory goes (clusters, backups, the WAL
+    /// archive): a disk with room for them. Default: the system temp dir.
+    #[serde(default)]
+    pub work_dir: Option<String>,
     /// Longest a server may take to answer after its start.
     #[serde(default = "start_timeout")]
     pub start_timeout: String,
@@ -198,6 +202,7 @@ impl Params {
             bin_dir: self.bin_dir.as_ref().map(path),
             port: self.port,
             archive_dir: self.archive_dir.as_ref().map(path),
+            work_dir: self.work_dir.as_ref().map(path),
             url: self.url.clone(),
             backup_command: self.backup_command.clone(),
             restore_command: self.restore_command.clone(),

@@ -53,11 +53,21 @@ pub async fn take(
             client
                 .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 .await
-                .map_err(|e| PgError::Failed(format!("backup: open the snapshot: {e}")))?;
+                .map_err(|e| {
+                    PgError::Failed(format!(
+                        "backup: open the snapshot: {}",
+                        crate::pg::db_text(&e)
+                    ))
+                })?;
             let snap: String = client
                 .query_one("SELECT pg_export_snapshot()", &[])
                 .await
-                .map_err(|e| PgError::Failed(format!("backup: export the snapshot: {e}")))?
+                .map_err(|e| {
+                    PgError::Failed(format!(
+                        "backup: export the snapshot: {}",
+                        crate::pg::db_text(&e)
+                    ))
+                })?
                 .get(0);
             let expected = integrity::expected(&client).await?;
             let seq: i64 = client
@@ -66,7 +76,12 @@ pub async fn take(
                     &[],
                 )
                 .await
-                .map_err(|e| PgError::Failed(format!("backup: read the heartbeat: {e}")))?
+                .map_err(|e| {
+                    PgError::Failed(format!(
+                        "backup: read the heartbeat: {}",
+                        crate::pg::db_text(&e)
+                    ))
+                })?
                 .get(0);
             let file = dir.join("db.dump");
             let mut cmd = lab.ws.command("pg_dump", "backup (pg_dump)")?;

@@ -12,8 +12,12 @@ use tokio_util::sync::CancellationToken;
 use crate::core::disaster::Ack;
 use crate::pg::PgError;
 
-/// The heartbeat table, created before the backup so every method has it.
-pub const TABLE_SQL: &str = "CREATE TABLE IF NOT EXISTS flightdeck_heartbeat (seq bigint PRIMARY KEY, at timestamptz NOT NULL)";
+/// The heartbeat table, made afresh before the backup so every method has
+/// it (a table left by an earlier, killed drill would clash on seq 1).
+pub const TABLE_SQL: &str = "DROP TABLE IF EXISTS flightdeck_heartbeat; CREATE TABLE flightdeck_heartbeat (seq bigint PRIMARY KEY, at timestamptz NOT NULL)";
+
+/// Dropped from an external primary at the end of the drill.
+pub const DROP_SQL: &str = "DROP TABLE IF EXISTS flightdeck_heartbeat";
 
 /// Most acknowledgements kept (a day at 100 ms is 864k): bounded memory.
 const MAX_ACKS: usize = 2_000_000;
@@ -39,10 +43,12 @@ impl Heartbeat {
         let client = crate::pg::cluster::connect(url)
             .await
             .map_err(|e| PgError::Failed(format!("heartbeat: {e}")))?;
-        client
-            .batch_execute(TABLE_SQL)
-            .await
-            .map_err(|e| PgError::Failed(format!("heartbeat: create flightdeck_heartbeat: {e}")))?;
+        client.batch_execute(TABLE_SQL).await.map_err(|e| {
+            PgError::Failed(format!(
+                "heartbeat: create flightdeck_heartbeat: {}",
+                crate::pg::db_text(&e)
+            ))
+        })?;
         let acks = Arc::new(Mutex::new(Vec::new()));
         let stop = CancellationToken::new();
         let started_ms = ms(origin.elapsed());
@@ -79,7 +85,7 @@ impl Heartbeat {
                             });
                         }
                     }
-                    Err(e) => return Some(e.to_string()),
+                    Err(e) => return Some(crate::pg::db_text(&e)),
                 }
             }
             None

@@ -25,8 +25,8 @@ pub struct Expected {
 /// that text), so both sides hash the same bytes.
 pub const SESSION_SQL: &str = "SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3; SET bytea_output = 'hex'";
 
-fn failed(what: &str, e: impl std::fmt::Display) -> PgError {
-    PgError::Failed(format!("{what}: {e}"))
+fn failed(what: &str, e: tokio_postgres::Error) -> PgError {
+    PgError::Failed(format!("{what}: {}", crate::pg::db_text(&e)))
 }
 
 /// The user tables (the heartbeat aside), in name order.
@@ -159,7 +159,7 @@ async fn heartbeat(
                     expected_sum: String::new(),
                     restored_sum: String::new(),
                     ok: false,
-                    note: format!("not readable: {e}"),
+                    note: format!("not readable: {}", crate::pg::db_text(&e)),
                 },
                 None,
             );

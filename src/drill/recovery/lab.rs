@@ -68,6 +68,10 @@ pub fn source_settings(method: Method, archive: Option<&Path>) -> Vec<String> {
     v
 }
 
+/// The statement in flight when the postmaster alone is killed (about a
+/// second or more of work).
+const STRAGGLER_SQL: &str = "CREATE TABLE flightdeck_straggler (g bigint); INSERT INTO flightdeck_straggler SELECT g FROM generate_series(1, 3000000) g";
+
 /// Make `pg_receivewal` the synchronous standby (after the fill, once it
 /// streams: before that, commits would wait for it).
 pub const SYNC_SQL: [&str; 3] = [
@@ -95,20 +99,25 @@ pub async fn create_source(
     admin
         .batch_execute(&format!("CREATE DATABASE {DB}"))
         .await
-        .map_err(|e| PgError::Failed(format!("fill the primary: create database {DB}: {e}")))?;
+        .map_err(|e| {
+            PgError::Failed(format!(
+                "fill the primary: create database {DB}: {}",
+                crate::pg::db_text(&e)
+            ))
+        })?;
     let db = c.connect(DB).await?;
     let orders = (s.rows / 2).max(1);
     let sql = format!(
         "CREATE TABLE flightdeck_accounts (id bigint PRIMARY KEY, name text NOT NULL, email text NOT NULL, balance numeric(12,2) NOT NULL, created timestamptz NOT NULL);
-         INSERT INTO flightdeck_accounts SELECT i, 'user ' || i, 'user' || i || '@example.test', (i * 37 % 100000) / 100.0, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1, {rows}) i;
+         INSERT INTO flightdeck_accounts SELECT i, 'user ' || i, 'user' || i || '@example.test', (i * 37 % 100000) / 100.0, timestamptz '2026-01-01 00:00:00+00' + i * interval '1 second' FROM generate_series(1::bigint, {rows}) i;
          CREATE TABLE flightdeck_orders (id bigint PRIMARY KEY, account_id bigint NOT NULL, total numeric(10,2) NOT NULL, note text);
-         INSERT INTO flightdeck_orders SELECT i, 1 + i % {rows}, (i * 7919 % 50000) / 100.0, CASE WHEN i % 3 = 0 THEN 'gift ' || i END FROM generate_series(1, {orders}) i;
+         INSERT INTO flightdeck_orders SELECT i, 1 + i % {rows}, (i * 7919 % 50000) / 100.0, CASE WHEN i % 3 = 0 THEN 'gift ' || i END FROM generate_series(1::bigint, {orders}) i;
          CHECKPOINT;",
         rows = s.rows
     );
     let fill = db.batch_execute(&sql);
     tokio::select! {
-        r = fill => r.map_err(|e| PgError::Failed(format!("fill the primary: {e}")))?,
+        r = fill => r.map_err(|e| PgError::Failed(format!("fill the primary: {}", crate::pg::db_text(&e))))?,
         _ = cancel.cancelled() => return Err(PgError::Cancelled),
     }
     let detail = format!(
@@ -120,7 +129,10 @@ pub async fn create_source(
 
 /// The disaster: what was done, and how many server processes outlived
 /// the postmaster (`kill_postmaster` only).
-pub async fn strike(source: &mut Cluster, d: Disaster) -> Result<(String, Option<usize>), PgError> {
+pub async fn strike(
+    source: &mut Cluster,
+    d: Disaster,
+) -> Result<(String, Option<(usize, bool)>), PgError> {
     let before = source.members().len();
     let remove = |c: &Cluster| {
         std::fs::remove_dir_all(c.data_dir()).map_err(|e| {
@@ -162,24 +174,60 @@ pub async fn strike(source: &mut Cluster, d: Disaster) -> Result<(String, Option
             ))
         }
         Disaster::KillPostmaster => {
+            // A client mid-statement, as on any busy primary: its backend
+            // checks for the postmaster only between statements.
+            let client = source.connect(DB).await?;
+            let straggler = tokio::spawn(async move {
+                client
+                    .batch_execute(STRAGGLER_SQL)
+                    .await
+                    .map(|_| Instant::now())
+            });
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            // The server's processes, known before the kill (a /proc scan
+            // is slow next to a child's exit). Server processes only: not `runuser`, which waits for the
+            // postmaster as its parent.
+            let kids: Vec<u32> = source
+                .members()
+                .into_iter()
+                .filter(|p| {
+                    std::fs::read_to_string(format!("/proc/{p}/comm"))
+                        .is_ok_and(|c| c.trim() == "postgres")
+                })
+                .collect();
             let Some(pm) = source.kill_postmaster() else {
                 return Err(PgError::Failed(
                     "disaster: the postmaster's PID is not known (postmaster.pid unreadable)"
                         .into(),
                 ));
             };
-            // Wait (bounded) for the postmaster to be gone, then count
-            // its children still alive: they outlived it.
+            // Spin (bounded) until the postmaster is gone: only then are
+            // its children told, through the pipe its exit closes.
             let deadline = Instant::now() + Duration::from_secs(2);
             while tool::alive(pm) && Instant::now() < deadline {
-                tokio::time::sleep(Duration::from_millis(1)).await;
+                tokio::task::yield_now().await;
             }
-            let survivors = source.members().into_iter().filter(|p| *p != pm).count();
+            let died = Instant::now();
+            let survivors = kids
+                .iter()
+                .filter(|p| **p != pm && tool::alive(**p))
+                .count();
+            // Did the orphaned backend still commit? (Bounded: the lab
+            // kills it at the end either way.)
+            let committed = matches!(
+                tokio::time::timeout(Duration::from_secs(20), straggler).await,
+                Ok(Ok(Ok(at))) if at > died
+            );
             Ok((
                 format!(
-                    "postmaster {pm} killed alone; {survivors} of the server's other processes still alive after it died (they may still write and archive)"
+                    "postmaster {pm} killed alone; {survivors} of the server's other processes still alive after it died{}",
+                    if committed {
+                        "; a client's INSERT still COMMITTED after the postmaster's death: only killing the whole tree stops writes at T0"
+                    } else {
+                        ""
+                    }
                 ),
-                Some(survivors),
+                Some((survivors, committed)),
             ))
         }
     }

@@ -142,6 +142,8 @@ pub struct Settings {
     pub port: Option<u16>,
     /// The WAL archive directory, when given.
     pub archive_dir: Option<PathBuf>,
+    /// Where the workspace goes, when given.
+    pub work_dir: Option<PathBuf>,
     /// The external primary's connection string.
     pub url: Option<SecretRef>,
     /// Custom backup argv.

@@ -66,6 +66,10 @@ pub async fn files(
             "-j",
             &s.jobs.to_string(),
             "--exit-on-error",
+            // Roles live outside a one-database dump: the fresh cluster
+            // has none of the primary's, so objects go to its superuser.
+            "--no-owner",
+            "--no-privileges",
         ])
         .arg(&b.path);
         let ran = tool::run(
@@ -179,7 +183,12 @@ pub async fn start(
         let rec: bool = client
             .query_one("SELECT pg_is_in_recovery()", &[])
             .await
-            .map_err(|e| PgError::Failed(format!("start the restored cluster: {e}")))?
+            .map_err(|e| {
+                PgError::Failed(format!(
+                    "start the restored cluster: {}",
+                    crate::pg::db_text(&e)
+                ))
+            })?
             .get(0);
         if !rec {
             break;

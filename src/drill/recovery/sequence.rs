@@ -31,7 +31,12 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         StepOutcome::Ok,
         &bin.dir().display().to_string(),
     );
-    let ws = Workspace::create(bin, Account::detect().map_err(fail)?).map_err(fail)?;
+    let account = Account::detect().map_err(fail)?;
+    let ws = match &s.work_dir {
+        Some(d) => Workspace::create_in(d, bin, account),
+        None => Workspace::create(bin, account),
+    }
+    .map_err(fail)?;
     let source_url = match (&s.url, s.cluster) {
         (Some(r), ClusterMode::External) => {
             let secret = r
@@ -53,6 +58,16 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
     };
     let r = prepare_and_drill(run, s, &mut lab).await;
     lab.shutdown().await;
+    if s.cluster == ClusterMode::External {
+        // Leave the external primary as found (best effort, bounded).
+        let url = lab.source_url.clone();
+        let _ = tokio::time::timeout(Duration::from_secs(10), async move {
+            if let Ok(c) = crate::pg::cluster::connect(url.expose()).await {
+                let _ = c.batch_execute(super::heartbeat::DROP_SQL).await;
+            }
+        })
+        .await;
+    }
     drop(lab);
     r
 }
@@ -165,7 +180,10 @@ async fn start_receiver(
     let client = crate::pg::cluster::connect(lab.source_url.expose()).await?;
     for sql in lab::SYNC_SQL {
         client.batch_execute(sql).await.map_err(|e| {
-            PgError::Failed(format!("{what}: make it the synchronous standby: {e}"))
+            PgError::Failed(format!(
+                "{what}: make it the synchronous standby: {}",
+                crate::pg::db_text(&e)
+            ))
         })?;
     }
     let deadline = Instant::now() + Duration::from_secs(30);
@@ -176,7 +194,7 @@ async fn start_receiver(
                 &[&RECEIVER_NAME],
             )
             .await
-            .map_err(|e| PgError::Failed(format!("{what}: {e}")))?
+            .map_err(|e| PgError::Failed(format!("{what}: {}", crate::pg::db_text(&e))))?
             .get(0);
         if n > 0 {
             break;
@@ -315,8 +333,12 @@ async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), Meth
         })
         .await?
     };
-    if let Some(n) = survivors {
+    if let Some((n, committed)) = survivors {
         run.measure("survivors_after_postmaster", n as f64);
+        run.measure(
+            "commits_after_postmaster_death",
+            if committed { 1.0 } else { 0.0 },
+        );
     }
     let last_acked = acks.last().copied();
     run.measure("heartbeat_acked", last_acked.map_or(0.0, |a| a.seq as f64));
@@ -407,7 +429,7 @@ async fn restore_and_verify(
         let c = crate::pg::cluster::connect(&url).await?;
         c.simple_query("SELECT 1")
             .await
-            .map_err(|e| PgError::Failed(format!("health probe: {e}")))?;
+            .map_err(|e| PgError::Failed(format!("health probe: {}", crate::pg::db_text(&e))))?;
         Ok((c, format!("SELECT 1 answered on {db}")))
     })
     .await?;
