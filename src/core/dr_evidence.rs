@@ -93,7 +93,7 @@ impl DrEvidence {
             return None;
         }
         let t0 = at(&d.marks, Mark::Disaster);
-        let timeline = d
+        let mut timeline: Vec<TimelinePoint> = d
             .marks
             .iter()
             .map(|m| TimelinePoint {
@@ -103,6 +103,9 @@ impl DrEvidence {
                 detail: m.detail.clone(),
             })
             .collect();
+        // A kind may journal a mark once it knows when it happened (the
+        // first of a run of successes): shown in time order.
+        timeline.sort_by_key(|p| p.at_ms);
         let heartbeat = d
             .recovery
             .as_ref()
@@ -177,7 +180,7 @@ impl DrEvidence {
         match self.integrity.iter().find(|t| !t.ok) {
             None => format!("{ok}/{n} tables match"),
             Some(t) => format!(
-                "{ok}/{n} tables match; {} MISMATCH: {} rows/bytes expected, {} restored{}",
+                "{ok}/{n} tables match; {} MISMATCH: count {} -> {}{}",
                 t.table,
                 t.expected_rows,
                 t.restored_rows,
@@ -201,6 +204,22 @@ impl DrEvidence {
         } else {
             "not measured: the data was never verified or the service never healthy"
         }
+    }
+}
+
+/// Bytes as shown (`4.1 MB`, `512 B`), in powers of 1000.
+pub fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "kB", "MB", "GB", "TB"];
+    let mut v = n as f64;
+    let mut u = 0;
+    while v >= 1000.0 && u + 1 < UNITS.len() {
+        v /= 1000.0;
+        u += 1;
+    }
+    if u == 0 {
+        format!("{n} B")
+    } else {
+        format!("{v:.1} {}", UNITS[u])
     }
 }
 
@@ -297,11 +316,13 @@ mod tests {
         assert_eq!(e.timeline[6].relative(), "T0+2.60s");
         assert!(
             e.integrity_summary()
-                .starts_with("1/2 tables match; public.b MISMATCH: 10 rows/bytes expected, 9"),
+                .starts_with("1/2 tables match; public.b MISMATCH: count 10 -> 9"),
             "{}",
             e.integrity_summary()
         );
         assert_eq!(e.objective("rto_s").unwrap().measured, None);
+        assert_eq!(bytes(4_100_000), "4.1 MB");
+        assert_eq!(bytes(512), "512 B");
     }
 
     #[test]

@@ -34,6 +34,10 @@ pub enum DrillKind {
     /// A file or Terraform state backed up, corrupted, restored and
     /// verified by checksum.
     FileRestore,
+    /// PostgreSQL backup, disaster and restore (dump, base backup, WAL
+    /// archive with PITR, synchronous WAL stream): RTO, RPO from an
+    /// acknowledged heartbeat, integrity per table.
+    PgBackupRestore,
 }
 
 impl DrillKind {
@@ -48,6 +52,7 @@ impl DrillKind {
             DrillKind::Runbook => "runbook",
             DrillKind::Failover => "failover",
             DrillKind::FileRestore => "file_restore",
+            DrillKind::PgBackupRestore => "pg_backup_restore",
         }
     }
 
@@ -62,6 +67,7 @@ impl DrillKind {
             DrillKind::Runbook => "runbook",
             DrillKind::Failover => "failover",
             DrillKind::FileRestore => "file-dr",
+            DrillKind::PgBackupRestore => "pg-dr",
         }
     }
 }
@@ -348,6 +354,9 @@ pub enum DrillEnd {
     Aborted,
     /// The drill's own timeout passed; rollbacks ran.
     TimedOut,
+    /// What the drill needs is not installed here (PostgreSQL): nothing
+    /// ran, and the verdict is Skipped with the reason.
+    Skipped,
 }
 
 /// `drill_finished`: a drill's verdict, objectives and rollback state.

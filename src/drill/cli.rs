@@ -117,6 +117,12 @@ async fn run_file(a: RunArgs) -> Result<(String, i32), (String, i32)> {
                 "verdict": verdict.as_str(),
                 "exit_code": code,
                 "drills": views,
+                // Per recovery drill: rto_s, rpo_s, lost_writes, backup
+                // and restore, integrity per table, objective verdicts.
+                "disaster_recovery": views
+                    .iter()
+                    .filter_map(crate::core::dr_evidence::DrEvidence::of)
+                    .collect::<Vec<_>>(),
             });
             serde_json::to_string_pretty(&doc).map_err(|e| (e.to_string(), 4))? + "\n"
         }
@@ -155,8 +161,41 @@ pub fn text(d: &DrillView) -> String {
             o.verdict.badge()
         ));
     }
+    if let Some(e) = crate::core::dr_evidence::DrEvidence::of(d) {
+        s.push_str(&recovery_text(&e));
+    }
     if d.rollback_failed {
         s.push_str("  ROLLBACK FAILED: check the system; it may be left in its faulted state\n");
     }
+    s
+}
+
+/// A recovery drill's timeline, RTO, RPO and integrity, as text.
+fn recovery_text(e: &crate::core::dr_evidence::DrEvidence) -> String {
+    use crate::core::dr_evidence::seconds;
+    let mut s = String::new();
+    for p in &e.timeline {
+        let line = format!(
+            "  timeline  {:<10} {:<16} {}",
+            p.relative(),
+            p.mark.as_str(),
+            p.detail
+        );
+        s.push_str(line.trim_end());
+        s.push('\n');
+    }
+    s.push_str(&format!(
+        "  RTO {}\n",
+        e.rto_s.map_or_else(|| e.rto_note().to_string(), seconds)
+    ));
+    s.push_str(&match (e.rpo_s, e.lost_writes) {
+        (None, None) => "  RPO not measured: no heartbeat in this drill\n".to_string(),
+        (r, w) => format!(
+            "  RPO {}, {} lost writes\n",
+            r.map_or("-".into(), seconds),
+            w.map_or("-".into(), |w| w.to_string())
+        ),
+    });
+    s.push_str(&format!("  integrity {}\n", e.integrity_summary()));
     s
 }

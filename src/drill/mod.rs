@@ -21,6 +21,7 @@ pub mod config;
 pub mod kinds;
 pub mod ops_args;
 pub mod process;
+pub mod recovery;
 pub mod runbook;
 pub mod runner;
 pub mod spec;
@@ -30,6 +31,7 @@ pub mod stage;
 pub mod step;
 mod stop_watch;
 pub mod tolerance;
+mod verdict;
 
 use std::path::Path;
 

@@ -16,12 +16,12 @@ use crate::core::drill::{
     StepOutcome, StepPlan,
 };
 use crate::core::event::Event;
-use crate::core::verdict::Verdict;
 use crate::flags::FlagProvider;
 use crate::record::Recorder;
 
 use super::spec::{Drill, Step, StepBody};
 use super::step::{StepCx, StepResult, execute};
+pub use super::verdict::decide;
 
 /// Longest a rollback may run when it names no timeout of its own.
 pub const ROLLBACK_TIMEOUT: Duration = Duration::from_secs(60);
@@ -36,6 +36,9 @@ pub enum MethodStop {
     Cancelled,
     /// Nothing could be checked (a tool missing): inconclusive, not failed.
     Inconclusive(String),
+    /// What the drill needs is not installed here (PostgreSQL not found):
+    /// the verdict is Skipped, with this reason.
+    Skipped(String),
 }
 
 /// A drill in progress: where its events go and what its steps share.
@@ -81,8 +84,14 @@ impl Runner<'_> {
 
     /// Journal a point of a recovery drill's timeline, now: `at_ms` is
     /// the monotonic time since the drill started.
-    pub fn mark(&self, mark: crate::core::disaster::Mark, detail: &str) {
-        self.mark_at(mark, Instant::now(), detail);
+    pub fn mark(&self, mark: crate::core::disaster::Mark, detail: &str) -> u64 {
+        self.mark_at(mark, Instant::now(), detail)
+    }
+
+    /// Milliseconds since the drill started (monotonic): the time base of
+    /// a recovery drill's timeline and heartbeat.
+    pub fn elapsed_ms(&self) -> u64 {
+        ms(self.started.elapsed())
     }
 
     /// Journal a timeline point that happened at `at` (measured earlier,
@@ -354,6 +363,7 @@ pub async fn run_drill(
                     DrillEnd::NotStarted,
                     format!("nothing could be checked: {f}"),
                 ),
+                (MethodStop::Skipped(f), None) => (DrillEnd::Skipped, format!("skipped: {f}")),
             };
         }
     }
@@ -361,7 +371,9 @@ pub async fn run_drill(
     let mut rolled_back = false;
     let mut rollback_failed = false;
     let mut rollback_notes = Vec::new();
-    if end != DrillEnd::NotStarted && (failed || drill.rollback_on_success) {
+    if !matches!(end, DrillEnd::NotStarted | DrillEnd::Skipped)
+        && (failed || drill.rollback_on_success)
+    {
         rolled_back = true;
         let rb = Runner {
             rec,
@@ -417,78 +429,4 @@ pub async fn run_drill(
     };
     rec.emit(Event::DrillFinished(finished.clone()));
     finished
-}
-
-/// The verdict: a failed rollback fails the drill; a drill that could not
-/// start is inconclusive; an operator abort is inconclusive; a stop, a
-/// timeout or a failed method fails; else every objective must pass (one
-/// not measured makes it inconclusive).
-pub fn decide(
-    end: DrillEnd,
-    why: &str,
-    objectives: &[ObjectiveResult],
-    rollback_failed: bool,
-    rollback_notes: &[String],
-) -> (Verdict, String) {
-    let missed: Vec<String> = objectives
-        .iter()
-        .filter(|o| o.verdict == Verdict::Fail)
-        .map(|o| {
-            format!(
-                "{} = {} (bound {})",
-                o.objective.measure,
-                o.measured
-                    .map(crate::core::drill::value_text)
-                    .unwrap_or_default(),
-                o.objective.bound_text()
-            )
-        })
-        .collect();
-    let rb = if rollback_failed {
-        format!(
-            "; ROLLBACK FAILED ({}): the system may be left faulted",
-            rollback_notes.join(", ")
-        )
-    } else {
-        String::new()
-    };
-    let (v, text) = match end {
-        DrillEnd::NotStarted => (Verdict::Inconclusive, why.to_string()),
-        DrillEnd::Aborted => (Verdict::Inconclusive, why.to_string()),
-        DrillEnd::Stopped | DrillEnd::TimedOut | DrillEnd::MethodFailed => {
-            (Verdict::Fail, why.to_string())
-        }
-        DrillEnd::Completed if !missed.is_empty() => (
-            Verdict::Fail,
-            format!("objective missed: {}", missed.join(", ")),
-        ),
-        DrillEnd::Completed => {
-            let unmeasured: Vec<&str> = objectives
-                .iter()
-                .filter(|o| o.verdict == Verdict::Inconclusive)
-                .map(|o| o.objective.measure.as_str())
-                .collect();
-            if unmeasured.is_empty() {
-                let n = objectives.len();
-                (
-                    Verdict::Pass,
-                    if n == 0 {
-                        "completed; steady state held".into()
-                    } else {
-                        format!("completed; {n} of {n} objectives met")
-                    },
-                )
-            } else {
-                (
-                    Verdict::Inconclusive,
-                    format!("not measured: {}", unmeasured.join(", ")),
-                )
-            }
-        }
-    };
-    if rollback_failed {
-        (Verdict::Fail, format!("{text}{rb}"))
-    } else {
-        (v, text)
-    }
 }

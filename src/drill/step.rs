@@ -55,6 +55,13 @@ impl StepCx {
         list.iter().fold(text.to_string(), |t, s| s.scrub(&t))
     }
 
+    /// Redact this value too from now on (a kind's own resolved secret).
+    pub fn redact_also(&self, s: &Secret) {
+        if let Ok(mut l) = self.secrets.lock() {
+            l.push(s.clone());
+        }
+    }
+
     async fn resolve(&self, v: &HeaderValue) -> Result<Secret, String> {
         match v {
             HeaderValue::Plain(s) => Ok(Secret::new(s.clone())),

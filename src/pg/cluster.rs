@@ -156,10 +156,12 @@ impl Cluster {
         self.port
     }
 
-    /// Append settings to `postgresql.conf` (later lines win).
+    /// Append settings to `postgresql.auto.conf`, read last, so they win
+    /// over `postgresql.conf` and over `ALTER SYSTEM` settings a restored
+    /// copy inherited from its primary.
     pub fn configure(&self, lines: &[String]) -> Result<(), PgError> {
         use std::io::Write;
-        let path = self.data.join("postgresql.conf");
+        let path = self.data.join("postgresql.auto.conf");
         let mut f = std::fs::OpenOptions::new()
             .append(true)
             .open(&path)

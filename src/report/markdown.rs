@@ -85,6 +85,7 @@ pub fn markdown(r: &Report) -> String {
         }
     }
     drills(&mut out, r);
+    disaster_recovery(&mut out, r);
     if let Some(a) = &r.apply_approval {
         let _ = writeln!(out, "\n## Apply approval\n");
         let c = &a.counts;
@@ -378,6 +379,48 @@ fn drills(out: &mut String, r: &Report) {
                 o.objective.bound_text(),
                 o.verdict.badge()
             );
+        }
+    }
+}
+
+/// Each recovery drill's evidence: method, backup, restore, RTO, RPO,
+/// integrity per table, the timeline.
+fn disaster_recovery(out: &mut String, r: &Report) {
+    for e in &r.disaster_recovery {
+        let _ = writeln!(
+            out,
+            "\n### Disaster recovery: {} ({})\n\n| evidence | value |\n|---|---|",
+            cell(&e.drill),
+            e.verdict.map(|v| v.badge()).unwrap_or("UNFINISHED")
+        );
+        for (k, v) in super::dr::rows(e) {
+            let _ = writeln!(out, "| {k} | {} |", cell(&v));
+        }
+        if !e.integrity.is_empty() {
+            let _ = writeln!(
+                out,
+                "\n| table | expected count | restored count | expected checksum | restored checksum | integrity |\n|---|---|---|---|---|---|"
+            );
+            for t in &e.integrity {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {} | {}{} |",
+                    cell(&t.table),
+                    t.expected_rows,
+                    t.restored_rows,
+                    cell(&super::dr::short_sum(&t.expected_sum)),
+                    cell(&super::dr::short_sum(&t.restored_sum)),
+                    if t.ok { "match" } else { "MISMATCH" },
+                    if t.note.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {}", cell(&t.note))
+                    }
+                );
+            }
+        }
+        if !e.timeline.is_empty() {
+            let _ = writeln!(out, "\nTimeline: {}.", cell(&super::dr::timeline(e)));
         }
     }
 }

@@ -3,6 +3,7 @@
 //! `report.json`, `report.md`, `junit.xml` and the self-contained
 //! `report.html` ([`html`]).
 
+mod dr;
 pub mod html;
 mod junit;
 mod markdown;
@@ -101,6 +102,10 @@ pub struct Report {
     /// objectives against their bounds, and whether a rollback failed.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drills: Vec<crate::core::state::DrillView>,
+    /// Each recovery drill's evidence: timeline, `rto_s`, `rpo_s`,
+    /// `lost_writes`, backup and restore, per-table integrity, objectives.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub disaster_recovery: Vec<crate::core::dr_evidence::DrEvidence>,
     /// Anomalies found while folding the journal.
     pub anomalies: Vec<String>,
     /// Capacity searches: sustainable rate, knee, headroom and the curve.
@@ -262,6 +267,11 @@ impl Report {
             production: s.production.clone(),
             signoffs: s.signoffs.clone(),
             drills: s.drills.clone(),
+            disaster_recovery: s
+                .drills
+                .iter()
+                .filter_map(crate::core::dr_evidence::DrEvidence::of)
+                .collect(),
             anomalies: s.anomalies.clone(),
             capacity: s.capacity.iter().filter_map(|c| c.result.clone()).collect(),
             capacity_trend: capacity_trends(s),

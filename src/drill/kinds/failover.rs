@@ -23,20 +23,17 @@ use super::failover_probe::{Answer, Recovery, fetch, kill, survivor_version};
 use super::timeline::Timeline;
 use super::{pause, post, stop_on};
 
-/// How the primary is killed.
+/// How the primary is killed: exactly one of the two.
 #[derive(Clone, Debug, Deserialize)]
-#[serde(untagged, deny_unknown_fields)]
-pub enum Kill {
-    /// SIGKILL to the process group of the pid in this file.
-    PidFile {
-        /// The pid file (relative to the drill file's folder).
-        pid_file: String,
-    },
-    /// Run this argv (it must kill the whole group itself).
-    Argv {
-        /// The command.
-        argv: Vec<String>,
-    },
+#[serde(deny_unknown_fields)]
+pub struct Kill {
+    /// SIGKILL to the process group of the pid in this file (relative to
+    /// the drill file's folder).
+    #[serde(default)]
+    pub pid_file: Option<String>,
+    /// Run this argv instead (it must kill the whole group itself).
+    #[serde(default)]
+    pub argv: Option<Vec<String>>,
 }
 
 /// A command to restart the primary.
@@ -135,15 +132,25 @@ impl Params {
                 "a low constant load, e.g. 20",
             ));
         }
-        if let Kill::Argv { argv } = &self.kill
-            && argv.is_empty()
-        {
-            return Err(super::bad(
-                drill,
-                "kill.argv",
-                "is empty",
-                "write kill = { pid_file = \"primary.pid\" } or a command",
-            ));
+        match (&self.kill.pid_file, &self.kill.argv) {
+            (Some(_), None) => {}
+            (None, Some(a)) if !a.is_empty() => {}
+            (None, Some(_)) => {
+                return Err(super::bad(
+                    drill,
+                    "kill.argv",
+                    "is empty",
+                    "write the command that kills the primary's process group",
+                ));
+            }
+            _ => {
+                return Err(super::bad(
+                    drill,
+                    "kill",
+                    "needs exactly one of pid_file and argv",
+                    "write kill = { pid_file = \"primary.pid\" } or kill = { argv = [...] }",
+                ));
+            }
         }
         if self.version_header.is_some() && self.version_field.is_some() {
             return Err(super::bad(

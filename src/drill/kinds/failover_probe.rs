@@ -142,15 +142,20 @@ impl Recovery {
 /// Kill the primary: SIGKILL to the process group of the pid in the pid
 /// file, or the kill command.
 pub async fn kill(run: &Runner<'_>, how: &Kill) -> (StepOutcome, String, String) {
-    match how {
-        Kill::Argv { argv } => super::argv::command(run, argv, Duration::from_secs(10)).await,
-        Kill::PidFile { pid_file } => {
+    match (&how.pid_file, &how.argv) {
+        (Some(pid_file), _) => {
             let path = run.drill().dir.join(pid_file);
             match kill_pid_file(&path) {
                 Ok(d) => (StepOutcome::Ok, d, String::new()),
                 Err(e) => (StepOutcome::Error, e, String::new()),
             }
         }
+        (None, Some(argv)) => super::argv::command(run, argv, Duration::from_secs(10)).await,
+        (None, None) => (
+            StepOutcome::Error,
+            "kill names neither pid_file nor argv".into(),
+            String::new(),
+        ),
     }
 }
 
@@ -288,6 +293,25 @@ mod tests {
         assert_eq!(r.back_at(), Some(t0));
         assert_eq!(r.restore_started(), Some(later));
         assert_eq!(r.failed, 0);
+    }
+
+    #[test]
+    fn kill_takes_exactly_one_of_pid_file_and_argv() {
+        let drill = |kill: &str| {
+            let text = format!(
+                "[[drill]]\nname = \"f\"\nkind = \"failover\"\n[drill.params]\nfront_url = \"http://127.0.0.1:1/\"\nkill = {kill}\n"
+            );
+            let doc: toml::Value = toml::from_str(&text).unwrap();
+            let (d, e) = crate::drill::parse_drills(&serde_json::to_value(doc).unwrap());
+            assert!(e.is_empty(), "{e:?}");
+            crate::drill::kinds::validate(&d[0])
+        };
+        assert!(drill("{ pid_file = \"p.pid\" }").is_empty());
+        assert!(drill("{ argv = [\"pkill\", \"-g\", \"7\"] }").is_empty());
+        let both = drill("{ pid_file = \"p.pid\", argv = [\"x\"] }");
+        assert!(both[0].to_string().contains("exactly one"), "{both:?}");
+        assert!(drill("{ argv = [] }")[0].to_string().contains("empty"));
+        assert!(!drill("{ pidfile = \"p.pid\" }").is_empty());
     }
 
     #[test]

@@ -13,6 +13,7 @@ pub mod file_restore;
 pub mod file_state;
 pub mod kill_switch;
 pub mod ops_steps;
+pub mod pg_restore;
 pub mod runbook;
 pub mod sample;
 pub mod timeline;
@@ -37,6 +38,7 @@ pub fn plan(drill: &Drill) -> Vec<StepPlan> {
         DrillKind::Runbook => runbook::plan(drill),
         DrillKind::Failover => failover::plan(drill),
         DrillKind::FileRestore => file_restore::plan(drill),
+        DrillKind::PgBackupRestore => pg_restore::plan(drill),
     }
 }
 
@@ -55,6 +57,9 @@ pub fn validate(drill: &Drill) -> Vec<SpecError> {
         DrillKind::FileRestore => {
             params::<file_restore::Params>(drill).and_then(|p| p.check(drill))
         }
+        DrillKind::PgBackupRestore => {
+            params::<pg_restore::Params>(drill).and_then(|p| p.check(drill))
+        }
     };
     r.err().into_iter().collect()
 }
@@ -70,6 +75,7 @@ pub async fn method(run: &Runner<'_>) -> Result<(), MethodStop> {
         DrillKind::Runbook => runbook::method(run).await,
         DrillKind::Failover => failover::method(run).await,
         DrillKind::FileRestore => file_restore::method(run).await,
+        DrillKind::PgBackupRestore => pg_restore::method(run).await,
     }
 }
 
@@ -82,8 +88,9 @@ pub async fn rollback(run: &Runner<'_>) -> bool {
         DrillKind::BlueGreen => blue_green::rollback(run).await,
         DrillKind::KillSwitch => kill_switch::rollback(run).await,
         // The live alerting drill clears its own fault and stops its
-        // servers; a runbook has no undo of its own.
-        DrillKind::Alerting | DrillKind::Runbook => true,
+        // servers; a runbook has no undo of its own; a PostgreSQL recovery
+        // drill stops everything it started on every path of its own.
+        DrillKind::Alerting | DrillKind::Runbook | DrillKind::PgBackupRestore => true,
         DrillKind::Failover => failover::rollback(run).await,
         // The file kind puts its backup back itself when it drilled in place.
         DrillKind::FileRestore => true,

@@ -43,6 +43,9 @@ pub fn drills(s: &RunState) -> String {
             }
             body.push_str(&o.finish());
         }
+        if let Some(e) = crate::core::dr_evidence::DrEvidence::of(d) {
+            body.push_str(&recovery(&e));
+        }
         let mut st = Table::new(&["phase", "step", "outcome", "time", "seen"]);
         for step in d.steps.iter().filter(|x| x.outcome.is_some()) {
             let outcome = step.outcome.unwrap_or(StepOutcome::Skipped);
@@ -65,4 +68,43 @@ pub fn drills(s: &RunState) -> String {
         body = para("empty", "No drill ran.");
     }
     section("drills", "Drills", &body)
+}
+
+/// A recovery drill's evidence: the rows of `report.md`, then integrity
+/// per table with a text badge, then the timeline.
+fn recovery(e: &crate::core::dr_evidence::DrEvidence) -> String {
+    let mut out = String::new();
+    let mut t = Table::new(&["disaster recovery", "evidence"]);
+    for (k, v) in crate::report::dr::rows(e) {
+        t.row(&[esc(k), esc(&v)]);
+    }
+    out.push_str(&t.finish());
+    if !e.integrity.is_empty() {
+        let mut t = Table::new(&["table", "expected", "restored", "checksum", "integrity"]);
+        for i in &e.integrity {
+            t.row(&[
+                esc(&i.table),
+                esc(&i.expected_rows.to_string()),
+                esc(&i.restored_rows.to_string()),
+                esc(&format!(
+                    "{} / {}",
+                    crate::report::dr::short_sum(&i.expected_sum),
+                    crate::report::dr::short_sum(&i.restored_sum)
+                )),
+                if i.ok {
+                    badge("pass", "match")
+                } else {
+                    badge("fail", "MISMATCH")
+                },
+            ]);
+        }
+        out.push_str(&t.finish());
+    }
+    if !e.timeline.is_empty() {
+        out.push_str(&para(
+            "note",
+            &format!("Timeline: {}.", crate::report::dr::timeline(e)),
+        ));
+    }
+    out
 }

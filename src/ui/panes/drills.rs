@@ -120,8 +120,43 @@ fn objectives_spans(app: &App, d: &DrillView, compact: bool) -> Vec<Span<'static
     out
 }
 
-/// Draw the Drills pane.
+/// Width of the DR timeline beside the table when the pane is short.
+const SIDE_TIMELINE: u16 = 46;
+/// Least height of the DR timeline under the table.
+const TIMELINE_ROWS: u16 = 8;
+
+/// Draw the Drills pane: the table, and a recovery drill's timeline under
+/// it (when the pane is tall enough) or beside it (when wide enough).
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    use ratatui::layout::{Direction, Layout};
+    let Some(dr) = super::drill_timeline::pick(app) else {
+        return render_table(frame, area, app);
+    };
+    let table_h = app.view().drills.len() as u16 + 3;
+    let split = if area.height >= table_h + TIMELINE_ROWS {
+        Some((
+            Direction::Vertical,
+            [Constraint::Length(table_h), Constraint::Fill(1)],
+        ))
+    } else if area.width >= 110 {
+        Some((
+            Direction::Horizontal,
+            [Constraint::Fill(1), Constraint::Length(SIDE_TIMELINE)],
+        ))
+    } else {
+        None
+    };
+    match split {
+        Some((dir, c)) => {
+            let parts = Layout::default().direction(dir).constraints(c).split(area);
+            render_table(frame, parts[0], app);
+            super::drill_timeline::render(frame, parts[1], app, dr);
+        }
+        None => render_table(frame, area, app),
+    }
+}
+
+fn render_table(frame: &mut Frame, area: Rect, app: &App) {
     let drills = &app.view().drills;
     if drills.is_empty() {
         render_message(

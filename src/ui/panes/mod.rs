@@ -10,6 +10,7 @@
 pub mod canary;
 pub mod capacity_chart;
 pub mod data;
+pub mod drill_timeline;
 pub mod drills;
 pub mod environment;
 pub mod findings;
