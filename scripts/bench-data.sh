@@ -53,7 +53,7 @@ for db in big small; do
 done
 cat > "$T/rules.toml" <<'RULES'
 hmac_key = { env = "BENCH_DATA_KEY" }
-jobs = 1
+jobs = 2
 [[rules]]
 column = "public.t.name"
 transformer = "hmac"

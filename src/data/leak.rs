@@ -7,17 +7,20 @@
 //! and detector, never the value.
 
 use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashSet, VecDeque};
 use std::hash::BuildHasher;
+use std::sync::Arc;
 use std::time::Instant;
 
 use futures::StreamExt;
 use serde::Serialize;
+use tokio::sync::Mutex;
 use tokio_postgres::Client;
 
 use super::DataError;
 use super::binary_copy::{Parser, Tuple};
 use super::catalog::{Catalog, Table};
+use super::conn::Endpoint;
 use super::conn::ident;
 use super::copy::db_message;
 use super::detect::Detectors;
@@ -162,16 +165,24 @@ fn trim_word(w: &str) -> &str {
     w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@')
 }
 
+/// A field of a row: None for NULL; lossy only for invalid UTF-8 (a
+/// database in another encoding), borrowed otherwise.
+fn field<'a>(buf: &'a [u8], f: &(usize, i32)) -> Option<std::borrow::Cow<'a, str>> {
+    let (start, len) = *f;
+    (len >= 0).then(|| String::from_utf8_lossy(&buf[start..start + len as usize]))
+}
+
 /// Stream `columns` of `t` (plus its key) as text, in binary COPY (no
-/// escapes to undo); `each` gets the row number and the fields (None:
-/// NULL).
+/// escapes to undo); `each` gets the row number, the bytes and the fields
+/// (offset, length or -1 for NULL) of each row, read with [`field`]: no
+/// allocation per row.
 async fn stream_columns(
     c: &Client,
     side: &str,
     t: &Table,
     key: &[String],
     columns: &[String],
-    mut each: impl FnMut(u64, &[Option<&str>]),
+    mut each: impl FnMut(u64, &[u8], &[(usize, i32)]),
 ) -> Result<u64, DataError> {
     let exprs: Vec<String> = key
         .iter()
@@ -200,18 +211,7 @@ async fn stream_columns(
                 Tuple::Row => {}
             }
             n += 1;
-            let buf = &parser.pending[..];
-            // Lossy only for invalid UTF-8 (a database in another
-            // encoding); borrowed otherwise.
-            let decoded: Vec<Option<std::borrow::Cow<str>>> = fields
-                .iter()
-                .map(|(start, len)| {
-                    (*len >= 0)
-                        .then(|| String::from_utf8_lossy(&buf[*start..start + *len as usize]))
-                })
-                .collect();
-            let vals: Vec<Option<&str>> = decoded.iter().map(|v| v.as_deref()).collect();
-            each(n, &vals);
+            each(n, &parser.pending, &fields);
             parser.consume();
         }
         parser.compact();
@@ -228,9 +228,11 @@ pub async fn source_values(
     let mut set = ValueSet::new();
     for (table, cols) in columns {
         let Some(t) = cat.table(table) else { continue };
-        stream_columns(src, "source", t, &[], cols, |_, vals| {
-            for v in vals.iter().flatten() {
-                set.insert(v);
+        stream_columns(src, "source", t, &[], cols, |_, buf, fields| {
+            for f in fields {
+                if let Some(v) = field(buf, f) {
+                    set.insert(&v);
+                }
             }
         })
         .await?;
@@ -253,77 +255,159 @@ pub struct LeakReport {
     pub findings: Vec<DataFinding>,
 }
 
-/// Scan every text-like column of every target table.
+/// A part of the scan: some text columns of one table.
+struct Unit {
+    /// Its table's place in the catalog (findings come out in that order).
+    order: usize,
+    table: Table,
+    cols: Vec<String>,
+    /// The first part of its table: its rows count.
+    counts_rows: bool,
+}
+
+/// What one part found: (order, table, column, detector) -> (first row
+/// key, hits).
+type Hits = BTreeMap<(usize, String, String, &'static str), (String, u64)>;
+
+/// Tables with this many rows (estimated) or more are scanned one text
+/// column per connection, side by side.
+const SPLIT_ROWS: u64 = 100_000;
+
+/// Scan every text-like column of every target table, `jobs` parts side by
+/// side (each on its own connection to `target`; a big table's columns
+/// are parts of their own).
 pub async fn scan_target(
-    tgt: &Client,
+    target: &Endpoint,
     cat: &Catalog,
-    set: &ValueSet,
+    set: Arc<ValueSet>,
+    jobs: usize,
 ) -> Result<LeakReport, DataError> {
     let started = Instant::now();
-    let det = Detectors::new();
-    let mut report = LeakReport {
-        source_values: set.values,
-        ..LeakReport::default()
-    };
-    for t in cat.leaf_tables() {
+    let mut units = Vec::new();
+    for (order, t) in cat.leaf_tables().enumerate() {
         let cols: Vec<String> = t
             .columns
             .iter()
             .filter(|c| c.is_text())
             .map(|c| c.name.clone())
             .collect();
-        if cols.is_empty() {
-            continue;
-        }
-        let key: Vec<String> = t.primary_key.clone();
-        let nkey = key.len();
-        let mut hits: BTreeMap<(String, &'static str), (String, u64)> = BTreeMap::new();
-        let mut scratch = Scratch::default();
-        let rows = stream_columns(tgt, "target", t, &key, &cols, |n, vals| {
-            for (i, v) in vals[nkey..].iter().enumerate() {
-                let Some(v) = v else { continue };
-                report.values += 1;
-                let col = &cols[i];
-                let found = if set.hit_with(v, &mut scratch) {
-                    Some("source_value")
-                } else {
-                    det.find(v).map(|d| d.as_str())
-                };
-                if let Some(d) = found {
-                    let in_key = key.contains(col);
-                    let row_key = if nkey == 0 || in_key {
-                        format!("row {n}")
-                    } else {
-                        vals[..nkey]
-                            .iter()
-                            .map(|k| k.unwrap_or_default())
-                            .collect::<Vec<_>>()
-                            .join(",")
-                    };
-                    hits.entry((col.clone(), d)).or_insert((row_key, 0)).1 += 1;
-                }
+        if cols.len() > 1 && t.estimated_rows >= SPLIT_ROWS {
+            for (i, c) in cols.into_iter().enumerate() {
+                units.push(Unit {
+                    order,
+                    table: t.clone(),
+                    cols: vec![c],
+                    counts_rows: i == 0,
+                });
             }
-        })
-        .await?;
-        report.rows += rows;
-        for ((column, detector), (row_key, count)) in hits {
-            report.findings.push(DataFinding {
-                kind: if detector == "source_value" {
-                    FindingKind::Leak
-                } else {
-                    FindingKind::Detector
-                },
-                table: t.full_name(),
-                column,
-                row_key,
-                detector: detector.into(),
-                count,
-                accepted: false,
+        } else if !cols.is_empty() {
+            units.push(Unit {
+                order,
+                table: t.clone(),
+                cols,
+                counts_rows: true,
             });
         }
     }
+    // The biggest first, so that the workers finish together.
+    units.sort_by_key(|u| std::cmp::Reverse(u.table.estimated_rows));
+    let queue = Arc::new(Mutex::new(VecDeque::from(units)));
+    let det = Arc::new(Detectors::new());
+    let mut workers = Vec::new();
+    for _ in 0..jobs.max(1) {
+        let (queue, det, set, target) = (queue.clone(), det.clone(), set.clone(), target.clone());
+        workers.push(tokio::spawn(async move {
+            let c = target.connect().await?;
+            let (mut hits, mut rows, mut values) = (Hits::new(), 0u64, 0u64);
+            loop {
+                let Some(u) = queue.lock().await.pop_front() else {
+                    break;
+                };
+                let (r, v) = scan_unit(&c, &u, &set, &det, &mut hits).await?;
+                values += v;
+                if u.counts_rows {
+                    rows += r;
+                }
+            }
+            Ok::<_, DataError>((hits, rows, values))
+        }));
+    }
+    let mut report = LeakReport {
+        source_values: set.values,
+        ..LeakReport::default()
+    };
+    let mut all = Hits::new();
+    for w in workers {
+        let (hits, rows, values) = w
+            .await
+            .map_err(|e| DataError::Internal(format!("a leak scan worker stopped: {e}")))??;
+        report.rows += rows;
+        report.values += values;
+        for (k, (row_key, count)) in hits {
+            let e = all.entry(k).or_insert((row_key, 0));
+            e.1 += count;
+        }
+    }
+    for ((_, table, column, detector), (row_key, count)) in all {
+        report.findings.push(DataFinding {
+            kind: if detector == "source_value" {
+                FindingKind::Leak
+            } else {
+                FindingKind::Detector
+            },
+            table,
+            column,
+            row_key,
+            detector: detector.into(),
+            count,
+            accepted: false,
+        });
+    }
     report.seconds = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Scan one part; returns its rows and values.
+async fn scan_unit(
+    c: &Client,
+    u: &Unit,
+    set: &ValueSet,
+    det: &Detectors,
+    hits: &mut Hits,
+) -> Result<(u64, u64), DataError> {
+    let t = &u.table;
+    let key: &[String] = &t.primary_key;
+    let nkey = key.len();
+    let full = t.full_name();
+    let mut scratch = Scratch::default();
+    let mut values = 0u64;
+    let rows = stream_columns(c, "target", t, key, &u.cols, |n, buf, fields| {
+        for (i, f) in fields[nkey..].iter().enumerate() {
+            let Some(v) = field(buf, f) else { continue };
+            values += 1;
+            let found = if set.hit_with(&v, &mut scratch) {
+                Some("source_value")
+            } else {
+                det.find(&v).map(|d| d.as_str())
+            };
+            let Some(d) = found else { continue };
+            let col = &u.cols[i];
+            let row_key = if nkey == 0 || key.contains(col) {
+                format!("row {n}")
+            } else {
+                fields[..nkey]
+                    .iter()
+                    .map(|k| field(buf, k).unwrap_or_default().into_owned())
+                    .collect::<Vec<_>>()
+                    .join(",")
+            };
+            hits.entry((u.order, full.clone(), col.clone(), d))
+                .or_insert((row_key, 0))
+                .1 += 1;
+        }
+    })
+    .await?;
+    Ok((rows, values))
 }
 
 /// The smallest group of the quasi-identifier columns of a table in the target.

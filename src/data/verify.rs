@@ -81,7 +81,7 @@ pub async fn verify(
     let mut reports = classify::classify(&src, &cat).await?;
     classify::check_rules(&mut reports, &plan, rules, chrono::Utc::now().date_naive());
     let set = leak::source_values(&src, &cat, &personal_columns(&reports, &plan)).await?;
-    let leak = leak::scan_target(&tgt, &cat, &set).await?;
+    let leak = leak::scan_target(target, &cat, std::sync::Arc::new(set), rules.jobs).await?;
     let mut k_anonymity = Vec::new();
     let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for q in &rules.quasi_identifiers {
