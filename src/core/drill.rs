@@ -359,6 +359,21 @@ pub enum DrillEnd {
     Skipped,
 }
 
+impl DrillEnd {
+    /// As people read it (`method failed`), for panes and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DrillEnd::Completed => "completed",
+            DrillEnd::NotStarted => "not started",
+            DrillEnd::MethodFailed => "method failed",
+            DrillEnd::Stopped => "stopped",
+            DrillEnd::Aborted => "aborted",
+            DrillEnd::TimedOut => "timed out",
+            DrillEnd::Skipped => "skipped",
+        }
+    }
+}
+
 /// `drill_finished`: a drill's verdict, objectives and rollback state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DrillFinished {

@@ -61,7 +61,7 @@ fn step_text(d: &DrillView, now: chrono::DateTime<chrono::Utc>) -> (String, Stri
                 "starting".to_string()
             } else {
                 d.end
-                    .map(|e| format!("{e:?}").to_lowercase())
+                    .map(|e| e.as_str().to_string())
                     .unwrap_or_default()
             };
             (what, fmt_short_duration(seconds_between(d.started_at, end)))
