@@ -32,6 +32,9 @@ pub struct Lab {
     pub source_url: Secret,
     /// The WAL archive directory (`wal_archive`).
     pub archive: Option<PathBuf>,
+    /// The backup's own temp directory, when `backup_dir` is given (a
+    /// separate volume); otherwise the backup goes into `ws`.
+    pub backups: Option<Workspace>,
     /// The temp directory: clusters, backups, the archive by default.
     pub ws: Workspace,
 }

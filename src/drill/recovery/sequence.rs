@@ -37,6 +37,18 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         None => Workspace::create(bin, account),
     }
     .map_err(fail)?;
+    let backups = match &s.backup_dir {
+        Some(d) => Some(
+            Workspace::create_in(d, ws.bin().clone(), ws.account().clone()).map_err(|e| {
+                MethodStop::Failed(format!(
+                    "{}: backup_dir {}: {e} (it must exist and let the server's account through)",
+                    steps::BACKUP,
+                    d.display()
+                ))
+            })?,
+        ),
+        None => None,
+    };
     let source_url = match (&s.url, s.cluster) {
         (Some(r), ClusterMode::External) => {
             let secret = r
@@ -54,6 +66,7 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         receiver: None,
         source_url,
         archive: None,
+        backups,
         ws,
     };
     let r = prepare_and_drill(run, s, &mut lab).await;
