@@ -1,9 +1,10 @@
 //! The PostgreSQL backup and restore drill's fault paths and plug-in
 //! path, on real PostgreSQL 15 clusters (127.0.0.1, as `postgres` when
 //! root): a disk that fills during the backup, the `custom` method with
-//! the operator's own argv (and one that restores the wrong thing), and a
-//! configured port already taken. Each failure names its step, and
-//! nothing is left behind.
+//! the operator's own argv (and one that restores the wrong thing), a
+//! configured port already taken, and an external primary backed up with
+//! `pg_basebackup` over a replication connection. Each failure names its
+//! step, and nothing is left behind.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -229,5 +230,60 @@ async fn a_configured_port_already_taken_fails_naming_the_step_and_the_port() {
     );
     assert!(!marks(&d).contains(&Mark::BackupStarted));
     drop(taken);
+    assert_clean(work.path()).await;
+}
+
+#[tokio::test]
+async fn an_external_primary_is_base_backed_up_and_restored_without_harm() {
+    if !pg_available() {
+        return;
+    }
+    let primary = ExternalPrimary::start("planted-pw-5d20").await;
+    // SAFETY of the test: a unique variable name, read by this test only.
+    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_BASE_URL", &primary.url) };
+    let work = work_dir();
+    let d = run(&drill(
+        "pg-restore-external-base",
+        "\"lost_writes <= 1000\"",
+        "cluster = \"external\"\nurl = { env = \"FD_TEST_PG_PRIMARY_BASE_URL\" }\nmethod = \"basebackup\"\nrun_after_backup = \"1s\"",
+        work.path(),
+    ))
+    .await;
+    assert_eq!(d.verdict, Some(Verdict::Pass), "{}", explain(&d));
+    assert!(
+        d.steps.iter().any(|s| s.name == "verify the backup"
+            && s.detail.contains("pg_verifybackup")
+            && s.outcome == Some(flightdeck::core::drill::StepOutcome::Ok)),
+        "{}",
+        explain(&d)
+    );
+    let items = d
+        .recovery
+        .as_ref()
+        .expect("recovery evidence")
+        .integrity
+        .iter()
+        .find(|t| t.table == "public.items")
+        .cloned()
+        .expect("items checked");
+    assert!(items.ok && items.restored_rows == 500, "{items:?}");
+    assert!(measured(&d, "lost_writes") > 0.0, "{}", explain(&d));
+    // The primary still runs, unharmed, without the heartbeat table.
+    let n: i64 = primary
+        .shop
+        .query_one("SELECT count(*) FROM items", &[])
+        .await
+        .expect("the primary still answers")
+        .get(0);
+    assert_eq!(n, 500);
+    let hb: Option<String> = primary
+        .shop
+        .query_one("SELECT to_regclass('flightdeck_heartbeat')::text", &[])
+        .await
+        .expect("read")
+        .get(0);
+    assert_eq!(hb, None);
+    let json = serde_json::to_string(&d).expect("json");
+    assert!(!json.contains("planted-pw-5d20"), "the password leaked");
     assert_clean(work.path()).await;
 }

@@ -351,33 +351,10 @@ async fn an_external_primary_is_dumped_and_restored_without_harm_and_its_url_is_
     if !pg_available() {
         return;
     }
-    use flightdeck::pg::{Account, BinDir, Cluster, Workspace, free_port};
-    let cancel = CancellationToken::new();
-    let ws = Workspace::create(BinDir::find(None).unwrap(), Account::detect().unwrap()).unwrap();
-    let mut primary = Cluster::init(&ws, "external", &cancel).await.unwrap();
-    primary
-        .start(&ws, free_port().unwrap(), Duration::from_secs(60), &cancel)
-        .await
-        .unwrap();
-    let admin = primary.connect("postgres").await.unwrap();
-    for sql in [
-        "CREATE ROLE shop LOGIN SUPERUSER PASSWORD 'planted-pw-91c3'",
-        "CREATE DATABASE shop OWNER shop",
-    ] {
-        admin.batch_execute(sql).await.unwrap();
-    }
-    let shop = primary.connect("shop").await.unwrap();
-    shop.batch_execute(
-        "CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i",
-    )
-    .await
-    .unwrap();
-    let url = format!(
-        "postgres://shop:planted-pw-91c3@127.0.0.1:{}/shop",
-        primary.port()
-    );
+    let primary = ExternalPrimary::start("planted-pw-91c3").await;
+    let (shop, url) = (&primary.shop, &primary.url);
     // SAFETY of the test: a unique variable name, read by this test only.
-    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_URL", &url) };
+    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_URL", url) };
     let work = work_dir();
     let rec = Recorder::new(None);
     let d = drill(

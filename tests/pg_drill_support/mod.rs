@@ -125,3 +125,51 @@ pub async fn assert_clean(work: &Path) {
 pub fn marks(d: &DrillView) -> Vec<Mark> {
     d.marks.iter().map(|m| m.mark).collect()
 }
+
+/// A real primary the drill reaches only by URL (as an `external` one):
+/// a throwaway cluster with a `shop` role (password `password`) owning a
+/// `shop` database of 500 items. The workspace and cluster stop and go
+/// when dropped.
+pub struct ExternalPrimary {
+    pub cluster: flightdeck::pg::Cluster,
+    pub shop: tokio_postgres::Client,
+    pub url: String,
+    _ws: flightdeck::pg::Workspace,
+}
+
+impl ExternalPrimary {
+    pub async fn start(password: &str) -> ExternalPrimary {
+        use flightdeck::pg::{Account, BinDir, Cluster, Workspace, free_port};
+        let cancel = CancellationToken::new();
+        let ws =
+            Workspace::create(BinDir::find(None).unwrap(), Account::detect().unwrap()).unwrap();
+        let mut cluster = Cluster::init(&ws, "external", &cancel).await.unwrap();
+        cluster
+            .start(&ws, free_port().unwrap(), Duration::from_secs(60), &cancel)
+            .await
+            .unwrap();
+        let admin = cluster.connect("postgres").await.unwrap();
+        for sql in [
+            format!("CREATE ROLE shop LOGIN SUPERUSER PASSWORD '{password}'"),
+            "CREATE DATABASE shop OWNER shop".to_string(),
+        ] {
+            admin.batch_execute(&sql).await.unwrap();
+        }
+        let shop = cluster.connect("shop").await.unwrap();
+        shop.batch_execute(
+            "CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i",
+        )
+        .await
+        .unwrap();
+        let url = format!(
+            "postgres://shop:{password}@127.0.0.1:{}/shop",
+            cluster.port()
+        );
+        ExternalPrimary {
+            cluster,
+            shop,
+            url,
+            _ws: ws,
+        }
+    }
+}
