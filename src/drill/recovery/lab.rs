@@ -54,6 +54,23 @@ impl Lab {
     }
 }
 
+/// The backup's own temp directory on `backup_dir` (a separate volume),
+/// when one is given; removed when dropped, like the workspace.
+pub fn backup_space(s: &Settings, ws: &Workspace) -> Result<Option<Workspace>, PgError> {
+    let Some(d) = &s.backup_dir else {
+        return Ok(None);
+    };
+    Workspace::create_in(d, ws.bin().clone(), ws.account().clone())
+        .map(Some)
+        .map_err(|e| {
+            PgError::Failed(format!(
+                "{}: backup_dir {}: {e} (it must exist and let the server's account through)",
+                super::steps::BACKUP,
+                d.display()
+            ))
+        })
+}
+
 /// The primary's settings for the method, appended to postgresql.conf.
 pub fn source_settings(method: Method, archive: Option<&Path>) -> Vec<String> {
     let mut v = vec![

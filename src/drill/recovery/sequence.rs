@@ -37,18 +37,7 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         None => Workspace::create(bin, account),
     }
     .map_err(fail)?;
-    let backups = match &s.backup_dir {
-        Some(d) => Some(
-            Workspace::create_in(d, ws.bin().clone(), ws.account().clone()).map_err(|e| {
-                MethodStop::Failed(format!(
-                    "{}: backup_dir {}: {e} (it must exist and let the server's account through)",
-                    steps::BACKUP,
-                    d.display()
-                ))
-            })?,
-        ),
-        None => None,
-    };
+    let backups = lab::backup_space(s, &ws).map_err(fail)?;
     let source_url = match (&s.url, s.cluster) {
         (Some(r), ClusterMode::External) => {
             let secret = r
