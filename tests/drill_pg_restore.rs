@@ -6,125 +6,16 @@
 //! their step, an abort mid-restore, and no process or directory left
 //! behind on any path.
 
-use std::path::Path;
 use std::time::Duration;
 
 use flightdeck::core::disaster::Mark;
 use flightdeck::core::drill::{DrillEnd, StepOutcome};
-use flightdeck::core::state::DrillView;
 use flightdeck::core::verdict::Verdict;
 use flightdeck::record::Recorder;
 use tokio_util::sync::CancellationToken;
 
-fn pg_available() -> bool {
-    match flightdeck::pg::BinDir::find(None) {
-        Ok(_) => true,
-        Err(e) => {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "PostgreSQL is not installed: {e}"
-            );
-            eprintln!("SKIPPED: {e}");
-            false
-        }
-    }
-}
-
-/// A work directory the server's account can pass through.
-fn work_dir() -> tempfile::TempDir {
-    use std::os::unix::fs::PermissionsExt;
-    let d = tempfile::tempdir().expect("tempdir");
-    std::fs::set_permissions(d.path(), std::fs::Permissions::from_mode(0o755)).expect("chmod");
-    d
-}
-
-fn drill(name: &str, objectives: &str, params: &str, work: &Path) -> flightdeck::drill::Drill {
-    let after = if params.contains("run_after_backup") {
-        ""
-    } else {
-        "run_after_backup = \"2s\"\n"
-    };
-    let text = format!(
-        "[[drill]]\nname = \"{name}\"\nkind = \"pg_backup_restore\"\ntimeout = \"5m\"\nobjectives = [{objectives}]\n[drill.params]\nrows = 5000\n{after}work_dir = \"{}\"\n{params}\n",
-        work.display()
-    );
-    let doc: toml::Value = toml::from_str(&text).expect("toml");
-    let (mut d, errors) =
-        flightdeck::drill::parse_drills(&serde_json::to_value(doc).expect("json"));
-    assert!(errors.is_empty(), "{errors:?}");
-    let e = flightdeck::drill::kinds::validate(&d[0]);
-    assert!(e.is_empty(), "{e:?}");
-    d.remove(0)
-}
-
-async fn run(d: &flightdeck::drill::Drill) -> DrillView {
-    let rec = Recorder::new(None);
-    flightdeck::drill::run_drill(&rec, "drills", d, None, &CancellationToken::new()).await;
-    rec.snapshot().drills.remove(0)
-}
-
-fn measured(d: &DrillView, name: &str) -> f64 {
-    d.measured(name)
-        .unwrap_or_else(|| panic!("{name} not measured\n{}", explain(d)))
-}
-
-fn explain(d: &DrillView) -> String {
-    let mut s = format!("{:?} {:?}: {}\n", d.verdict, d.end, d.summary);
-    for st in &d.steps {
-        s.push_str(&format!(
-            "  {} {:?} {} ms {}\n",
-            st.name, st.outcome, st.elapsed_ms, st.detail
-        ));
-    }
-    s.push_str(&format!("  {:?}\n  {:?}\n", d.measurements, d.recovery));
-    s
-}
-
-/// Live processes whose working directory or command line lies under
-/// `dir` (the server's children change their titles but keep their cwd,
-/// the data directory).
-fn processes_under(dir: &Path) -> Vec<u32> {
-    let needle = dir.display().to_string();
-    std::fs::read_dir("/proc")
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok())
-        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
-        .filter(|pid| flightdeck::pg::tool::alive(*pid))
-        .filter(|pid| {
-            let cwd = std::fs::read_link(format!("/proc/{pid}/cwd"))
-                .map(|p| p.display().to_string())
-                .unwrap_or_default();
-            let cmd = std::fs::read(format!("/proc/{pid}/cmdline"))
-                .map(|b| String::from_utf8_lossy(&b).replace('\0', " "))
-                .unwrap_or_default();
-            cwd.starts_with(&needle) || cmd.contains(&needle)
-        })
-        .collect()
-}
-
-/// Nothing the drill started is alive, and its workspace is gone.
-async fn assert_clean(work: &Path) {
-    let mut left = Vec::new();
-    for _ in 0..100 {
-        left = processes_under(work);
-        if left.is_empty() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert!(left.is_empty(), "processes left behind: {left:?}");
-    let dirs: Vec<_> = std::fs::read_dir(work)
-        .expect("work dir")
-        .filter_map(|e| e.ok())
-        .map(|e| e.file_name())
-        .collect();
-    assert!(dirs.is_empty(), "directories left behind: {dirs:?}");
-}
-
-fn marks(d: &DrillView) -> Vec<Mark> {
-    d.marks.iter().map(|m| m.mark).collect()
-}
+mod pg_drill_support;
+use pg_drill_support::*;
 
 #[tokio::test]
 async fn dump_loses_the_writes_after_its_snapshot_in_line_with_the_time_since() {
@@ -460,33 +351,10 @@ async fn an_external_primary_is_dumped_and_restored_without_harm_and_its_url_is_
     if !pg_available() {
         return;
     }
-    use flightdeck::pg::{Account, BinDir, Cluster, Workspace, free_port};
-    let cancel = CancellationToken::new();
-    let ws = Workspace::create(BinDir::find(None).unwrap(), Account::detect().unwrap()).unwrap();
-    let mut primary = Cluster::init(&ws, "external", &cancel).await.unwrap();
-    primary
-        .start(&ws, free_port().unwrap(), Duration::from_secs(60), &cancel)
-        .await
-        .unwrap();
-    let admin = primary.connect("postgres").await.unwrap();
-    for sql in [
-        "CREATE ROLE shop LOGIN SUPERUSER PASSWORD 'planted-pw-91c3'",
-        "CREATE DATABASE shop OWNER shop",
-    ] {
-        admin.batch_execute(sql).await.unwrap();
-    }
-    let shop = primary.connect("shop").await.unwrap();
-    shop.batch_execute(
-        "CREATE TABLE items (id int PRIMARY KEY, label text); INSERT INTO items SELECT i, 'item ' || i FROM generate_series(1, 500) i",
-    )
-    .await
-    .unwrap();
-    let url = format!(
-        "postgres://shop:planted-pw-91c3@127.0.0.1:{}/shop",
-        primary.port()
-    );
+    let primary = ExternalPrimary::start("planted-pw-91c3").await;
+    let (shop, url) = (&primary.shop, &primary.url);
     // SAFETY of the test: a unique variable name, read by this test only.
-    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_URL", &url) };
+    unsafe { std::env::set_var("FD_TEST_PG_PRIMARY_URL", url) };
     let work = work_dir();
     let rec = Recorder::new(None);
     let d = drill(

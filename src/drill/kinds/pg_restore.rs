@@ -71,6 +71,11 @@ pub struct Params {
     /// archive): a disk with room for them. Default: the system temp dir.
     #[serde(default)]
     pub work_dir: Option<String>,
+    /// Where the backup goes (a backup volume, separate from the
+    /// clusters): a temp directory is made in it and removed afterwards.
+    /// Default: in the drill's temp directory.
+    #[serde(default)]
+    pub backup_dir: Option<String>,
     /// Longest a server may take to answer after its start.
     #[serde(default = "start_timeout")]
     pub start_timeout: String,
@@ -203,6 +208,7 @@ impl Params {
             port: self.port,
             archive_dir: self.archive_dir.as_ref().map(path),
             work_dir: self.work_dir.as_ref().map(path),
+            backup_dir: self.backup_dir.as_ref().map(path),
             url: self.url.clone(),
             backup_command: self.backup_command.clone(),
             restore_command: self.restore_command.clone(),

@@ -43,7 +43,7 @@ pub async fn take(
     s: &Settings,
     cancel: &CancellationToken,
 ) -> Result<(Backup, String), PgError> {
-    let dir = lab.ws.dir("backup")?;
+    let dir = lab.backups.as_ref().unwrap_or(&lab.ws).dir("backup")?;
     let env = libpq_env(&lab.source_url)?;
     let client = crate::pg::cluster::connect(lab.source_url.expose())
         .await

@@ -32,6 +32,9 @@ pub struct Lab {
     pub source_url: Secret,
     /// The WAL archive directory (`wal_archive`).
     pub archive: Option<PathBuf>,
+    /// The backup's own temp directory, when `backup_dir` is given (a
+    /// separate volume); otherwise the backup goes into `ws`.
+    pub backups: Option<Workspace>,
     /// The temp directory: clusters, backups, the archive by default.
     pub ws: Workspace,
 }
@@ -49,6 +52,23 @@ impl Lab {
             c.kill().await;
         }
     }
+}
+
+/// The backup's own temp directory on `backup_dir` (a separate volume),
+/// when one is given; removed when dropped, like the workspace.
+pub fn backup_space(s: &Settings, ws: &Workspace) -> Result<Option<Workspace>, PgError> {
+    let Some(d) = &s.backup_dir else {
+        return Ok(None);
+    };
+    Workspace::create_in(d, ws.bin().clone(), ws.account().clone())
+        .map(Some)
+        .map_err(|e| {
+            PgError::Failed(format!(
+                "{}: backup_dir {}: {e} (it must exist and let the server's account through)",
+                super::steps::BACKUP,
+                d.display()
+            ))
+        })
 }
 
 /// The primary's settings for the method, appended to postgresql.conf.

@@ -144,6 +144,8 @@ pub struct Settings {
     pub archive_dir: Option<PathBuf>,
     /// Where the workspace goes, when given.
     pub work_dir: Option<PathBuf>,
+    /// Where the backup goes, when given.
+    pub backup_dir: Option<PathBuf>,
     /// The external primary's connection string.
     pub url: Option<SecretRef>,
     /// Custom backup argv.

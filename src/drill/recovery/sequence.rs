@@ -37,6 +37,7 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         None => Workspace::create(bin, account),
     }
     .map_err(fail)?;
+    let backups = lab::backup_space(s, &ws).map_err(fail)?;
     let source_url = match (&s.url, s.cluster) {
         (Some(r), ClusterMode::External) => {
             let secret = r
@@ -54,6 +55,7 @@ pub async fn run(run: &Runner<'_>, s: &Settings) -> Result<(), MethodStop> {
         receiver: None,
         source_url,
         archive: None,
+        backups,
         ws,
     };
     let r = prepare_and_drill(run, s, &mut lab).await;

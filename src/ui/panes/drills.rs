@@ -60,9 +60,7 @@ fn step_text(d: &DrillView, now: chrono::DateTime<chrono::Utc>) -> (String, Stri
             let what = if d.running() {
                 "starting".to_string()
             } else {
-                d.end
-                    .map(|e| e.as_str().to_string())
-                    .unwrap_or_default()
+                d.end.map(|e| e.as_str().to_string()).unwrap_or_default()
             };
             (what, fmt_short_duration(seconds_between(d.started_at, end)))
         }
