@@ -33,6 +33,25 @@ fn wait_file(p: &Path, secs: u64) -> String {
     panic!("{} never appeared", p.display());
 }
 
+/// The exit code the script wrote once the binary ended; the screen in
+/// the failure when it did not end (its teardown stops the demo's
+/// throwaway PostgreSQL clusters and failover instances too).
+fn wait_exit(t: &Tmux, dir: &Path) -> String {
+    let p = dir.join("exit");
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        let s = read_to_string(&p);
+        if !s.is_empty() {
+            return s;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!(
+        "the binary did not exit within 30 s; screen:\n{}",
+        t.screen()
+    );
+}
+
 fn only_journal(state: &Path) -> PathBuf {
     let runs: Vec<PathBuf> = std::fs::read_dir(state.join("runs"))
         .expect("runs dir")
@@ -97,7 +116,7 @@ fn demo_shows_every_pane_help_and_quits_cleanly() {
         !s.contains("Help: keys from the live keymap")
     });
     t.keys(&["q"]);
-    let code = wait_file(&dir.path().join("exit"), 10);
+    let code = wait_exit(&t, dir.path());
     assert_eq!(code.trim(), "0", "exit code");
     let stty = wait_file(&dir.path().join("stty"), 5);
     assert!(
@@ -130,7 +149,7 @@ fn compact_layout_at_80x24_zooms_one_pane_chosen_with_digits() {
     t.keys(&["6"]);
     t.wait_for("the Log pane", 5, |s| s.contains("Log"));
     t.keys(&["q"]);
-    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "0");
+    assert_eq!(wait_exit(&t, dir.path()).trim(), "0");
 }
 
 #[test]
@@ -140,7 +159,7 @@ fn too_small_terminal_says_what_it_needs() {
     t.wait_for("the too-small message", 20, |s| s.contains("80x24"));
     wait_run_finished(&dir.path().join("state"), 90);
     t.keys(&["q"]);
-    wait_file(&dir.path().join("exit"), 10);
+    wait_exit(&t, dir.path());
 }
 
 #[test]
@@ -160,7 +179,7 @@ fn sigterm_restores_the_terminal_and_finishes_the_journal() {
         .status()
         .expect("kill");
     assert!(ok.success());
-    let code = wait_file(&dir.path().join("exit"), 10);
+    let code = wait_exit(&t, dir.path());
     assert_ne!(code.trim(), "", "exit code recorded");
     let stty = wait_file(&dir.path().join("stty"), 5);
     assert!(
@@ -236,7 +255,7 @@ fn rollback_key_rolls_the_canary_back_in_the_flag_file_and_the_journal() {
     // The run goes on to its decision: the canary stage failed, NO-GO.
     t.wait_for("the decision", 90, |s| s.contains("NO-GO"));
     t.keys(&["q"]);
-    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "1");
+    assert_eq!(wait_exit(&t, dir.path()).trim(), "1");
 }
 
 /// Terraform for the apply test: `FLIGHTDECK_TERRAFORM`, else `terraform`
@@ -354,7 +373,7 @@ kind = "gate"
     assert_eq!(outputs["canary_url"]["value"], "http://127.0.0.1:18082");
     t.wait_for("the decision", 30, |s| s.contains("GO"));
     t.keys(&["q"]);
-    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "0");
+    assert_eq!(wait_exit(&t, dir.path()).trim(), "0");
 }
 
 /// The canary's share in a demo flag file (the `canary` entry of the
@@ -445,5 +464,5 @@ fn hold_key_holds_the_automatic_rollback_then_r_rolls_back() {
     );
     t.wait_for("the decision", 90, |s| s.contains("NO-GO"));
     t.keys(&["q"]);
-    assert_eq!(wait_file(&dir.path().join("exit"), 10).trim(), "1");
+    assert_eq!(wait_exit(&t, dir.path()).trim(), "1");
 }
