@@ -299,6 +299,17 @@ fn copy_verify_and_refusals_against_real_clusters() {
             && f["count"] == 600),
         "{f:?}"
     );
+    // The row key is the leaking order's id (read back by its ctid), not
+    // a row number.
+    let key = f
+        .iter()
+        .find(|f| f["table"] == "public.orders" && f["column"] == "notes")
+        .and_then(|f| f["row_key"].as_str())
+        .unwrap_or_default();
+    assert!(
+        key.parse::<u64>().is_ok_and(|id| (1..=3000).contains(&id)),
+        "row key {key:?}"
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(
         !text.contains("Called") && !text.contains("Alice"),

@@ -74,7 +74,8 @@ impl Detectors {
 
     /// The first detector that matches anywhere in `v`.
     pub fn find(&self, v: &str) -> Option<Detector> {
-        if v.contains('@') {
+        let shape = Shape::of(v.as_bytes());
+        if shape.at {
             for c in self.email.captures_iter(v) {
                 let domain = c
                     .get(1)
@@ -85,9 +86,8 @@ impl Detectors {
                 }
             }
         }
-        let shape = Shape::of(v.as_bytes());
         let digits = shape.digits;
-        if digits >= 4 && v.contains('.') {
+        if digits >= 4 && shape.dot {
             for m in self.ipv4.find_iter(v) {
                 if let Ok(ip) = m.as_str().parse::<Ipv4Addr>()
                     && !reserved_ipv4(ip)
@@ -96,7 +96,7 @@ impl Detectors {
                 }
             }
         }
-        if v.contains(':')
+        if shape.colon
             && let Ok(IpAddr::V6(ip)) = v.trim().parse::<IpAddr>()
         {
             let s = ip.segments();
@@ -164,21 +164,35 @@ struct Shape {
     card_run: bool,
     /// Two capital letters followed by two digits.
     iban_start: bool,
-    /// A `+` or `00`.
+    /// A `+`, or `00` at a word boundary (the phone pattern's `\b00`).
     phone_start: bool,
+    /// An `@` (e-mail).
+    at: bool,
+    /// A `.` (IPv4).
+    dot: bool,
+    /// A `:` (IPv6).
+    colon: bool,
 }
 
 impl Shape {
     fn of(v: &[u8]) -> Shape {
         let (mut digits, mut run, mut card_run) = (0, 0, false);
         let (mut iban_start, mut phone_start) = (false, false);
+        let (mut at, mut dot, mut colon) = (false, false, false);
         for (i, b) in v.iter().enumerate() {
             match b {
                 b'0'..=b'9' => {
                     digits += 1;
                     run += 1;
                     card_run |= run >= 13;
-                    phone_start |= *b == b'0' && v.get(i + 1) == Some(&b'0');
+                    // Inside a word (hex of a hash) `\b00` cannot match;
+                    // a non-ASCII byte before may be a boundary: kept.
+                    phone_start |= *b == b'0'
+                        && v.get(i + 1) == Some(&b'0')
+                        && (i == 0 || {
+                            let p = v[i - 1];
+                            !(p.is_ascii_alphanumeric() || p == b'_')
+                        });
                 }
                 b' ' | b'-' => {}
                 b'+' => {
@@ -191,6 +205,18 @@ impl Shape {
                         && v.get(i + 3).is_some_and(u8::is_ascii_digit);
                     run = 0;
                 }
+                b'@' => {
+                    at = true;
+                    run = 0;
+                }
+                b'.' => {
+                    dot = true;
+                    run = 0;
+                }
+                b':' => {
+                    colon = true;
+                    run = 0;
+                }
                 _ => run = 0,
             }
         }
@@ -199,6 +225,9 @@ impl Shape {
             card_run,
             iban_start,
             phone_start,
+            at,
+            dot,
+            colon,
         }
     }
 }
@@ -230,6 +259,8 @@ mod tests {
         assert_eq!(d.find("ann.smith@corp.io"), Some(Detector::Email));
         assert_eq!(d.find("write to ann@corp.io today"), Some(Detector::Email));
         assert_eq!(d.find("+33 6 12 34 56 78"), Some(Detector::Phone));
+        assert_eq!(d.find("call 0033 6 12 34 56 78"), Some(Detector::Phone));
+        assert_eq!(d.find("0033612345678"), Some(Detector::Phone));
         assert_eq!(d.find("4111 1111 1111 1111"), Some(Detector::Card));
         assert_eq!(
             d.find("paid with 5555555555554444 yesterday"),
@@ -262,6 +293,7 @@ mod tests {
             // hmac output: hex, digits next to letters
             "0012345678901234abcdef0123456789",
             "e3b0c44298fc1c149afbf4c8996fb924",
+            "ab0012345678901cd",
         ] {
             assert_eq!(d.find(v), None, "{v}");
         }

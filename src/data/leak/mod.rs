@@ -6,9 +6,9 @@
 //! run again on every target value. A finding names table, column, row key
 //! and detector, never the value.
 
-use std::collections::hash_map::RandomState;
-use std::collections::{BTreeMap, HashSet, VecDeque};
-use std::hash::BuildHasher;
+mod values;
+
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -25,169 +25,36 @@ use super::conn::ident;
 use super::copy::db_message;
 use super::detect::Detectors;
 use crate::core::data::{DataFinding, FindingKind};
-
-/// Longest run of words looked up inside free text.
-const MAX_WORDS: usize = 4;
-/// Shortest value looked up as a substring of free text.
-const MIN_SUBSTRING: usize = 4;
-
-/// The keyed set of the source's personal values.
-pub struct ValueSet {
-    hasher: RandomState,
-    exact: HashSet<u64>,
-    words: usize,
-    /// Values hashed.
-    pub values: u64,
-}
-
-/// Lower case, whitespace collapsed, trimmed.
-pub fn normalise(v: &str) -> String {
-    let mut out = String::with_capacity(v.len());
-    normalise_into(v, &mut out);
-    out
-}
-
-/// [`normalise`] into a buffer kept across values.
-fn normalise_into(v: &str, out: &mut String) {
-    out.clear();
-    for w in v.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        if w.is_ascii() {
-            out.extend(w.bytes().map(|b| b.to_ascii_lowercase() as char));
-        } else {
-            for c in w.chars() {
-                out.extend(c.to_lowercase());
-            }
-        }
-    }
-}
-
-/// Whether `v` is its own normal form (ASCII, no capitals, no whitespace),
-/// the common case of a transformed value, which then needs no copy.
-fn already_normal(v: &str) -> bool {
-    !v.is_empty()
-        && v.bytes()
-            .all(|b| b.is_ascii() && !b.is_ascii_uppercase() && !b.is_ascii_whitespace())
-}
-
-/// Buffers one scanner keeps across values, so that a value costs no
-/// allocation.
-#[derive(Default)]
-pub struct Scratch {
-    normal: String,
-    window: String,
-    words: Vec<(usize, usize)>,
-}
-
-impl ValueSet {
-    fn new() -> ValueSet {
-        ValueSet {
-            hasher: RandomState::new(),
-            exact: HashSet::new(),
-            words: 1,
-            values: 0,
-        }
-    }
-
-    fn insert(&mut self, v: &str) {
-        let n = normalise(v);
-        if n.is_empty() {
-            return;
-        }
-        self.words = self.words.max(n.split(' ').count().min(MAX_WORDS));
-        self.exact.insert(self.hasher.hash_one(n.as_str()));
-        self.values += 1;
-    }
-
-    /// Whether `v` (whole, or a run of its words) is a source value.
-    pub fn hit(&self, v: &str) -> bool {
-        self.hit_with(v, &mut Scratch::default())
-    }
-
-    /// [`ValueSet::hit`] with buffers kept across values.
-    pub fn hit_with(&self, v: &str, s: &mut Scratch) -> bool {
-        if already_normal(v) {
-            if self.exact.contains(&self.hasher.hash_one(v)) {
-                return true;
-            }
-            // One word: inside it only itself trimmed of punctuation.
-            let t = trim_word(v);
-            return t.len() != v.len()
-                && t.chars().count() >= MIN_SUBSTRING
-                && self.exact.contains(&self.hasher.hash_one(t));
-        }
-        normalise_into(v, &mut s.normal);
-        let n = s.normal.as_str();
-        if n.is_empty() {
-            return false;
-        }
-        if self.exact.contains(&self.hasher.hash_one(n)) {
-            return true;
-        }
-        s.words.clear();
-        let mut at = 0;
-        for w in n.split(' ') {
-            let t = trim_word(w);
-            let start = at + w.find(t).unwrap_or(0);
-            s.words.push((start, start + t.len()));
-            at += w.len() + 1;
-        }
-        if s.words.len() < 2 && s.words.first().is_none_or(|(a, b)| b - a == n.len()) {
-            return false;
-        }
-        for len in 1..=self.words.min(s.words.len()) {
-            for win in s.words.windows(len) {
-                s.window.clear();
-                for (i, (a, b)) in win.iter().enumerate() {
-                    if i > 0 {
-                        s.window.push(' ');
-                    }
-                    s.window.push_str(&n[*a..*b]);
-                }
-                if s.window.chars().count() >= MIN_SUBSTRING
-                    && self
-                        .exact
-                        .contains(&self.hasher.hash_one(s.window.as_str()))
-                {
-                    return true;
-                }
-            }
-        }
-        false
-    }
-}
-
-/// A word without the punctuation around it (an `@` stays: it is part of
-/// an address).
-fn trim_word(w: &str) -> &str {
-    w.trim_matches(|c: char| !c.is_alphanumeric() && c != '@')
-}
+pub use values::{Scratch, ValueSet, normalise};
 
 /// A field of a row: None for NULL; lossy only for invalid UTF-8 (a
 /// database in another encoding), borrowed otherwise.
 fn field<'a>(buf: &'a [u8], f: &(usize, i32)) -> Option<std::borrow::Cow<'a, str>> {
     let (start, len) = *f;
-    (len >= 0).then(|| String::from_utf8_lossy(&buf[start..start + len as usize]))
+    let bytes = buf.get(start..start + usize::try_from(len).ok()?)?;
+    // The strict check is the fast path; the lossy one only for bad bytes.
+    Some(match std::str::from_utf8(bytes) {
+        Ok(s) => std::borrow::Cow::Borrowed(s),
+        Err(_) => String::from_utf8_lossy(bytes),
+    })
 }
 
-/// Stream `columns` of `t` (plus its key) as text, in binary COPY (no
-/// escapes to undo); `each` gets the row number, the bytes and the fields
-/// (offset, length or -1 for NULL) of each row, read with [`field`]: no
-/// allocation per row.
+/// Stream `columns` of `t` as text (after the row's `ctid` when `ctid`),
+/// in binary COPY (no escapes to undo); `each` gets the row number, the
+/// bytes and the fields (offset, length or -1 for NULL) of each row, read
+/// with [`field`]: no allocation per row.
 async fn stream_columns(
     c: &Client,
     side: &str,
     t: &Table,
-    key: &[String],
+    ctid: bool,
     columns: &[String],
     mut each: impl FnMut(u64, &[u8], &[(usize, i32)]),
 ) -> Result<u64, DataError> {
-    let exprs: Vec<String> = key
-        .iter()
-        .chain(columns)
-        .map(|c| format!("{}::text", ident(c)))
+    let exprs: Vec<String> = ctid
+        .then(|| "ctid".to_string())
+        .into_iter()
+        .chain(columns.iter().map(|c| format!("{}::text", ident(c))))
         .collect();
     let sql = format!(
         "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)",
@@ -226,9 +93,15 @@ pub async fn source_values(
     columns: &BTreeMap<String, Vec<String>>,
 ) -> Result<ValueSet, DataError> {
     let mut set = ValueSet::new();
+    // Sized once from the estimates, so the set does not rehash as it grows.
+    let expected: u64 = columns
+        .iter()
+        .filter_map(|(table, cols)| Some(cat.table(table)?.estimated_rows * cols.len() as u64))
+        .sum();
+    set.reserve(usize::try_from(expected.min(1 << 26)).unwrap_or(0));
     for (table, cols) in columns {
         let Some(t) = cat.table(table) else { continue };
-        stream_columns(src, "source", t, &[], cols, |_, buf, fields| {
+        stream_columns(src, "source", t, false, cols, |_, buf, fields| {
             for f in fields {
                 if let Some(v) = field(buf, f) {
                     set.insert(&v);
@@ -267,7 +140,10 @@ struct Unit {
 
 /// What one part found: (order, table, column, detector) -> (first row
 /// key, hits).
-type Hits = BTreeMap<(usize, String, String, &'static str), (String, u64)>;
+type Hits = BTreeMap<HitKey, (String, u64)>;
+
+/// A finding's place: (table order, table, column, detector).
+type HitKey = (usize, String, String, &'static str);
 
 /// Tables with this many rows (estimated) or more are scanned one text
 /// column per connection, side by side.
@@ -368,6 +244,11 @@ pub async fn scan_target(
 }
 
 /// Scan one part; returns its rows and values.
+///
+/// The key columns are not streamed: the row's `ctid` (6 bytes, no text
+/// conversion) stands for it, and the key of the few rows that are a
+/// finding's first row is read afterwards by `ctid`. That halves what the
+/// server converts and sends for a one-column part.
 async fn scan_unit(
     c: &Client,
     u: &Unit,
@@ -377,12 +258,15 @@ async fn scan_unit(
 ) -> Result<(u64, u64), DataError> {
     let t = &u.table;
     let key: &[String] = &t.primary_key;
-    let nkey = key.len();
+    let keyed = !key.is_empty();
+    let first = usize::from(keyed);
     let full = t.full_name();
     let mut scratch = Scratch::default();
     let mut values = 0u64;
-    let rows = stream_columns(c, "target", t, key, &u.cols, |n, buf, fields| {
-        for (i, f) in fields[nkey..].iter().enumerate() {
+    // Findings first seen in this part whose row key is still a ctid.
+    let mut by_ctid: Vec<(HitKey, (u32, u16))> = Vec::new();
+    let rows = stream_columns(c, "target", t, keyed, &u.cols, |n, buf, fields| {
+        for (i, f) in fields[first..].iter().enumerate() {
             let Some(v) = field(buf, f) else { continue };
             values += 1;
             let found = if set.hit_with(&v, &mut scratch) {
@@ -392,22 +276,76 @@ async fn scan_unit(
             };
             let Some(d) = found else { continue };
             let col = &u.cols[i];
-            let row_key = if nkey == 0 || key.contains(col) {
-                format!("row {n}")
-            } else {
-                fields[..nkey]
-                    .iter()
-                    .map(|k| field(buf, k).unwrap_or_default().into_owned())
-                    .collect::<Vec<_>>()
-                    .join(",")
-            };
-            hits.entry((u.order, full.clone(), col.clone(), d))
-                .or_insert((row_key, 0))
-                .1 += 1;
+            let k = (u.order, full.clone(), col.clone(), d);
+            let e = hits.entry(k.clone()).or_insert_with(|| {
+                // A key column's own value is not shown: its row number is.
+                match (keyed && !key.contains(col)).then(|| tid(buf, &fields[0])) {
+                    Some(Some(at)) => {
+                        by_ctid.push((k, at));
+                        (String::new(), 0)
+                    }
+                    _ => (format!("row {n}"), 0),
+                }
+            });
+            e.1 += 1;
         }
     })
     .await?;
+    for (k, at) in by_ctid {
+        let row_key = key_at(c, t, at).await?;
+        if let Some(e) = hits.get_mut(&k) {
+            e.0 = row_key;
+        }
+    }
     Ok((rows, values))
+}
+
+/// A binary `tid` field: block (4 bytes) and offset (2 bytes), big-endian.
+fn tid(buf: &[u8], f: &(usize, i32)) -> Option<(u32, u16)> {
+    let (start, len) = *f;
+    let b = buf.get(start..start + usize::try_from(len).ok()?)?;
+    match b {
+        [b0, b1, b2, b3, o0, o1] => Some((
+            u32::from_be_bytes([*b0, *b1, *b2, *b3]),
+            u16::from_be_bytes([*o0, *o1]),
+        )),
+        _ => None,
+    }
+}
+
+/// The key of the row at `ctid` `at`, as `a,b`; `ctid (block,offset)` when
+/// the row has moved since (updated or vacuumed during the scan).
+async fn key_at(c: &Client, t: &Table, at: (u32, u16)) -> Result<String, DataError> {
+    let cols = t
+        .primary_key
+        .iter()
+        .map(|k| format!("{}::text", ident(k)))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let place = format!("({},{})", at.0, at.1);
+    let row = c
+        .query_opt(
+            &format!(
+                "SELECT {cols} FROM {} WHERE ctid = $1::text::tid",
+                t.sql_name()
+            ),
+            &[&place],
+        )
+        .await
+        .map_err(|e| {
+            DataError::Unreachable(format!(
+                "leak scan of the target {}: reading the key of a finding's row: {}",
+                t.full_name(),
+                db_message(&e)
+            ))
+        })?;
+    Ok(match row {
+        Some(r) => (0..r.len())
+            .map(|i| r.get::<_, Option<String>>(i).unwrap_or_default())
+            .collect::<Vec<_>>()
+            .join(","),
+        None => format!("ctid {place}"),
+    })
 }
 
 /// The smallest group of the quasi-identifier columns of a table in the target.
@@ -430,33 +368,4 @@ pub async fn k_anonymity(tgt: &Client, t: &Table, cols: &[String]) -> Result<u64
             ))
         })?;
     Ok(row.get::<_, i64>(0) as u64)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn finds_exact_normalised_and_inside_free_text() {
-        let mut s = ValueSet::new();
-        s.insert("Ann  Smith");
-        s.insert("ann@corp.io");
-        s.insert("Bo");
-        assert!(s.hit("ann smith"));
-        assert!(s.hit(" ANN@CORP.IO "));
-        assert!(s.hit("Called Ann Smith about the refund."));
-        assert!(s.hit("mail sent to ann@corp.io, no answer"));
-        assert!(s.hit("bo"));
-        // Short values only match whole.
-        assert!(!s.hit("bo went home"));
-        assert!(!s.hit("Annie Smithers"));
-        // One word with punctuation around it, and a value already normal.
-        assert!(s.hit("(ann@corp.io)"));
-        assert!(s.hit("ann@corp.io"));
-        assert!(!s.hit("ann@corp.iox"));
-        let mut scratch = Scratch::default();
-        for v in ["Ann Smith", "x", "ANN SMITH!", "ann smith"] {
-            assert_eq!(s.hit_with(v, &mut scratch), s.hit(v), "{v}");
-        }
-    }
 }
