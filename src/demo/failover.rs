@@ -425,7 +425,7 @@ pub fn instance_exe() -> Result<PathBuf> {
 }
 
 /// `flightdeck demo-instance`: serve one demo API instance on a random
-/// 127.0.0.1 port, print `listening http://ADDR`, and stop when stdin
+/// 127.0.0.1 port, print `listening http://127.0.0.1:PORT`, and stop when stdin
 /// closes (the parent went away).
 pub async fn serve_instance(version: &str) -> Result<()> {
     use std::io::Write;
