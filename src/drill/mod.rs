@@ -30,6 +30,7 @@ mod spec_step;
 pub mod stage;
 pub mod step;
 mod stop_watch;
+pub mod timeline;
 pub mod tolerance;
 mod verdict;
 

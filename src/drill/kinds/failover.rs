@@ -20,8 +20,8 @@ use crate::drill::spec::{Drill, SpecError};
 
 use super::background::Background;
 use super::failover_probe::{Answer, Recovery, fetch, kill, survivor_version};
-use super::timeline::Timeline;
 use super::{pause, post, stop_on};
+use crate::drill::timeline::Timeline;
 
 /// How the primary is killed: exactly one of the two.
 #[derive(Clone, Debug, Deserialize)]

@@ -24,7 +24,7 @@ use crate::drill::spec::{Drill, SpecError};
 use super::argv::command;
 use super::file_state::{self, Corruption, Fingerprint, Format, WorkDir};
 use super::stop_on;
-use super::timeline::Timeline;
+use crate::drill::timeline::Timeline;
 
 /// `[drill.params]` of a `file_restore` drill.
 #[derive(Clone, Debug, Deserialize)]

@@ -16,7 +16,6 @@ pub mod ops_steps;
 pub mod pg_restore;
 pub mod runbook;
 pub mod sample;
-pub mod timeline;
 
 use std::time::Duration;
 

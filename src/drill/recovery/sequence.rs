@@ -8,10 +8,11 @@ use super::backup::{self, Backup};
 use super::heartbeat::Heartbeat;
 use super::lab::{self, DB, Lab, RECEIVER_NAME};
 use super::{ClusterMode, Method, Settings, integrity, restore, step, steps};
-use crate::core::disaster::{self, Ack, DrillRecovery, Mark, MarkAt};
+use crate::core::disaster::{self, Ack, DrillRecovery, Mark};
 use crate::core::drill::{Phase, StepOutcome};
 use crate::drill::runner::{MethodStop, Runner};
 use crate::drill::step::StepResult;
+use crate::drill::timeline::Timeline;
 use crate::pg::{Account, BinDir, Group, PgError, Workspace, tool};
 use crate::secrets::Secret;
 
@@ -224,24 +225,6 @@ async fn start_receiver(
     ))
 }
 
-/// The timeline, kept here too for the RTO arithmetic.
-struct Timeline<'r, 'a> {
-    run: &'r Runner<'a>,
-    marks: Vec<MarkAt>,
-}
-
-impl Timeline<'_, '_> {
-    fn mark(&mut self, mark: Mark, detail: &str) -> u64 {
-        let at_ms = self.run.mark(mark, detail);
-        self.marks.push(MarkAt {
-            mark,
-            at_ms,
-            detail: detail.to_string(),
-        });
-        at_ms
-    }
-}
-
 async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), MethodStop> {
     let cancel = run.cx.cancel.clone();
     let origin = Instant::now()
@@ -269,10 +252,7 @@ async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), Meth
     .await?;
     let hb_started = hb.started_ms;
     let mut hb = Some(hb);
-    let mut t = Timeline {
-        run,
-        marks: Vec::new(),
-    };
+    let t = Timeline::new(run);
     let t_backup = t.mark(Mark::BackupStarted, &s.method.describe(s.jobs));
     let b: Backup = step(run, steps::BACKUP, s.timeout, backup::take(lab, s, &cancel)).await?;
     let t_done = t.mark(Mark::BackupDone, &format!("{} bytes", b.bytes));
@@ -353,7 +333,7 @@ async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), Meth
         restored,
         integrity,
     };
-    let r = restore_and_verify(run, s, lab, &b, &acks, &mut t).await;
+    let r = restore_and_verify(run, s, lab, &b, &acks, &t).await;
     match r {
         Ok(v) => {
             let failures = v.failures().len();
@@ -362,9 +342,7 @@ async fn drill(run: &Runner<'_>, s: &Settings, lab: &mut Lab) -> Result<(), Meth
             run.measure("lost_writes", rpo.lost_writes as f64);
             run.measure("rpo_s", rpo.rpo_s);
             run.measure("integrity_failures", failures as f64);
-            if let Some(rto) = disaster::rto_s(&t.marks) {
-                run.measure("rto_s", rto);
-            }
+            t.measure_rto();
             if failures > 0 {
                 let names: Vec<String> = v
                     .failures()
@@ -400,7 +378,7 @@ async fn restore_and_verify(
     lab: &mut Lab,
     b: &Backup,
     acks: &[Ack],
-    t: &mut Timeline<'_, '_>,
+    t: &Timeline<'_, '_>,
 ) -> Result<integrity::Verified, MethodStop> {
     let cancel = run.cx.cancel.clone();
     let t_start = t.mark(Mark::RestoreStarted, &s.method.describe(s.jobs));

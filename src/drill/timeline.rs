@@ -1,4 +1,4 @@
-//! A recovery kind's timeline as it is journalled: every mark goes to the
+//! A recovery drill's timeline as it is journalled: every mark goes to the
 //! journal through the runner and is kept here too, so the kind measures
 //! `rto_s` with the same arithmetic (`core::disaster::rto_s`) that the
 //! fold, the pane and the reports use on the journalled marks.
@@ -24,13 +24,13 @@ impl<'r, 'a> Timeline<'r, 'a> {
         }
     }
 
-    /// Mark `mark` now.
-    pub fn mark(&self, mark: Mark, detail: &str) {
-        self.mark_at(mark, Instant::now(), detail);
+    /// Mark `mark` now; gives its `at_ms`.
+    pub fn mark(&self, mark: Mark, detail: &str) -> u64 {
+        self.mark_at(mark, Instant::now(), detail)
     }
 
-    /// Mark `mark` at `at` (a moment measured earlier).
-    pub fn mark_at(&self, mark: Mark, at: Instant, detail: &str) {
+    /// Mark `mark` at `at` (a moment measured earlier); gives its `at_ms`.
+    pub fn mark_at(&self, mark: Mark, at: Instant, detail: &str) -> u64 {
         let at_ms = self.run.mark_at(mark, at, detail);
         if let Ok(mut m) = self.marks.lock() {
             m.push(MarkAt {
@@ -39,6 +39,7 @@ impl<'r, 'a> Timeline<'r, 'a> {
                 detail: detail.to_string(),
             });
         }
+        at_ms
     }
 
     /// Whether `mark` was reached.
