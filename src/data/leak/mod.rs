@@ -6,6 +6,7 @@
 //! run again on every target value. A finding names table, column, row key
 //! and detector, never the value.
 
+mod parts;
 mod values;
 
 use std::collections::{BTreeMap, VecDeque};
@@ -23,8 +24,9 @@ use super::catalog::{Catalog, Table};
 use super::conn::Endpoint;
 use super::conn::ident;
 use super::copy::db_message;
-use super::detect::Detectors;
+use super::detect::{Detector, Detectors};
 use crate::core::data::{DataFinding, FindingKind};
+use parts::Part;
 pub use values::{Scratch, ValueSet, normalise};
 
 /// A field of a row: None for NULL; lossy only for invalid UTF-8 (a
@@ -40,14 +42,14 @@ fn field<'a>(buf: &'a [u8], f: &(usize, i32)) -> Option<std::borrow::Cow<'a, str
 }
 
 /// Stream `columns` of `t` as text (after the row's `ctid` when `ctid`),
-/// in binary COPY (no escapes to undo); `each` gets the row number, the
-/// bytes and the fields (offset, length or -1 for NULL) of each row, read
-/// with [`field`]: no allocation per row.
+/// of the rows `filter` keeps, in binary COPY (no escapes to undo); `each`
+/// gets the row number, the bytes and the fields (offset, length or -1 for
+/// NULL) of each row, read with [`field`]: no allocation per row.
 async fn stream_columns(
     c: &Client,
     side: &str,
     t: &Table,
-    ctid: bool,
+    (ctid, filter): (bool, &str),
     columns: &[String],
     mut each: impl FnMut(u64, &[u8], &[(usize, i32)]),
 ) -> Result<u64, DataError> {
@@ -57,7 +59,7 @@ async fn stream_columns(
         .chain(columns.iter().map(|c| format!("{}::text", ident(c))))
         .collect();
     let sql = format!(
-        "COPY (SELECT {} FROM {}) TO STDOUT (FORMAT binary)",
+        "COPY (SELECT {} FROM {}{filter}) TO STDOUT (FORMAT binary)",
         exprs.join(", "),
         t.sql_name()
     );
@@ -101,7 +103,7 @@ pub async fn source_values(
     set.reserve(usize::try_from(expected.min(1 << 26)).unwrap_or(0));
     for (table, cols) in columns {
         let Some(t) = cat.table(table) else { continue };
-        stream_columns(src, "source", t, false, cols, |_, buf, fields| {
+        stream_columns(src, "source", t, (false, ""), cols, |_, buf, fields| {
             for f in fields {
                 if let Some(v) = field(buf, f) {
                     set.insert(&v);
@@ -128,30 +130,16 @@ pub struct LeakReport {
     pub findings: Vec<DataFinding>,
 }
 
-/// A part of the scan: some text columns of one table.
-struct Unit {
-    /// Its table's place in the catalog (findings come out in that order).
-    order: usize,
-    table: Table,
-    cols: Vec<String>,
-    /// The first part of its table: its rows count.
-    counts_rows: bool,
-}
-
-/// What one part found: (order, table, column, detector) -> (first row
-/// key, hits).
-type Hits = BTreeMap<HitKey, (String, u64)>;
+/// What one part found: (order, table, column, detector) -> (part index,
+/// first row key, hits).
+type Hits = BTreeMap<HitKey, (usize, String, u64)>;
 
 /// A finding's place: (table order, table, column, detector).
 type HitKey = (usize, String, String, &'static str);
 
-/// Tables with this many rows (estimated) or more are scanned one text
-/// column per connection, side by side.
-const SPLIT_ROWS: u64 = 100_000;
-
 /// Scan every text-like column of every target table, `jobs` parts side by
-/// side (each on its own connection to `target`; a big table's columns
-/// are parts of their own).
+/// side (each on its own connection to `target`; a big table is split
+/// into ranges of its heap blocks, see [`parts`]).
 pub async fn scan_target(
     target: &Endpoint,
     cat: &Catalog,
@@ -159,51 +147,29 @@ pub async fn scan_target(
     jobs: usize,
 ) -> Result<LeakReport, DataError> {
     let started = Instant::now();
-    let mut units = Vec::new();
-    for (order, t) in cat.leaf_tables().enumerate() {
-        let cols: Vec<String> = t
-            .columns
-            .iter()
-            .filter(|c| c.is_text())
-            .map(|c| c.name.clone())
-            .collect();
-        if cols.len() > 1 && t.estimated_rows >= SPLIT_ROWS {
-            for (i, c) in cols.into_iter().enumerate() {
-                units.push(Unit {
-                    order,
-                    table: t.clone(),
-                    cols: vec![c],
-                    counts_rows: i == 0,
-                });
-            }
-        } else if !cols.is_empty() {
-            units.push(Unit {
-                order,
-                table: t.clone(),
-                cols,
-                counts_rows: true,
-            });
-        }
-    }
-    // The biggest first, so that the workers finish together.
-    units.sort_by_key(|u| std::cmp::Reverse(u.table.estimated_rows));
-    let queue = Arc::new(Mutex::new(VecDeque::from(units)));
+    let first = target.connect().await?;
+    let queue = Arc::new(Mutex::new(VecDeque::from(
+        parts::plan(&first, cat, jobs).await?,
+    )));
     let det = Arc::new(Detectors::new());
     let mut workers = Vec::new();
+    let mut first = Some(first);
     for _ in 0..jobs.max(1) {
         let (queue, det, set, target) = (queue.clone(), det.clone(), set.clone(), target.clone());
+        let given = first.take();
         workers.push(tokio::spawn(async move {
-            let c = target.connect().await?;
+            let c = match given {
+                Some(c) => c,
+                None => target.connect().await?,
+            };
             let (mut hits, mut rows, mut values) = (Hits::new(), 0u64, 0u64);
             loop {
-                let Some(u) = queue.lock().await.pop_front() else {
+                let Some(p) = queue.lock().await.pop_front() else {
                     break;
                 };
-                let (r, v) = scan_unit(&c, &u, &set, &det, &mut hits).await?;
+                let (r, v) = scan_part(&c, &p, &set, &det, &mut hits).await?;
                 values += v;
-                if u.counts_rows {
-                    rows += r;
-                }
+                rows += r;
             }
             Ok::<_, DataError>((hits, rows, values))
         }));
@@ -219,12 +185,9 @@ pub async fn scan_target(
             .map_err(|e| DataError::Internal(format!("a leak scan worker stopped: {e}")))??;
         report.rows += rows;
         report.values += values;
-        for (k, (row_key, count)) in hits {
-            let e = all.entry(k).or_insert((row_key, 0));
-            e.1 += count;
-        }
+        merge(&mut all, hits);
     }
-    for ((_, table, column, detector), (row_key, count)) in all {
+    for ((_, table, column, detector), (_, row_key, count)) in all {
         report.findings.push(DataFinding {
             kind: if detector == "source_value" {
                 FindingKind::Leak
@@ -243,61 +206,165 @@ pub async fn scan_target(
     Ok(report)
 }
 
+/// Add a worker's `hits` to `all`: counts add up, and the row key is the
+/// one of the lowest part (so it does not depend on which worker ran first).
+fn merge(all: &mut Hits, hits: Hits) {
+    for (k, (part, row_key, count)) in hits {
+        let e = all.entry(k).or_insert((usize::MAX, String::new(), 0));
+        if part < e.0 {
+            (e.0, e.1) = (part, row_key);
+        }
+        e.2 += count;
+    }
+}
+
 /// Scan one part; returns its rows and values.
 ///
 /// The key columns are not streamed: the row's `ctid` (6 bytes, no text
 /// conversion) stands for it, and the key of the few rows that are a
 /// finding's first row is read afterwards by `ctid`. That halves what the
-/// server converts and sends for a one-column part.
-async fn scan_unit(
+/// server converts and sends for a one-column table. A finding in a key
+/// column, or in a table without a key, is placed by its `ctid`; by its
+/// row number only in a whole table without a key (no `ctid` streamed).
+async fn scan_part(
     c: &Client,
-    u: &Unit,
+    p: &Part,
     set: &ValueSet,
     det: &Detectors,
     hits: &mut Hits,
 ) -> Result<(u64, u64), DataError> {
-    let t = &u.table;
-    let key: &[String] = &t.primary_key;
-    let keyed = !key.is_empty();
-    let first = usize::from(keyed);
+    let t = &p.table;
+    let ctid = !t.primary_key.is_empty() || p.blocks.is_some();
+    let first = usize::from(ctid);
     let full = t.full_name();
-    let mut scratch = Scratch::default();
+    let mut batch = Batch::default();
     let mut values = 0u64;
     // Findings first seen in this part whose row key is still a ctid.
     let mut by_ctid: Vec<(HitKey, (u32, u16))> = Vec::new();
-    let rows = stream_columns(c, "target", t, keyed, &u.cols, |n, buf, fields| {
-        for (i, f) in fields[first..].iter().enumerate() {
-            let Some(v) = field(buf, f) else { continue };
-            values += 1;
-            let found = if set.hit_with(&v, &mut scratch) {
-                Some("source_value")
-            } else {
-                det.find(&v).map(|d| d.as_str())
-            };
-            let Some(d) = found else { continue };
-            let col = &u.cols[i];
-            let k = (u.order, full.clone(), col.clone(), d);
-            let e = hits.entry(k.clone()).or_insert_with(|| {
-                // A key column's own value is not shown: its row number is.
-                match (keyed && !key.contains(col)).then(|| tid(buf, &fields[0])) {
-                    Some(Some(at)) => {
-                        by_ctid.push((k, at));
-                        (String::new(), 0)
-                    }
-                    _ => (format!("row {n}"), 0),
+    let filter = p.filter();
+    let mut found = |v: &Pending, d: &'static str| {
+        record(p, &full, hits, &mut by_ctid, v, d);
+    };
+    let rows = stream_columns(
+        c,
+        "target",
+        t,
+        (ctid, &filter),
+        &p.cols,
+        |n, buf, fields| {
+            let at = if ctid { tid(buf, &fields[0]) } else { None };
+            for (col, f) in fields[first..].iter().enumerate() {
+                let Some(v) = field(buf, f) else { continue };
+                values += 1;
+                let det = det.find(&v);
+                batch.push(
+                    set,
+                    &v,
+                    Pending {
+                        end: 0,
+                        col,
+                        n,
+                        at,
+                        det,
+                    },
+                );
+                if batch.probes.len() >= BATCH {
+                    batch.flush(set, &mut found);
                 }
-            });
-            e.1 += 1;
-        }
-    })
+            }
+        },
+    )
     .await?;
+    batch.flush(set, &mut found);
     for (k, at) in by_ctid {
         let row_key = key_at(c, t, at).await?;
         if let Some(e) = hits.get_mut(&k) {
-            e.0 = row_key;
+            e.1 = row_key;
         }
     }
     Ok((rows, values))
+}
+
+/// Lookups gathered before they are made together (see [`ValueSet::each`]).
+const BATCH: usize = 256;
+
+/// A value of the target waiting for its lookups.
+struct Pending {
+    /// Where its probes end in [`Batch::probes`].
+    end: usize,
+    /// Its column among the part's columns.
+    col: usize,
+    /// Its row's number in the part, and `ctid` when streamed.
+    n: u64,
+    at: Option<(u32, u16)>,
+    /// What the detectors found in it.
+    det: Option<Detector>,
+}
+
+/// Values waiting for their lookups in the set of source values.
+#[derive(Default)]
+struct Batch {
+    probes: Vec<u64>,
+    hits: Vec<bool>,
+    values: Vec<Pending>,
+    scratch: Scratch,
+}
+
+impl Batch {
+    fn push(&mut self, set: &ValueSet, v: &str, mut p: Pending) {
+        set.probes(v, &mut self.scratch, &mut self.probes);
+        p.end = self.probes.len();
+        self.values.push(p);
+    }
+
+    /// Look everything up; `found` gets each value that is a source value
+    /// (`source_value`) or else that a detector matched.
+    fn flush(&mut self, set: &ValueSet, found: &mut impl FnMut(&Pending, &'static str)) {
+        set.each(&self.probes, &mut self.hits);
+        let mut from = 0;
+        for v in self.values.drain(..) {
+            let leak = self.hits[from..v.end].iter().any(|h| *h);
+            from = v.end;
+            if let Some(d) = leak
+                .then_some("source_value")
+                .or(v.det.map(Detector::as_str))
+            {
+                found(&v, d);
+            }
+        }
+        self.probes.clear();
+    }
+}
+
+/// Count a finding `d` of value `v` of part `p` (table `full`), keeping the
+/// first row of the lowest part this worker has scanned as its row key.
+fn record(
+    p: &Part,
+    full: &str,
+    hits: &mut Hits,
+    by_ctid: &mut Vec<(HitKey, (u32, u16))>,
+    v: &Pending,
+    d: &'static str,
+) {
+    let key = &p.table.primary_key;
+    let col = &p.cols[v.col];
+    let k = (p.order, full.to_string(), col.clone(), d);
+    let e = hits
+        .entry(k.clone())
+        .or_insert((usize::MAX, String::new(), 0));
+    e.2 += 1;
+    if e.0 > p.index {
+        e.0 = p.index;
+        e.1 = match v.at {
+            // A key column's own value is not shown: its place is.
+            Some(at) if !key.is_empty() && !key.contains(col) => {
+                by_ctid.push((k, at));
+                String::new()
+            }
+            Some((block, offset)) => format!("ctid ({block},{offset})"),
+            None => format!("row {}", v.n),
+        };
+    }
 }
 
 /// A binary `tid` field: block (4 bytes) and offset (2 bytes), big-endian.
@@ -368,4 +435,23 @@ pub async fn k_anonymity(tgt: &Client, t: &Table, cols: &[String]) -> Result<u64
             ))
         })?;
     Ok(row.get::<_, i64>(0) as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merged_hits_add_up_and_keep_the_lowest_parts_row_key() {
+        let k = |c: &str| (0, "public.t".to_string(), c.to_string(), "source_value");
+        let mut all = Hits::new();
+        merge(&mut all, Hits::from([(k("a"), (2, "900".into(), 1))]));
+        merge(
+            &mut all,
+            Hits::from([(k("a"), (0, "3".into(), 2)), (k("b"), (1, "7".into(), 1))]),
+        );
+        merge(&mut all, Hits::from([(k("a"), (1, "500".into(), 4))]));
+        assert_eq!(all[&k("a")], (0, "3".to_string(), 7));
+        assert_eq!(all[&k("b")], (1, "7".to_string(), 1));
+    }
 }

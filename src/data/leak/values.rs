@@ -111,29 +111,42 @@ impl ValueSet {
 
     /// Whether `v` (whole, or a run of its words) is a source value.
     pub fn hit(&self, v: &str) -> bool {
-        self.hit_with(v, &mut Scratch::default())
+        let mut probes = Vec::new();
+        self.probes(v, &mut Scratch::default(), &mut probes);
+        probes.iter().any(|h| self.exact.contains(h))
     }
 
-    /// [`ValueSet::hit`] with buffers kept across values.
-    pub fn hit_with(&self, v: &str, s: &mut Scratch) -> bool {
+    /// Whether each of `probes` (from [`ValueSet::probes`]) is in the set,
+    /// into `hits`.
+    ///
+    /// A lookup in a set of millions is a cache miss; in this loop the
+    /// lookups do not depend on each other, so the processor waits for
+    /// many misses at once, where one lookup per value between the other
+    /// work on it would wait for each in turn. The scan gathers a batch.
+    pub fn each(&self, probes: &[u64], hits: &mut Vec<bool>) {
+        hits.clear();
+        hits.extend(probes.iter().map(|h| self.exact.contains(h)));
+    }
+
+    /// Push onto `out` the keyed hashes to look up for `v`: its normal
+    /// form, and inside free text each run of up to as many words as the
+    /// longest source value has, of 4 characters or more.
+    pub fn probes(&self, v: &str, s: &mut Scratch, out: &mut Vec<u64>) {
         if already_normal(v) {
-            if self.exact.contains(&self.hasher.hash_one(v)) {
-                return true;
-            }
+            out.push(self.hasher.hash_one(v));
             // One word: inside it only itself trimmed of punctuation.
             let t = trim_word(v);
-            return t.len() != v.len()
-                && t.chars().count() >= MIN_SUBSTRING
-                && self.exact.contains(&self.hasher.hash_one(t));
+            if t.len() != v.len() && t.chars().count() >= MIN_SUBSTRING {
+                out.push(self.hasher.hash_one(t));
+            }
+            return;
         }
         normalise_into(v, &mut s.normal);
         let n = s.normal.as_str();
         if n.is_empty() {
-            return false;
+            return;
         }
-        if self.exact.contains(&self.hasher.hash_one(n)) {
-            return true;
-        }
+        out.push(self.hasher.hash_one(n));
         s.words.clear();
         let mut at = 0;
         for w in n.split(' ') {
@@ -143,7 +156,7 @@ impl ValueSet {
             at += w.len() + 1;
         }
         if s.words.len() < 2 && s.words.first().is_none_or(|(a, b)| b - a == n.len()) {
-            return false;
+            return;
         }
         for len in 1..=self.words.min(s.words.len()) {
             for win in s.words.windows(len) {
@@ -154,16 +167,11 @@ impl ValueSet {
                     }
                     s.window.push_str(&n[*a..*b]);
                 }
-                if s.window.chars().count() >= MIN_SUBSTRING
-                    && self
-                        .exact
-                        .contains(&self.hasher.hash_one(s.window.as_str()))
-                {
-                    return true;
+                if s.window.chars().count() >= MIN_SUBSTRING {
+                    out.push(self.hasher.hash_one(s.window.as_str()));
                 }
             }
         }
-        false
     }
 }
 
@@ -195,9 +203,18 @@ mod tests {
         assert!(s.hit("(ann@corp.io)"));
         assert!(s.hit("ann@corp.io"));
         assert!(!s.hit("ann@corp.iox"));
-        let mut scratch = Scratch::default();
-        for v in ["Ann Smith", "x", "ANN SMITH!", "ann smith"] {
-            assert_eq!(s.hit_with(v, &mut scratch), s.hit(v), "{v}");
+        // Buffers kept across values give the same answers.
+        let (mut scratch, mut probes, mut hits) = (Scratch::default(), Vec::new(), Vec::new());
+        let values = ["Ann Smith", "x", "ANN SMITH!", "ann smith", "", "Bo"];
+        let mut ranges = Vec::new();
+        for v in values {
+            let from = probes.len();
+            s.probes(v, &mut scratch, &mut probes);
+            ranges.push(from..probes.len());
+        }
+        s.each(&probes, &mut hits);
+        for (v, r) in values.iter().zip(ranges) {
+            assert_eq!(hits[r].iter().any(|h| *h), s.hit(v), "{v}");
         }
     }
 }
