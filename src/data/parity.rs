@@ -223,8 +223,8 @@ pub async fn compare(
             .await
             .map_err(|e| q_err("target", e))?
             .get(0);
-        let (sr, ss, scols) = profile(src, "source", t).await?;
         if !exists {
+            let (sr, _, _) = profile(src, "source", t).await?;
             out.push(line(
                 &name,
                 "",
@@ -236,7 +236,9 @@ pub async fn compare(
             ));
             continue;
         }
-        let (tr, ts, tcols) = profile(tgt, "target", t).await?;
+        // Each side's queries run at the same time, one per database.
+        let ((sr, ss, scols), (tr, ts, tcols)) =
+            futures::try_join!(profile(src, "source", t), profile(tgt, "target", t))?;
         out.push(line(
             &name,
             "",
@@ -308,8 +310,10 @@ pub async fn compare(
                 && sr > 0.0
                 && tr > 0.0
             {
-                let a = sample(src, "source", t, &col.name, tol.ks_sample, col.is_date()).await?;
-                let b = sample(tgt, "target", t, &col.name, tol.ks_sample, col.is_date()).await?;
+                let (a, b) = futures::try_join!(
+                    sample(src, "source", t, &col.name, tol.ks_sample, col.is_date()),
+                    sample(tgt, "target", t, &col.name, tol.ks_sample, col.is_date())
+                )?;
                 let d = ks_distance(&a, &b);
                 out.push(line(
                     &name,
@@ -324,8 +328,10 @@ pub async fn compare(
         }
         for fk in &t.foreign_keys {
             let cols = fk.columns.join(",");
-            let (sm, sp) = fanout(src, "source", t, &fk.columns).await?;
-            let (tm, tp) = fanout(tgt, "target", t, &fk.columns).await?;
+            let ((sm, sp), (tm, tp)) = futures::try_join!(
+                fanout(src, "source", t, &fk.columns),
+                fanout(tgt, "target", t, &fk.columns)
+            )?;
             out.push(line(
                 &name,
                 &cols,

@@ -103,14 +103,20 @@ pub async fn source_values(
     set.reserve(usize::try_from(expected.min(1 << 26)).unwrap_or(0));
     for (table, cols) in columns {
         let Some(t) = cat.table(table) else { continue };
+        let (mut normal, mut keys) = (String::new(), Vec::with_capacity(BATCH));
         stream_columns(src, "source", t, (false, ""), cols, |_, buf, fields| {
             for f in fields {
-                if let Some(v) = field(buf, f) {
-                    set.insert(&v);
+                if let Some(k) = field(buf, f).and_then(|v| set.key_of(&v, &mut normal)) {
+                    keys.push(k);
                 }
+            }
+            if keys.len() >= BATCH {
+                set.add(&keys);
+                keys.clear();
             }
         })
         .await?;
+        set.add(&keys);
     }
     Ok(set)
 }

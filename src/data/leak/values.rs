@@ -99,14 +99,33 @@ impl ValueSet {
         self.exact.reserve(n);
     }
 
+    /// One value (the scan adds them in batches, [`ValueSet::add`]).
+    #[cfg(test)]
     pub(super) fn insert(&mut self, v: &str) {
-        let n = normalise(v);
-        if n.is_empty() {
-            return;
+        if let Some(k) = self.key_of(v, &mut String::new()) {
+            self.add(&[k]);
         }
-        self.words = self.words.max(n.split(' ').count().min(MAX_WORDS));
-        self.exact.insert(self.hasher.hash_one(n.as_str()));
-        self.values += 1;
+    }
+
+    /// The keyed hash of `v`'s normal form (None when that is empty),
+    /// `normal` a buffer kept across values.
+    pub(super) fn key_of(&mut self, v: &str, normal: &mut String) -> Option<u64> {
+        if already_normal(v) {
+            return Some(self.hasher.hash_one(v));
+        }
+        normalise_into(v, normal);
+        if normal.is_empty() {
+            return None;
+        }
+        self.words = self.words.max(normal.split(' ').count().min(MAX_WORDS));
+        Some(self.hasher.hash_one(normal.as_str()))
+    }
+
+    /// Add keys from [`ValueSet::key_of`], gathered so that their cache
+    /// misses overlap (see [`ValueSet::each`]).
+    pub(super) fn add(&mut self, keys: &[u64]) {
+        self.exact.extend(keys);
+        self.values += keys.len() as u64;
     }
 
     /// Whether `v` (whole, or a run of its words) is a source value.
