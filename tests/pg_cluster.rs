@@ -87,3 +87,55 @@ async fn a_port_in_use_fails_naming_the_step_and_a_dropped_cluster_stops() {
     drop(c);
     assert!(gone(&members).await, "a dropped cluster left {members:?}");
 }
+
+/// A process killed with SIGKILL leaves its workspace and its running
+/// server behind. The next workspace made beside it removes both, and
+/// leaves alone the workspace of a process that is still alive.
+#[tokio::test]
+async fn a_workspace_left_by_a_dead_process_goes_with_its_server_when_the_next_one_is_made() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(bin) = bin() else { return };
+    let cancel = CancellationToken::new();
+    let parent = tempfile::tempdir().unwrap();
+    // The postgres account must get through to the workspaces.
+    std::fs::set_permissions(parent.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let account = Account::detect().unwrap();
+    let live = Workspace::create_in(parent.path(), bin.clone(), account.clone()).unwrap();
+    let left = Workspace::create_in(parent.path(), bin.clone(), account.clone()).unwrap();
+    let mut c = Cluster::init(&left, "left", &cancel).await.unwrap();
+    c.start(
+        &left,
+        free_port().unwrap(),
+        Duration::from_secs(30),
+        &cancel,
+    )
+    .await
+    .unwrap();
+    let members = c.members();
+    assert!(members.len() >= 4, "{members:?}");
+    let root = left.path().to_path_buf();
+    // As if this process had been killed: nothing is dropped, and the
+    // owner file names a process that has exited.
+    std::mem::forget(c);
+    std::mem::forget(left);
+    let mut gone_owner = std::process::Command::new("true").spawn().unwrap();
+    let owner_pid = gone_owner.id();
+    gone_owner.wait().unwrap();
+    std::fs::write(root.join("owner"), format!("{owner_pid} 1\n")).unwrap();
+    assert!(
+        members.iter().all(|p| tool::alive(*p)),
+        "the server runs on"
+    );
+
+    let next = Workspace::create_in(parent.path(), bin, account).unwrap();
+    assert!(
+        gone(&members).await,
+        "the abandoned server outlived the next workspace"
+    );
+    assert!(!root.exists(), "{} was not removed", root.display());
+    assert!(
+        live.path().exists(),
+        "a live process's workspace was removed"
+    );
+    assert!(next.path().join("owner").exists());
+}

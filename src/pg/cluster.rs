@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use tokio_util::sync::CancellationToken;
 
+use super::stale;
 use super::tool::{self, Group};
 use super::{Account, BinDir, PgError};
 
@@ -35,13 +36,17 @@ impl Workspace {
     }
 
     /// Make `PARENT/flightdeck-pg-<id>` (a disk with room for the backups),
-    /// owned by the account; `PARENT` must let the account through.
+    /// owned by the account; `PARENT` must let the account through. The
+    /// workspaces in `PARENT` left by a process that died go first, with
+    /// their servers (see [`super::stale`]).
     pub fn create_in(parent: &Path, bin: BinDir, account: Account) -> Result<Workspace, PgError> {
-        let root = parent.join(format!("flightdeck-pg-{}", uuid::Uuid::new_v4()));
+        stale::reap(parent);
+        let root = parent.join(format!("{}{}", stale::PREFIX, uuid::Uuid::new_v4()));
         std::fs::create_dir(&root).map_err(|e| {
             PgError::Failed(format!("create the workspace {}: {e}", root.display()))
         })?;
         let ws = Workspace { root, account, bin };
+        stale::claim(&ws.root)?;
         ws.account.own(&ws.root)?;
         Ok(ws)
     }

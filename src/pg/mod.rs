@@ -5,11 +5,13 @@
 //! one of its tools in its own process group ([`tool`]), and a throwaway
 //! cluster on 127.0.0.1 ([`cluster`]) whose processes are stopped by PID,
 //! their whole group with SIGKILL, and whose directories are removed, on
-//! every path: success, failure, abort and drop.
+//! every path: success, failure, abort and drop; and when the process that
+//! made them was killed before it could, by the next one ([`stale`]).
 
 pub mod account;
 pub mod bin;
 pub mod cluster;
+pub mod stale;
 pub mod tool;
 
 pub use account::Account;

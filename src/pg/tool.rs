@@ -202,30 +202,34 @@ impl Group {
     }
 
     fn kill_now(&mut self) {
-        use nix::sys::signal::{Signal, kill};
-        let mut stopped: Vec<Proc> = Vec::new();
-        // Freeze until no new process appears (a frozen parent forks no
-        // more); bounded in case something keeps escaping.
-        for _ in 0..10 {
-            let new: Vec<Proc> = self
-                .members_now()
-                .into_iter()
-                .filter(|p| !stopped.contains(p))
-                .collect();
-            if new.is_empty() {
-                break;
-            }
-            for p in new {
-                let _ = kill(p.nix(), Signal::SIGSTOP);
-                stopped.push(p);
-            }
-        }
-        for p in &stopped {
-            if p.alive() {
-                let _ = kill(p.nix(), Signal::SIGKILL);
-            }
-        }
+        freeze_and_kill(|| self.members_now());
         kill_group(self.pid);
+    }
+}
+
+/// Freeze every process `members` lists, again until no new one appears (a
+/// frozen parent forks no more; bounded in case something keeps
+/// escaping), then SIGKILL them all: none can act between the kills.
+pub fn freeze_and_kill(members: impl Fn() -> Vec<Proc>) {
+    use nix::sys::signal::{Signal, kill};
+    let mut stopped: Vec<Proc> = Vec::new();
+    for _ in 0..10 {
+        let new: Vec<Proc> = members()
+            .into_iter()
+            .filter(|p| !stopped.contains(p))
+            .collect();
+        if new.is_empty() {
+            break;
+        }
+        for p in new {
+            let _ = kill(p.nix(), Signal::SIGSTOP);
+            stopped.push(p);
+        }
+    }
+    for p in &stopped {
+        if p.alive() {
+            let _ = kill(p.nix(), Signal::SIGKILL);
+        }
     }
 }
 
@@ -244,6 +248,29 @@ pub struct Proc {
 }
 
 impl Proc {
+    /// This process.
+    pub fn me() -> Option<Proc> {
+        let pid = std::process::id();
+        stat(pid).map(|s| Proc {
+            pid,
+            start: s.start,
+        })
+    }
+
+    /// `PID START`, as [`Proc::parse`] reads it back.
+    pub fn to_line(&self) -> String {
+        format!("{} {}", self.pid, self.start)
+    }
+
+    /// A process written by [`Proc::to_line`].
+    pub fn parse(line: &str) -> Option<Proc> {
+        let (pid, start) = line.trim().split_once(' ')?;
+        Some(Proc {
+            pid: pid.parse().ok()?,
+            start: start.parse().ok()?,
+        })
+    }
+
     /// Whether this very process is alive (same start time, not a zombie).
     pub fn alive(&self) -> bool {
         stat(self.pid).is_some_and(|s| s.start == self.start && s.state != 'Z')
@@ -305,6 +332,35 @@ pub fn tree(root: u32) -> Vec<Proc> {
             }
         }
         i += 1;
+    }
+    out
+}
+
+/// Every live process (but this one) whose command line names `path`, with
+/// its descendants (a server's children have command lines of their own).
+pub fn naming(path: &Path) -> Vec<Proc> {
+    use std::os::unix::ffi::OsStrExt;
+    let needle = path.as_os_str().as_bytes();
+    let me = std::process::id();
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut out: Vec<Proc> = Vec::new();
+    for pid in dir
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .filter(|p| *p != me)
+    {
+        let Ok(cmdline) = std::fs::read(format!("/proc/{pid}/cmdline")) else {
+            continue;
+        };
+        if !needle.is_empty() && cmdline.windows(needle.len()).any(|w| w == needle) {
+            for p in tree(pid) {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+        }
     }
     out
 }
