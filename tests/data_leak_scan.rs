@@ -73,6 +73,15 @@ fn a_big_table_is_scanned_by_block_ranges_exactly_once() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+    // Progress on stderr, phase by phase.
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    for line in [
+        "data verify: hashing the values of 2 personal columns of the source",
+        "data verify: 300000 source values hashed; scanning the target",
+        "data verify: leak scan: 400000 rows in ",
+    ] {
+        assert!(stderr.contains(line), "no {line:?} in {stderr}");
+    }
     let v = json(&out);
     let leak = &v["leak"];
     assert_eq!(leak["rows"], 400_000, "{leak}");

@@ -310,7 +310,8 @@ pub async fn run(args: DataArgs) -> Result<(String, i32), DataError> {
             let src = endpoint("source", &source.source, &source.source_env)?;
             let tgt = endpoint("target", &target.target, &target.target_env)?;
             let r = load_rules(&rules)?;
-            let report = verify::verify(&src, &tgt, &r, scale).await?;
+            let progress = |line: String| eprintln!("data verify: {line}");
+            let report = verify::verify(&src, &tgt, &r, scale, &progress).await?;
             let code = i32::from(report.verdict == Verdict::Fail);
             let text = match output {
                 OutputFormat::Json => json(&report),

@@ -201,7 +201,7 @@ pub(super) async fn run_resolved(
         message: "leak scan and parity".into(),
         fraction: None,
     });
-    let report = verify::verify(&source, &target, &rules, factor).await?;
+    let report = verify::verify(&source, &target, &rules, factor, &|_| {}).await?;
     rec.emit(Event::DataLeakScan(LeakScanEvent {
         stage: stage.into(),
         scan: crate::core::data::LeakScan {

@@ -66,12 +66,14 @@ pub fn personal_columns(reports: &[ColumnReport], plan: &Plan) -> BTreeMap<Strin
     out
 }
 
-/// Run the verification.
+/// Run the verification; `progress` gets a line at each phase (the
+/// command prints them on stderr: a big database takes minutes).
 pub async fn verify(
     source: &Endpoint,
     target: &Endpoint,
     rules: &Rules,
     scale: u32,
+    progress: &(dyn Fn(String) + Sync),
 ) -> Result<VerifyReport, DataError> {
     let src = source.connect().await?;
     let tgt = target.connect().await?;
@@ -80,8 +82,24 @@ pub async fn verify(
     let plan = plan::resolve(&cat, rules)?;
     let mut reports = classify::classify(&src, &cat).await?;
     classify::check_rules(&mut reports, &plan, rules, chrono::Utc::now().date_naive());
-    let set = leak::source_values(&src, &cat, &personal_columns(&reports, &plan)).await?;
+    let personal = personal_columns(&reports, &plan);
+    progress(format!(
+        "hashing the values of {} personal columns of the source",
+        personal.values().map(Vec::len).sum::<usize>()
+    ));
+    let set = leak::source_values(&src, &cat, &personal).await?;
+    progress(format!(
+        "{} source values hashed; scanning the target",
+        set.values
+    ));
     let leak = leak::scan_target(target, &cat, std::sync::Arc::new(set), rules.jobs).await?;
+    progress(format!(
+        "leak scan: {} rows in {:.2} s ({:.0} rows/s), {} findings; parity",
+        leak.rows,
+        leak.seconds,
+        leak.rows as f64 / leak.seconds.max(1e-9),
+        leak.findings.len()
+    ));
     let mut k_anonymity = Vec::new();
     let mut by_table: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for q in &rules.quasi_identifiers {
