@@ -7,7 +7,7 @@
 
 mod data_support;
 
-use data_support::{KEY, clean_rules, flightdeck, json, scalar, start};
+use data_support::{KEY, between, clean_rules, flightdeck, json, scalar, start};
 
 #[test]
 fn copy_verify_and_refusals_against_real_clusters() {
@@ -62,19 +62,11 @@ fn copy_verify_and_refusals_against_real_clusters() {
     assert_eq!(v["unruled"], 0);
 
     // Copy.
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--output",
-            "json",
-        ],
-        &[("SRC", src), ("TGT", &target)],
+    let out = between(
+        "copy",
+        src,
+        &target,
+        &["--rules", rules_s, "--output", "json"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -138,19 +130,11 @@ fn copy_verify_and_refusals_against_real_clusters() {
     );
 
     // Verify: nothing leaked, parity holds.
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--output",
-            "json",
-        ],
-        &[("SRC", src), ("TGT", tgt)],
+    let out = between(
+        "verify",
+        src,
+        tgt,
+        &["--rules", rules_s, "--output", "json"],
     );
     let v = json(&out);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
@@ -166,18 +150,7 @@ fn copy_verify_and_refusals_against_real_clusters() {
 
     // A non-empty target without --replace: refused, nothing written.
     let before = scalar(tgt, "SELECT count(*) FROM orders");
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-        ],
-        &[("SRC", src), ("TGT", tgt)],
-    );
+    let out = between("copy", src, tgt, &["--rules", rules_s]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(e.contains("not empty") && e.contains("--replace"), "{e}");
@@ -192,19 +165,7 @@ fn copy_verify_and_refusals_against_real_clusters() {
 
     // Unreachable source: exit 3, the target untouched, no password shown.
     let dead = "postgres://postgres:planted-password-91f3@127.0.0.1:1/shop";
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--replace",
-        ],
-        &[("SRC", dead), ("TGT", tgt)],
-    );
+    let out = between("copy", dead, tgt, &["--rules", rules_s, "--replace"]);
     assert_eq!(out.status.code(), Some(3));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -230,18 +191,11 @@ fn copy_verify_and_refusals_against_real_clusters() {
     ] {
         let f = dir.path().join("bad.toml");
         std::fs::write(&f, bad).unwrap();
-        let out = flightdeck(
-            &[
-                "copy",
-                "--source-env",
-                "SRC",
-                "--target-env",
-                "TGT",
-                "--rules",
-                f.to_str().unwrap(),
-                "--replace",
-            ],
-            &[("SRC", src), ("TGT", tgt)],
+        let out = between(
+            "copy",
+            src,
+            tgt,
+            &["--rules", f.to_str().unwrap(), "--replace"],
         );
         assert_eq!(out.status.code(), Some(2));
         let e = String::from_utf8_lossy(&out.stderr);
@@ -256,18 +210,11 @@ fn copy_verify_and_refusals_against_real_clusters() {
     );
     let leaky_path = dir.path().join("leaky.toml");
     std::fs::write(&leaky_path, leaky).unwrap();
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            leaky_path.to_str().unwrap(),
-            "--replace",
-        ],
-        &[("SRC", src), ("TGT", tgt)],
+    let out = between(
+        "copy",
+        src,
+        tgt,
+        &["--rules", leaky_path.to_str().unwrap(), "--replace"],
     );
     assert_eq!(
         out.status.code(),
@@ -275,19 +222,11 @@ fn copy_verify_and_refusals_against_real_clusters() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            leaky_path.to_str().unwrap(),
-            "--output",
-            "json",
-        ],
-        &[("SRC", src), ("TGT", tgt)],
+    let out = between(
+        "verify",
+        src,
+        tgt,
+        &["--rules", leaky_path.to_str().unwrap(), "--output", "json"],
     );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);
@@ -318,36 +257,16 @@ fn copy_verify_and_refusals_against_real_clusters() {
 
     // Parity catches a truncated table.
     std::fs::write(&leaky_path, clean_rules()).unwrap();
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--replace",
-        ],
-        &[("SRC", src), ("TGT", tgt)],
-    );
+    let out = between("copy", src, tgt, &["--rules", rules_s, "--replace"]);
     assert_eq!(out.status.code(), Some(0));
     let mut c = postgres::Client::connect(tgt, postgres::NoTls).unwrap();
     c.batch_execute("DELETE FROM audit_log WHERE at > '2025-01-10'")
         .unwrap();
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--output",
-            "json",
-        ],
-        &[("SRC", src), ("TGT", tgt)],
+    let out = between(
+        "verify",
+        src,
+        tgt,
+        &["--rules", rules_s, "--output", "json"],
     );
     assert_eq!(out.status.code(), Some(1));
     let v = json(&out);

@@ -8,7 +8,7 @@
 
 mod data_support;
 
-use data_support::{KEY, clean_rules, flightdeck, json, scalar, start};
+use data_support::{KEY, between, clean_rules, json, scalar, start};
 use flightdeck::core::verdict::Verdict;
 
 /// In the target: once `orders` is created, its 1500th row kills the
@@ -41,20 +41,7 @@ fn target_dying_mid_copy_fails_the_table_and_the_rerun_starts_clean() {
     let mut c = postgres::Client::connect(&tgt, postgres::NoTls).expect("connect");
     c.batch_execute(KILLER).expect("arm the killer");
     let src = pair.source.as_str();
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--jobs",
-            "1",
-        ],
-        &[("SRC", src), ("TGT", &tgt)],
-    );
+    let out = between("copy", src, &tgt, &["--rules", rules_s, "--jobs", "1"]);
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: copying public.orders"), "{stderr}");
@@ -73,20 +60,7 @@ fn target_dying_mid_copy_fails_the_table_and_the_rerun_starts_clean() {
         "DROP EVENT TRIGGER arm_killer; DROP FUNCTION arm(); DROP FUNCTION die() CASCADE",
     )
     .expect("disarm");
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--output",
-            "json",
-        ],
-        &[("SRC", src), ("TGT", &tgt)],
-    );
+    let out = between("copy", src, &tgt, &["--rules", rules_s, "--output", "json"]);
     assert_eq!(
         out.status.code(),
         Some(0),

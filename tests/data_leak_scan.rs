@@ -7,7 +7,7 @@
 
 mod data_support;
 
-use data_support::{PgCluster, flightdeck, json};
+use data_support::{PgCluster, between, json};
 
 /// Source: 150,000 people with personal names and e-mails, and 250,000
 /// log lines without a key.
@@ -55,18 +55,7 @@ fn a_big_table_is_scanned_by_block_ranges_exactly_once() {
         "the tables must be big enough to split: {blocks} blocks"
     );
 
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--output",
-            "json",
-        ],
-        &[("SRC", &src), ("TGT", &tgt)],
-    );
+    let out = between("verify", &src, &tgt, &["--output", "json"]);
     assert_eq!(
         out.status.code(),
         Some(1),

@@ -7,7 +7,7 @@
 
 mod data_support;
 
-use data_support::{clean_rules, flightdeck, json, scalar, start};
+use data_support::{between, clean_rules, json, scalar, start};
 
 #[test]
 fn scale_two_doubles_rows_keeps_fks_and_passes_the_leak_scan() {
@@ -21,23 +21,9 @@ fn scale_two_doubles_rows_keeps_fks_and_passes_the_leak_scan() {
     let rules_s = rules.to_str().expect("path");
     let target = pair.preprod.database("shop_scaled");
     let (src, tgt) = (pair.source.as_str(), target.as_str());
-    let envs = [("SRC", src), ("TGT", tgt)];
 
     // A fraction of a copy is refused before anything is written.
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--scale",
-            "1.5",
-        ],
-        &envs,
-    );
+    let out = between("copy", src, tgt, &["--rules", rules_s, "--scale", "1.5"]);
     assert_eq!(out.status.code(), Some(2));
     let e = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -45,21 +31,11 @@ fn scale_two_doubles_rows_keeps_fks_and_passes_the_leak_scan() {
         "{e}"
     );
 
-    let out = flightdeck(
-        &[
-            "copy",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--scale",
-            "2",
-            "--output",
-            "json",
-        ],
-        &envs,
+    let out = between(
+        "copy",
+        src,
+        tgt,
+        &["--rules", rules_s, "--scale", "2", "--output", "json"],
     );
     let stderr = String::from_utf8_lossy(&out.stderr).to_string();
     assert_eq!(out.status.code(), Some(0), "{stderr}");
@@ -118,21 +94,11 @@ fn scale_two_doubles_rows_keeps_fks_and_passes_the_leak_scan() {
     );
 
     // Verify against the scaled expectations: no leak, parity holds.
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--scale",
-            "2",
-            "--output",
-            "json",
-        ],
-        &envs,
+    let out = between(
+        "verify",
+        src,
+        tgt,
+        &["--rules", rules_s, "--scale", "2", "--output", "json"],
     );
     let v = json(&out);
     assert_eq!(out.status.code(), Some(0), "{v:#}");
@@ -161,19 +127,11 @@ fn scale_two_doubles_rows_keeps_fks_and_passes_the_leak_scan() {
     );
 
     // The same target checked as if unscaled: the counts are off.
-    let out = flightdeck(
-        &[
-            "verify",
-            "--source-env",
-            "SRC",
-            "--target-env",
-            "TGT",
-            "--rules",
-            rules_s,
-            "--output",
-            "json",
-        ],
-        &envs,
+    let out = between(
+        "verify",
+        src,
+        tgt,
+        &["--rules", rules_s, "--output", "json"],
     );
     assert_eq!(out.status.code(), Some(1));
 }

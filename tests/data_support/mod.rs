@@ -218,3 +218,12 @@ pub fn available() -> bool {
     }
     found
 }
+
+/// `flightdeck data CMD --source-env SRC --target-env TGT REST...`, with
+/// `src` and `tgt` in those variables: a connection string never stands
+/// on a command line.
+pub fn between(cmd: &str, src: &str, tgt: &str, rest: &[&str]) -> Output {
+    let mut args = vec![cmd, "--source-env", "SRC", "--target-env", "TGT"];
+    args.extend_from_slice(rest);
+    flightdeck(&args, &[("SRC", src), ("TGT", tgt)])
+}
