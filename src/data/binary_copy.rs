@@ -14,8 +14,8 @@ use tokio_postgres::Client;
 use super::DataError;
 use super::catalog::Column;
 use super::collisions::Collisions;
-use super::copy::db_message;
-use super::table_copy::{OnRows, Step};
+use super::conn::db_message;
+use super::copy_step::{OnRows, Step};
 use super::transform::{self, Context, HmacKey, Transformer};
 
 /// The binary COPY signature, then flags and header extension length (0).

@@ -9,8 +9,8 @@ use tokio_postgres::Client;
 
 use super::DataError;
 use super::catalog::{Catalog, Column, Table};
+use super::conn::db_message;
 use super::conn::ident;
-use super::copy::db_message;
 use super::detect::{Detector, Detectors};
 use super::plan::Plan;
 use super::rules::Rules;

@@ -24,8 +24,8 @@ use tokio_postgres::Client;
 
 use super::DataError;
 use super::catalog::Catalog;
+use super::conn::db_message;
 use super::conn::ident;
-use super::copy::db_message;
 use super::plan::Plan;
 use super::rows;
 use super::transform::{self, Context, HmacKey, Transformer};

@@ -128,6 +128,26 @@ pub fn qualified(schema: &str, table: &str) -> String {
     format!("{}.{}", ident(schema), ident(table))
 }
 
+/// A database error's message without the values PostgreSQL quotes in it
+/// (`Key (email)=(...)`, `"..."`), so that no value reaches a log.
+pub fn db_message(e: &tokio_postgres::Error) -> String {
+    let text = match e.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    let mut out = String::with_capacity(text.len());
+    let mut in_quote = false;
+    for c in text.chars() {
+        if c == '"' {
+            in_quote = !in_quote;
+            out.push_str(if in_quote { "\"…" } else { "\"" });
+        } else if !in_quote {
+            out.push(c);
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -20,7 +20,7 @@ use tokio_postgres::Client;
 use super::DataError;
 use super::catalog::{self, Catalog, Table};
 use super::collisions::{self, Collisions};
-use super::conn::{Endpoint, ident};
+use super::conn::{Endpoint, db_message, ident};
 use super::plan::{self, Plan};
 use super::rules::Rules;
 use super::scale;
@@ -28,8 +28,6 @@ use super::schema;
 use super::table_copy::copy_table;
 use super::transform::HmacKey;
 use crate::core::data::{TableCopied, TableStarted};
-
-pub use super::table_copy::db_message;
 
 /// What happens during a copy, for progress lines and events.
 #[derive(Clone, Debug)]

@@ -15,7 +15,7 @@ use super::DataError;
 use super::config::DataSection;
 use super::conn::Endpoint;
 use super::rules::Rules;
-use super::stage::{Outcome, run_resolved};
+use super::stage_run::{Outcome, run_resolved};
 use super::transform::HmacKey;
 use crate::core::event::Event;
 use crate::pg::{Account, BinDir, Cluster, Workspace};
@@ -159,21 +159,21 @@ async fn copy_shop(
     admin
         .batch_execute("CREATE DATABASE shop")
         .await
-        .map_err(|e| fail("production cluster", super::copy::db_message(&e)))?;
+        .map_err(|e| fail("production cluster", super::conn::db_message(&e)))?;
     let shop = prod
         .connect("shop")
         .await
         .map_err(|e| fail("production cluster", e.to_string()))?;
     shop.batch_execute(SHOP)
         .await
-        .map_err(|e| fail("production shop", super::copy::db_message(&e)))?;
+        .map_err(|e| fail("production shop", super::conn::db_message(&e)))?;
     preprod
         .connect("postgres")
         .await
         .map_err(|e| fail("pre-production cluster", e.to_string()))?
         .batch_execute("CREATE DATABASE shop")
         .await
-        .map_err(|e| fail("pre-production cluster", super::copy::db_message(&e)))?;
+        .map_err(|e| fail("pre-production cluster", super::conn::db_message(&e)))?;
     drop(shop);
     drop(admin);
     let table: toml::Table =

@@ -3,50 +3,15 @@
 //! for numeric and date columns, FK fan-out (median, p95) and orphan rows,
 //! each against a tolerance from the rules file.
 
-use serde::{Deserialize, Serialize};
 use tokio_postgres::Client;
 
 use super::DataError;
 use super::catalog::{Catalog, Table};
+use super::conn::db_message;
 use super::conn::{ident, qualified};
-use super::copy::db_message;
+use super::rules::Tolerances;
 use crate::core::data::ParityLine;
 use crate::core::verdict::Verdict;
-
-/// Tolerances, as `[parity]` in the rules file. Relative ones are fractions
-/// (`0.05` = ±5%).
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Tolerances {
-    /// Row counts (default: exact).
-    pub rows: f64,
-    /// Table size on disk (default ±50%: the target is freshly packed).
-    pub size: f64,
-    /// Null fraction, absolute difference (default 0.01; `null` rules raise it).
-    pub null_fraction: f64,
-    /// Distinct-count ratio, absolute difference (default 0.05).
-    pub distinct_ratio: f64,
-    /// Largest KS distance D between the samples (default 0.1).
-    pub ks_max_d: f64,
-    /// Values sampled per column for KS (default 2000).
-    pub ks_sample: i64,
-    /// FK fan-out median and p95, relative (default ±10%).
-    pub fanout: f64,
-}
-
-impl Default for Tolerances {
-    fn default() -> Self {
-        Tolerances {
-            rows: 0.0,
-            size: 0.5,
-            null_fraction: 0.01,
-            distinct_ratio: 0.05,
-            ks_max_d: 0.1,
-            ks_sample: 2000,
-            fanout: 0.1,
-        }
-    }
-}
 
 fn rel_ok(s: f64, t: f64, tol: f64) -> bool {
     if s == 0.0 {

@@ -10,7 +10,6 @@ use globset::{Glob, GlobMatcher};
 use serde::{Deserialize, Serialize};
 
 use super::DataError;
-use super::parity::Tolerances;
 use super::transform::{NAMES, Transformer};
 use crate::secrets::SecretRef;
 
@@ -245,5 +244,39 @@ impl Pattern {
             .iter()
             .zip(&names[skip..])
             .all(|(g, n)| g.is_match(n))
+    }
+}
+/// Tolerances, as `[parity]` in the rules file. Relative ones are fractions
+/// (`0.05` = ±5%).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Tolerances {
+    /// Row counts (default: exact).
+    pub rows: f64,
+    /// Table size on disk (default ±50%: the target is freshly packed).
+    pub size: f64,
+    /// Null fraction, absolute difference (default 0.01; `null` rules raise it).
+    pub null_fraction: f64,
+    /// Distinct-count ratio, absolute difference (default 0.05).
+    pub distinct_ratio: f64,
+    /// Largest KS distance D between the samples (default 0.1).
+    pub ks_max_d: f64,
+    /// Values sampled per column for KS (default 2000).
+    pub ks_sample: i64,
+    /// FK fan-out median and p95, relative (default ±10%).
+    pub fanout: f64,
+}
+
+impl Default for Tolerances {
+    fn default() -> Self {
+        Tolerances {
+            rows: 0.0,
+            size: 0.5,
+            null_fraction: 0.01,
+            distinct_ratio: 0.05,
+            ks_max_d: 0.1,
+            ks_sample: 2000,
+            fanout: 0.1,
+        }
     }
 }

@@ -106,7 +106,7 @@ pub async fn apply(
         DataError::Copy(format!(
             "applying the source's {section} schema to the target {} failed: {}",
             target.label,
-            super::copy::db_message(&e)
+            super::conn::db_message(&e)
         ))
     })
 }

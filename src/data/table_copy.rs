@@ -14,7 +14,8 @@ use super::DataError;
 use super::binary_copy;
 use super::catalog::Table;
 use super::collisions::{self, Collisions};
-use super::conn::ident;
+use super::conn::{db_message, ident};
+use super::copy_step::{OnRows, Step};
 use super::plan::Plan;
 use super::rows;
 use super::transform::{self, Context, HmacKey, Transformer};
@@ -22,27 +23,6 @@ use crate::core::data::TableCopied;
 
 /// Bytes sent to the target per COPY message.
 const BATCH: usize = 256 * 1024;
-
-/// A transformed column of this table.
-pub(super) struct Step {
-    /// Its position among the copied columns.
-    pub index: usize,
-    /// Outputs must be distinct (a unique index here or on the parent it
-    /// follows): the transformer draws wide values, and a value that
-    /// collided takes its retry from the shared [`Collisions`].
-    pub unique: bool,
-    /// The column's name.
-    pub name: String,
-    /// What to do.
-    pub transformer: Transformer,
-    /// The transformer's identity in [`Collisions`].
-    pub tag: String,
-    /// The column is an integer type.
-    pub integer: bool,
-}
-
-/// Progress within a table: rows so far.
-pub type OnRows<'a> = &'a (dyn Fn(u64) + Send + Sync);
 
 /// Copy one table. `on_rows` hears about progress about once a second.
 pub async fn copy_table(
@@ -301,24 +281,4 @@ impl TextTable<'_> {
         }
         Ok(())
     }
-}
-
-/// A database error's message without the values PostgreSQL quotes in it
-/// (`Key (email)=(...)`, `"..."`), so that no value reaches a log.
-pub fn db_message(e: &tokio_postgres::Error) -> String {
-    let text = match e.as_db_error() {
-        Some(db) => format!("{} ({})", db.message(), db.code().code()),
-        None => e.to_string(),
-    };
-    let mut out = String::with_capacity(text.len());
-    let mut in_quote = false;
-    for c in text.chars() {
-        if c == '"' {
-            in_quote = !in_quote;
-            out.push_str(if in_quote { "\"…" } else { "\"" });
-        } else if !in_quote {
-            out.push(c);
-        }
-    }
-    out
 }

@@ -12,7 +12,7 @@ use tokio_postgres::Client;
 
 use super::super::DataError;
 use super::super::catalog::{Catalog, Table};
-use super::super::copy::db_message;
+use super::super::conn::db_message;
 
 /// Tables of this many heap blocks (8 kB pages, about 100,000 short rows) or
 /// more are split into block ranges.
