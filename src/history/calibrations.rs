@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 
 use super::error::StoreError;
-use super::record::{parse_name, ts};
 use super::store::{Conn, Row};
+use super::store::{parse_name, ts};
 use crate::core::history::{CalibrationMethod, NoiseCalibration};
 
 /// Store calibrations (one per scope of one scenario).

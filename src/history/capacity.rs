@@ -5,8 +5,7 @@
 use serde::Serialize;
 
 use super::error::StoreError;
-use super::record::{RunRow, parse_name};
-use super::store::{Conn, Value};
+use super::store::{Conn, Value, parse_name};
 use crate::core::state::RunState;
 use crate::core::verdict::Verdict;
 
@@ -82,26 +81,4 @@ pub fn of_run(c: &mut dyn Conn, run_id: &str) -> Result<Vec<CapacityRow>, StoreE
         verdict: parse_name(&r.text(5)).unwrap_or(Verdict::Inconclusive),
     })
     .collect())
-}
-
-/// The sustainable rate of `stage` (any stage when `None`: the first per
-/// run) over the runs of `service`, oldest first; runs whose search found
-/// no figure are left out.
-pub fn series(
-    c: &mut dyn Conn,
-    runs: &[RunRow],
-    stage: Option<&str>,
-) -> Result<Vec<(RunRow, f64)>, StoreError> {
-    let mut out = Vec::new();
-    for run in runs {
-        let rows = of_run(c, &run.run_id)?;
-        let found = rows
-            .iter()
-            .filter(|r| stage.is_none_or(|s| r.stage == s))
-            .find_map(|r| r.sustainable_rps);
-        if let Some(v) = found {
-            out.push((run.clone(), v));
-        }
-    }
-    Ok(out)
 }

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 use super::error::StoreError;
 use super::record::{
     CanaryRow, ChangeRow, CheckRow, DrillRow, FindingCount, LoadRow, OutcomeRow, RunRecord, RunRow,
-    StageRow, parse_name,
+    StageRow,
 };
-use super::store::{Conn, Row, Value};
+use super::store::{Conn, Row, Value, parse_name};
 use super::write::outcome_of;
 use crate::core::history::ProductionResult;
 use crate::core::impact::{ChangeSet, ChangedFile};

@@ -3,30 +3,13 @@
 //! the reports hold: no secrets, no request data, no personal data beyond
 //! the operator name a report already names.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use super::store::{name_of, ts};
 use crate::core::event::{Outcome, StageKind};
 use crate::core::state::RunState;
 use crate::core::verdict::Verdict;
-
-/// A time as the store keeps it: RFC 3339, UTC, milliseconds (sorts as text).
-pub fn ts(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(SecondsFormat::Millis, true)
-}
-
-/// A serde enum's snake_case name (`no_go`, `rolled_back`...).
-pub fn name_of<T: Serialize>(v: &T) -> String {
-    serde_json::to_value(v)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_string))
-        .unwrap_or_default()
-}
-
-/// Read a serde enum back from its snake_case name.
-pub fn parse_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
-}
 
 /// The run itself.
 #[derive(Clone, Debug, PartialEq, Serialize)]

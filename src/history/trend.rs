@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::queries;
+use super::record::RunRow;
 use super::store::Conn;
 
 /// A latency quantile.
@@ -150,7 +151,7 @@ pub fn series(
         Metric::Capacity { stage } => {
             let mut runs = queries::runs(c, Some(service), i64::MAX as usize)?;
             runs.reverse();
-            super::capacity::series(c, &runs, stage.as_deref())?
+            capacity_series(c, &runs, stage.as_deref())?
                 .into_iter()
                 .map(|(r, v)| point(&r, v))
                 .collect()
@@ -180,6 +181,28 @@ pub fn series(
     };
     if out.len() > last {
         out.drain(..out.len() - last);
+    }
+    Ok(out)
+}
+
+/// The sustainable rate of `stage` (any stage when `None`: the first per
+/// run) over the runs of `service`, oldest first; runs whose search found
+/// no figure are left out.
+fn capacity_series(
+    c: &mut dyn Conn,
+    runs: &[RunRow],
+    stage: Option<&str>,
+) -> Result<Vec<(RunRow, f64)>, StoreError> {
+    let mut out = Vec::new();
+    for run in runs {
+        let rows = super::capacity::of_run(c, &run.run_id)?;
+        let found = rows
+            .iter()
+            .filter(|r| stage.is_none_or(|s| r.stage == s))
+            .find_map(|r| r.sustainable_rps);
+        if let Some(v) = found {
+            out.push((run.clone(), v));
+        }
     }
     Ok(out)
 }

@@ -2,8 +2,9 @@
 //! store for comparisons (a rebuild must equal the incremental index).
 
 use super::error::StoreError;
-use super::record::{OutcomeRow, RunRecord, name_of, parse_name};
+use super::record::{OutcomeRow, RunRecord};
 use super::store::{Conn, Row, Value};
+use super::store::{name_of, parse_name};
 
 /// The tables that hold a run's rows, children first.
 pub const RUN_TABLES: [&str; 11] = [

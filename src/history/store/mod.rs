@@ -12,7 +12,7 @@ pub mod sqlite;
 
 use std::path::{Path, PathBuf};
 
-pub use sql::{Conn, Row, Value};
+pub use sql::{Conn, Row, Value, name_of, parse_name, ts};
 
 use crate::history::error::StoreError;
 

@@ -6,6 +6,9 @@
 //! their type even when null, because PostgreSQL checks a parameter's type
 //! against its column before it looks at the value.
 
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::Serialize;
+
 use super::super::error::StoreError;
 
 /// A query parameter.
@@ -176,6 +179,24 @@ impl Dialect {
             }
         }
     }
+}
+
+/// A time as the store keeps it: RFC 3339, UTC, milliseconds (sorts as text).
+pub fn ts(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Millis, true)
+}
+
+/// A serde enum's snake_case name (`no_go`, `rolled_back`...).
+pub fn name_of<T: Serialize>(v: &T) -> String {
+    serde_json::to_value(v)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default()
+}
+
+/// Read a serde enum back from its snake_case name.
+pub fn parse_name<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).ok()
 }
 
 #[cfg(test)]
