@@ -230,4 +230,4 @@ fn index_of<T: PartialEq>(v: &mut Vec<T>, item: T) -> usize {
 
 #[path = "plan_mix.rs"]
 mod mix;
-pub(crate) use mix::{build_mix, problem_of};
+pub(crate) use mix::{build_mix, coverage_evidence, problem_of};

@@ -193,3 +193,15 @@ pub(crate) fn problem_of(e: &LoadError) -> Problem {
         other => Problem::at("load", other.to_string(), String::new()),
     }
 }
+
+/// How realistic the test was, when the mix was learned from production:
+/// information, so it carries no verdict.
+pub fn coverage_evidence(cfg: &LoadConfig) -> Option<crate::core::verdict::Evidence> {
+    let learned = cfg.with_mix_file().ok().and_then(|c| c.learned)?;
+    Some(crate::core::verdict::Evidence {
+        label: "mix coverage".into(),
+        value: learned.evidence_line(),
+        threshold: None,
+        verdict: crate::core::verdict::Verdict::Skipped,
+    })
+}

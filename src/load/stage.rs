@@ -118,7 +118,7 @@ pub async fn run_stage(
     let comparison =
         previous.map(|p| compare_calibrated(p.as_ref(), &current, &cfg.baseline, &calibrations));
     let (verdict, mut evidence, line) = judge(&summary, &windows, &thresholds, comparison.as_ref());
-    evidence.extend(coverage_evidence(cfg));
+    evidence.extend(crate::load::plan::coverage_evidence(cfg));
     if cfg.baseline.save && !scenario.is_empty() && matches!(verdict, Verdict::Pass | Verdict::Warn)
     {
         match Baseline::save(state_dir, service, &scenario, &summary, &windows) {
@@ -140,16 +140,4 @@ pub async fn run_stage(
         summary: line,
         evidence,
     });
-}
-
-/// How realistic the test was, when the mix was learned from production:
-/// information, so it carries no verdict.
-pub fn coverage_evidence(cfg: &LoadConfig) -> Option<crate::core::verdict::Evidence> {
-    let learned = cfg.with_mix_file().ok().and_then(|c| c.learned)?;
-    Some(crate::core::verdict::Evidence {
-        label: "mix coverage".into(),
-        value: learned.evidence_line(),
-        threshold: None,
-        verdict: Verdict::Skipped,
-    })
 }

@@ -112,7 +112,7 @@ pub async fn run(
         threshold: None,
         verdict: Verdict::Skipped,
     }));
-    evidence.extend(crate::load::stage::coverage_evidence(cfg));
+    evidence.extend(crate::load::plan::coverage_evidence(cfg));
     finish(rec, stage, result.verdict, result.reason.clone(), evidence);
 }
 
