@@ -5,8 +5,10 @@
 pub mod assets;
 pub mod failover;
 pub mod fault;
+pub mod fleet;
 pub mod receiver;
 pub mod rollout;
 pub mod target;
 
-pub use target::{Behaviour, DEMO_FLAG, DemoTargets, Scenario};
+pub use fleet::DemoTargets;
+pub use target::{Behaviour, DEMO_FLAG, Scenario};
