@@ -343,17 +343,9 @@ impl FailoverDemo {
             .route("/admin/state", get(state))
             .fallback(forward)
             .with_state(door.clone());
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("demo failover door: cannot listen on 127.0.0.1")?;
-        pair.addr = listener
-            .local_addr()
-            .context("demo failover door: address")?;
-        pair.tasks.push(tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(target: "flightdeck::demo", "demo failover door stopped: {e}");
-            }
-        }));
+        let (addr, task) = super::listen::serve("failover door", app).await?;
+        pair.addr = addr;
+        pair.tasks.push(task);
         pair.tasks.push(tokio::spawn(health_loop(door)));
         Ok(pair)
     }

@@ -6,8 +6,7 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
-use tokio::net::TcpListener;
+use anyhow::Result;
 use tokio::task::JoinHandle;
 
 use super::failover::FailoverDemo;
@@ -59,15 +58,9 @@ impl DemoTargets {
         let app = front_router(flags, routers[0].clone(), routers[1].clone());
         routers.push(app);
         for (name, app) in ["baseline", "canary", "app"].into_iter().zip(routers) {
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .with_context(|| format!("demo {name}: cannot listen on 127.0.0.1"))?;
-            addrs.push(listener.local_addr().context("demo: local address")?);
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app).await {
-                    tracing::error!(target: "flightdeck::demo", "demo {name} stopped: {e}");
-                }
-            }));
+            let (addr, task) = super::listen::serve(name, app).await?;
+            addrs.push(addr);
+            tasks.push(task);
         }
         let rollout = RolloutTargets::start(scenario == Scenario::FlakySwitch).await?;
         Ok(DemoTargets {

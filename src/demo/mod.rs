@@ -6,6 +6,7 @@ pub mod assets;
 pub mod failover;
 pub mod fault;
 pub mod fleet;
+pub mod listen;
 pub mod receiver;
 pub mod rollout;
 pub mod target;

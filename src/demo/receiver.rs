@@ -9,14 +9,13 @@
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use base64::Engine;
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use crate::notify::sign;
@@ -90,17 +89,7 @@ impl DemoReceiver {
         let app = Router::new()
             .route("/hook", post(hook))
             .with_state(Arc::new(raw));
-        let listener = TcpListener::bind("127.0.0.1:0")
-            .await
-            .context("demo receiver: cannot listen on 127.0.0.1")?;
-        let addr = listener
-            .local_addr()
-            .context("demo receiver: local address")?;
-        let task = tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
-                tracing::error!(target: "flightdeck::demo", "demo receiver stopped: {e}");
-            }
-        });
+        let (addr, task) = super::listen::serve("receiver", app).await?;
         Ok(DemoReceiver { addr, secret, task })
     }
 

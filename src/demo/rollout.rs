@@ -10,13 +10,12 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 
 use super::target::{BASELINE_VERSION, CANARY_VERSION};
@@ -212,15 +211,9 @@ impl RolloutTargets {
         let mut tasks = Vec::new();
         let mut addrs = Vec::new();
         for (name, app) in [("deploy fleet", fleet_app), ("blue-green door", door_app)] {
-            let listener = TcpListener::bind("127.0.0.1:0")
-                .await
-                .with_context(|| format!("demo {name}: cannot listen on 127.0.0.1"))?;
-            addrs.push(listener.local_addr().context("demo: local address")?);
-            tasks.push(tokio::spawn(async move {
-                if let Err(e) = axum::serve(listener, app).await {
-                    tracing::error!(target: "flightdeck::demo", "demo {name} stopped: {e}");
-                }
-            }));
+            let (addr, task) = super::listen::serve(name, app).await?;
+            addrs.push(addr);
+            tasks.push(task);
         }
         Ok(RolloutTargets {
             deploy: addrs[0],
